@@ -1,0 +1,38 @@
+package dev.hearth.node.api;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+
+/// Read side of the contribution history (SQLite in the data dir).
+public interface ContributionHistory {
+
+    Totals totals();
+
+    /// Totals per day in `zone`, oldest first, for the last `days` days (days without rounds included as zero).
+    List<DailyTotal> perDay(int days, ZoneId zone);
+
+    /// Totals per ISO week (Monday start) in `zone`, oldest first, for the last `weeks` weeks.
+    List<DailyTotal> perWeek(int weeks, ZoneId zone);
+
+    /// Most recent rounds first.
+    List<RoundRecord> rounds(int limit, int offset);
+
+    /// Sessions (start, end, why it stopped), most recent first.
+    List<SessionRecord> sessions(int limit);
+
+    /// Every round as CSV with a header line.
+    void exportCsv(Writer out) throws IOException;
+
+    record Totals(long tokens, double computeSeconds, int roundsAccepted, int roundsRejected,
+                  double credits, long bytesUp, long bytesDown) {}
+
+    /// @param start the first day of the period (the day itself, or the Monday of the week)
+    record DailyTotal(LocalDate start, long tokens, double computeSeconds, double credits, int rounds) {}
+
+    /// @param end null while the session runs
+    record SessionRecord(long id, Instant start, Instant end, String stopReason) {}
+}

@@ -1,0 +1,85 @@
+package dev.hearth.node.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/// What the desktop app (or any other front end) may ask of a running node. Implementations are
+/// thread-safe; no method blocks on the network or the engine (long work happens on node threads).
+/// Listeners are called on the executor the caller supplies (the FX thread adapter in the app),
+/// never on node threads directly.
+public interface NodeService extends AutoCloseable {
+
+    /// The latest state; cheap, never blocks.
+    NodeSnapshot snapshot();
+
+    /// The latest hardware sample (CPU, memory, GPUs, Hearth's own share); cheap, never blocks.
+    HardwareSample hardware();
+
+    /// Whether this machine's GPU can help, in plain words.
+    GpuCheck gpuCheck();
+
+    /// The run's global picture as last reported by the coordinator.
+    RunStatus runStatus();
+
+    /// Stop contributing now (the worker saves its optimizer state and exits).
+    void pause();
+
+    /// Contribute again, subject to the policy in the settings.
+    void resume();
+
+    /// Pause for this long, then follow the policy again.
+    void snooze(Duration duration);
+
+    /// Let the current round finish and upload, then pause.
+    void finishRoundThenPause();
+
+    /// Join a public run by address (`hearth://host:port#sha256=<fingerprint>`).
+    /// @throws IllegalArgumentException with a readable message when the address is malformed
+    void joinRun(String address);
+
+    /// Join the embedded local run (a coordinator in-process on loopback, bundled corpus).
+    void startLocalRun();
+
+    NodeSettings settings();
+
+    /// Validate, persist and apply at once (no restart).
+    /// @throws InvalidSettingException naming the field and the problem
+    void updateSettings(NodeSettings settings) throws InvalidSettingException;
+
+    /// The contribution history kept in SQLite.
+    ContributionHistory history();
+
+    /// Recent event log lines, oldest first (bounded).
+    List<LogEntry> recentLog();
+
+    /// Called for every new log line and every snapshot change, on `executor`.
+    void addListener(Listener listener, Executor executor);
+
+    /// Where this node keeps everything (identity, settings, history, checkpoints).
+    Path dataDir();
+
+    @Override
+    void close();
+
+    /// Events a front end may want as they happen (besides sampling {@link #snapshot()}).
+    interface Listener {
+        default void onSnapshot(NodeSnapshot snapshot) {}
+
+        default void onLog(LogEntry entry) {}
+
+        default void onRoundRecorded(RoundRecord record) {}
+    }
+
+    /// Adapts a plain consumer of log lines.
+    static Listener logListener(Consumer<LogEntry> consumer) {
+        return new Listener() {
+            @Override
+            public void onLog(LogEntry entry) {
+                consumer.accept(entry);
+            }
+        };
+    }
+}

@@ -1,0 +1,86 @@
+package dev.hearth.node.api;
+
+import java.time.DayOfWeek;
+import java.time.LocalTime;
+import java.util.List;
+
+/// Everything the owner can set. Immutable; {@link #validate()} names the first bad field.
+///
+/// @param policy               when to contribute
+/// @param idleMinutes          minutes without owner input before training starts (1..240)
+/// @param schedule             windows (for {@link Policy#SCHEDULE}); empty means never
+/// @param runOnBattery         keep contributing on battery power
+/// @param gpuTemperatureCapC   pause above this GPU temperature, °C (50..100)
+/// @param gpuPowerCapWatts     pause above this GPU power draw, W (0 = no cap, else 30..1000)
+/// @param uploadCapBytesPerSec upload rate cap, bytes/s (0 = no cap, else ≥ 16 KiB/s)
+/// @param downloadCapBytesPerSec download rate cap, bytes/s (0 = no cap, else ≥ 16 KiB/s)
+/// @param dailyVolumeCapBytes  bytes up+down per day (0 = no cap, else ≥ 1 MiB)
+/// @param gpuIndex             which GPU (-1 = automatic, else index in the GPU list)
+/// @param startWithOs          start Hearth when the owner logs in
+/// @param logLevel             DEBUG, INFO, WARN or ERROR
+/// @param runAddress           the run to join: `hearth://...`, or "local" for the embedded run
+public record NodeSettings(
+        Policy policy,
+        int idleMinutes,
+        List<ScheduleWindow> schedule,
+        boolean runOnBattery,
+        int gpuTemperatureCapC,
+        int gpuPowerCapWatts,
+        long uploadCapBytesPerSec,
+        long downloadCapBytesPerSec,
+        long dailyVolumeCapBytes,
+        int gpuIndex,
+        boolean startWithOs,
+        String logLevel,
+        String runAddress) {
+
+    public enum Policy {
+        /// Only after `idleMinutes` without input (the default).
+        WHEN_IDLE,
+        /// Whenever Hearth runs.
+        ALWAYS,
+        /// Inside the schedule windows, and only when idle.
+        SCHEDULE
+    }
+
+    /// A weekly window, e.g. weekdays 22:00–07:00 (end before start wraps past midnight).
+    public record ScheduleWindow(List<DayOfWeek> days, LocalTime start, LocalTime end) {}
+
+    public static final int MIN_IDLE_MINUTES = 1;
+    public static final int MAX_IDLE_MINUTES = 240; // 4 h: beyond that "idle" means "off"
+    public static final long MIN_RATE_CAP_BYTES_PER_SEC = 16 * 1024; // 16 KiB/s: below, a nano update takes minutes
+    public static final long MIN_DAILY_CAP_BYTES = 1 << 20; // 1 MiB: less cannot carry one round of `nano`
+
+    public static NodeSettings defaults() {
+        return new NodeSettings(Policy.WHEN_IDLE, 3, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");
+    }
+
+    /// @throws InvalidSettingException naming the first bad field
+    public NodeSettings validate() throws InvalidSettingException {
+        if (policy == null) throw new InvalidSettingException("policy", "choose when to contribute");
+        if (idleMinutes < MIN_IDLE_MINUTES || idleMinutes > MAX_IDLE_MINUTES)
+            throw new InvalidSettingException("idleMinutes", "must be between " + MIN_IDLE_MINUTES + " and " + MAX_IDLE_MINUTES + " minutes");
+        if (schedule == null) throw new InvalidSettingException("schedule", "missing");
+        for (ScheduleWindow w : schedule) {
+            if (w.days() == null || w.days().isEmpty()) throw new InvalidSettingException("schedule", "a window needs at least one day");
+            if (w.start() == null || w.end() == null || w.start().equals(w.end()))
+                throw new InvalidSettingException("schedule", "a window needs a start and an end that differ");
+        }
+        if (gpuTemperatureCapC < 50 || gpuTemperatureCapC > 100)
+            throw new InvalidSettingException("gpuTemperatureCapC", "must be between 50 and 100 °C");
+        if (gpuPowerCapWatts != 0 && (gpuPowerCapWatts < 30 || gpuPowerCapWatts > 1000))
+            throw new InvalidSettingException("gpuPowerCapWatts", "must be 0 (no cap) or between 30 and 1000 W");
+        if (uploadCapBytesPerSec < 0 || (uploadCapBytesPerSec > 0 && uploadCapBytesPerSec < MIN_RATE_CAP_BYTES_PER_SEC))
+            throw new InvalidSettingException("uploadCapBytesPerSec", "must be 0 (no cap) or at least 16 KiB/s");
+        if (downloadCapBytesPerSec < 0 || (downloadCapBytesPerSec > 0 && downloadCapBytesPerSec < MIN_RATE_CAP_BYTES_PER_SEC))
+            throw new InvalidSettingException("downloadCapBytesPerSec", "must be 0 (no cap) or at least 16 KiB/s");
+        if (dailyVolumeCapBytes < 0 || (dailyVolumeCapBytes > 0 && dailyVolumeCapBytes < MIN_DAILY_CAP_BYTES))
+            throw new InvalidSettingException("dailyVolumeCapBytes", "must be 0 (no cap) or at least 1 MiB");
+        if (gpuIndex < -1) throw new InvalidSettingException("gpuIndex", "must be -1 (automatic) or a GPU index");
+        if (logLevel == null || !List.of("DEBUG", "INFO", "WARN", "ERROR").contains(logLevel))
+            throw new InvalidSettingException("logLevel", "must be DEBUG, INFO, WARN or ERROR");
+        if (runAddress == null || runAddress.isBlank())
+            throw new InvalidSettingException("runAddress", "enter a hearth:// address or choose the local run");
+        return this;
+    }
+}
