@@ -1,6 +1,7 @@
 package dev.hearth.node.worker;
 
 import dev.hearth.engine.backend.BackendSelector;
+import dev.hearth.engine.checkpoint.ParamsFile;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
