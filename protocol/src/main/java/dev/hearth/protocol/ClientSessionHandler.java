@@ -72,7 +72,22 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            begin(ctx); // added to an already active channel: channelActive will not come
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        begin(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void begin(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            return;
+        }
         handshakeTimer = ctx.executor().schedule(() -> {
             if (state != State.WELCOMED && state != State.ENDED) {
                 endWith(ctx, "the coordinator did not complete the handshake within "
@@ -82,7 +97,6 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.pipeline().get(SslHandler.class) == null) {
             sendHello(ctx); // no TLS stage (in-memory tests): the channel is ready now
         }
-        ctx.fireChannelActive();
     }
 
     private void sendHello(ChannelHandlerContext ctx) {

@@ -61,14 +61,28 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            startHandshakeTimer(ctx); // added to an already active channel: channelActive will not come
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        startHandshakeTimer(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void startHandshakeTimer(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            return;
+        }
         handshakeTimer = ctx.executor().schedule(() -> {
             if (state != State.AUTHENTICATED && state != State.CLOSED) {
                 closeWith(ctx, "handshake not completed within " + ProtocolLimits.HANDSHAKE_TIMEOUT.toSeconds()
                         + " s");
             }
         }, ProtocolLimits.HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
     @Override
