@@ -26,6 +26,26 @@ public final class ParamsFile {
 
     public record Loaded(long version, float[] params) {}
 
+    /// SHA-256 over the parameters as little-endian float32: what a RoundCommit's `params_sha256` names, so a
+    /// node can tell that applying the commit gave it exactly the coordinator's model.
+    public static byte[] sha256(float[] params) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (float p : params) {
+                if (!buf.hasRemaining()) {
+                    md.update(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putFloat(p);
+            }
+            md.update(buf.array(), 0, buf.position());
+            return md.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
     /// The byte form: header + little-endian floats.
     public static byte[] toBytes(long version, float[] params) {
         ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + 4 * params.length).order(ByteOrder.LITTLE_ENDIAN);
