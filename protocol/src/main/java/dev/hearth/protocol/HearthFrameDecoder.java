@@ -36,7 +36,7 @@ public final class HearthFrameDecoder extends LengthFieldBasedFrameDecoder {
 
     @Override
     protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
-        if (failed) {
+        if (failed || !ctx.channel().isActive()) { // nothing more is read from a failed or closing stream
             in.skipBytes(in.readableBytes());
             return null;
         }
