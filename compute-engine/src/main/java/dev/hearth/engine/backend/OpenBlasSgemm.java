@@ -26,10 +26,14 @@ public final class OpenBlasSgemm implements Sgemm {
     private static final int CBLAS_TRANS = 112;
 
     private final MethodHandle sgemm;
+    private final MethodHandle getThreads;
+    private final MethodHandle setThreads;
     private final String description;
 
-    private OpenBlasSgemm(MethodHandle sgemm, String description) {
+    private OpenBlasSgemm(MethodHandle sgemm, MethodHandle getThreads, MethodHandle setThreads, String description) {
         this.sgemm = sgemm;
+        this.getThreads = getThreads;
+        this.setThreads = setThreads;
         this.description = description;
     }
 
@@ -45,16 +49,11 @@ public final class OpenBlasSgemm implements Sgemm {
             MethodHandle sgemm = linker.downcallHandle(lib.find("cblas_sgemm").orElseThrow(),
                     FunctionDescriptor.ofVoid(i, i, i, i, i, i, f, p, i, p, i, f, p, i),
                     Linker.Option.critical(true));
-            int threads = lib.find("openblas_get_num_threads")
-                    .map(s -> {
-                        try {
-                            return (int) linker.downcallHandle(s, FunctionDescriptor.of(i)).invokeExact();
-                        } catch (Throwable t) {
-                            return -1;
-                        }
-                    }).orElse(-1);
-            return Optional.of(new OpenBlasSgemm(sgemm, "OpenBLAS 0.3.19 (ND4J's native build), "
-                    + (threads > 0 ? threads + " threads" : "default threads")));
+            MethodHandle get = linker.downcallHandle(lib.find("openblas_get_num_threads").orElseThrow(),
+                    FunctionDescriptor.of(i));
+            MethodHandle set = linker.downcallHandle(lib.find("openblas_set_num_threads").orElseThrow(),
+                    FunctionDescriptor.ofVoid(i));
+            return Optional.of(new OpenBlasSgemm(sgemm, get, set, "OpenBLAS 0.3.19 (the build ND4J ships)"));
         } catch (Throwable e) { // UnsatisfiedLinkError, missing symbol, restricted native access...
             return Optional.empty();
         }
@@ -86,6 +85,24 @@ public final class OpenBlasSgemm implements Sgemm {
         if (offset < 0 || cols > ld || (long) offset + (long) (rows - 1) * ld + cols > x.length) {
             throw new IndexOutOfBoundsException("sgemm " + name + ": " + rows + "x" + cols + " (ld " + ld
                     + ") at offset " + offset + " exceeds array of " + x.length);
+        }
+    }
+
+    @Override
+    public int nativeThreads() {
+        try {
+            return (int) getThreads.invokeExact();
+        } catch (Throwable e) {
+            throw new IllegalStateException("openblas_get_num_threads failed", e);
+        }
+    }
+
+    @Override
+    public void setNativeThreads(int threads) {
+        try {
+            setThreads.invokeExact(threads);
+        } catch (Throwable e) {
+            throw new IllegalStateException("openblas_set_num_threads failed", e);
         }
     }
 

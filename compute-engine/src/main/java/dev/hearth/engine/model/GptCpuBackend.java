@@ -52,9 +52,18 @@ public final class GptCpuBackend implements TrainingBackend {
     private final int[] fcProjW;
     private final int[] fcProjB;
 
+    private final Parallel par;
     private Buffers buf;
 
+    /// A backend using every available processor.
     public GptCpuBackend(ModelConfig config, Sgemm blas, String description) {
+        this(config, blas, Runtime.getRuntime().availableProcessors(), description);
+    }
+
+    /// @param threads Java threads for the kernels; the native BLAS is held to one thread per call while the
+    ///                model runs, so the two never oversubscribe the cores.
+    public GptCpuBackend(ModelConfig config, Sgemm blas, int threads, String description) {
+        this.par = new Parallel(threads);
         this.cfg = config;
         this.layout = ParameterLayout.gpt(config);
         this.blas = blas;
@@ -113,7 +122,26 @@ public final class GptCpuBackend implements TrainingBackend {
     @Override
     public float loss(float[] params, Batch batch) {
         checkArgs(params, batch);
-        return (float) forward(params, batch);
+        int nativeThreads = holdNativeThreads();
+        try {
+            return (float) forward(params, batch);
+        } finally {
+            restoreNativeThreads(nativeThreads);
+        }
+    }
+
+    private int holdNativeThreads() {
+        int previous = blas.nativeThreads();
+        if (par.threads() > 1 && previous != 1) {
+            blas.setNativeThreads(1);
+        }
+        return previous;
+    }
+
+    private void restoreNativeThreads(int previous) {
+        if (par.threads() > 1 && previous != 1) {
+            blas.setNativeThreads(previous);
+        }
     }
 
     @Override
@@ -123,9 +151,14 @@ public final class GptCpuBackend implements TrainingBackend {
             throw new IllegalArgumentException("gradient vector has " + gradOut.length + " floats, layout needs "
                     + layout.size());
         }
-        double loss = forward(params, batch);
-        backward(params, batch, gradOut);
-        return (float) loss;
+        int nativeThreads = holdNativeThreads();
+        try {
+            double loss = forward(params, batch);
+            backward(params, batch, gradOut);
+            return (float) loss;
+        } finally {
+            restoreNativeThreads(nativeThreads);
+        }
     }
 
     private void checkArgs(float[] params, Batch batch) {
@@ -178,7 +211,9 @@ public final class GptCpuBackend implements TrainingBackend {
         final float[] datty;
         final float[] dqkv;
         final float[] dfch;
-        final float[] dAtt;
+        final float[][] dAtt;       // per thread (T, T)
+        final float[][] lnPartial;  // per thread d(weight), d(bias) of a layer norm
+        final double[] lossPartial; // per thread
 
         Buffers(int b, int t) {
             this.b = b;
@@ -207,7 +242,9 @@ public final class GptCpuBackend implements TrainingBackend {
             datty = new float[n * c];
             dqkv = new float[n * 3 * c];
             dfch = new float[n * 4 * c];
-            dAtt = new float[t * t];
+            dAtt = new float[par.threads()][t * t];
+            lnPartial = new float[par.threads()][2 * c];
+            lossPartial = new double[par.threads()];
         }
     }
 
@@ -218,14 +255,16 @@ public final class GptCpuBackend implements TrainingBackend {
         int n = a.n;
         int t = a.t;
         int[] in = batch.inputs();
-        for (int i = 0; i < n; i++) { // token + position embedding, (B*T, C)
-            int te = wte + in[i] * c;
-            int pe = wpe + (i % t) * c;
-            int o = i * c;
-            for (int k = 0; k < c; k++) {
-                a.encoded[o + k] = p[te + k] + p[pe + k];
+        par.forRange(n, (r0, r1, w) -> {
+            for (int i = r0; i < r1; i++) { // token + position embedding, (B*T, C)
+                int te = wte + in[i] * c;
+                int pe = wpe + (i % t) * c;
+                int o = i * c;
+                for (int k = 0; k < c; k++) {
+                    a.encoded[o + k] = p[te + k] + p[pe + k];
+                }
             }
-        }
+        });
         for (int l = 0; l < nLayers; l++) {
             float[] res = l == 0 ? a.encoded : a.res3[l - 1];
             layerNorm(a.ln1[l], a.ln1Mean[l], a.ln1Rstd[l], res, p, ln1W[l], ln1B[l], n);
@@ -241,21 +280,29 @@ public final class GptCpuBackend implements TrainingBackend {
         }
         layerNorm(a.lnf, a.lnfMean, a.lnfRstd, a.res3[nLayers - 1], p, lnfW, lnfB, n);
         linear(a.logits, a.lnf, p, lmW, -1, n, c, v);
-        return softmaxCrossEntropy(a.logits, batch.targets(), n);
+        return softmaxCrossEntropy(a.logits, batch.targets(), n, a.lossPartial);
     }
 
     /// out (N, OC) = inp (N, IC) · W (IC, OC) + b; `bias < 0` means no bias.
     private void linear(float[] out, float[] inp, float[] p, int w, int bias, int n, int ic, int oc) {
-        if (bias >= 0) {
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(p, bias, out, i * oc, oc);
+        par.forRange(n, (r0, r1, t) -> { // rows split across threads
+            if (bias >= 0) {
+                for (int i = r0; i < r1; i++) {
+                    System.arraycopy(p, bias, out, i * oc, oc);
+                }
             }
-        }
-        blas.sgemm(false, false, n, oc, ic, 1f, inp, 0, ic, p, w, oc, bias >= 0 ? 1f : 0f, out, 0, oc);
+            blas.sgemm(false, false, r1 - r0, oc, ic, 1f, inp, r0 * ic, ic, p, w, oc, bias >= 0 ? 1f : 0f,
+                    out, r0 * oc, oc);
+        });
     }
 
     private void layerNorm(float[] out, float[] mean, float[] rstd, float[] inp, float[] p, int w, int bias, int n) {
-        for (int i = 0; i < n; i++) {
+        par.forRange(n, (r0, r1, t) -> layerNormRows(out, mean, rstd, inp, p, w, bias, r0, r1));
+    }
+
+    private void layerNormRows(float[] out, float[] mean, float[] rstd, float[] inp, float[] p, int w, int bias,
+                               int r0, int r1) {
+        for (int i = r0; i < r1; i++) {
             int o = i * c;
             float m = 0f;
             for (int k = 0; k < c; k++) {
@@ -280,10 +327,16 @@ public final class GptCpuBackend implements TrainingBackend {
     /// Causal multi-head self-attention. `qkv` is (B, T, 3C) with q, k, v side by side and head h in
     /// columns `[h·hs, (h+1)·hs)` of each; `att` keeps the probabilities (B, nh, T, T) for the backward pass.
     private void attention(float[] out, float[] att, float[] qkv, int b, int t) {
+        par.forRange(b * nh, (h0, h1, w) -> attentionHeads(out, att, qkv, t, h0, h1));
+    }
+
+    private void attentionHeads(float[] out, float[] att, float[] qkv, int t, int h0, int h1) {
         int c3 = 3 * c;
         float scale = (float) (1.0 / Math.sqrt(hs));
-        for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < nh; h++) {
+        for (int bh = h0; bh < h1; bh++) {
+            int bi = bh / nh;
+            int h = bh % nh;
+            {
                 int q = bi * t * c3 + h * hs;
                 int k = q + c;
                 int vv = q + 2 * c;
@@ -314,25 +367,39 @@ public final class GptCpuBackend implements TrainingBackend {
         }
     }
 
-    private static void gelu(float[] out, float[] inp) {
-        for (int i = 0; i < inp.length; i++) {
-            float x = inp[i];
-            float th = FastMath.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x));
-            out[i] = 0.5f * x * (1f + th);
-        }
+    private void gelu(float[] out, float[] inp) {
+        par.forRange(inp.length, (i0, i1, w) -> {
+            for (int i = i0; i < i1; i++) {
+                float x = inp[i];
+                float th = FastMath.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x));
+                out[i] = 0.5f * x * (1f + th);
+            }
+        });
     }
 
-    private static void addInPlace(float[] acc, float[] x) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += x[i];
-        }
+    private void addInPlace(float[] acc, float[] x) {
+        par.forRange(acc.length, (i0, i1, w) -> {
+            for (int i = i0; i < i1; i++) {
+                acc[i] += x[i];
+            }
+        });
     }
 
     /// Softmax over each row of logits in place (they become probabilities); returns the mean
     /// cross-entropy against `targets`.
-    private double softmaxCrossEntropy(float[] logits, int[] targets, int n) {
+    private double softmaxCrossEntropy(float[] logits, int[] targets, int n, double[] partial) {
+        par.forRange(n, (r0, r1, w) -> partial[w] = softmaxCrossEntropyRows(logits, targets, r0, r1));
         double loss = 0;
-        for (int i = 0; i < n; i++) {
+        for (int w = 0; w < par.threads(); w++) {
+            loss += partial[w];
+            partial[w] = 0;
+        }
+        return loss / n;
+    }
+
+    private double softmaxCrossEntropyRows(float[] logits, int[] targets, int r0, int r1) {
+        double loss = 0;
+        for (int i = r0; i < r1; i++) {
             int o = i * v;
             float max = Float.NEGATIVE_INFINITY;
             for (int k = 0; k < v; k++) {
@@ -350,7 +417,7 @@ public final class GptCpuBackend implements TrainingBackend {
             }
             loss -= Math.log(Math.max(logits[o + targets[i]], Float.MIN_NORMAL));
         }
-        return loss / n;
+        return loss;
     }
 
     // ---------------------------------------------------------------- backward
@@ -363,17 +430,18 @@ public final class GptCpuBackend implements TrainingBackend {
         // d(loss)/d(logits) = (probs − onehot) / N, in place over the probabilities
         float invN = 1f / n;
         int[] targets = batch.targets();
-        for (int i = 0; i < n; i++) {
-            int o = i * v;
-            for (int k = 0; k < v; k++) {
-                a.logits[o + k] *= invN;
+        par.forRange(n, (r0, r1, w) -> {
+            for (int i = r0; i < r1; i++) {
+                int o = i * v;
+                for (int k = 0; k < v; k++) {
+                    a.logits[o + k] *= invN;
+                }
+                a.logits[o + targets[i]] -= invN;
             }
-            a.logits[o + targets[i]] -= invN;
-        }
+        });
         float[] dlogits = a.logits;
         // lm_head: dW (C, V) = lnfᵀ · dlogits; dlnf (N, C) = dlogits · Wᵀ
-        blas.sgemm(true, false, c, v, n, 1f, a.lnf, 0, c, dlogits, 0, v, 0f, g, lmW, v);
-        blas.sgemm(false, true, n, c, v, 1f, dlogits, 0, v, p, lmW, v, 0f, a.dln, 0, c);
+        linearBackward(a.dln, g, dlogits, a.lnf, p, lmW, -1, n, c, v);
         Arrays.fill(a.dres, 0f);
         layerNormBackward(a.dres, g, a.dln, a.res3[nLayers - 1], a.lnfMean, a.lnfRstd, p, lnfW, lnfB, n);
 
@@ -405,20 +473,42 @@ public final class GptCpuBackend implements TrainingBackend {
     /// Backward of `out = inp·W + b`: dinp (N, IC) = dout · Wᵀ (overwritten); dW = inpᵀ · dout; db = Σ rows of dout.
     private void linearBackward(float[] dinp, float[] g, float[] dout, float[] inp, float[] p, int w, int bias,
                                 int n, int ic, int oc) {
-        blas.sgemm(false, true, n, ic, oc, 1f, dout, 0, oc, p, w, oc, 0f, dinp, 0, ic);
-        blas.sgemm(true, false, ic, oc, n, 1f, inp, 0, ic, dout, 0, oc, 1f, g, w, oc);
-        for (int i = 0; i < n; i++) {
-            int o = i * oc;
-            for (int k = 0; k < oc; k++) {
-                g[bias + k] += dout[o + k];
+        par.forRange(n, (r0, r1, t) -> // rows of dinp
+                blas.sgemm(false, true, r1 - r0, ic, oc, 1f, dout, r0 * oc, oc, p, w, oc, 0f, dinp, r0 * ic, ic));
+        par.forRange(oc, (c0, c1, t) -> { // columns of dW and db
+            blas.sgemm(true, false, ic, c1 - c0, n, 1f, inp, 0, ic, dout, c0, oc, 1f, g, w + c0, oc);
+            if (bias >= 0) {
+                for (int i = 0; i < n; i++) {
+                    int o = i * oc;
+                    for (int k = c0; k < c1; k++) {
+                        g[bias + k] += dout[o + k];
+                    }
+                }
             }
-        }
+        });
     }
 
     /// Accumulates into dinp (the residual stream's gradient) and into the norm's weight and bias gradients.
     private void layerNormBackward(float[] dinp, float[] g, float[] dout, float[] inp, float[] mean, float[] rstd,
                                    float[] p, int w, int bias, int n) {
-        for (int i = 0; i < n; i++) {
+        float[][] partial = buf.lnPartial;
+        par.forRange(n, (r0, r1, t) -> {
+            float[] dwb = partial[t];
+            Arrays.fill(dwb, 0f);
+            layerNormBackwardRows(dinp, dwb, dout, inp, mean, rstd, p, w, r0, r1);
+        });
+        for (float[] dwb : partial) { // weight and bias gradients: sum the threads' partial sums
+            for (int k = 0; k < c; k++) {
+                g[w + k] += dwb[k];
+                g[bias + k] += dwb[c + k];
+            }
+            Arrays.fill(dwb, 0f);
+        }
+    }
+
+    private void layerNormBackwardRows(float[] dinp, float[] dwb, float[] dout, float[] inp, float[] mean,
+                                       float[] rstd, float[] p, int w, int r0, int r1) {
+        for (int i = r0; i < r1; i++) {
             int o = i * c;
             float m = mean[i];
             float s = rstd[i];
@@ -435,29 +525,39 @@ public final class GptCpuBackend implements TrainingBackend {
             for (int k = 0; k < c; k++) {
                 float norm = (inp[o + k] - m) * s;
                 float d = dout[o + k];
-                g[bias + k] += d;
-                g[w + k] += norm * d;
+                dwb[c + k] += d;
+                dwb[k] += norm * d;
                 dinp[o + k] += (p[w + k] * d - dnormMean - norm * dnormNormMean) * s;
             }
         }
     }
 
     /// In place: d(fch) = d(gelu(fch)) · gelu'(fch).
-    private static void geluBackward(float[] d, float[] x) {
-        for (int i = 0; i < d.length; i++) {
-            float xi = x[i];
-            float u = GELU_SCALE * (xi + GELU_CUBIC * xi * xi * xi);
-            float th = FastMath.tanh(u);
-            float du = GELU_SCALE * (1f + 3f * GELU_CUBIC * xi * xi);
-            d[i] *= 0.5f * (1f + th) + 0.5f * xi * (1f - th * th) * du;
-        }
+    private void geluBackward(float[] d, float[] x) {
+        par.forRange(d.length, (i0, i1, w) -> {
+            for (int i = i0; i < i1; i++) {
+                float xi = x[i];
+                float u = GELU_SCALE * (xi + GELU_CUBIC * xi * xi * xi);
+                float th = FastMath.tanh(u);
+                float du = GELU_SCALE * (1f + 3f * GELU_CUBIC * xi * xi);
+                d[i] *= 0.5f * (1f + th) + 0.5f * xi * (1f - th * th) * du;
+            }
+        });
     }
 
-    private void attentionBackward(float[] dqkv, float[] dout, float[] att, float[] qkv, float[] dAtt, int b, int t) {
+    private void attentionBackward(float[] dqkv, float[] dout, float[] att, float[] qkv, float[][] dAtt, int b,
+                                   int t) {
+        par.forRange(b * nh, (h0, h1, w) -> attentionBackwardHeads(dqkv, dout, att, qkv, dAtt[w], t, h0, h1));
+    }
+
+    private void attentionBackwardHeads(float[] dqkv, float[] dout, float[] att, float[] qkv, float[] dAtt, int t,
+                                        int h0, int h1) {
         int c3 = 3 * c;
         float scale = (float) (1.0 / Math.sqrt(hs));
-        for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < nh; h++) {
+        for (int bh = h0; bh < h1; bh++) {
+            int bi = bh / nh;
+            int h = bh % nh;
+            {
                 int q = bi * t * c3 + h * hs;
                 int k = q + c;
                 int vv = q + 2 * c;
@@ -489,5 +589,6 @@ public final class GptCpuBackend implements TrainingBackend {
     @Override
     public void close() {
         buf = null;
+        par.close();
     }
 }

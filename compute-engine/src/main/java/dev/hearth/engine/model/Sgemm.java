@@ -11,6 +11,16 @@ public interface Sgemm {
                float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb,
                float beta, float[] c, int cOffset, int ldc);
 
+    /// Threads the native library uses per call (1 when it has none of its own).
+    default int nativeThreads() {
+        return 1;
+    }
+
+    /// Sets the native library's own threads; a no-op where there are none. The model sets 1 while it
+    /// parallelises by itself and restores the previous value afterwards.
+    default void setNativeThreads(int threads) {
+    }
+
     /// Where the multiplies run, in words for the owner (e.g. "OpenBLAS 0.3.19 via ND4J's native libraries, 2 threads").
     String description();
 
