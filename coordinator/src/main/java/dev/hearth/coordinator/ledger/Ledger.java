@@ -2,6 +2,7 @@ package dev.hearth.coordinator.ledger;
 
 import dev.hearth.coordinator.run.BatchRef;
 import dev.hearth.coordinator.run.RoundCommit;
+import dev.hearth.coordinator.validation.Credits;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.sqlite.SQLiteConfig;
@@ -403,7 +404,7 @@ public final class Ledger implements AutoCloseable {
             }
             Set<String> quarantined = quarantinedNodes();
             for (var e : commit.tokens().entrySet()) {
-                long credits = quarantined.contains(e.getKey()) ? 0 : e.getValue();
+                long credits = Credits.forUpdate(e.getValue(), true, quarantined.contains(e.getKey()));
                 try (var c = db.prepareStatement("INSERT INTO credits (round, node_id, credits) VALUES (?, ?, ?)")) {
                     c.setLong(1, commit.round());
                     c.setString(2, e.getKey());
