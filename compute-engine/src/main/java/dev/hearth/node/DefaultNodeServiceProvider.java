@@ -17,6 +17,8 @@ public final class DefaultNodeServiceProvider implements NodeServiceProvider {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        return NodeRuntime.start(dir, Clock.systemUTC(), false, Probes::forThisMachine);
+        NodeRuntime node = NodeRuntime.start(dir, Clock.systemUTC(), false, Probes::forThisMachine);
+        if (node.hadSettings()) node.joinConfiguredRun(); // else the app's first-start screen chooses
+        return node;
     }
 }

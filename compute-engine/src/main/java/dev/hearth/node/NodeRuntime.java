@@ -59,6 +59,7 @@ public final class NodeRuntime implements NodeService {
     private final RunSession session;
     private final List<Registered> listeners = new CopyOnWriteArrayList<>();
     private final long sessionId;
+    private final boolean hadSettings;
 
     private volatile NodeSettings settings;
     private volatile NodeSnapshot snapshot;
@@ -75,9 +76,11 @@ public final class NodeRuntime implements NodeService {
             throws IOException {
         this.dataDir = dataDir;
         this.clock = clock;
+        dev.hearth.node.settings.DataDirs.ensure(dataDir);
         this.eventLog = new EventLog(clock);
         this.log = eventLog.logger("node");
         this.settingsStore = new SettingsStore(dataDir, eventLog, clock);
+        this.hadSettings = java.nio.file.Files.exists(settingsStore.file());
         SettingsStore.LoadResult loaded = settingsStore.load();
         this.settings = loaded.settings();
         eventLog.setLevel(settings.logLevel());
@@ -98,12 +101,12 @@ public final class NodeRuntime implements NodeService {
         log.info("node " + identity.nodeId().substring(0, 12) + " started; data in " + dataDir);
     }
 
-    /// Opens everything under `dataDir` and starts the node's threads; joins the run in the settings.
+    /// Opens everything under `dataDir` and starts the node's threads. It joins no run until told:
+    /// {@link #joinConfiguredRun()}, {@link #joinRun} or {@link #startLocalRun()}.
     public static NodeRuntime start(Path dataDir, Clock clock, boolean inProcessWorker,
                                     Function<EventLog, MachineProbes> probeFactory) {
         try {
             NodeRuntime node = new NodeRuntime(dataDir, clock, inProcessWorker, probeFactory);
-            node.nodeThread.execute(node::joinConfiguredRun);
             node.nodeThread.scheduleWithFixedDelay(node::policyTick, 0, POLICY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             return node;
         } catch (IOException e) {
@@ -111,7 +114,18 @@ public final class NodeRuntime implements NodeService {
         }
     }
 
-    private void joinConfiguredRun() {
+    /// True when the owner had saved settings before this start (false on a first start: the app then
+    /// shows its first-start screen instead of joining a run on its own).
+    public boolean hadSettings() {
+        return hadSettings;
+    }
+
+    /// Joins the run saved in the settings (the local run on a fresh install).
+    public void joinConfiguredRun() {
+        nodeThread.execute(this::joinConfiguredRunNow);
+    }
+
+    private void joinConfiguredRunNow() {
         String address = settings.runAddress();
         if ("local".equals(address)) {
             startLocalRunNow();
@@ -251,6 +265,10 @@ public final class NodeRuntime implements NodeService {
         nodeThread.execute(() -> {
             saveRunAddress(parsed.toString());
             session.join(parsed, parsed.toString());
+            if (localRun != null && !parsed.toString().equals(localRun.address())) {
+                localRun.close(); // nobody else trains on it
+                localRun = null;
+            }
         });
     }
 

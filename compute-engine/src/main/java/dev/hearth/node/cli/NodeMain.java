@@ -97,6 +97,7 @@ public final class NodeMain {
             prepareSettings(dataDir, coordinator, demo, policy);
             node = NodeRuntime.start(dataDir, Clock.systemUTC(), inProcess, Probes::forThisMachine);
             if (demo && policy == null) node.overridePolicy(NodeSettings.Policy.ALWAYS); // this session only
+            node.joinConfiguredRun();
         } catch (Exception e) {
             err.println("hearth node: " + e.getMessage());
             return 1;

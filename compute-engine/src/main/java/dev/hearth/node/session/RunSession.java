@@ -115,6 +115,7 @@ public final class RunSession {
     private final List<Double> lossHistory = new ArrayList<>();
     private long lastCommitBytes;
     private long workerFileVersion = -1; // trainer-control thread only
+    private dev.hearth.protocol.wire.NodeState reportedWireState;
 
     // snapshot fields
     private NodeState state = NodeState.STARTING;
@@ -190,9 +191,7 @@ public final class RunSession {
     public void setDecision(Decision next) {
         boolean was = decision.running();
         decision = next;
-        if (client != null) {
-            client.setState(next.running() ? currentWireState() : dev.hearth.protocol.wire.NodeState.PAUSED);
-        }
+        reportWireState();
         if (!next.running()) {
             if (trainingRound != null) {
                 log.info("stopping round " + trainingRound.getRound() + ": " + next.reason());
@@ -208,6 +207,19 @@ public final class RunSession {
             if (pendingRound != null) maybeTrain(pendingRound);
         }
         publishSnapshot();
+    }
+
+    /// Tells the coordinator at once when this node starts or stops wanting work (heartbeats carry the
+    /// state too, but only every 15 s: too slow for "the owner is back, take my batches elsewhere").
+    private void reportWireState() {
+        if (client == null) return;
+        var wire = decision.running() && welcome != null ? currentWireState() : dev.hearth.protocol.wire.NodeState.PAUSED;
+        client.setState(wire);
+        if (wire != reportedWireState && client.isConnected()) {
+            reportedWireState = wire;
+            send(Envelope.newBuilder().setHeartbeat(dev.hearth.protocol.wire.Heartbeat.newBuilder()
+                    .setUnixMillis(clock.millis()).setState(wire)).build());
+        }
     }
 
     private dev.hearth.protocol.wire.NodeState currentWireState() {
@@ -279,6 +291,7 @@ public final class RunSession {
         }
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
+        reportedWireState = null; // a new connection: the coordinator knows nothing yet
         layout = ParameterLayout.gpt(model);
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
@@ -527,7 +540,7 @@ public final class RunSession {
         try {
             OuterStep.apply(layout, params, c.getStep().toByteArray(), (float) c.getLr(),
                     (float) welcome.getConfig().getWeightDecay());
-        } catch (IllegalArgumentException e) {
+        } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
             log.warn("round " + c.getRound() + " commit unusable (" + e.getMessage() + "); downloading the model");
             params = null;
             version = -1;
@@ -579,9 +592,7 @@ public final class RunSession {
         this.state = s;
         this.headline = headline;
         this.reason = reason;
-        if (client != null) {
-            client.setState(decision.running() ? currentWireState() : dev.hearth.protocol.wire.NodeState.PAUSED);
-        }
+        reportWireState();
         publishSnapshot();
     }
 
