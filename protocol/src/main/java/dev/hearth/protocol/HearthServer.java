@@ -16,6 +16,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ public final class HearthServer implements AutoCloseable {
         SslContext tls = TlsContexts.server(config.certificate());
         byte[] fingerprint = config.certificate().fingerprint();
         SecureRandom random = new SecureRandom();
+        AtomicInteger openConnections = new AtomicInteger();
         EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(ACCEPT_THREADS,
                 new DefaultThreadFactory("hearth-server-accept"), NioIoHandler.newFactory());
         EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(config.workerThreads(),
@@ -69,6 +71,14 @@ public final class HearthServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        int open = openConnections.incrementAndGet();
+                        channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
+                        if (open > config.maxConnections()) {
+                            LOG.warn("refusing {}: {} connections already open (limit {})", channel.remoteAddress(),
+                                    open - 1, config.maxConnections());
+                            channel.close();
+                            return;
+                        }
                         SslHandler sslHandler = tls.newHandler(channel.alloc());
                         sslHandler.setHandshakeTimeoutMillis(ProtocolLimits.HANDSHAKE_TIMEOUT.toMillis());
                         channel.pipeline().addLast(PipelineNames.TLS, sslHandler);

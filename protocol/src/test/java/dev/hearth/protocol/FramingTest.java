@@ -99,6 +99,17 @@ class FramingTest {
     }
 
     @Test
+    void rejectsChunkDataOverTheChunkLimitEvenInsideTheFrameLimit() throws IOException {
+        Envelope chunk = Envelope.newBuilder().setChunk(Chunk.newBuilder()
+                .setData(ByteString.copyFrom(new byte[ProtocolLimits.MAX_CHUNK_DATA_BYTES + 100]))).build();
+        EmbeddedChannel in = decoderChannel();
+        ByteBuf buf = Unpooled.buffer();
+        EnvelopeEncoder.encode(chunk, buf);
+        MalformedFrameException e = assertThrows(MalformedFrameException.class, () -> in.writeInbound(buf));
+        assertTrue(e.getMessage().contains("chunk limit"), e.getMessage());
+    }
+
+    @Test
     void encoderRefusesEnvelopeOverItsKindLimit() {
         Envelope tooBig = Envelope.newBuilder().setChunk(Chunk.newBuilder()
                 .setData(ByteString.copyFrom(new byte[ProtocolLimits.MAX_CHUNK_FRAME_BYTES]))).build();
