@@ -39,6 +39,10 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
 
     private enum State { AWAITING_HELLO, AWAITING_RESPONSE, AUTHENTICATED, CLOSED }
 
+    /// User event fired by [HearthServer#close()]: say goodbye with `Leave` and close.
+    static final Object SHUTDOWN = new Object();
+    static final String SHUTDOWN_REASON = "the coordinator is shutting down";
+
     private final PeerHandler handler;
     private final byte[] certificateFingerprint;
     private final HearthFrameDecoder frameDecoder;
@@ -183,6 +187,15 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == SHUTDOWN) {
+            if (closeReason == null) {
+                closeReason = SHUTDOWN_REASON;
+            }
+            state = State.CLOSED;
+            ctx.writeAndFlush(Envelope.newBuilder().setLeave(Leave.newBuilder().setReason(SHUTDOWN_REASON)).build())
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (event instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.READER_IDLE) {
                 LOG.info("closing {}: nothing received for {} s", ctx.channel().remoteAddress(),
