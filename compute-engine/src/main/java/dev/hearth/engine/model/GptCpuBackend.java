@@ -388,7 +388,7 @@ public final class GptCpuBackend implements TrainingBackend {
     /// Softmax over each row of logits in place (they become probabilities); returns the mean
     /// cross-entropy against `targets`.
     private double softmaxCrossEntropy(float[] logits, int[] targets, int n, double[] partial) {
-        par.forRange(n, (r0, r1, w) -> partial[w] = softmaxCrossEntropyRows(logits, targets, r0, r1));
+        par.forRange(n, (r0, r1, w) -> partial[w] += softmaxCrossEntropyRows(logits, targets, r0, r1));
         double loss = 0;
         for (int w = 0; w < par.threads(); w++) {
             loss += partial[w];
@@ -493,8 +493,7 @@ public final class GptCpuBackend implements TrainingBackend {
                                    float[] p, int w, int bias, int n) {
         float[][] partial = buf.lnPartial;
         par.forRange(n, (r0, r1, t) -> {
-            float[] dwb = partial[t];
-            Arrays.fill(dwb, 0f);
+            float[] dwb = partial[t]; // zero on entry: cleared after every reduction below
             layerNormBackwardRows(dinp, dwb, dout, inp, mean, rstd, p, w, r0, r1);
         });
         for (float[] dwb : partial) { // weight and bias gradients: sum the threads' partial sums
