@@ -31,6 +31,26 @@ public final class CodecBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        var settings = args.clone();
+        int threads = Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--threads")) {
+                threads = Integer.parseInt(args[i + 1]);
+            }
+        }
+        // The codec's parallel streams run in the pool they are called from: a pool of `threads` bounds them.
+        var pool = new ForkJoinPool(threads);
+        try {
+            pool.submit(() -> {
+                run(settings);
+                return null;
+            }).get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         String model = "small";
         int k = DemoConfig.DEFAULT_TOP_K;
         int block = DemoConfig.DEFAULT_BLOCK_SIZE;
@@ -38,6 +58,7 @@ public final class CodecBenchmark {
         int updates = 100;
         int repeats = 7;
         String robust = "none";
+        int threads = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
@@ -51,6 +72,7 @@ public final class CodecBenchmark {
                 case "--updates" -> updates = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--robust" -> robust = args[++i].toLowerCase(Locale.ROOT);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     usage();
@@ -69,7 +91,7 @@ public final class CodecBenchmark {
         int n = layout.size();
         double per10M = TEN_MILLION / n;
         System.out.printf(Locale.ROOT, "DeMo codec benchmark: model %s (%,d params), block %d, k %d, %s, %d threads%n",
-                model, n, block, k, enc, ForkJoinPool.getCommonPoolParallelism() + 1);
+                model, n, block, k, enc, threads);
         System.out.printf(Locale.ROOT, "java %s, %s, %d cores%n", System.getProperty("java.version"),
                 System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors());
 
@@ -122,10 +144,11 @@ public final class CodecBenchmark {
     private static void usage() {
         System.out.println("""
                 usage: hearth bench codec [--model small|nano] [--k 32] [--block 64] [--encoding sign_1bit|fp16]
-                                          [--updates 100] [--robust none|clip|trim] [--repeats 7]
+                                          [--updates 100] [--robust none|clip|trim] [--repeats 7] [--threads N]
                 Times DeMo compress+encode and decode on the model's parameter layout (default: small, ~10.9M
                 parameters), then aggregation + inverse DCT + ternary signs of N synthetic updates (coordinator side)
-                and the outer step. Prints the median of the repeats and the same figure scaled to 10M parameters.""");
+                and the outer step. Prints the median of the repeats (wall and process CPU time) and the same figures
+                scaled to 10M parameters. --threads bounds the worker threads (default: all cores).""");
     }
 
     @FunctionalInterface
@@ -136,27 +159,27 @@ public final class CodecBenchmark {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
-    /// CPU ms of the last {@link #time} call's median run (all threads of the process).
+    /// Mean process CPU ms per run of the last {@link #time} call (all threads; the OS reports it in 10 ms steps,
+    /// so it is averaged over all repeats rather than taken from one run).
     private static double lastCpuMs;
 
-    /// Median wall time in ms of `repeats` runs after two warm-up runs (JIT); the process CPU time of the same
-    /// run goes to {@link #lastCpuMs}: on a shared machine wall time swings with the neighbours' load, CPU time
-    /// says how much work the stage is.
+    /// Median wall time in ms of `repeats` runs after two warm-up runs (JIT); the mean process CPU time goes to
+    /// {@link #lastCpuMs}: on a shared machine wall time swings with the neighbours' load, CPU time says how much
+    /// work the stage is.
     private static double time(int repeats, Run run) throws Exception {
         for (int w = 0; w < 2; w++) {
             run.run(w);
         }
-        double[][] ms = new double[repeats][2];
+        double[] ms = new double[repeats];
+        long c0 = OS.getProcessCpuTime();
         for (int r = 0; r < repeats; r++) {
-            long c0 = OS.getProcessCpuTime();
             long t0 = System.nanoTime();
             run.run(r);
-            ms[r][0] = (System.nanoTime() - t0) / 1e6;
-            ms[r][1] = (OS.getProcessCpuTime() - c0) / 1e6;
+            ms[r] = (System.nanoTime() - t0) / 1e6;
         }
-        Arrays.sort(ms, (a, b) -> Double.compare(a[0], b[0]));
-        lastCpuMs = ms[repeats / 2][1];
-        return ms[repeats / 2][0];
+        lastCpuMs = (OS.getProcessCpuTime() - c0) / 1e6 / repeats;
+        Arrays.sort(ms);
+        return ms[repeats / 2];
     }
 
     private static float[] gaussian(int n, long seed) {
