@@ -103,7 +103,7 @@ public final class HardwareMonitor implements AutoCloseable {
             OSProcess p = os.getProcess((int) pid);
             if (p == null) continue;
             now.put(pid, p);
-            hearthRss += p.getResidentSetSize();
+            hearthRss += p.getResidentMemory();
             OSProcess prev = prevProcesses.get(pid);
             // Fraction of one logical CPU between samples; of the whole machine after the division.
             if (prev != null) hearthCpu += p.getProcessCpuLoadBetweenTicks(prev);
