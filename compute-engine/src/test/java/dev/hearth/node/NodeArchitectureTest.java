@@ -16,7 +16,10 @@ class NodeArchitectureTest {
 
     @BeforeAll
     static void importNode() {
-        node = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.hearth.node");
+        node = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                .importPackages("dev.hearth.node");
     }
 
     @Test
