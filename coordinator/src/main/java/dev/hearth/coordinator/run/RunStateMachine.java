@@ -177,18 +177,20 @@ public final class RunStateMachine {
         return UploadDecision.accept();
     }
 
-    /// An upload accepted by {@link #uploadReceived} failed the content checks (decode, signature, norm...):
-    /// it does not count, a second upload from the node is still a duplicate, and its batches return to the
-    /// pool when the round closes.
+    /// An upload from an assigned node failed the content checks (decode, signature, caps, norm...), whether
+    /// or not {@link #uploadReceived} saw it first: it does not count, the node has answered for this round (a
+    /// second upload is a duplicate, and the round does not wait for it), and its batches return to the pool
+    /// when the round closes.
     ///
-    /// @return false if there was no such accepted upload in the open round
+    /// @return false if the node has no unanswered or accepted assignment in the open round `round`
     public boolean discardUpload(String nodeId, long round, String reason) {
         if (current == null || current.id != round || phase != RunPhase.ROUND_OPEN) {
             return false;
         }
-        if (current.accepted.remove(nodeId) == null) {
+        if (!current.assigned.containsKey(nodeId) || current.discarded.containsKey(nodeId) || current.left.contains(nodeId)) {
             return false;
         }
+        current.accepted.remove(nodeId);
         current.discarded.put(nodeId, reason);
         return true;
     }
