@@ -48,6 +48,31 @@ public record CoordinatorOptions(Path config, boolean demo, boolean help, Map<St
             checkpoint; nodes reconnect on their own.
             """;
 
+    /// Exit code for a bad command line or config (EX_USAGE-like; 1 is left for runtime failures).
+    public static final int EXIT_USAGE = 2;
+
+    /// What `main` should do: serve `config`, or print `message` (to stdout when `exitCode` is 0, else to
+    /// stderr) and exit with `exitCode`.
+    public record Startup(RunConfig config, int exitCode, String message) {
+        public boolean serve() {
+            return config != null;
+        }
+    }
+
+    /// The whole front of `./hearth coordinator`: help, parse, resolve, with errors turned into a message and
+    /// an exit code instead of a stack trace.
+    public static Startup startup(List<String> args) {
+        try {
+            CoordinatorOptions opts = parse(args);
+            if (opts.help()) {
+                return new Startup(null, 0, HELP);
+            }
+            return new Startup(opts.resolve(), 0, "");
+        } catch (ConfigException e) {
+            return new Startup(null, EXIT_USAGE, "hearth coordinator: " + e.getMessage());
+        }
+    }
+
     /// Reads `args`; `--name value` and `--name=value` are both accepted.
     ///
     /// @throws ConfigException naming the unknown option or the missing/bad value

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.hearth.coordinator.run.DeadlinePolicy;
+import dev.hearth.coordinator.run.LrSchedule;
 import dev.hearth.coordinator.run.RunRules;
 import dev.hearth.engine.model.ModelConfig;
 
@@ -185,6 +186,11 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
     public RunRules rules(long trainWindows) {
         return new RunRules(minNodes, minUploads, sequencesPerNode, model.context(), totalRounds, trainWindows, seed,
                 spotCheckFraction, deadline);
+    }
+
+    /// The outer learning rate per version.
+    public LrSchedule lrSchedule() {
+        return new LrSchedule(lrMax, lrMin, warmupRounds, totalRounds);
     }
 
     public boolean bundledCorpus() {

@@ -36,7 +36,7 @@ public final class RunStateMachine {
     private final RunRules rules;
     private final BatchPool pool;
     private final SpeedTracker speeds = new SpeedTracker();
-    /// Nodes ready to train, in join order is irrelevant: assignments go by sorted node id.
+    /// Nodes ready to train, sorted by id so that assignments are a function of the inputs alone.
     private final Map<String, Instant> ready = new TreeMap<>();
 
     private RunPhase phase = RunPhase.WAITING_FOR_NODES;
@@ -133,7 +133,7 @@ public final class RunStateMachine {
     ///
     /// @param tokens tokens the node says it trained; must not exceed what it was assigned
     public UploadDecision uploadReceived(String nodeId, long round, long tokens, Instant now) {
-        if (current == null || phase == RunPhase.FINISHED || phase == RunPhase.PAUSED && current == null) {
+        if (current == null) {
             if (round <= lastRound) {
                 return UploadDecision.reject(Rejection.LATE, "late: round " + round + " is closed");
             }

@@ -63,6 +63,9 @@ public final class RunService implements AutoCloseable {
     private float[] params;
     private Map<String, float[]> extraState;
     private long roundOfNorms = -1;
+    /// Set when a ledger or checkpoint write failed after the state machine moved on: memory and disk may
+    /// disagree, so the run refuses to continue; a restart resumes consistently from disk.
+    private String broken;
 
     private RunService(RunConfig config, Ledger ledger, CheckpointStore checkpoints, RunStateMachine machine,
                        float[] params, Map<String, float[]> extraState, List<String> startupNotes) {
@@ -170,7 +173,18 @@ public final class RunService implements AutoCloseable {
 
     /// Advances the run and records opened and failed rounds in the ledger before the I/O layer announces them.
     public synchronized List<RunAction> tick(Instant now, long seed) {
+        checkNotBroken();
         List<RunAction> actions = machine.tick(now, seed);
+        try {
+            persist(actions, now);
+        } catch (RuntimeException e) {
+            broken = "recording round actions failed: " + e.getMessage();
+            throw e;
+        }
+        return actions;
+    }
+
+    private void persist(List<RunAction> actions, Instant now) {
         for (RunAction a : actions) {
             switch (a) {
                 case RunAction.OpenRound open -> {
@@ -184,7 +198,6 @@ public final class RunService implements AutoCloseable {
                 }
             }
         }
-        return actions;
     }
 
     /// An upload arrived: all validation rules, then the round-level rules, then the ledger.
@@ -263,21 +276,40 @@ public final class RunService implements AutoCloseable {
         if (newParams.length != params.length) {
             throw new IllegalArgumentException("new params have " + newParams.length + " floats, the model has " + params.length);
         }
+        checkNotBroken();
         RoundCommit c = machine.committed(round, machine.version() + 1, dropped.keySet(), now);
-        ledger.commitRound(c, stats, dropped);
-        params = newParams;
-        this.extraState = Map.copyOf(extraState);
-        Optional<CheckpointManifest> manifest = Optional.empty();
-        if (CheckpointStore.isDue(c.version(), config.checkpointEvery()) || machine.version() >= config.totalRounds()) {
-            manifest = Optional.of(checkpoints.write(new Checkpoint(config.runId(), round, c.version(), params, this.extraState)));
+        try {
+            ledger.commitRound(c, stats, dropped);
+            params = newParams;
+            this.extraState = Map.copyOf(extraState);
+            Optional<CheckpointManifest> manifest = Optional.empty();
+            if (CheckpointStore.isDue(c.version(), config.checkpointEvery()) || machine.version() >= config.totalRounds()) {
+                manifest = Optional.of(checkpoints.write(new Checkpoint(config.runId(), round, c.version(), params,
+                        this.extraState)));
+            }
+            return new Committed(c, manifest);
+        } catch (RuntimeException e) {
+            broken = "persisting version " + c.version() + " failed: " + e.getMessage();
+            throw e;
         }
-        return new Committed(c, manifest);
     }
 
     /// Aggregation produced nothing (every update dropped, or an error): the round is retried.
     public synchronized void aggregationFailed(long round, String reason, Instant now) {
         machine.aggregationFailed(round, reason);
         ledger.roundFailed(round, "aggregation failed: " + reason, now);
+    }
+
+    private void checkNotBroken() {
+        if (broken != null) {
+            throw new IllegalStateException("the run stopped because " + broken + "; restart the coordinator to resume"
+                    + " from the last checkpoint");
+        }
+    }
+
+    /// Why the run refuses to continue, if it does.
+    public synchronized Optional<String> broken() {
+        return Optional.ofNullable(broken);
     }
 
     public synchronized void pause() {

@@ -156,6 +156,21 @@ class RunConfigTest {
     }
 
     @Test
+    void startupTurnsHelpAndErrorsIntoMessagesAndExitCodes() {
+        var help = CoordinatorOptions.startup(List.of("--help"));
+        assertFalse(help.serve());
+        assertEquals(0, help.exitCode());
+        assertEquals(CoordinatorOptions.HELP, help.message());
+        var bad = CoordinatorOptions.startup(List.of("--demo", "--bind="));
+        assertFalse(bad.serve());
+        assertEquals(CoordinatorOptions.EXIT_USAGE, bad.exitCode());
+        assertEquals("hearth coordinator: --bind needs a value", bad.message());
+        var demo = CoordinatorOptions.startup(List.of("--demo", "--rounds", "3"));
+        assertTrue(demo.serve());
+        assertEquals(3, demo.config().totalRounds());
+    }
+
+    @Test
     void helpExplainsEveryOption() {
         for (String flag : List.of("--config", "--demo", "--data-dir", "--port", "--http-port", "--bind", "--rounds", "--help")) {
             assertTrue(CoordinatorOptions.HELP.contains("  " + flag), "help explains " + flag);

@@ -220,6 +220,24 @@ class RunServiceTest {
     }
 
     @Test
+    void aFailedLedgerWriteStopsTheRunUntilARestart() {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            ready(run, T0, "a", "b", "c");
+            var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
+            for (String n : List.of("a", "b", "c")) {
+                run.upload(view(n, open.round(), 0, T0.plusSeconds(1), 1), TOKENS, 10);
+            }
+            var agg = (RunAction.Aggregate) run.tick(T0.plusSeconds(2), 1).getFirst();
+            run.ledger().close(); // the disk goes away
+            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(),
+                    RoundStats.none(), Map.of(), T0.plusSeconds(3)));
+            assertTrue(run.broken().isPresent());
+            var e = assertThrows(IllegalStateException.class, () -> run.tick(T0.plusSeconds(4), 1));
+            assertTrue(e.getMessage().contains("restart the coordinator"), e.getMessage());
+        }
+    }
+
+    @Test
     void aNodeIdWithAnotherKeyIsRefused() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             assertTrue(run.admit("a", new byte[] {1}, T0).admitted());
