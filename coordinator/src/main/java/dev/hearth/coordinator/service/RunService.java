@@ -4,6 +4,8 @@ import dev.hearth.coordinator.checkpoint.Checkpoint;
 import dev.hearth.coordinator.checkpoint.CheckpointManifest;
 import dev.hearth.coordinator.checkpoint.CheckpointStore;
 import dev.hearth.coordinator.config.RunConfig;
+import dev.hearth.coordinator.dashboard.DashboardSource;
+import dev.hearth.coordinator.dashboard.LedgerDashboardSource;
 import dev.hearth.coordinator.ledger.Ledger;
 import dev.hearth.coordinator.ledger.RoundStats;
 import dev.hearth.coordinator.ledger.UpdateRecord;
@@ -20,6 +22,7 @@ import dev.hearth.coordinator.validation.UpdateValidator;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.coordinator.validation.Verdict;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -366,6 +369,11 @@ public final class RunService implements AutoCloseable {
 
     public RunConfig config() {
         return config;
+    }
+
+    /// A dashboard source for this run: totals from the ledger, phase and nodes from the live state machine.
+    public DashboardSource dashboardSource(Clock clock) {
+        return new LedgerDashboardSource(ledger, config.totalRounds(), () -> phase().name(), this::nodesReady, clock);
     }
 
     /// Checks the batch accounting of the live run (see {@link RunStateMachine#checkInvariant()}).

@@ -95,6 +95,12 @@ class RunServiceTest {
             assertEquals(List.of(5L, 0L), run.checkpoints().versions());
             assertEquals(5.0f, run.checkpoints().load(5).params()[0]);
             assertEquals(3 * 6 * TOKENS, run.ledger().leaderboard(10).stream().mapToLong(e -> e.credits()).sum());
+            var status = run.dashboardSource(java.time.Clock.systemUTC()).status();
+            assertEquals("COMMITTED", status.phase());
+            assertEquals(6, status.version());
+            assertEquals(3, status.nodesOnline());
+            assertEquals(6, status.history().size());
+            assertEquals(6 * 15_000, status.bytesIn());
         }
     }
 
