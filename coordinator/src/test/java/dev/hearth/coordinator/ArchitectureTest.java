@@ -29,6 +29,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void coordinatorDoesNotDependOnTheNodeHost() {
+        noClasses().that().resideInAPackage("dev.hearth.coordinator..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.node..")
+                .because("the coordinator uses the engine's model and codec only (DESIGN.md)")
+                .check(COORDINATOR);
+    }
+
+    @Test
     void theRunStateMachineStaysPure() {
         noClasses().that().resideInAPackage("dev.hearth.coordinator.run..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "java.sql..", "java.net..",

@@ -15,6 +15,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
 /// Turns requests into {@link DashboardRoutes} calls. Read-only: GET and HEAD, anything else 405.
 final class DashboardHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -24,9 +27,13 @@ final class DashboardHandler extends SimpleChannelInboundHandler<FullHttpRequest
                     + "connect-src 'self'; frame-ancestors 'none'";
 
     private final DashboardRoutes routes;
+    private final Executor io;
 
-    DashboardHandler(DashboardRoutes routes) {
+    /// @param io where routes run (they may block); responses are written back through the channel, which
+    ///           hands them to its event loop
+    DashboardHandler(DashboardRoutes routes, Executor io) {
         this.routes = routes;
+        this.io = io;
     }
 
     @Override
@@ -44,13 +51,19 @@ final class DashboardHandler extends SimpleChannelInboundHandler<FullHttpRequest
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
-        DashboardRoutes.Response response;
         try {
-            response = routes.get(path);
-        } catch (RuntimeException e) {
-            response = DashboardRoutes.Response.text(500, "dashboard error: " + e.getMessage() + "\n");
+            io.execute(() -> {
+                DashboardRoutes.Response response;
+                try {
+                    response = routes.get(path);
+                } catch (RuntimeException e) {
+                    response = DashboardRoutes.Response.text(500, "dashboard error: " + e.getMessage() + "\n");
+                }
+                send(ctx, response, keepAlive, head);
+            });
+        } catch (RejectedExecutionException e) {
+            send(ctx, DashboardRoutes.Response.text(503, "the dashboard is shutting down\n"), false, false);
         }
-        send(ctx, response, keepAlive, head);
     }
 
     private static void send(ChannelHandlerContext ctx, DashboardRoutes.Response r, boolean keepAlive, boolean head) {

@@ -14,9 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
@@ -25,6 +23,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -33,7 +33,8 @@ import java.util.function.Supplier;
 /// (no CDN: the page works on an air-gapped demo machine). Only GET and HEAD; everything else is 405.
 ///
 /// Threads: one Netty event loop accepts and parses; requests are answered on a separate single-thread
-/// executor (`hearth-dashboard-io`) because the {@link DashboardSource} may block on SQLite.
+/// executor (`hearth-dashboard-io`) because the {@link DashboardSource} may block on SQLite. One thread also
+/// keeps responses of a pipelining client in request order.
 public final class DashboardServer implements AutoCloseable {
 
     /// Pipeline stage names.
@@ -45,17 +46,17 @@ public final class DashboardServer implements AutoCloseable {
     public static final int MAX_REQUEST_BYTES = 16 << 10;
     /// 30 s: a browser polls every few seconds; an idle keep-alive connection longer than this is dropped.
     public static final int READ_TIMEOUT_SECONDS = 30;
-    /// 100 ms without new tasks before the I/O executor stops.
-    private static final long CLOSE_QUIET_MILLIS = 100;
+    /// 2 s: how long close() waits for connections and a request in progress (a slow ledger query).
+    private static final int CLOSE_WAIT_SECONDS = 2;
     /// Where the page and its script live on the classpath.
     static final String RESOURCES = "dev/hearth/coordinator/dashboard/";
 
     private final EventLoopGroup group;
-    private final EventExecutorGroup io;
+    private final ExecutorService io;
     private final Channel channel;
     private final ChannelGroup connections;
 
-    private DashboardServer(EventLoopGroup group, EventExecutorGroup io, Channel channel, ChannelGroup connections) {
+    private DashboardServer(EventLoopGroup group, ExecutorService io, Channel channel, ChannelGroup connections) {
         this.group = group;
         this.io = io;
         this.channel = channel;
@@ -70,7 +71,7 @@ public final class DashboardServer implements AutoCloseable {
         var routes = new DashboardRoutes(source, sample, new ObjectMapper(), pageHtml(), resource(RESOURCES + "dashboard.js"));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hearth-dashboard-net", true),
                 NioIoHandler.newFactory());
-        EventExecutorGroup io = new DefaultEventExecutorGroup(1, new DefaultThreadFactory("hearth-dashboard-io", true));
+        ExecutorService io = Executors.newSingleThreadExecutor(new DefaultThreadFactory("hearth-dashboard-io", true));
         ChannelGroup connections = new DefaultChannelGroup("hearth-dashboard", GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap()
@@ -84,7 +85,7 @@ public final class DashboardServer implements AutoCloseable {
                                     .addLast(READ_TIMEOUT, new ReadTimeoutHandler(READ_TIMEOUT_SECONDS))
                                     .addLast(CODEC, new HttpServerCodec())
                                     .addLast(AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast(io, HANDLER, new DashboardHandler(routes));
+                                    .addLast(HANDLER, new DashboardHandler(routes, io));
                         }
                     })
                     .bind(new InetSocketAddress(host, port))
@@ -93,7 +94,7 @@ public final class DashboardServer implements AutoCloseable {
             return new DashboardServer(group, io, ch, connections);
         } catch (Exception e) { // bind() rethrows the checked BindException undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            io.shutdownNow();
             throw new IllegalStateException("cannot start the dashboard on " + host + ":" + port + ": " + e.getMessage()
                     + " (port in use? pick another with --http-port)", e);
         }
@@ -106,11 +107,18 @@ public final class DashboardServer implements AutoCloseable {
 
     @Override
     public void close() {
-        // Connections first, while both executors still run their last pipeline events; then the executors.
         channel.close().syncUninterruptibly();
-        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        io.shutdownGracefully(CLOSE_QUIET_MILLIS, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        connections.close().awaitUninterruptibly(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        io.shutdown();
+        try {
+            if (!io.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                io.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            io.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(0, CLOSE_WAIT_SECONDS, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /// The page, with the path of the ECharts script in the webjar on the classpath filled in.
