@@ -108,6 +108,12 @@ public final class RunService implements AutoCloseable {
                 version = cp.version();
                 notes.add("resumed from checkpoint version " + version);
             } else {
+                long committed = ledger.position().lastVersion();
+                if (committed > 0) {
+                    throw new IllegalStateException("the ledger in " + config.dataDir() + " has " + committed
+                            + " committed versions but there is no checkpoint in " + store.dir() + ": restore the"
+                            + " checkpoints, or start over with a new data dir or run id");
+                }
                 params = initialParams.get();
                 version = 0;
                 // Version 0 on disk: joining nodes download it like any other version.
@@ -226,6 +232,7 @@ public final class RunService implements AutoCloseable {
                         case LATE -> Verdict.Rule.DEADLINE;
                         case DUPLICATE -> Verdict.Rule.DUPLICATE;
                         case NOT_ASSIGNED -> Verdict.Rule.NOT_ASSIGNED;
+                        case BAD_TOKENS -> Verdict.Rule.TOKENS;
                         default -> Verdict.Rule.ROUND;
                     }, d.reason());
                 } else {

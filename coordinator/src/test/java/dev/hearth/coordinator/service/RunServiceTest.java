@@ -244,6 +244,33 @@ class RunServiceTest {
     }
 
     @Test
+    void aLedgerWithCommitsButNoCheckpointsIsRefusedNotSilentlyRestarted() throws Exception {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            ready(run, T0, "a", "b", "c");
+            round(run, T0, List.of("a", "b", "c"));
+        }
+        try (var files = java.nio.file.Files.list(dir.resolve("checkpoints"))) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.delete(f);
+            }
+        }
+        var e = assertThrows(IllegalStateException.class,
+                () -> RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0));
+        assertTrue(e.getMessage().contains("no checkpoint"), e.getMessage());
+    }
+
+    @Test
+    void aTokenClaimAboveTheAssignmentIsRejected() {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            ready(run, T0, "a", "b", "c");
+            var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
+            Verdict v = run.upload(view("a", open.round(), 0, T0.plusSeconds(1), 1), 10 * TOKENS, 10);
+            assertEquals(Verdict.Rule.TOKENS, v.rule());
+            assertTrue(v.reason().contains("claims " + 10 * TOKENS), v.reason());
+        }
+    }
+
+    @Test
     void aNodeIdWithAnotherKeyIsRefused() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             assertTrue(run.admit("a", new byte[] {1}, T0).admitted());
