@@ -90,7 +90,7 @@ public final class DashboardView implements View {
         }
         int i = 0;
         for (HardwareMetric m : HardwareMetric.values()) {
-            StackPane cell = new StackPane(chart(m));
+            StackPane cell = new StackPane(withLegend(m, chart(m)));
             cell.getStyleClass().add("chart-cell");
             chartCells.put(m, cell);
             grid.add(cell, i % CHART_COLUMNS, i / CHART_COLUMNS);
@@ -110,6 +110,7 @@ public final class DashboardView implements View {
         NumberAxis x = new NumberAxis(-CHART_SECONDS, 0, 30);
         x.setTickLabelsVisible(false);
         x.setTickMarkVisible(false);
+        x.setMinorTickVisible(false);
         NumberAxis y = new NumberAxis();
         y.setLabel(m.unit());
         y.setForceZeroInRange(true);
@@ -117,7 +118,8 @@ public final class DashboardView implements View {
         chart.setTitle(m.title());
         chart.setAnimated(false);
         chart.setCreateSymbols(false);
-        chart.setLegendVisible(m.hasHearthShare());
+        chart.setLegendVisible(false);
+        chart.getStyleClass().add("hardware-chart");
         chart.setPrefHeight(190);
         chart.setMinHeight(150);
         XYChart.Series<Number, Number> total = new XYChart.Series<>();
@@ -132,12 +134,27 @@ public final class DashboardView implements View {
         return chart;
     }
 
+    /// Our own legend: the chart's built-in one takes a row of its own, too much for six small charts.
+    private static javafx.scene.Node withLegend(HardwareMetric m, LineChart<Number, Number> chart) {
+        if (!m.hasHearthShare()) return chart;
+        Label total = new Label("━ " + (m.gpu() ? "whole GPU" : "whole machine"));
+        total.getStyleClass().add("legend-total");
+        Label hearth = new Label("━ Hearth");
+        hearth.getStyleClass().add("legend-hearth");
+        HBox legend = new HBox(12, total, hearth);
+        legend.setAlignment(javafx.geometry.Pos.CENTER);
+        VBox box = new VBox(0, chart, legend);
+        box.setPadding(new javafx.geometry.Insets(0, 0, 6, 0));
+        VBox.setVgrow(chart, Priority.ALWAYS);
+        return box;
+    }
+
     private void showGpuCharts(boolean visible) {
         for (HardwareMetric m : HardwareMetric.values()) {
             if (!m.gpu()) continue;
             StackPane cell = chartCells.get(m);
             if (visible) {
-                cell.getChildren().setAll(charts.get(m));
+                cell.getChildren().setAll(withLegend(m, charts.get(m)));
             } else {
                 Label none = Ui.muted(m.title() + ": no GPU visible.\nHearth trains on the processor.");
                 none.getStyleClass().add("chart-placeholder");

@@ -29,14 +29,14 @@ public final class RunView implements View {
         Label name = Ui.title("");
         name.textProperty().bind(vm.runNameProperty());
         name.setWrapText(true);
+        Label note = Ui.id(Ui.muted(""), "runNote");
+        note.textProperty().bind(vm.noteProperty());
         Label round = Ui.id(new Label(), "runRound");
         round.textProperty().bind(vm.roundProperty());
         Label nodes = Ui.id(new Label(), "nodesOnline");
         nodes.textProperty().bind(vm.nodesOnlineProperty());
         Label rank = Ui.id(new Label(), "rank");
         rank.textProperty().bind(vm.rankProperty());
-        rank.setWrapText(true);
-        rank.setMaxWidth(420);
         Label credits = new Label();
         credits.textProperty().bind(vm.creditsProperty());
         FlowPane stats = new FlowPane(Ui.GAP, Ui.GAP, Ui.stat("Round", round), Ui.stat("Computers online", nodes),
@@ -53,7 +53,10 @@ public final class RunView implements View {
         chart.setCreateSymbols(false);
         chart.setLegendVisible(false);
         chart.getData().add(loss);
-        VBox.setVgrow(chart, Priority.ALWAYS);
+        Label empty = Ui.muted("No committed rounds yet.");
+        empty.visibleProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lossHistory()));
+        javafx.scene.layout.StackPane chartBox = new javafx.scene.layout.StackPane(chart, empty);
+        VBox.setVgrow(chartBox, Priority.ALWAYS);
 
         TextArea sample = new TextArea();
         sample.setEditable(false);
@@ -62,7 +65,7 @@ public final class RunView implements View {
         sample.textProperty().bind(vm.modelSampleProperty());
         sample.setPromptText("A few lines written by the current model appear here once the run shares them.");
 
-        root = new VBox(Ui.GAP, name, stats, Ui.heading("Loss of the whole run"), chart, Ui.heading("What the model writes now"), sample);
+        root = new VBox(Ui.GAP, name, note, stats, Ui.heading("Loss of the whole run"), chartBox, Ui.heading("What the model writes now"), sample);
         root.setPadding(Ui.PAGE_PADDING);
         root.setId("run");
     }
