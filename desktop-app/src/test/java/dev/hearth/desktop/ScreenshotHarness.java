@@ -22,6 +22,8 @@ public final class ScreenshotHarness {
         FakeNodeService node = new FakeNodeService(dataDir);
         node.now(java.time.Instant.now());
         node.pastRounds(60, Duration.ofHours(5));
+        List<Double> losses = java.util.stream.IntStream.range(0, 60).mapToObj(i -> 3.3 * Math.exp(-i / 60.0) + 0.03 * Math.sin(i)).toList();
+        node.runStatus(new dev.hearth.node.api.RunStatus("hearth-nano-local", 60, 3, losses, List.of(), 2, 3, 54, ""));
         node.log(LogEntry.Level.INFO, "node", "Data folder " + dataDir);
         node.log(LogEntry.Level.INFO, "engine", "Backend ND4J CUDA — NVIDIA GeForce RTX 3060 (12 GB, compute 8.6)");
         node.log(LogEntry.Level.DEBUG, "worker", "Worker started, pid 4242");

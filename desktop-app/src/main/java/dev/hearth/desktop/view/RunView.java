@@ -20,7 +20,10 @@ public final class RunView implements View {
     private final RunViewModel vm;
     private final VBox root;
     private final Timeline sampler;
+    /// Below this many rounds the points get dots, so a young run's first commits are visible.
+    private static final int SYMBOLS_BELOW_POINTS = 30;
     private final XYChart.Series<Number, Number> loss = new XYChart.Series<>();
+    private final LineChart<Number, Number> chart;
     private final ListChangeListener<Double> lossListener = c -> redraw();
 
     public RunView(RunViewModel vm) {
@@ -31,6 +34,7 @@ public final class RunView implements View {
         name.setWrapText(true);
         Label note = Ui.id(Ui.muted(""), "runNote");
         note.textProperty().bind(vm.noteProperty());
+        note.managedProperty().bind(note.textProperty().isNotEmpty());
         Label round = Ui.id(new Label(), "runRound");
         round.textProperty().bind(vm.roundProperty());
         Label nodes = Ui.id(new Label(), "nodesOnline");
@@ -45,12 +49,25 @@ public final class RunView implements View {
         NumberAxis x = new NumberAxis();
         x.setLabel("committed round");
         x.setForceZeroInRange(false);
+        x.setMinorTickVisible(false);
+        x.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                // Rounds are whole numbers; an auto-ranged axis over few rounds would otherwise print 60.3, 60.4…
+                return n.doubleValue() == Math.rint(n.doubleValue()) ? Long.toString(n.longValue()) : "";
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return Long.parseLong(s);
+            }
+        });
         NumberAxis y = new NumberAxis();
         y.setLabel("mean training loss");
         y.setForceZeroInRange(false);
         LineChart<Number, Number> chart = new LineChart<>(x, y);
         chart.setAnimated(false);
-        chart.setCreateSymbols(false);
+        this.chart = chart;
         chart.setLegendVisible(false);
         chart.getData().add(loss);
         Label empty = Ui.muted("No committed rounds yet.");
@@ -76,6 +93,7 @@ public final class RunView implements View {
         List<XYChart.Data<Number, Number>> points = new ArrayList<>(history.size());
         long first = lastRound - history.size() + 1;
         for (int i = 0; i < history.size(); i++) points.add(new XYChart.Data<>(first + i, history.get(i)));
+        chart.setCreateSymbols(points.size() < SYMBOLS_BELOW_POINTS);
         loss.getData().setAll(points);
     }
 
