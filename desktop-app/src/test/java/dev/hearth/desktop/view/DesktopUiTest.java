@@ -157,4 +157,15 @@ class DesktopUiTest {
         assertEquals(rejected, table.getItems().getFirst());
         waitUntil("the totals", () -> text(robot, "#roundsTotal").equals("2 accepted · 1 rejected"));
     }
+
+    @Test
+    void withoutAGpuTheDashboardSaysSoInsteadOfDrawingGpuCharts(FxRobot robot) throws Exception {
+        node.withoutGpu();
+        returningOwner(robot);
+        waitUntil("the no-GPU line", () -> robot.lookup(".chart-placeholder").queryAll().size() == 4);
+        assertTrue(robot.lookup(".label").queryAllAs(Label.class).stream()
+                .anyMatch(l -> "No GPU visible — Hearth trains on the CPU".equals(l.getText())));
+        assertEquals(2, robot.lookup(".hardware-chart").queryAll().stream().filter(javafx.scene.Node::isVisible)
+                .filter(n -> n.getScene() != null).count(), "CPU and memory charts stay");
+    }
 }
