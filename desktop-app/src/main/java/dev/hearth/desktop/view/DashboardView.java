@@ -38,6 +38,8 @@ public final class DashboardView implements View {
     private final Map<HardwareMetric, LineChart<Number, Number>> charts = new EnumMap<>(HardwareMetric.class);
     private final Map<HardwareMetric, StackPane> chartCells = new EnumMap<>(HardwareMetric.class);
     private final ListChangeListener<HardwareSample> historyListener = c -> redrawCharts();
+    private final GridPane grid;
+    private final StackPane noGpuCell;
 
     public DashboardView(DashboardViewModel vm) {
         this.vm = vm;
@@ -88,16 +90,18 @@ public final class DashboardView implements View {
             cc.setPercentWidth(100.0 / CHART_COLUMNS);
             grid.getColumnConstraints().add(cc);
         }
-        int i = 0;
         for (HardwareMetric m : HardwareMetric.values()) {
             StackPane cell = new StackPane(withLegend(m, chart(m)));
             cell.getStyleClass().add("chart-cell");
             chartCells.put(m, cell);
-            grid.add(cell, i % CHART_COLUMNS, i / CHART_COLUMNS);
-            i++;
         }
-        vm.gpuVisibleProperty().addListener((o, a, visible) -> showGpuCharts(visible));
-        showGpuCharts(vm.gpuVisibleProperty().get());
+        Label none = Ui.muted("No GPU visible.\nHearth trains on the processor; the GPU charts appear when a GPU is found.");
+        none.getStyleClass().add("chart-placeholder");
+        noGpuCell = new StackPane(none);
+        noGpuCell.getStyleClass().add("chart-cell");
+        this.grid = grid;
+        vm.gpuVisibleProperty().addListener((o, a, visible) -> layoutCharts(visible));
+        layoutCharts(vm.gpuVisibleProperty().get());
 
         VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), gpuName, grid, backend);
         page.setPadding(Ui.PAGE_PADDING);
@@ -149,18 +153,13 @@ public final class DashboardView implements View {
         return box;
     }
 
-    private void showGpuCharts(boolean visible) {
-        for (HardwareMetric m : HardwareMetric.values()) {
-            if (!m.gpu()) continue;
-            StackPane cell = chartCells.get(m);
-            if (visible) {
-                cell.getChildren().setAll(withLegend(m, charts.get(m)));
-            } else {
-                Label none = Ui.muted(m.title() + ": no GPU visible.\nHearth trains on the processor.");
-                none.getStyleClass().add("chart-placeholder");
-                cell.getChildren().setAll(none);
-            }
-        }
+    /// With a GPU, all six charts; without one, CPU and memory and a single cell that says why the rest is missing.
+    private void layoutCharts(boolean gpuVisible) {
+        grid.getChildren().clear();
+        List<javafx.scene.Node> cells = new ArrayList<>();
+        for (HardwareMetric m : HardwareMetric.values()) if (gpuVisible || !m.gpu()) cells.add(chartCells.get(m));
+        if (!gpuVisible) cells.add(noGpuCell);
+        for (int i = 0; i < cells.size(); i++) grid.add(cells.get(i), i % CHART_COLUMNS, i / CHART_COLUMNS);
     }
 
     /// Re-plots every chart from the view model's history (about once a second; 120 points per series).
