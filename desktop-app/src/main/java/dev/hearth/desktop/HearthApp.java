@@ -45,6 +45,7 @@ public final class HearthApp extends Application {
     /// Threads for history queries, exports and node start-up: two keep one slow query from delaying a click.
     private static final int BACKGROUND_THREADS = 2;
 
+    private static final System.Logger LOG = System.getLogger(HearthApp.class.getName());
     private static final javafx.util.Duration TRAY_TOOLTIP_PERIOD = javafx.util.Duration.seconds(1);
 
     private static volatile AppOptions options = AppOptions.defaults();
@@ -99,6 +100,8 @@ public final class HearthApp extends Application {
             return;
         }
         tray = installTray().orElse(null);
+        LOG.log(System.Logger.Level.INFO, tray != null ? "tray icon installed; closing the window keeps Hearth running"
+                : "no system tray on this desktop; closing the window quits");
         Platform.setImplicitExit(tray == null);
         if (tray != null) {
             // The tray's tooltip carries the state line even while the window is hidden (1 Hz is plenty for a tooltip).

@@ -66,6 +66,9 @@ public final class DashboardView implements View {
         finish.getStyleClass().add(Styles.LARGE);
         finish.disableProperty().bind(vm.pausedProperty().or(vm.pauseAfterRoundProperty()));
         finish.setOnAction(e -> vm.finishRoundThenPause());
+        pauseResume.setTooltip(new javafx.scene.control.Tooltip("Stop or start contributing now; the worker saves its state first"));
+        snooze.setTooltip(new javafx.scene.control.Tooltip("Pause for an hour, then follow your settings again"));
+        finish.setTooltip(new javafx.scene.control.Tooltip("Let this round finish and upload, so no work is lost, then pause"));
         HBox buttons = new HBox(Ui.GAP, pauseResume, snooze, finish);
 
         Label tps = Ui.id(new Label(), "tokensPerSecond");
