@@ -1,0 +1,106 @@
+package dev.hearth.node.net;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Locale;
+import java.util.Objects;
+
+/// The owner's cap on bytes moved (up + down) per local day. The count lives in a [VolumeLedger]
+/// (the history database), so restarting the node does not reset it; it starts again at local
+/// midnight in the clock's zone.
+///
+/// Call [#record] once per transfer (an update upload, a checkpoint chunk), not per packet: each call
+/// is a durable write. Thread-safe.
+public final class DailyVolumeCap {
+
+    private final VolumeLedger ledger;
+    private final Clock clock;
+    private long capBytes;
+    private LocalDate cachedDay;
+    private long cachedUsed;
+
+    /// @param capBytes 0 = no cap
+    public DailyVolumeCap(VolumeLedger ledger, Clock clock, long capBytes) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        setCap(capBytes);
+    }
+
+    public synchronized void setCap(long capBytes) {
+        if (capBytes < 0) throw new IllegalArgumentException("daily cap must be 0 (no cap) or positive, got " + capBytes + " bytes");
+        this.capBytes = capBytes;
+    }
+
+    public synchronized long cap() {
+        return capBytes;
+    }
+
+    /// Counts a finished transfer against today.
+    public synchronized void record(long bytesUp, long bytesDown) {
+        if (bytesUp < 0 || bytesDown < 0) throw new IllegalArgumentException("byte counts must not be negative");
+        LocalDate today = today();
+        refresh(today); // before the add, or the fresh read would include these bytes twice
+        ledger.add(today, bytesUp, bytesDown);
+        cachedUsed += bytesUp + bytesDown;
+    }
+
+    /// Bytes moved today (local day).
+    public synchronized long usedToday() {
+        refresh(today());
+        return cachedUsed;
+    }
+
+    /// Bytes left today; [Long#MAX_VALUE] without a cap.
+    public synchronized long remainingToday() {
+        if (capBytes == 0) return Long.MAX_VALUE;
+        return Math.max(0, capBytes - usedToday());
+    }
+
+    /// Whether a transfer of `bytes` fits in what is left today.
+    public synchronized boolean allows(long bytes) {
+        return capBytes == 0 || bytes <= remainingToday();
+    }
+
+    /// Whether today's cap is used up.
+    public synchronized boolean exhausted() {
+        return capBytes != 0 && remainingToday() == 0;
+    }
+
+    /// The next local midnight, when the count starts again.
+    public Instant resetsAt() {
+        return today().plusDays(1).atStartOfDay(clock.getZone()).toInstant();
+    }
+
+    /// For the app: "312 MB of 1.0 GB used today" or "Daily network cap reached (1.0 GB); resumes at midnight".
+    public synchronized String describe() {
+        long used = usedToday();
+        if (capBytes == 0) return human(used) + " used today (no cap)";
+        if (used >= capBytes) return "Daily network cap reached (" + human(capBytes) + "); resumes at midnight";
+        return human(used) + " of " + human(capBytes) + " used today";
+    }
+
+    private LocalDate today() {
+        return LocalDate.now(clock);
+    }
+
+    private void refresh(LocalDate today) {
+        if (!today.equals(cachedDay)) {
+            cachedDay = today;
+            cachedUsed = ledger.bytesOn(today);
+        }
+    }
+
+    /// Decimal units, as operating systems and ISPs show data volumes.
+    static String human(long bytes) {
+        if (bytes < 1000) return bytes + " B";
+        String[] units = {"kB", "MB", "GB", "TB", "PB"};
+        double v = bytes;
+        int u = -1;
+        do {
+            v /= 1000;
+            u++;
+        } while (v >= 1000 && u < units.length - 1);
+        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.hearth.node.policy;
+
+import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.api.NodeSettings.Policy;
+import dev.hearth.node.api.NodeSettings.ScheduleWindow;
+import dev.hearth.node.policy.Decision.Action;
+import dev.hearth.node.policy.Decision.Cause;
+import dev.hearth.node.probe.Reading;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/// When the node may use the machine: a pure function of probe readings, settings, the owner's
+/// buttons, the time and the previous decision (for hysteresis). No clock, no I/O: the caller samples
+/// the probes about once a second and calls [#decide]; tests script the readings.
+///
+/// Rules, first match wins (so the reason shown is the most specific one):
+///
+/// 1. the owner's pause toggle, then a snooze;
+/// 2. on battery (unless allowed), outside the schedule (policy SCHEDULE);
+/// 3. another process on the GPU — pause at once, and stay paused [#GPU_SETTLE] after it left
+///    (a game's launcher often restarts it, and a freed GPU needs a moment);
+/// 4. GPU above the temperature cap — stay paused until [#TEMPERATURE_HYSTERESIS_C] below it;
+/// 5. GPU above the power cap — stay paused for [#POWER_COOLDOWN] (once paused, our own draw is gone,
+///    so only time can tell whether it was us);
+/// 6. WHEN_IDLE and SCHEDULE only: a full-screen app (a film gives no input), then owner input — run
+///    only after `idleMinutes` without input, pause at once on input (input resets the idle time below
+///    the threshold, so the threshold itself is the hysteresis). When no idle probe works, say so and
+///    follow the owner's toggle (run unless paused);
+/// 7. otherwise run; with "finish this round, then pause" the run is marked `pauseAfterRound`.
+public final class IdlePolicy {
+
+    /// 5 °C: a GPU that hit the cap cools ~5 °C within a minute or two of going idle; resuming
+    /// right at the cap would flap on and off every few seconds.
+    public static final int TEMPERATURE_HYSTERESIS_C = 5;
+    /// 2 minutes: after a power-cap pause, wait this long before trying again.
+    public static final Duration POWER_COOLDOWN = Duration.ofMinutes(2);
+    /// 30 s: after another GPU process leaves, wait this long (game launchers restart, drivers settle).
+    public static final Duration GPU_SETTLE = Duration.ofSeconds(30);
+    /// 60 s: input within this is "you are using the computer"; longer idle is "waiting".
+    public static final Duration OWNER_ACTIVE = Duration.ofSeconds(60);
+
+    private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm", Locale.ENGLISH);
+    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ENGLISH);
+    private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("EEE HH:mm", Locale.ENGLISH);
+
+    private IdlePolicy() {}
+
+    /// The decision without memory of the previous one (no hysteresis holds).
+    public static Decision decide(Readings r, NodeSettings s, OwnerState o, Instant now) {
+        return decide(r, s, o, now, Decision.NONE);
+    }
+
+    /// @param previous the decision returned last time ([Decision#NONE] at first)
+    public static Decision decide(Readings r, NodeSettings s, OwnerState o, Instant now, Decision previous) {
+        Decision d = pauseOrNull(r, s, o, now, previous);
+        if (d != null) return d;
+        Decision run = runDecision(r, s, now);
+        if (run.action() == Action.RUN && o.finishRoundThenPause()) {
+            return new Decision(Action.RUN, run.cause(), "Finishing this round, then pausing", null, true);
+        }
+        return run;
+    }
+
+    private static Decision pauseOrNull(Readings r, NodeSettings s, OwnerState o, Instant now, Decision previous) {
+        ZoneId zone = r.zone();
+        if (o.paused()) return Decision.pause(Cause.MANUAL_PAUSE, "Paused — you paused Hearth");
+        if (o.snoozedUntil() != null && now.isBefore(o.snoozedUntil())) {
+            return Decision.pause(Cause.SNOOZED, "Snoozed until " + when(o.snoozedUntil(), now, zone));
+        }
+        if (!s.runOnBattery() && r.onBattery().orElse(false)) {
+            return Decision.pause(Cause.ON_BATTERY, "Paused — on battery");
+        }
+        if (s.policy() == Policy.SCHEDULE) {
+            ZonedDateTime local = now.atZone(zone);
+            if (!insideSchedule(s.schedule(), local)) {
+                Optional<ZonedDateTime> next = nextWindowStart(s.schedule(), local);
+                return Decision.pause(Cause.OUTSIDE_SCHEDULE, next
+                        .map(t -> "Paused — outside your schedule (next window " + DAY_HM.format(t) + ")")
+                        .orElse("Paused — your schedule has no windows"));
+            }
+        }
+        boolean held = previous.action() == Action.PAUSE && previous.holdUntil() != null && now.isBefore(previous.holdUntil());
+
+        List<String> foreign = r.foreignGpuProcesses().orElse(List.of());
+        if (!foreign.isEmpty()) {
+            return Decision.pause(Cause.GPU_BUSY, "Paused — " + (foreign.size() == 1 ? "a game is" : "other programs are")
+                    + " using the GPU (" + String.join(", ", foreign) + ")", now.plus(GPU_SETTLE));
+        }
+        if (held && previous.cause() == Cause.GPU_BUSY) {
+            return Decision.pause(Cause.GPU_BUSY, "Paused — waiting for the GPU to settle after another program (until "
+                    + HMS.format(previous.holdUntil().atZone(zone)) + ")", previous.holdUntil());
+        }
+
+        double temp = r.gpuTemperatureC();
+        int cap = s.gpuTemperatureCapC();
+        if (temp > cap) {
+            return Decision.pause(Cause.GPU_TEMPERATURE, "Paused — GPU at " + Math.round(temp) + " °C (cap " + cap + " °C)");
+        }
+        if (previous.cause() == Cause.GPU_TEMPERATURE && previous.action() == Action.PAUSE
+                && temp > cap - TEMPERATURE_HYSTERESIS_C) {
+            return Decision.pause(Cause.GPU_TEMPERATURE, "Paused — GPU cooling down: " + Math.round(temp)
+                    + " °C, resuming at " + (cap - TEMPERATURE_HYSTERESIS_C) + " °C");
+        }
+
+        int powerCap = s.gpuPowerCapWatts();
+        if (powerCap > 0 && r.gpuPowerWatts() > powerCap) {
+            return Decision.pause(Cause.GPU_POWER, "Paused — GPU drawing " + Math.round(r.gpuPowerWatts())
+                    + " W (cap " + powerCap + " W)", now.plus(POWER_COOLDOWN));
+        }
+        if (held && previous.cause() == Cause.GPU_POWER) {
+            return Decision.pause(Cause.GPU_POWER, "Paused — GPU drew more than " + powerCap + " W; trying again at "
+                    + HM.format(previous.holdUntil().atZone(zone)), previous.holdUntil());
+        }
+
+        if (s.policy() == Policy.ALWAYS) return null;
+
+        Optional<String> fullscreen = r.fullscreenApp().orElse(Optional.empty());
+        if (fullscreen.isPresent()) {
+            return Decision.pause(Cause.FULLSCREEN, "Paused — a full-screen app is open (" + fullscreen.get() + ")");
+        }
+        if (r.ownerIdle() instanceof Reading.Available<Duration>(Duration idle)) {
+            Duration needed = Duration.ofMinutes(s.idleMinutes());
+            if (idle.compareTo(needed) < 0) {
+                if (idle.compareTo(OWNER_ACTIVE) < 0) return Decision.pause(Cause.OWNER_ACTIVE, "Paused — you are using the computer");
+                return Decision.pause(Cause.WAITING_FOR_IDLE, "Waiting — idle for " + idle.toMinutes() + " min of " + s.idleMinutes());
+            }
+        }
+        return null;
+    }
+
+    private static Decision runDecision(Readings r, NodeSettings s, Instant now) {
+        if (s.policy() == Policy.ALWAYS) return Decision.run(Cause.ALWAYS, "Running — set to contribute always");
+        return switch (r.ownerIdle()) {
+            case Reading.Unavailable<Duration>(String why) -> Decision.run(Cause.NO_IDLE_PROBE,
+                    "Running — Hearth cannot tell when you use the computer (" + why + "); pause it when you need the GPU");
+            case Reading.Available<Duration>(Duration idle) -> Decision.run(Cause.OWNER_AWAY,
+                    (s.policy() == Policy.SCHEDULE ? "Running — inside your schedule, you have been away " : "Running — you have been away ")
+                            + idle.toMinutes() + " min");
+        };
+    }
+
+    private static String when(Instant t, Instant now, ZoneId zone) {
+        ZonedDateTime at = t.atZone(zone);
+        return at.toLocalDate().equals(now.atZone(zone).toLocalDate()) ? HM.format(at) : DAY_HM.format(at);
+    }
+
+    // ---- schedule windows: `days` are the days a window starts; end ≤ start wraps past midnight.
+
+    /// Whether `t` falls inside any window.
+    public static boolean insideSchedule(List<ScheduleWindow> schedule, ZonedDateTime t) {
+        LocalTime time = t.toLocalTime();
+        DayOfWeek today = t.getDayOfWeek();
+        DayOfWeek yesterday = today.minus(1);
+        for (ScheduleWindow w : schedule) {
+            boolean wraps = !w.end().isAfter(w.start());
+            if (!wraps) {
+                if (w.days().contains(today) && !time.isBefore(w.start()) && time.isBefore(w.end())) return true;
+            } else {
+                if (w.days().contains(today) && !time.isBefore(w.start())) return true;
+                if (w.days().contains(yesterday) && time.isBefore(w.end())) return true;
+            }
+        }
+        return false;
+    }
+
+    /// The next time a window opens after `t`, within a week; empty when the schedule has no windows.
+    public static Optional<ZonedDateTime> nextWindowStart(List<ScheduleWindow> schedule, ZonedDateTime t) {
+        ZonedDateTime best = null;
+        LocalDate today = t.toLocalDate();
+        for (int k = 0; k <= 7; k++) {
+            LocalDate date = today.plusDays(k);
+            for (ScheduleWindow w : schedule) {
+                if (!w.days().contains(date.getDayOfWeek())) continue;
+                ZonedDateTime start = date.atTime(w.start()).atZone(t.getZone());
+                if (start.isAfter(t) && (best == null || start.isBefore(best))) best = start;
+            }
+            if (best != null) break;
+        }
+        return Optional.ofNullable(best);
+    }
+}

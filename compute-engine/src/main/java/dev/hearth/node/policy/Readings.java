@@ -1,0 +1,68 @@
+package dev.hearth.node.policy;
+
+import dev.hearth.node.probe.Reading;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/// What the probes saw at one moment: the inputs of [IdlePolicy] besides settings, owner and clock.
+///
+/// @param zone                the machine's time zone (schedule windows and the times in reasons)
+/// @param ownerIdle           time since the owner's last keyboard/mouse input, or why it is unknown
+/// @param foreignGpuProcesses names of other processes using the GPU (a game, a video encoder); Hearth's
+///                            own processes already excluded. Unavailable is treated as none.
+/// @param fullscreenApp       the app showing a full-screen window, or empty; unavailable = none
+/// @param onBattery           true on battery power; unavailable = on mains (a desktop)
+/// @param gpuTemperatureC     hottest GPU temperature, °C; NaN when unknown
+/// @param gpuPowerWatts       GPU power draw, W; NaN when unknown
+public record Readings(
+        ZoneId zone,
+        Reading<Duration> ownerIdle,
+        Reading<List<String>> foreignGpuProcesses,
+        Reading<Optional<String>> fullscreenApp,
+        Reading<Boolean> onBattery,
+        double gpuTemperatureC,
+        double gpuPowerWatts) {
+
+    public Readings {
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(ownerIdle, "ownerIdle");
+        Objects.requireNonNull(foreignGpuProcesses, "foreignGpuProcesses");
+        Objects.requireNonNull(fullscreenApp, "fullscreenApp");
+        Objects.requireNonNull(onBattery, "onBattery");
+    }
+
+    /// The owner has been idle for `idle`; nothing else is known or going on.
+    public static Readings idleFor(Duration idle, ZoneId zone) {
+        return new Readings(zone, Reading.of(idle), Reading.of(List.of()), Reading.of(Optional.empty()),
+                Reading.of(false), Double.NaN, Double.NaN);
+    }
+
+    /// No idle probe works on this machine (`why`); nothing else is known.
+    public static Readings idleUnknown(String why, ZoneId zone) {
+        return new Readings(zone, Reading.unavailable(why), Reading.of(List.of()), Reading.of(Optional.empty()),
+                Reading.of(false), Double.NaN, Double.NaN);
+    }
+
+    public Readings withForeignGpuProcesses(String... names) {
+        return new Readings(zone, ownerIdle, Reading.of(List.of(names)), fullscreenApp, onBattery, gpuTemperatureC, gpuPowerWatts);
+    }
+
+    public Readings withFullscreenApp(String app) {
+        return new Readings(zone, ownerIdle, foreignGpuProcesses, Reading.of(Optional.ofNullable(app)), onBattery, gpuTemperatureC, gpuPowerWatts);
+    }
+
+    public Readings withOnBattery(boolean battery) {
+        return new Readings(zone, ownerIdle, foreignGpuProcesses, fullscreenApp, Reading.of(battery), gpuTemperatureC, gpuPowerWatts);
+    }
+
+    public Readings withGpuTemperature(double celsius) {
+        return new Readings(zone, ownerIdle, foreignGpuProcesses, fullscreenApp, onBattery, celsius, gpuPowerWatts);
+    }
+
+    public Readings withGpuPower(double watts) {
+        return new Readings(zone, ownerIdle, foreignGpuProcesses, fullscreenApp, onBattery, gpuTemperatureC, watts);
+    }
+}
