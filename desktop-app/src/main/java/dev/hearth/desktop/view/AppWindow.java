@@ -55,6 +55,12 @@ public final class AppWindow implements View {
         switchTo(newFirstStart());
     }
 
+    /// Finishes a pending first start with its defaults (the local run, only when idle), then shows the main view.
+    /// The screenshot tour uses it on a fresh data folder.
+    public void completeFirstStartWithDefaults() {
+        firstStartVm.start(this::showMain);
+    }
+
     public void showMain() {
         switchTo(main);
     }

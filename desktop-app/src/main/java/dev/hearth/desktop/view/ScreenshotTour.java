@@ -38,7 +38,12 @@ public final class ScreenshotTour {
     }
 
     public void start() {
+        boolean pending = window.showingFirstStart();
         steps.add(() -> { window.showFirstStart(); after(DWELL, () -> shoot("first-start")); });
+        if (pending) {
+            // A fresh data folder: start the default local run so the other screens show a node at work.
+            steps.add(() -> { window.completeFirstStartWithDefaults(); after(DWELL, this::next); });
+        }
         for (Screen s : Screen.values()) {
             Duration dwell = s == Screen.DASHBOARD ? FIRST_DWELL : DWELL;
             steps.add(() -> { window.show(s); after(dwell, () -> shoot(s.id())); });

@@ -10,9 +10,12 @@ import dev.hearth.node.api.NodeSettings.ScheduleWindow;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
+import java.time.format.TextStyle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -195,29 +198,29 @@ public final class SettingsViewModel {
         return true;
     }
 
-    private java.util.Optional<Integer> parseInt(String field, String text) {
+    private Optional<Integer> parseInt(String field, String text) {
         return parseLong(field, text).flatMap(v -> {
             if (v > Integer.MAX_VALUE) {
                 errors.put(field, "that number is too large");
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(v.intValue());
+            return Optional.of(v.intValue());
         });
     }
 
-    private java.util.Optional<Long> parseLong(String field, String text) {
+    private Optional<Long> parseLong(String field, String text) {
         String t = text == null ? "" : text.strip();
         try {
-            return java.util.Optional.of(Long.parseLong(t));
+            return Optional.of(Long.parseLong(t));
         } catch (NumberFormatException e) {
             errors.put(field, t.isEmpty() ? "enter a number" : "\"" + t + "\" is not a whole number");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
     public static String describe(ScheduleWindow w) {
         String days = w.days().size() == 7 ? "Every day"
-                : String.join(", ", w.days().stream().map(d -> d.getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.ENGLISH)).toList());
+                : String.join(", ", w.days().stream().map(d -> d.getDisplayName(TextStyle.SHORT, Locale.ENGLISH)).toList());
         return days + " " + w.start() + "–" + w.end() + (w.end().isBefore(w.start()) ? " (next day)" : "");
     }
 
