@@ -70,7 +70,8 @@ class RunServiceTest {
         for (int i = 0; i < next.length; i++) {
             next[i] += 1;
         }
-        run.commit(agg.round(), next, Map.of(), new RoundStats(3.0, Double.NaN, 0, 15_000, 3_000), Map.of(), now.plusSeconds(3));
+        run.commit(agg.round(), next, Map.of(), new byte[] {(byte) agg.round()},
+                new RoundStats(3.0, Double.NaN, 0, 15_000, 3_000), Map.of(), now.plusSeconds(3));
         run.checkInvariant();
         return now.plusSeconds(4);
     }
@@ -95,6 +96,18 @@ class RunServiceTest {
             assertEquals(List.of(5L, 0L), run.checkpoints().versions());
             assertEquals(5.0f, run.checkpoints().load(5).params()[0]);
             assertEquals(3 * 6 * TOKENS, run.ledger().leaderboard(10).stream().mapToLong(e -> e.credits()).sum());
+            // Catch-up: version 6 is the checkpoint at 5 plus one commit.
+            var fromScratch = run.catchUp(-1);
+            assertEquals(5, fromScratch.checkpoint().orElseThrow().version());
+            assertEquals(1, fromScratch.commits().size());
+            var fromFive = run.catchUp(5);
+            assertTrue(fromFive.checkpoint().isEmpty());
+            assertEquals(1, fromFive.commits().size());
+            var current = run.catchUp(6);
+            assertTrue(current.checkpoint().isEmpty() && current.commits().isEmpty());
+            var older = run.catchUp(3);
+            assertEquals(5, older.checkpoint().orElseThrow().version(), "versions before the checkpoint are not kept");
+            assertThrows(IllegalArgumentException.class, () -> run.catchUp(7));
             var status = run.dashboardSource(java.time.Clock.systemUTC()).status();
             assertEquals("COMMITTED", status.phase());
             assertEquals(6, status.version());
@@ -139,7 +152,7 @@ class RunServiceTest {
             var agg = (RunAction.Aggregate) run.tick(now.plusSeconds(2), 1).getFirst();
             float[] next = run.params().clone();
             java.util.Arrays.fill(next, 6);
-            run.commit(agg.round(), next, Map.of(), RoundStats.none(), Map.of(), now.plusSeconds(3));
+            run.commit(agg.round(), next, Map.of(), new byte[0], RoundStats.none(), Map.of(), now.plusSeconds(3));
             now = now.plusSeconds(4);
             while (true) {
                 RunAction action = run.tick(now, 1).getFirst();
@@ -200,7 +213,8 @@ class RunServiceTest {
             assertEquals(Set.of("d"), outliers.keySet());
             var dropped = new HashMap<String, String>();
             outliers.forEach((n, v) -> dropped.put(n, v.reason()));
-            var done = run.commit(agg.round(), run.params().clone(), Map.of(), RoundStats.none(), dropped, T0.plusSeconds(3));
+            var done = run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0], RoundStats.none(), dropped,
+                    T0.plusSeconds(3));
             assertEquals(Set.of("a", "b", "c"), done.commit().committed().keySet());
             assertTrue(run.ledger().leaderboard(10).stream().noneMatch(e -> e.nodeId().equals("d")));
             run.checkInvariant();
@@ -235,7 +249,7 @@ class RunServiceTest {
             }
             var agg = (RunAction.Aggregate) run.tick(T0.plusSeconds(2), 1).getFirst();
             run.ledger().close(); // the disk goes away
-            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(),
+            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0],
                     RoundStats.none(), Map.of(), T0.plusSeconds(3)));
             assertTrue(run.broken().isPresent());
             var e = assertThrows(IllegalStateException.class, () -> run.tick(T0.plusSeconds(4), 1));
