@@ -171,6 +171,68 @@ class RunServiceTest {
         }
     }
 
+    /// Random departures, invalid and late uploads, norm outliers, failed aggregations and one restart: the
+    /// ledger never holds a batch twice and, once nothing is outstanding, every complete pass has every batch.
+    @Test
+    void churnWithARestartKeepsTheLedgerExact() {
+        var rnd = new java.util.SplittableRandom(7);
+        List<String> nodes = List.of("a", "b", "c", "d");
+        Instant now = T0;
+        for (int life = 0; life < 2; life++) {
+            try (var run = RunService.open(config(1000), WINDOWS, () -> new float[PARAMS], now)) {
+                for (int step = 0; step < 30; step++) {
+                    now = now.plusSeconds(1 + rnd.nextInt(20));
+                    for (String n : nodes) {
+                        if (rnd.nextInt(4) == 0) {
+                            run.nodeLeft(n, now);
+                        } else if (run.admit(n, new byte[] {(byte) n.charAt(0)}, now).admitted()) {
+                            run.nodeReady(n, 500 + rnd.nextInt(2000), now);
+                        }
+                    }
+                    for (RunAction a : run.tick(now, rnd.nextLong())) {
+                        if (a instanceof RunAction.OpenRound open) {
+                            for (String n : open.batches().keySet()) {
+                                Instant at = now.plusSeconds(rnd.nextInt(30));
+                                boolean valid = rnd.nextInt(8) != 0;
+                                var v = new UpdateView(1, "svc-test", n, open.round(), open.baseVersion(), valid, at, true,
+                                        "", 0, rnd.nextInt(10) == 0 ? 100.0 : 1.0);
+                                if (rnd.nextInt(5) != 0) {
+                                    run.upload(v, TOKENS, 100);
+                                }
+                            }
+                        } else if (a instanceof RunAction.Aggregate agg) {
+                            if (rnd.nextInt(10) == 0) {
+                                run.aggregationFailed(agg.round(), "simulated", now);
+                                continue;
+                            }
+                            var dropped = new HashMap<String, String>();
+                            run.normOutliers(agg.round()).forEach((n, v) -> dropped.put(n, v.reason()));
+                            if (dropped.size() == agg.uploads().size()) {
+                                run.aggregationFailed(agg.round(), "every update dropped", now);
+                                continue;
+                            }
+                            run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0], RoundStats.none(),
+                                    dropped, now);
+                        }
+                    }
+                    run.checkInvariant();
+                }
+                var audit = run.ledger().auditBatches();
+                assertEquals(0, audit.duplicates());
+                assertEquals(0, audit.orphaned());
+            }
+        }
+        try (var run = RunService.open(config(1000), WINDOWS, () -> new float[PARAMS], now)) {
+            // After the restart nothing is outstanding: every id not committed is back in the pool, so each
+            // earlier pass that the ledger shows complete must hold every batch exactly once.
+            var audit = run.ledger().auditBatches();
+            assertEquals(0, audit.duplicates());
+            assertTrue(run.version() > 3, "progress: " + run.version());
+            assertEquals(run.ledger().position().lastVersion(), run.version(), "checkpoint and ledger agree");
+            run.checkInvariant();
+        }
+    }
+
     @Test
     void invalidUploadsAreRejectedWithReasonsAndRecorded() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
