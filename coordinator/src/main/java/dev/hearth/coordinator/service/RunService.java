@@ -87,6 +87,8 @@ public final class RunService implements AutoCloseable {
         this.spotChecks = SpotCheckPolicy.withFraction(config.spotCheckFraction());
         this.startupNotes = List.copyOf(startupNotes);
         this.quarantined.addAll(ledger.quarantinedNodes());
+        long windowStart = machine.lastRound() - spotChecks.windowRounds();
+        ledger.strikesAfter(windowStart).forEach(s -> spotChecks.restoreStrike(s.nodeId(), s.round()));
     }
 
     /// Opens (or resumes) the run described by `config` in its data dir.
@@ -269,6 +271,7 @@ public final class RunService implements AutoCloseable {
     public synchronized SpotCheckPolicy.Outcome spotCheck(String nodeId, long round, double lossBefore, double lossAfter,
                                                           Instant now) {
         SpotCheckPolicy.Outcome outcome = spotChecks.record(nodeId, round, lossBefore, lossAfter);
+        ledger.recordSpotCheck(round, nodeId, lossBefore, lossAfter, outcome.strike(), outcome.reason(), now);
         if (outcome.quarantine() && quarantined.add(nodeId)) {
             ledger.quarantine(nodeId, outcome.reason(), now);
             machine.nodeLeft(nodeId, now);

@@ -302,6 +302,23 @@ class RunServiceTest {
     }
 
     @Test
+    void strikesSurviveARestart() {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            ready(run, T0, "a", "b", "c");
+            run.tick(T0, 1); // round 1 open, so the strike window covers rounds 1..
+            assertTrue(run.spotCheck("b", 1, 3.0, 3.5, T0).strike());
+            assertTrue(run.spotCheck("b", 1, 3.0, 3.6, T0).strike());
+            assertFalse(run.spotCheck("a", 1, 3.0, 2.9, T0).strike());
+        }
+        try (var again = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            var third = again.spotCheck("b", 2, 3.0, 3.5, T0.plusSeconds(1));
+            assertEquals(3, third.strikesInWindow(), "two strikes from before the restart count");
+            assertTrue(third.quarantine());
+            assertEquals(Set.of("b"), again.quarantinedNodes());
+        }
+    }
+
+    @Test
     void aFailedLedgerWriteStopsTheRunUntilARestart() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             ready(run, T0, "a", "b", "c");
