@@ -216,6 +216,8 @@ public final class HearthClient implements AutoCloseable {
             if (!current.eventLoop().inEventLoop()) { // waiting on the loop itself would deadlock
                 current.closeFuture().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
             }
+        } else if (current != null) {
+            current.close(); // a connection attempt still in progress
         }
         var shutdown = group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (current == null || !current.eventLoop().inEventLoop()) {

@@ -66,12 +66,17 @@ public final class RunService implements AutoCloseable {
     private float[] params;
     private Map<String, float[]> extraState;
     private long roundOfNorms = -1;
+    /// The newest checkpoint's version, and the commit messages of every version after it (in order). After a
+    /// restart the run resumes at the checkpoint, so this never has to survive one.
+    private long checkpointVersion;
+    private final java.util.TreeMap<Long, byte[]> commitsSinceCheckpoint = new java.util.TreeMap<>();
     /// Set when a ledger or checkpoint write failed after the state machine moved on: memory and disk may
     /// disagree, so the run refuses to continue; a restart resumes consistently from disk.
     private String broken;
 
     private RunService(RunConfig config, Ledger ledger, CheckpointStore checkpoints, RunStateMachine machine,
                        float[] params, Map<String, float[]> extraState, List<String> startupNotes) {
+        this.checkpointVersion = machine.version();
         this.config = config;
         this.ledger = ledger;
         this.checkpoints = checkpoints;
@@ -82,6 +87,8 @@ public final class RunService implements AutoCloseable {
         this.spotChecks = SpotCheckPolicy.withFraction(config.spotCheckFraction());
         this.startupNotes = List.copyOf(startupNotes);
         this.quarantined.addAll(ledger.quarantinedNodes());
+        long windowStart = machine.lastRound() - spotChecks.windowRounds();
+        ledger.strikesAfter(windowStart).forEach(s -> spotChecks.restoreStrike(s.nodeId(), s.round()));
     }
 
     /// Opens (or resumes) the run described by `config` in its data dir.
@@ -264,6 +271,7 @@ public final class RunService implements AutoCloseable {
     public synchronized SpotCheckPolicy.Outcome spotCheck(String nodeId, long round, double lossBefore, double lossAfter,
                                                           Instant now) {
         SpotCheckPolicy.Outcome outcome = spotChecks.record(nodeId, round, lossBefore, lossAfter);
+        ledger.recordSpotCheck(round, nodeId, lossBefore, lossAfter, outcome.strike(), outcome.reason(), now);
         if (outcome.quarantine() && quarantined.add(nodeId)) {
             ledger.quarantine(nodeId, outcome.reason(), now);
             machine.nodeLeft(nodeId, now);
@@ -280,8 +288,11 @@ public final class RunService implements AutoCloseable {
     ///
     /// @param newParams  the parameters of the new version (kept; not copied)
     /// @param extraState named arrays to checkpoint with them (e.g. aggregator state); may be empty
+    /// @param commitMessage the encoded `RoundCommit` broadcast for this version: kept until the next checkpoint
+    ///                   so that a node holding an older version can catch up ({@link #catchUp})
     /// @param dropped    node → why its accepted update was left out (norm outlier, failed spot check)
-    public synchronized Committed commit(long round, float[] newParams, Map<String, float[]> extraState, RoundStats stats,
+    public synchronized Committed commit(long round, float[] newParams, Map<String, float[]> extraState,
+                                         byte[] commitMessage, RoundStats stats,
                                          Map<String, String> dropped, Instant now) {
         if (newParams.length != params.length) {
             throw new IllegalArgumentException("new params have " + newParams.length + " floats, the model has " + params.length);
@@ -293,15 +304,42 @@ public final class RunService implements AutoCloseable {
             params = newParams;
             this.extraState = Map.copyOf(extraState);
             Optional<CheckpointManifest> manifest = Optional.empty();
+            commitsSinceCheckpoint.put(c.version(), commitMessage.clone());
             if (CheckpointStore.isDue(c.version(), config.checkpointEvery()) || machine.version() >= config.totalRounds()) {
                 manifest = Optional.of(checkpoints.write(new Checkpoint(config.runId(), round, c.version(), params,
                         this.extraState)));
+                checkpointVersion = c.version();
+                commitsSinceCheckpoint.clear();
             }
             return new Committed(c, manifest);
         } catch (RuntimeException e) {
             broken = "persisting version " + c.version() + " failed: " + e.getMessage();
             throw e;
         }
+    }
+
+    /// How a node holding `nodeVersion` gets to the current version: the commits after its version when they
+    /// are all still kept, else the newest checkpoint (fetch it in chunks) and the commits after that.
+    ///
+    /// @param checkpoint the checkpoint to download first, or empty when the node's own version is a base
+    /// @param commits    encoded `RoundCommit`s to apply in order, one per version
+    public record CatchUp(Optional<CheckpointManifest> checkpoint, List<byte[]> commits) {
+        public CatchUp {
+            commits = List.copyOf(commits);
+        }
+    }
+
+    /// @param nodeVersion the version the node has, or -1 for none
+    public synchronized CatchUp catchUp(long nodeVersion) {
+        long current = machine.version();
+        if (nodeVersion > current) {
+            throw new IllegalArgumentException("node claims version " + nodeVersion + " but the run is at " + current
+                    + ": it belongs to another run or a rolled-back history; it must download the checkpoint");
+        }
+        if (nodeVersion >= checkpointVersion) {
+            return new CatchUp(Optional.empty(), List.copyOf(commitsSinceCheckpoint.tailMap(nodeVersion, false).values()));
+        }
+        return new CatchUp(Optional.of(checkpoints.manifest(checkpointVersion)), List.copyOf(commitsSinceCheckpoint.values()));
     }
 
     /// Aggregation produced nothing (every update dropped, or an error): the round is retried.

@@ -70,7 +70,8 @@ class RunServiceTest {
         for (int i = 0; i < next.length; i++) {
             next[i] += 1;
         }
-        run.commit(agg.round(), next, Map.of(), new RoundStats(3.0, Double.NaN, 0, 15_000, 3_000), Map.of(), now.plusSeconds(3));
+        run.commit(agg.round(), next, Map.of(), new byte[] {(byte) agg.round()},
+                new RoundStats(3.0, Double.NaN, 0, 15_000, 3_000), Map.of(), now.plusSeconds(3));
         run.checkInvariant();
         return now.plusSeconds(4);
     }
@@ -95,6 +96,18 @@ class RunServiceTest {
             assertEquals(List.of(5L, 0L), run.checkpoints().versions());
             assertEquals(5.0f, run.checkpoints().load(5).params()[0]);
             assertEquals(3 * 6 * TOKENS, run.ledger().leaderboard(10).stream().mapToLong(e -> e.credits()).sum());
+            // Catch-up: version 6 is the checkpoint at 5 plus one commit.
+            var fromScratch = run.catchUp(-1);
+            assertEquals(5, fromScratch.checkpoint().orElseThrow().version());
+            assertEquals(1, fromScratch.commits().size());
+            var fromFive = run.catchUp(5);
+            assertTrue(fromFive.checkpoint().isEmpty());
+            assertEquals(1, fromFive.commits().size());
+            var current = run.catchUp(6);
+            assertTrue(current.checkpoint().isEmpty() && current.commits().isEmpty());
+            var older = run.catchUp(3);
+            assertEquals(5, older.checkpoint().orElseThrow().version(), "versions before the checkpoint are not kept");
+            assertThrows(IllegalArgumentException.class, () -> run.catchUp(7));
             var status = run.dashboardSource(java.time.Clock.systemUTC()).status();
             assertEquals("COMMITTED", status.phase());
             assertEquals(6, status.version());
@@ -139,7 +152,7 @@ class RunServiceTest {
             var agg = (RunAction.Aggregate) run.tick(now.plusSeconds(2), 1).getFirst();
             float[] next = run.params().clone();
             java.util.Arrays.fill(next, 6);
-            run.commit(agg.round(), next, Map.of(), RoundStats.none(), Map.of(), now.plusSeconds(3));
+            run.commit(agg.round(), next, Map.of(), new byte[0], RoundStats.none(), Map.of(), now.plusSeconds(3));
             now = now.plusSeconds(4);
             while (true) {
                 RunAction action = run.tick(now, 1).getFirst();
@@ -155,6 +168,68 @@ class RunServiceTest {
             BatchAudit audit = run.ledger().auditBatches();
             assertTrue(audit.everyBatchCommittedExactlyOnce(2), audit.problems().toString());
             assertEquals(Map.of(0, 40L, 1, 40L, 2, 16L), audit.perEpoch());
+        }
+    }
+
+    /// Random departures, invalid and late uploads, norm outliers, failed aggregations and one restart: the
+    /// ledger never holds a batch twice and, once nothing is outstanding, every complete pass has every batch.
+    @Test
+    void churnWithARestartKeepsTheLedgerExact() {
+        var rnd = new java.util.SplittableRandom(7);
+        List<String> nodes = List.of("a", "b", "c", "d");
+        Instant now = T0;
+        for (int life = 0; life < 2; life++) {
+            try (var run = RunService.open(config(1000), WINDOWS, () -> new float[PARAMS], now)) {
+                for (int step = 0; step < 30; step++) {
+                    now = now.plusSeconds(1 + rnd.nextInt(20));
+                    for (String n : nodes) {
+                        if (rnd.nextInt(4) == 0) {
+                            run.nodeLeft(n, now);
+                        } else if (run.admit(n, new byte[] {(byte) n.charAt(0)}, now).admitted()) {
+                            run.nodeReady(n, 500 + rnd.nextInt(2000), now);
+                        }
+                    }
+                    for (RunAction a : run.tick(now, rnd.nextLong())) {
+                        if (a instanceof RunAction.OpenRound open) {
+                            for (String n : open.batches().keySet()) {
+                                Instant at = now.plusSeconds(rnd.nextInt(30));
+                                boolean valid = rnd.nextInt(8) != 0;
+                                var v = new UpdateView(1, "svc-test", n, open.round(), open.baseVersion(), valid, at, true,
+                                        "", 0, rnd.nextInt(10) == 0 ? 100.0 : 1.0);
+                                if (rnd.nextInt(5) != 0) {
+                                    run.upload(v, TOKENS, 100);
+                                }
+                            }
+                        } else if (a instanceof RunAction.Aggregate agg) {
+                            if (rnd.nextInt(10) == 0) {
+                                run.aggregationFailed(agg.round(), "simulated", now);
+                                continue;
+                            }
+                            var dropped = new HashMap<String, String>();
+                            run.normOutliers(agg.round()).forEach((n, v) -> dropped.put(n, v.reason()));
+                            if (dropped.size() == agg.uploads().size()) {
+                                run.aggregationFailed(agg.round(), "every update dropped", now);
+                                continue;
+                            }
+                            run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0], RoundStats.none(),
+                                    dropped, now);
+                        }
+                    }
+                    run.checkInvariant();
+                }
+                var audit = run.ledger().auditBatches();
+                assertEquals(0, audit.duplicates());
+                assertEquals(0, audit.orphaned());
+            }
+        }
+        try (var run = RunService.open(config(1000), WINDOWS, () -> new float[PARAMS], now)) {
+            // After the restart nothing is outstanding: every id not committed is back in the pool, so each
+            // earlier pass that the ledger shows complete must hold every batch exactly once.
+            var audit = run.ledger().auditBatches();
+            assertEquals(0, audit.duplicates());
+            assertTrue(run.version() > 3, "progress: " + run.version());
+            assertEquals(run.ledger().position().lastVersion(), run.version(), "checkpoint and ledger agree");
+            run.checkInvariant();
         }
     }
 
@@ -200,7 +275,8 @@ class RunServiceTest {
             assertEquals(Set.of("d"), outliers.keySet());
             var dropped = new HashMap<String, String>();
             outliers.forEach((n, v) -> dropped.put(n, v.reason()));
-            var done = run.commit(agg.round(), run.params().clone(), Map.of(), RoundStats.none(), dropped, T0.plusSeconds(3));
+            var done = run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0], RoundStats.none(), dropped,
+                    T0.plusSeconds(3));
             assertEquals(Set.of("a", "b", "c"), done.commit().committed().keySet());
             assertTrue(run.ledger().leaderboard(10).stream().noneMatch(e -> e.nodeId().equals("d")));
             run.checkInvariant();
@@ -226,6 +302,23 @@ class RunServiceTest {
     }
 
     @Test
+    void strikesSurviveARestart() {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            ready(run, T0, "a", "b", "c");
+            run.tick(T0, 1); // round 1 open, so the strike window covers rounds 1..
+            assertTrue(run.spotCheck("b", 1, 3.0, 3.5, T0).strike());
+            assertTrue(run.spotCheck("b", 1, 3.0, 3.6, T0).strike());
+            assertFalse(run.spotCheck("a", 1, 3.0, 2.9, T0).strike());
+        }
+        try (var again = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            var third = again.spotCheck("b", 2, 3.0, 3.5, T0.plusSeconds(1));
+            assertEquals(3, third.strikesInWindow(), "two strikes from before the restart count");
+            assertTrue(third.quarantine());
+            assertEquals(Set.of("b"), again.quarantinedNodes());
+        }
+    }
+
+    @Test
     void aFailedLedgerWriteStopsTheRunUntilARestart() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             ready(run, T0, "a", "b", "c");
@@ -235,7 +328,7 @@ class RunServiceTest {
             }
             var agg = (RunAction.Aggregate) run.tick(T0.plusSeconds(2), 1).getFirst();
             run.ledger().close(); // the disk goes away
-            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(),
+            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0],
                     RoundStats.none(), Map.of(), T0.plusSeconds(3)));
             assertTrue(run.broken().isPresent());
             var e = assertThrows(IllegalStateException.class, () -> run.tick(T0.plusSeconds(4), 1));
