@@ -130,6 +130,27 @@ public final class GptCpuBackend implements TrainingBackend {
         }
     }
 
+    /// Runs the forward pass on one window (the context, zero-padded to T: causal attention keeps the padding
+    /// from reaching the positions before it) and returns the softmax at the context's last position.
+    @Override
+    public float[] nextTokenProbabilities(float[] params, int[] context) {
+        int t = cfg.context();
+        if (context.length < 1 || context.length > t) {
+            throw new IllegalArgumentException("context of " + context.length + " tokens; the model takes 1.." + t);
+        }
+        int[] in = java.util.Arrays.copyOf(context, t);
+        Batch one = new Batch(1, t, in, new int[t]);
+        checkArgs(params, one);
+        int nativeThreads = holdNativeThreads();
+        try {
+            forward(params, one); // leaves the probabilities in buf.logits
+        } finally {
+            restoreNativeThreads(nativeThreads);
+        }
+        int pos = context.length - 1;
+        return java.util.Arrays.copyOfRange(buf.logits, pos * v, (pos + 1) * v);
+    }
+
     private int holdNativeThreads() {
         int previous = blas.nativeThreads();
         if (par.threads() > 1 && previous != 1) {

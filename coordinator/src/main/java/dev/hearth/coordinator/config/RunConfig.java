@@ -43,6 +43,7 @@ import java.util.TreeSet;
 /// @param robust            aggregation: `mean`, `trimmed_mean` or `norm_clip`
 /// @param spotCheckFraction share of updates spot-checked per round
 /// @param normFactor        an update's norm may be at most this × the round's median
+/// @param validationEvery   measure the validation loss (and sample text) every this many versions; 0 = never
 /// @param minNodes          ready nodes needed to open a round
 /// @param minUploads        accepted uploads that close a round before its deadline
 /// @param deadline          the adaptive deadline's factor, slack and bounds
@@ -55,7 +56,7 @@ import java.util.TreeSet;
 public record RunConfig(String runId, String name, long totalRounds, long seed, ModelConfig model, String corpus,
                         int sequencesPerNode, double demoBeta, int demoBlock, int demoTopK, String demoEncoding,
                         double lrMax, double lrMin, int warmupRounds, double weightDecay, String robust,
-                        double spotCheckFraction, double normFactor, int minNodes, int minUploads,
+                        double spotCheckFraction, double normFactor, int validationEvery, int minNodes, int minUploads,
                         DeadlinePolicy deadline, int checkpointEvery, String bind, int port, int httpPort, Path tlsDir,
                         Path dataDir) {
 
@@ -80,7 +81,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         s.put("data", List.of("corpus", "sequences_per_node"));
         s.put("demo", List.of("beta", "block", "top_k", "encoding"));
         s.put("optimizer", List.of("lr_max", "lr_min", "warmup_rounds", "weight_decay", "robust"));
-        s.put("validation", List.of("spot_check_fraction", "norm_factor"));
+        s.put("validation", List.of("spot_check_fraction", "norm_factor", "loss_every_rounds"));
         s.put("quorum", List.of("min_nodes", "min_uploads"));
         s.put("deadline", List.of("safety_factor", "slack_seconds", "min_seconds", "max_seconds"));
         s.put("checkpoint", List.of("every_rounds"));
@@ -152,6 +153,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         String robust = r.choice("optimizer.robust", "mean", "mean", "trimmed_mean", "norm_clip");
         double spot = r.number("validation.spot_check_fraction", 0.1, 0, 1);
         double normFactor = r.number("validation.norm_factor", 5.0, 1.0001, 1_000_000);
+        int lossEvery = (int) r.integer("validation.loss_every_rounds", 5, 0, 1_000_000);
         int minNodes = (int) r.integer("quorum.min_nodes", 1, 1, 100_000);
         int minUploads = (int) r.integer("quorum.min_uploads", 8, 1, 100_000);
         double safety = r.number("deadline.safety_factor", DeadlinePolicy.DEFAULT_SAFETY_FACTOR, 1, 100);
@@ -178,7 +180,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         }
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
         return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
-                lrMin, warmup, weightDecay, robust, spot, normFactor, minNodes, minUploads, deadline, every, bind, port,
+                lrMin, warmup, weightDecay, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
                 httpPort, tlsDir, dataDir);
     }
 
