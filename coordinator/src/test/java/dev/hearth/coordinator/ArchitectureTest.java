@@ -1,5 +1,8 @@
 package dev.hearth.coordinator;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import dev.hearth.node.LocalRunProvider;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -32,8 +35,10 @@ class ArchitectureTest {
     @Test
     void coordinatorDoesNotDependOnTheNodeHost() {
         noClasses().that().resideInAPackage("dev.hearth.coordinator..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.node..")
-                .because("the coordinator uses the engine's model and codec only (DESIGN.md)")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage("dev.hearth.node..")
+                        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(LocalRunProvider.class, LocalRunProvider.LocalRun.class))))
+                .because("the coordinator uses the engine's model and codec only (DESIGN.md); it implements the node's"
+                        + " LocalRunProvider SPI for the embedded local run and nothing else of the node")
                 .check(COORDINATOR);
     }
 
