@@ -1,0 +1,151 @@
+package dev.hearth.engine.demo;
+
+import dev.hearth.engine.model.ParameterLayout;
+import java.util.List;
+
+/// The outer step of DeMo (the reference's `p.grad.sign_()` then SGD with decoupled weight decay), split so that
+/// the coordinator computes the ternary sign vector once and every node applies the same bytes:
+/// `θ ← θ − lr·wd·θ − lr·sign(direction)`.
+///
+/// Weight decay applies to 2-D tensors only (the matmul weights and the embeddings), not to 1-D ones (biases and
+/// LayerNorm gains/shifts): nanoGPT's `configure_optimizers` rule "decay every parameter with dim ≥ 2", read from
+/// the {@link ParameterLayout} shapes.
+///
+/// Packed signs: 2 bits per parameter, four per byte, parameter `i` in bits `2·(i mod 4)` of byte `i / 4`;
+/// `00` = 0, `01` = +1, `10` = −1; `11` and non-zero padding bits are malformed.
+public final class OuterStep {
+
+    static final int CODE_ZERO = 0;
+    static final int CODE_PLUS = 1;
+    static final int CODE_MINUS = 2;
+
+    private OuterStep() {
+    }
+
+    /// Bytes of the packed sign vector for n parameters.
+    public static int packedLength(int params) {
+        return (params + 3) / 4;
+    }
+
+    /// `sign(direction)` packed 2 bits per parameter (what RoundCommit carries).
+    ///
+    /// @throws IllegalArgumentException if direction holds a NaN
+    public static byte[] ternary(float[] direction) {
+        int n = direction.length;
+        byte[] out = new byte[packedLength(n)];
+        boolean nan = false;
+        int full = n / 4;
+        // Four parameters per byte built in a register: no read-modify-write of the output byte per parameter.
+        for (int b = 0; b < full; b++) {
+            int i = b << 2;
+            float d0 = direction[i];
+            float d1 = direction[i + 1];
+            float d2 = direction[i + 2];
+            float d3 = direction[i + 3];
+            nan |= d0 != d0 | d1 != d1 | d2 != d2 | d3 != d3;
+            out[b] = (byte) (code(d0) | code(d1) << 2 | code(d2) << 4 | code(d3) << 6);
+        }
+        int last = 0;
+        for (int i = full * 4; i < n; i++) {
+            nan |= direction[i] != direction[i];
+            last |= code(direction[i]) << ((i & 3) << 1);
+        }
+        if (n % 4 != 0) {
+            out[full] = (byte) last;
+        }
+        if (nan) {
+            for (int i = 0; i < n; i++) {
+                if (Float.isNaN(direction[i])) {
+                    throw new IllegalArgumentException("direction is NaN at parameter " + i);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int code(float d) {
+        return (d > 0f ? CODE_PLUS : 0) | (d < 0f ? CODE_MINUS : 0);
+    }
+
+    /// Unpacks a sign vector into −1, 0, +1 per parameter.
+    ///
+    /// @throws MalformedUpdateException on a wrong length, a `11` code or non-zero padding
+    public static byte[] unpack(byte[] packed, int params) throws MalformedUpdateException {
+        requireValid(packed, params);
+        byte[] s = new byte[params];
+        for (int i = 0; i < params; i++) {
+            int code = (packed[i >>> 2] >>> ((i & 3) << 1)) & 3;
+            s[i] = (byte) (code == CODE_PLUS ? 1 : code == CODE_MINUS ? -1 : 0);
+        }
+        return s;
+    }
+
+    /// `θ ← θ − lr·wd·θ − lr·s` in place, with decay on 2-D tensors only. The packed vector is checked whole before
+    /// any parameter changes.
+    ///
+    /// @throws MalformedUpdateException if the packed vector does not fit the layout
+    public static void apply(ParameterLayout layout, float[] params, byte[] packedSigns, float lr, float weightDecay)
+            throws MalformedUpdateException {
+        if (params.length != layout.size()) {
+            throw new IllegalArgumentException("params hold " + params.length + " values, the layout has "
+                    + layout.size());
+        }
+        if (!(lr >= 0f && Float.isFinite(lr)) || !(weightDecay >= 0f && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("lr and weight decay must be finite and ≥ 0, got " + lr + ", "
+                    + weightDecay);
+        }
+        requireValid(packedSigns, params.length);
+        float decay = lr * weightDecay;
+        // step per 2-bit code (11 was rejected above): a table instead of branches on random signs
+        float[] stepOf = {0f, lr, -lr, 0f};
+        for (ParameterLayout.Tensor t : layout.tensors()) {
+            float d = t.isMatrix() ? decay : 0f;
+            int end = t.offset() + t.size();
+            for (int i = t.offset(); i < end; i++) {
+                float step = stepOf[(packedSigns[i >>> 2] >>> ((i & 3) << 1)) & 3];
+                float p = params[i];
+                params[i] = p - d * p - step;
+            }
+        }
+    }
+
+    /// The coordinator's spot check: a copy of `params` after applying one node's update alone (its own direction
+    /// `IDCT(q)`, signed, with this round's lr and decay). `params` is not changed.
+    public static float[] applyAlone(ParameterLayout layout, DemoConfig config, float[] params, SparseUpdate update,
+                                     float lr, float weightDecay) {
+        float[] direction = DemoAggregator.aggregate(layout, config, List.of(update), new long[] {1},
+                RobustMode.NONE);
+        float[] copy = params.clone();
+        try {
+            apply(layout, copy, ternary(direction), lr, weightDecay);
+        } catch (MalformedUpdateException e) {
+            throw new IllegalStateException("a vector packed here failed its own check", e);
+        }
+        return copy;
+    }
+
+    private static void requireValid(byte[] packed, int params) throws MalformedUpdateException {
+        if (packed == null) {
+            throw new MalformedUpdateException("packed sign vector is missing");
+        }
+        int expected = packedLength(params);
+        if (packed.length != expected) {
+            throw new MalformedUpdateException("packed sign vector has " + packed.length + " bytes, " + params
+                    + " parameters need " + expected);
+        }
+        for (int b = 0; b < packed.length; b++) {
+            int v = packed[b] & 0xFF;
+            // a 11 pair has both bits of some pair set: (v & (v >>> 1)) & 0b01010101
+            if (((v & (v >>> 1)) & 0x55) != 0) {
+                int pair = Integer.numberOfTrailingZeros((v & (v >>> 1)) & 0x55) / 2;
+                throw new MalformedUpdateException("packed sign vector has the invalid code 11 at parameter "
+                        + (b * 4 + pair));
+            }
+        }
+        int tail = params & 3;
+        if (tail != 0 && ((packed[expected - 1] & 0xFF) >>> (tail * 2)) != 0) {
+            throw new MalformedUpdateException("packed sign vector has non-zero padding bits after parameter "
+                    + (params - 1));
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.hearth.node.cli;
+
+import dev.hearth.node.NodeRuntime;
+import dev.hearth.node.Probes;
+import dev.hearth.node.api.ContributionHistory;
+import dev.hearth.node.api.InvalidSettingException;
+import dev.hearth.node.api.LogEntry;
+import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.api.RoundRecord;
+import dev.hearth.node.history.HistoryStore;
+import dev.hearth.node.log.EventLog;
+import dev.hearth.node.settings.DataDirs;
+import dev.hearth.protocol.RunAddress;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/// `./hearth node` — the headless node — and `./hearth status`.
+public final class NodeMain {
+
+    static final String HELP = """
+            Usage: ./hearth node [options]
+                   ./hearth status [--data-dir D]
+
+            Runs the Hearth node without a window: joins a training run, trains the batches it is
+            assigned while the machine may be used, and uploads compressed updates.
+
+            Options:
+              --coordinator ADDR   join the run at ADDR: hearth://host:port#sha256=<certificate fingerprint>
+              --demo               start the local run (a coordinator in this process on loopback, bundled
+                                   corpus); trains even while you use the machine unless --when-idle is given
+              --data-dir D         keep everything (identity key, settings, history, checkpoints, trainer
+                                   state) under D instead of the user data directory
+              --always             contribute whenever the node runs (saved in the settings)
+              --when-idle          contribute only when the owner is idle (saved in the settings; the default)
+              --rounds N           exit with status 0 after N rounds were recorded
+              --in-process-worker  train inside this JVM instead of a child process (tests and debugging)
+              --verbose            print debug log lines
+              -h, --help           this text
+
+            Without --coordinator or --demo the node joins the run saved in its settings (the local run
+            on a fresh install). Ctrl-C stops it cleanly: the trainer saves its state and the history
+            records why the session ended.
+            """;
+
+    private NodeMain() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path dataDir = null;
+        String coordinator = null;
+        boolean demo = false, inProcess = false, verbose = false, status = false;
+        NodeSettings.Policy policy = null;
+        int rounds = 0;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "-h", "--help" -> {
+                        out.print(HELP);
+                        return 0;
+                    }
+                    case "status" -> status = true;
+                    case "--coordinator" -> coordinator = value(args, ++i, "--coordinator");
+                    case "--demo" -> demo = true;
+                    case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
+                    case "--always" -> policy = NodeSettings.Policy.ALWAYS;
+                    case "--when-idle" -> policy = NodeSettings.Policy.WHEN_IDLE;
+                    case "--rounds" -> {
+                        rounds = Integer.parseInt(value(args, ++i, "--rounds"));
+                        if (rounds < 1) throw new IllegalArgumentException("--rounds must be at least 1");
+                    }
+                    case "--in-process-worker" -> inProcess = true;
+                    case "--verbose" -> verbose = true;
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                }
+            }
+            if (demo && coordinator != null) throw new IllegalArgumentException("choose --demo or --coordinator, not both");
+            if (coordinator != null) RunAddress.parse(coordinator); // a bad address fails here, readably
+        } catch (IllegalArgumentException e) {
+            err.println("hearth node: " + e.getMessage());
+            err.println("Try ./hearth node --help");
+            return 2;
+        }
+        if (dataDir == null) dataDir = DataDirs.userDataDir();
+        if (status) return StatusCommand.print(dataDir, out, err);
+
+        NodeRuntime node;
+        try {
+            DataDirs.ensure(dataDir);
+            prepareSettings(dataDir, coordinator, demo, policy);
+            node = NodeRuntime.start(dataDir, Clock.systemUTC(), inProcess, Probes::forThisMachine);
+            if (demo && policy == null) node.overridePolicy(NodeSettings.Policy.ALWAYS); // this session only
+            node.joinConfiguredRun();
+        } catch (Exception e) {
+            err.println("hearth node: " + e.getMessage());
+            return 1;
+        }
+        boolean debug = verbose;
+        node.eventLog().addListener(e -> {
+            if (debug || e.level().compareTo(LogEntry.Level.INFO) >= 0) {
+                out.printf("%s %-5s %-8s %s%n", e.at().toString().substring(11, 19), e.level(), e.source(), e.message());
+            }
+        }, Runnable::run);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicInteger recorded = new AtomicInteger();
+        int wanted = rounds;
+        node.addListener(new NodeService.Listener() {
+            @Override
+            public void onRoundRecorded(RoundRecord r) {
+                out.printf("round %d: %d tokens, loss %.4f, %.1f s, up %s, down %s, %s, credits %.0f%n",
+                        r.round(), r.tokens(), r.localLoss(), r.computeSeconds(), human(r.bytesUp()),
+                        human(r.bytesDown()), r.accepted() ? "accepted" : "rejected (" + r.rejectReason() + ")",
+                        r.credits());
+                if (wanted > 0 && recorded.incrementAndGet() >= wanted) done.countDown();
+            }
+        }, Runnable::run);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> node.close("stopped (signal)"), "hearth-shutdown"));
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ContributionHistory.Totals t = node.history().totals();
+        out.printf("done: %d rounds recorded (%d accepted), %d tokens, %s sent, %.0f credits; history in %s%n",
+                t.roundsAccepted() + t.roundsRejected(), t.roundsAccepted(), t.tokens(), human(t.bytesUp()), t.credits(),
+                node.dataDir().resolve(HistoryStore.FILE_NAME));
+        node.close("finished " + wanted + " rounds");
+        return 0;
+    }
+
+    private static void prepareSettings(Path dataDir, String coordinator, boolean demo, NodeSettings.Policy policy)
+            throws Exception {
+        var store = new dev.hearth.node.settings.SettingsStore(dataDir, new EventLog(Clock.systemUTC()), Clock.systemUTC());
+        NodeSettings s = store.load().settings();
+        String address = coordinator != null ? coordinator : demo ? "local" : s.runAddress();
+        NodeSettings.Policy p = policy != null ? policy : s.policy();
+        NodeSettings next = new NodeSettings(p, s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
+                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
+                s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
+        try {
+            store.save(next);
+        } catch (InvalidSettingException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
+        return args[i];
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        if (bytes < 1 << 20) return String.format("%.1f KB", bytes / 1024.0);
+        return String.format("%.1f MB", bytes / (1024.0 * 1024));
+    }
+
+    static boolean exists(Path p) {
+        return Files.exists(p);
+    }
+}

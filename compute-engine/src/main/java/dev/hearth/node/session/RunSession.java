@@ -1,0 +1,645 @@
+package dev.hearth.node.session;
+
+import dev.hearth.engine.checkpoint.ParamsFile;
+import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.model.ModelConfig;
+import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.node.MachineProbes;
+import dev.hearth.node.Version;
+import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.api.NodeSnapshot;
+import dev.hearth.node.api.NodeState;
+import dev.hearth.node.api.RoundRecord;
+import dev.hearth.node.api.RunStatus;
+import dev.hearth.node.history.HistoryStore;
+import dev.hearth.node.log.EventLog;
+import dev.hearth.node.log.NodeLogger;
+import dev.hearth.node.net.DailyVolumeCap;
+import dev.hearth.node.net.TokenBucket;
+import dev.hearth.node.policy.Decision;
+import dev.hearth.node.worker.ChildProcessWorker;
+import dev.hearth.node.worker.InProcessWorker;
+import dev.hearth.node.worker.TrainJob;
+import dev.hearth.node.worker.TrainResult;
+import dev.hearth.node.worker.Worker;
+import dev.hearth.node.worker.WorkerSpec;
+import dev.hearth.protocol.ClientConfig;
+import dev.hearth.protocol.ClientListener;
+import dev.hearth.protocol.Disconnect;
+import dev.hearth.protocol.HearthClient;
+import dev.hearth.protocol.NodeIdentity;
+import dev.hearth.protocol.RunAddress;
+import dev.hearth.protocol.UpdateSignatures;
+import dev.hearth.protocol.wire.CheckpointManifest;
+import dev.hearth.protocol.wire.CheckpointManifestRequest;
+import dev.hearth.protocol.wire.Chunk;
+import dev.hearth.protocol.wire.ChunkRequest;
+import dev.hearth.protocol.wire.Envelope;
+import dev.hearth.protocol.wire.Hello;
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RoundStart;
+import dev.hearth.protocol.wire.RunConfig;
+import dev.hearth.protocol.wire.RunStatusRequest;
+import dev.hearth.protocol.wire.UpdateReceipt;
+import dev.hearth.protocol.wire.UpdateUpload;
+import dev.hearth.protocol.wire.Welcome;
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/// The node's side of one run: connect, sync the checkpoint, train assigned rounds through the worker,
+/// upload, apply commits and verify the checksum. Every method runs on the node thread (callers post).
+///
+/// ```
+///  join ─► CONNECTING ──Welcome──► (version behind?) DOWNLOADING ──verified──► WAITING_FOR_ROUND
+///              ▲                                                               │ RoundStart (policy RUN)
+///              │ disconnect (backoff)                                          ▼
+///              └────────────────────────────── any state            TRAINING ──result──► UPLOADING
+///                                                                        │ policy PAUSE     │ receipt
+///  PAUSED ◄─── policy PAUSE (worker stopped: residual saved, memory freed)                  ▼
+///                                                                        WAITING_FOR_ROUND ◄┘
+///  RoundCommit: apply the ternary step; SHA-256 mismatch → DOWNLOADING
+/// ```
+public final class RunSession {
+
+    /// How often the node asks for the run's global picture while connected.
+    static final Duration RUN_STATUS_PERIOD = Duration.ofSeconds(5);
+    /// How long a paused worker may take to save its residual and exit before it is killed (issue 5: "within 2 s").
+    static final Duration WORKER_GRACE = Duration.ofMillis(1500);
+    /// Windows per forward/backward pass in the worker (bounds activation memory: ~0.3 GB for `small`).
+    static final int MICRO_BATCH = 8;
+    /// What a chunk request costs the download cap: the coordinator serves 1 MiB chunks (the last is shorter).
+    static final long CHUNK_BYTES_ESTIMATE = dev.hearth.protocol.ProtocolLimits.MAX_CHUNK_DATA_BYTES;
+
+    /// Training loss points kept for the run view.
+    static final int MAX_LOSS_POINTS = 500;
+
+    private final Path dataDir;
+    private final NodeIdentity identity;
+    private final NodeLogger log;
+    private final EventLog eventLog;
+    private final HistoryStore history;
+    private final MachineProbes probes;
+    private final ScheduledExecutorService nodeThread;
+    private final ExecutorService trainerControl;
+    private final Clock clock;
+    private final boolean inProcessWorker;
+    private final Traffic traffic;
+    private final Consumer<NodeSnapshot> publish;
+    private final Consumer<RoundRecord> roundRecorded;
+
+    private NodeSettings settings;
+    private HearthClient client;
+    private String label = "";
+    private Welcome welcome;
+    private ParameterLayout layout;
+    private float[] params;
+    private long version = -1;
+    private CheckpointDownload download;
+    private RoundStart pendingRound;
+    private RoundStart trainingRound;
+    private long uploadedRound = -1;
+    private PendingReceipt pendingReceipt;
+    private Worker worker;
+    private WorkerSpec workerSpec;
+    private Decision decision = Decision.NONE;
+    private ScheduledFuture<?> statusPoll;
+    private volatile RunStatus runStatus = RunStatus.unknown();
+    private final List<Double> lossHistory = new ArrayList<>();
+    private long lastCommitBytes;
+    private long workerFileVersion = -1; // trainer-control thread only
+    private dev.hearth.protocol.wire.NodeState reportedWireState;
+
+    // snapshot fields
+    private NodeState state = NodeState.STARTING;
+    private String headline = "Starting";
+    private String reason = "";
+    private double progress;
+    private double tokensPerSecond;
+    private double localLoss = Double.NaN;
+    private long round;
+
+    /// The owner's network limits: rate caps per direction and the daily volume cap (all from the settings).
+    public record Traffic(TokenBucket upload, TokenBucket download, DailyVolumeCap daily) {}
+
+    private record PendingReceipt(long round, TrainResult result, long bytesUp, long bytesDown) {}
+
+    public RunSession(Path dataDir, NodeIdentity identity, EventLog eventLog, HistoryStore history, MachineProbes probes,
+                      ScheduledExecutorService nodeThread, Clock clock, boolean inProcessWorker, Traffic traffic,
+                      Consumer<NodeSnapshot> publish, Consumer<RoundRecord> roundRecorded) {
+        this.dataDir = dataDir;
+        this.identity = identity;
+        this.eventLog = eventLog;
+        this.log = eventLog.logger("session");
+        this.history = history;
+        this.probes = probes;
+        this.nodeThread = nodeThread;
+        this.clock = clock;
+        this.inProcessWorker = inProcessWorker;
+        this.traffic = traffic;
+        this.publish = publish;
+        this.roundRecorded = roundRecorded;
+        this.trainerControl = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hearth-trainer-control");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // ---- control (node thread) -------------------------------------------------------------------------------
+
+    public void setSettings(NodeSettings settings) {
+        nodeThread.execute(() -> this.settings = settings);
+    }
+
+    /// Connects to a run (leaving the current one).
+    public void join(RunAddress address, String label) {
+        leave("switching runs");
+        this.label = label;
+        Hello hello = Hello.newBuilder()
+                .setClientVersion(Version.CURRENT)
+                .setBackend(inProcessWorker ? "cpu (in-process)" : "cpu")
+                .setDevice(probes.gpuCheck().model())
+                .setVramBytes(Math.max(0, probes.gpuCheck().vramBytes()))
+                .build();
+        client = new HearthClient(ClientConfig.of(address, hello), identity, new Listener());
+        client.setState(decision.running() ? dev.hearth.protocol.wire.NodeState.IDLE
+                : dev.hearth.protocol.wire.NodeState.PAUSED);
+        set(NodeState.CONNECTING, "Connecting to the " + label, "");
+        client.start();
+        statusPoll = nodeThread.scheduleWithFixedDelay(this::pollStatus, RUN_STATUS_PERIOD.toMillis(),
+                RUN_STATUS_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /// The session cannot work (no local run, bad config): shown as an error state.
+    public void fail(String why) {
+        set(NodeState.ERROR, "Not contributing", why);
+    }
+
+    public boolean training() {
+        return trainingRound != null;
+    }
+
+    public RunStatus runStatus() {
+        return runStatus;
+    }
+
+    /// The idle policy's latest decision.
+    public void setDecision(Decision next) {
+        boolean was = decision.running();
+        decision = next;
+        reportWireState();
+        if (!next.running()) {
+            if (trainingRound != null) {
+                log.info("stopping round " + trainingRound.getRound() + ": " + next.reason());
+                trainingRound = null;
+            }
+            stopWorker();
+            if (state != NodeState.ERROR) set(NodeState.PAUSED, next.reason(), next.reason());
+        } else if (!was) {
+            if (state == NodeState.PAUSED) {
+                set(welcome == null ? NodeState.CONNECTING : NodeState.WAITING_FOR_ROUND,
+                        welcome == null ? "Connecting to the " + label : "Waiting for the round to open", "");
+            }
+            if (pendingRound != null) maybeTrain(pendingRound);
+        }
+        publishSnapshot();
+    }
+
+    /// Tells the coordinator at once when this node starts or stops wanting work (heartbeats carry the
+    /// state too, but only every 15 s: too slow for "the owner is back, take my batches elsewhere").
+    private void reportWireState() {
+        if (client == null) return;
+        var wire = decision.running() && welcome != null ? currentWireState() : dev.hearth.protocol.wire.NodeState.PAUSED;
+        client.setState(wire);
+        if (wire != reportedWireState && client.isConnected()) {
+            reportedWireState = wire;
+            send(Envelope.newBuilder().setHeartbeat(dev.hearth.protocol.wire.Heartbeat.newBuilder()
+                    .setUnixMillis(clock.millis()).setState(wire)).build());
+        }
+    }
+
+    private dev.hearth.protocol.wire.NodeState currentWireState() {
+        return switch (state) {
+            case TRAINING -> dev.hearth.protocol.wire.NodeState.TRAINING;
+            case UPLOADING -> dev.hearth.protocol.wire.NodeState.UPLOADING;
+            case DOWNLOADING -> dev.hearth.protocol.wire.NodeState.FETCHING;
+            default -> dev.hearth.protocol.wire.NodeState.IDLE;
+        };
+    }
+
+    public void close(String why) {
+        leave(why);
+        trainerControl.shutdown();
+    }
+
+    private void leave(String why) {
+        if (statusPoll != null) statusPoll.cancel(false);
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+        stopWorker();
+        welcome = null;
+        trainingRound = null;
+        pendingRound = null;
+        download = null;
+    }
+
+    private void stopWorker() {
+        Worker w = worker;
+        if (w != null && w.running()) {
+            trainerControl.execute(() -> {
+                long t0 = System.nanoTime();
+                w.stop(WORKER_GRACE);
+                log.info("trainer stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms (memory returned)");
+                probes.setWorkerPid(-1);
+            });
+        }
+    }
+
+    // ---- protocol events -------------------------------------------------------------------------------------
+
+    private final class Listener implements ClientListener {
+        @Override
+        public void onWelcome(Welcome w) {
+            nodeThread.execute(() -> welcomed(w));
+        }
+
+        @Override
+        public void onMessage(Envelope e) {
+            nodeThread.execute(() -> message(e));
+        }
+
+        @Override
+        public void onDisconnected(Disconnect d) {
+            nodeThread.execute(() -> disconnected(d));
+        }
+    }
+
+    private void welcomed(Welcome w) {
+        RunConfig rc = w.getConfig();
+        ModelConfig model;
+        try {
+            model = ModelConfig.byName(rc.getModel());
+        } catch (IllegalArgumentException e) {
+            fail("The run trains a model this version of Hearth does not know (" + rc.getModel() + "). Update Hearth.");
+            return;
+        }
+        boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
+        welcome = w;
+        reportedWireState = null; // a new connection: the coordinator knows nothing yet
+        layout = ParameterLayout.gpt(model);
+        log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
+                + ", version " + w.getCurrentVersion() + ")");
+        WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
+                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
+                "bundled", MICRO_BATCH, runDir().resolve("trainer"));
+        if (!spec.equals(workerSpec)) {
+            stopWorkerNow();
+            workerSpec = spec;
+            worker = inProcessWorker ? new InProcessWorker(spec)
+                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
+        }
+        if (!sameRun || params == null) loadLocalParams();
+        if (version != w.getCurrentVersion()) {
+            requestCheckpoint();
+        } else {
+            set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                    decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+        }
+        pollStatus();
+    }
+
+    private void stopWorkerNow() {
+        Worker w = worker;
+        worker = null;
+        if (w != null) trainerControl.execute(() -> w.stop(WORKER_GRACE));
+    }
+
+    private Path runDir() {
+        return dataDir.resolve("runs").resolve(sanitize(welcome.getRunId()));
+    }
+
+    private static String sanitize(String runId) {
+        return runId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private Path paramsFile() {
+        return runDir().resolve("params.bin");
+    }
+
+    private void loadLocalParams() {
+        Path f = paramsFile();
+        params = null;
+        version = -1;
+        if (!Files.exists(f)) return;
+        try {
+            ParamsFile.Loaded l = ParamsFile.read(f, layout.size());
+            params = l.params();
+            version = l.version();
+            log.info("have model version " + version + " locally");
+        } catch (IOException e) {
+            log.warn("local model copy unusable (" + e.getMessage() + "); downloading it again");
+        }
+    }
+
+    private void requestCheckpoint() {
+        set(NodeState.DOWNLOADING, "Downloading the model", "");
+        send(Envelope.newBuilder().setCheckpointManifestRequest(CheckpointManifestRequest.getDefaultInstance()).build());
+    }
+
+    private void message(Envelope e) {
+        switch (e.getPayloadCase()) {
+            case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
+            case CHUNK -> chunk(e.getChunk());
+            case ROUND_START -> roundStart(e.getRoundStart());
+            case UPDATE_RECEIPT -> receipt(e.getUpdateReceipt());
+            case ROUND_COMMIT -> commit(e.getRoundCommit(), e.getSerializedSize());
+            case RUN_STATUS -> runStatus = RunStatusViews.toApi(e.getRunStatus(), identity.nodeId());
+            case REJECT -> fail(e.getReject().getReason());
+            default -> log.debug("ignored " + e.getPayloadCase());
+        }
+    }
+
+    private void manifest(CheckpointManifest m) {
+        try {
+            download = CheckpointDownload.start(m, runDir().resolve("download"));
+            log.info("downloading model version " + m.getVersion() + " (" + m.getTotalBytes() / 1024 + " KiB, "
+                    + (int) Math.round(download.progress() * 100) + "% already here)");
+            requestChunks();
+        } catch (IOException ex) {
+            fail("The coordinator's checkpoint is unusable: " + ex.getMessage());
+        }
+    }
+
+    private void requestChunks() {
+        if (download == null) return;
+        if (download.complete()) {
+            finishDownload();
+            return;
+        }
+        for (int i : download.nextRequests()) {
+            Envelope req = Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder()
+                    .setVersion(download.version()).setIndex(i)).build();
+            // The owner's download cap: reserve the chunk's bytes now, ask for it when the bucket allows.
+            Duration wait = traffic.download().acquire(CHUNK_BYTES_ESTIMATE);
+            if (wait.isZero()) send(req);
+            else nodeThread.schedule(() -> send(req), wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        set(NodeState.DOWNLOADING, "Downloading the model (" + (int) Math.round(download.progress() * 100) + "%)", "");
+    }
+
+    private void chunk(Chunk c) {
+        traffic.daily().record(0, c.getSerializedSize());
+        if (download == null) return;
+        try {
+            download.accept(c);
+        } catch (IOException ex) {
+            log.warn(ex.getMessage() + "; asking again");
+        }
+        requestChunks();
+    }
+
+    private void finishDownload() {
+        CheckpointDownload d = download;
+        download = null;
+        try {
+            byte[] bytes = d.finish();
+            ParamsFile.Loaded loaded = ParamsFile.fromBytes(bytes, layout.size(), "checkpoint from the coordinator");
+            params = loaded.params();
+            version = loaded.version();
+            ParamsFile.write(paramsFile(), version, params);
+            log.info("model version " + version + " downloaded and verified");
+        } catch (IOException ex) {
+            log.warn(ex.getMessage());
+            requestCheckpoint();
+            return;
+        }
+        set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+        if (pendingRound != null) maybeTrain(pendingRound);
+    }
+
+    private void roundStart(RoundStart rs) {
+        round = rs.getRound();
+        pendingRound = rs;
+        maybeTrain(rs);
+    }
+
+    private void maybeTrain(RoundStart rs) {
+        if (!decision.running() || trainingRound != null || worker == null) return;
+        if (clock.millis() >= rs.getDeadlineUnixMillis()) {
+            log.info("round " + rs.getRound() + " closed before it could start here");
+            pendingRound = null;
+            return;
+        }
+        if (version != rs.getBaseVersion()) {
+            if (download == null) {
+                log.info("round " + rs.getRound() + " needs model version " + rs.getBaseVersion() + "; have " + version);
+                requestCheckpoint();
+            }
+            return;
+        }
+        pendingRound = null;
+        trainingRound = rs;
+        progress = 0;
+        set(NodeState.TRAINING, "Training round " + rs.getRound(), "");
+        long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
+        float[] snapshotParams = params;
+        long v = version;
+        Path file = runDir().resolve("trainer").resolve("params.bin");
+        Worker w = worker;
+        trainerControl.execute(() -> {
+            try {
+                if (workerFileVersion != v || !Files.exists(file)) { // once per model version, not per round
+                    ParamsFile.write(file, v, snapshotParams);
+                    workerFileVersion = v;
+                }
+                TrainJob job = new TrainJob(rs.getRound(), v, file, ids);
+                w.train(job, (done, total) -> nodeThread.execute(() -> {
+                    if (trainingRound == rs) {
+                        progress = (double) done / total;
+                        publishSnapshot();
+                    }
+                })).whenComplete((result, error) -> nodeThread.execute(() -> trained(rs, result, error)));
+                probes.setWorkerPid(w.pid());
+            } catch (IOException ex) {
+                nodeThread.execute(() -> trained(rs, null, ex));
+            }
+        });
+    }
+
+    private void trained(RoundStart rs, TrainResult result, Throwable error) {
+        if (trainingRound != rs) return; // paused or superseded meanwhile
+        trainingRound = null;
+        if (error != null) {
+            log.warn("round " + rs.getRound() + " failed in the trainer: " + rootMessage(error));
+            set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                    decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+            return;
+        }
+        localLoss = result.loss();
+        tokensPerSecond = result.computeMillis() > 0 ? result.tokens() * 1000.0 / result.computeMillis() : 0;
+        if (clock.millis() > rs.getDeadlineUnixMillis()) {
+            log.info("round " + rs.getRound() + " finished after its deadline; not uploading");
+        }
+        UpdateUpload upload = UpdateSignatures.signed(identity, UpdateUpload.newBuilder()
+                .setRunId(welcome.getRunId())
+                .setRound(rs.getRound())
+                .setBaseVersion(rs.getBaseVersion())
+                .setPayload(ByteString.copyFrom(result.payload()))
+                .setTokens(result.tokens())
+                .setLocalLoss(result.loss())
+                .setTrainMillis(result.computeMillis())
+                .build());
+        Envelope env = Envelope.newBuilder().setUpdateUpload(upload).build();
+        set(NodeState.UPLOADING, "Uploading " + humanBytes(result.payload().length), "");
+        Duration wait = traffic.upload().acquire(env.getSerializedSize());
+        if (!wait.isZero()) {
+            log.info("upload waits " + wait.toMillis() + " ms for the upload cap");
+            nodeThread.schedule(() -> upload(rs, result, env), wait.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            upload(rs, result, env);
+        }
+    }
+
+    private void upload(RoundStart rs, TrainResult result, Envelope env) {
+        if (!send(env)) {
+            log.warn("round " + rs.getRound() + ": not connected; the update is dropped");
+            return;
+        }
+        traffic.daily().record(env.getSerializedSize(), 0);
+        uploadedRound = rs.getRound();
+        pendingReceipt = new PendingReceipt(rs.getRound(), result, env.getSerializedSize(),
+                rs.getSerializedSize() + lastCommitBytes);
+        log.info(String.format("round %d: loss %.4f, %d tokens in %.1f s, uploaded %s (compression %.0f×)",
+                rs.getRound(), result.loss(), result.tokens(), result.computeMillis() / 1000.0,
+                humanBytes(env.getSerializedSize()), result.compressionRatio()));
+    }
+
+    private void receipt(UpdateReceipt r) {
+        PendingReceipt p = pendingReceipt;
+        if (p == null || p.round() != r.getRound()) return;
+        pendingReceipt = null;
+        if (!r.getAccepted()) log.warn("round " + r.getRound() + " update rejected: " + r.getReason());
+        RoundRecord record = new RoundRecord(welcome.getRunId(), r.getRound(), clock.instant(), p.result().tokens(),
+                p.result().computeMillis() / 1000.0, p.bytesUp(), p.bytesDown(), r.getAccepted(),
+                r.getAccepted() ? "" : r.getReason(), r.getCredits(), p.result().loss());
+        try {
+            history.recordRound(record);
+        } catch (RuntimeException e) {
+            log.error("could not record round " + r.getRound() + " in the history: " + e.getMessage());
+        }
+        if (state == NodeState.UPLOADING) {
+            set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                    decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+        }
+        roundRecorded.accept(record);
+    }
+
+    private void commit(RoundCommit c, int bytes) {
+        lastCommitBytes = bytes;
+        traffic.daily().record(0, bytes);
+        lossHistory.add(c.getMeanLoss());
+        if (lossHistory.size() > MAX_LOSS_POINTS) lossHistory.removeFirst();
+        if (params == null || version != c.getNewVersion() - 1) {
+            if (download == null && version < c.getNewVersion() && welcome != null) {
+                log.info("behind the run (have version " + version + ", run is at " + c.getNewVersion() + ")");
+                requestCheckpoint();
+            }
+            return;
+        }
+        try {
+            OuterStep.apply(layout, params, c.getStep().toByteArray(), (float) c.getLr(),
+                    (float) welcome.getConfig().getWeightDecay());
+        } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
+            log.warn("round " + c.getRound() + " commit unusable (" + e.getMessage() + "); downloading the model");
+            params = null;
+            version = -1;
+            requestCheckpoint();
+            return;
+        }
+        version = c.getNewVersion();
+        if (!Arrays.equals(ParamsFile.sha256(params), c.getParamsSha256().toByteArray())) {
+            log.warn("model checksum differs from the coordinator's after round " + c.getRound() + "; downloading it again");
+            params = null;
+            version = -1;
+            requestCheckpoint();
+            return;
+        }
+        try {
+            ParamsFile.write(paramsFile(), version, params);
+        } catch (IOException e) {
+            log.warn("could not save the model locally: " + e.getMessage());
+        }
+        if (pendingRound != null) maybeTrain(pendingRound);
+    }
+
+    private void disconnected(Disconnect d) {
+        trainingRound = null;
+        pendingRound = null;
+        if (download != null) download.resetRequests();
+        String next = d.reconnectIn().map(x -> "retrying in " + Math.max(1, x.toSeconds()) + " s").orElse("not retrying");
+        if (d.reconnectIn().isEmpty()) {
+            fail(d.reason());
+        } else if (decision.running() || state != NodeState.PAUSED) {
+            set(NodeState.CONNECTING, "Connecting to the " + label, d.reason() + " (" + next + ")");
+        }
+    }
+
+    private void pollStatus() {
+        if (client != null && client.isConnected()) {
+            send(Envelope.newBuilder().setRunStatusRequest(RunStatusRequest.getDefaultInstance()).build());
+        }
+    }
+
+    private boolean send(Envelope e) {
+        HearthClient c = client;
+        return c != null && c.send(e);
+    }
+
+    // ---- snapshot --------------------------------------------------------------------------------------------
+
+    private void set(NodeState s, String headline, String reason) {
+        this.state = s;
+        this.headline = headline;
+        this.reason = reason;
+        reportWireState();
+        publishSnapshot();
+    }
+
+    private void publishSnapshot() {
+        Instant now = clock.instant();
+        String backend = worker == null ? "" : worker.backendDescription();
+        publish.accept(new NodeSnapshot(now, state, headline, reason, welcome == null ? "" : welcome.getRunId(), label,
+                round, state == NodeState.TRAINING ? progress : (state == NodeState.UPLOADING ? 1 : 0),
+                state == NodeState.TRAINING || state == NodeState.UPLOADING ? tokensPerSecond : 0, localLoss,
+                backend, null, decision.pauseAfterRound()));
+    }
+
+    static String humanBytes(long n) {
+        if (n < 1024) return n + " B";
+        if (n < 1024 * 1024) return Math.round(n / 1024.0) + " KB";
+        return String.format("%.1f MB", n / (1024.0 * 1024));
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

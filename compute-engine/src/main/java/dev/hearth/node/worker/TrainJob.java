@@ -1,0 +1,10 @@
+package dev.hearth.node.worker;
+
+/// One round's work for the trainer: train these windows from the parameters at `version`
+/// (stored by the node in `paramsFile`), produce one compressed update.
+///
+/// @param round      the coordinator's round number
+/// @param version    the model version the parameters belong to
+/// @param paramsFile file with the parameters (written atomically by the node; see {@link ParamsFile})
+/// @param batchIds   the windows assigned to this node for the round
+public record TrainJob(long round, long version, java.nio.file.Path paramsFile, long[] batchIds) {}

@@ -1,0 +1,137 @@
+package dev.hearth.node.worker;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/// Entry point of the trainer worker child JVM. It owns the GPU/CPU work so that pausing can free
+/// every byte of device memory by exiting, and so that a native crash cannot take the node or UI down.
+///
+/// Talks to the node over stdin/stdout ({@link WorkerFrames}); logs to stderr. Exits when stdin
+/// closes (the node died) or on SHUTDOWN, after saving its optimizer state.
+public final class WorkerMain {
+
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws IOException {
+        // stdout is the frame channel: nothing else may write to it.
+        PrintStream frames = System.out;
+        System.setOut(System.err);
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(frames, 1 << 16));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
+        WorkerSpec spec = WorkerSpec.fromArgs(args);
+        TrainerCore core;
+        try {
+            core = new TrainerCore(spec);
+        } catch (Exception e) {
+            WorkerFrames.write(out, WorkerFrames.FAILED, utf8("worker could not start: " + e.getMessage()));
+            System.exit(3);
+            return;
+        }
+        WorkerFrames.write(out, WorkerFrames.READY, utf8(core.backendDescription()));
+        long lastRound = 0;
+        while (true) {
+            WorkerFrames.Frame f = WorkerFrames.read(in);
+            if (f == null) { // the node went away: keep the residual and leave
+                core.saveState(lastRound);
+                break;
+            }
+            if (f.type() == WorkerFrames.SHUTDOWN) {
+                core.saveState(lastRound);
+                WorkerFrames.write(out, WorkerFrames.SAVED, new byte[0]);
+                break;
+            }
+            if (f.type() != WorkerFrames.TRAIN) {
+                WorkerFrames.write(out, WorkerFrames.FAILED, utf8("unknown frame type " + f.type()));
+                continue;
+            }
+            TrainJob job = decodeJob(f.payload());
+            lastRound = job.round();
+            try {
+                TrainResult r = core.train(job, (done, total) -> {
+                    try {
+                        WorkerFrames.write(out, WorkerFrames.PROGRESS, progress(job.round(), done, total));
+                    } catch (IOException ignored) {
+                        // the node is gone; the read loop will notice
+                    }
+                });
+                WorkerFrames.write(out, WorkerFrames.RESULT, encodeResult(r));
+            } catch (Exception e) {
+                WorkerFrames.write(out, WorkerFrames.FAILED, utf8("round " + job.round() + ": " + e));
+            }
+        }
+        core.close();
+        out.flush();
+        System.exit(0);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] encodeJob(TrainJob job) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        var d = new DataOutputStream(bytes);
+        d.writeLong(job.round());
+        d.writeLong(job.version());
+        d.writeUTF(job.paramsFile().toString());
+        d.writeInt(job.batchIds().length);
+        for (long id : job.batchIds()) d.writeLong(id);
+        return bytes.toByteArray();
+    }
+
+    static TrainJob decodeJob(byte[] payload) throws IOException {
+        var d = new DataInputStream(new ByteArrayInputStream(payload));
+        long round = d.readLong();
+        long version = d.readLong();
+        Path file = Path.of(d.readUTF());
+        int n = d.readInt();
+        if (n < 0 || n > 1 << 20) throw new IOException("job with " + n + " batches");
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) ids[i] = d.readLong();
+        return new TrainJob(round, version, file, ids);
+    }
+
+    static byte[] encodeResult(TrainResult r) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        var d = new DataOutputStream(bytes);
+        d.writeLong(r.round());
+        d.writeFloat(r.loss());
+        d.writeLong(r.tokens());
+        d.writeLong(r.computeMillis());
+        d.writeDouble(r.compressionRatio());
+        d.writeInt(r.payload().length);
+        d.write(r.payload());
+        return bytes.toByteArray();
+    }
+
+    static TrainResult decodeResult(byte[] payload) throws IOException {
+        var d = new DataInputStream(new ByteArrayInputStream(payload));
+        long round = d.readLong();
+        float loss = d.readFloat();
+        long tokens = d.readLong();
+        long millis = d.readLong();
+        double ratio = d.readDouble();
+        int n = d.readInt();
+        if (n < 0 || n > WorkerFrames.MAX_FRAME_BYTES) throw new IOException("result payload of " + n + " bytes");
+        byte[] p = new byte[n];
+        d.readFully(p);
+        return new TrainResult(round, p, loss, tokens, millis, ratio);
+    }
+
+    static byte[] progress(long round, int done, int total) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        var d = new DataOutputStream(bytes);
+        d.writeLong(round);
+        d.writeInt(done);
+        d.writeInt(total);
+        return bytes.toByteArray();
+    }
+}

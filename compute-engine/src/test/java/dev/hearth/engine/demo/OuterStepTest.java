@@ -1,0 +1,113 @@
+package dev.hearth.engine.demo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hearth.engine.model.ParameterLayout;
+import org.junit.jupiter.api.Test;
+
+class OuterStepTest {
+
+    @Test
+    void ternaryPackingRoundTripsSigns() throws Exception {
+        float[] d = {0.5f, -2f, 0f, -0f, 3f, -1e-30f, 0f};
+        byte[] packed = OuterStep.ternary(d);
+        assertEquals(2, packed.length);
+        assertArrayEquals(new byte[] {1, -1, 0, 0, 1, -1, 0}, OuterStep.unpack(packed, d.length));
+        float[] big = DemoFixtures.gaussian(1001, 8, 1f);
+        byte[] s = OuterStep.unpack(OuterStep.ternary(big), big.length);
+        for (int i = 0; i < big.length; i++) {
+            assertEquals((int) Math.signum(big[i]), s[i]);
+        }
+    }
+
+    @Test
+    void applyStepsBySignAndDecaysOnlyMatrices() throws Exception {
+        ParameterLayout layout = DemoFixtures.tinyLayout();
+        float[] params = new float[layout.size()];
+        java.util.Arrays.fill(params, 2f);
+        float[] direction = new float[layout.size()];
+        int w = layout.tensor("h.0.mlp.fc.w").offset();
+        int bias = layout.tensor("h.0.mlp.fc.b").offset();
+        direction[w] = 5f;
+        direction[w + 1] = -0.1f;
+        direction[bias] = -3f;
+        OuterStep.apply(layout, params, OuterStep.ternary(direction), 0.1f, 0.5f);
+        float decayed = 2f - 0.1f * 0.5f * 2f; // 1.9
+        assertEquals(decayed - 0.1f, params[w], 1e-7f);
+        assertEquals(decayed + 0.1f, params[w + 1], 1e-7f);
+        assertEquals(decayed, params[w + 2], 1e-7f);
+        assertEquals(2f + 0.1f, params[bias], 1e-7f); // 1-D: no decay
+        assertEquals(2f, params[bias + 1], 0f);
+    }
+
+    @Test
+    void rejectsPackedVectorOfWrongLengthOrInvalidCode() {
+        ParameterLayout layout = DemoFixtures.tinyLayout();
+        float[] params = new float[layout.size()];
+        int n = OuterStep.packedLength(layout.size());
+        var e1 = assertThrows(MalformedUpdateException.class,
+                () -> OuterStep.apply(layout, params, new byte[n - 1], 0.1f, 0f));
+        assertTrue(e1.getMessage().contains("bytes"), e1.getMessage());
+        byte[] bad = new byte[n];
+        bad[3] = (byte) 0b0011_0000;
+        var e2 = assertThrows(MalformedUpdateException.class, () -> OuterStep.apply(layout, params, bad, 0.1f, 0f));
+        assertTrue(e2.getMessage().contains("parameter 14"), e2.getMessage());
+        var e3 = assertThrows(MalformedUpdateException.class, () -> OuterStep.unpack(new byte[] {(byte) 0b0100_0000}, 3));
+        assertTrue(e3.getMessage().contains("padding"), e3.getMessage());
+        assertArrayEquals(new float[layout.size()], params); // untouched by the rejected vectors
+    }
+
+    @Test
+    void applyAloneLeavesParamsAndMovesTheCopyAgainstTheUpdate() {
+        ParameterLayout layout = DemoFixtures.tinyLayout();
+        DemoConfig config = DemoFixtures.tinyConfig(ValueEncoding.SIGN_1BIT);
+        float[] g = DemoFixtures.gaussian(layout.size(), 12, 1f);
+        SparseUpdate q = new DemoCompressor(layout, config).compress(g);
+        float[] params = DemoFixtures.gaussian(layout.size(), 13, 1f);
+        float[] before = params.clone();
+        float[] after = OuterStep.applyAlone(layout, config, params, q, 0.01f, 0f);
+        assertArrayEquals(before, params);
+        assertNotEquals(0f, DemoFixtures.maxAbsDiff(before, after));
+        // the step goes against the gradient's direction: <after − before, g> < 0
+        double dot = 0;
+        for (int i = 0; i < g.length; i++) {
+            dot += (after[i] - before[i]) * g[i];
+        }
+        assertTrue(dot < 0, "step · gradient = " + dot);
+    }
+
+    @Test
+    void scheduleWarmsUpLinearlyThenFollowsCosineToMinimum() {
+        var s = new LrSchedule(10, 110, 1e-3f, 1e-4f);
+        assertEquals(1e-4f, s.lr(0), 1e-9f);
+        assertEquals(5e-4f, s.lr(4), 1e-9f);
+        assertEquals(1e-3f, s.lr(10), 1e-9f);
+        assertEquals(5.5e-4f, s.lr(60), 1e-9f);
+        assertEquals(1e-4f, s.lr(110), 0f);
+        assertEquals(1e-4f, s.lr(5000), 0f);
+        for (int r = 10; r < 110; r++) {
+            assertTrue(s.lr(r + 1) <= s.lr(r), "round " + r);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(10, 10, 1e-3f, 0f));
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(0, 10, 1e-3f, 2e-3f));
+    }
+
+    @Test
+    void configRejectsOutOfRangeSettingsWithClearMessages() {
+        var e1 = assertThrows(IllegalArgumentException.class,
+                () -> new DemoConfig(1f, 64, 32, ValueEncoding.SIGN_1BIT));
+        assertTrue(e1.getMessage().contains("beta"), e1.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class,
+                () -> new DemoConfig(0.9f, 300, 32, ValueEncoding.SIGN_1BIT));
+        assertTrue(e2.getMessage().contains("blockSize"), e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class,
+                () -> new DemoConfig(0.9f, 4, 17, ValueEncoding.SIGN_1BIT));
+        assertTrue(e3.getMessage().contains("topK"), e3.getMessage());
+        var e4 = assertThrows(IllegalArgumentException.class, () -> new DemoConfig(0.9f, 64, 32, null));
+        assertTrue(e4.getMessage().contains("encoding"), e4.getMessage());
+    }
+}

@@ -1,0 +1,677 @@
+package dev.hearth.coordinator.ledger;
+
+import dev.hearth.coordinator.run.BatchRef;
+import dev.hearth.coordinator.run.RoundCommit;
+import dev.hearth.coordinator.validation.Credits;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/// The run's durable record in SQLite: nodes, round attempts, every upload with its verdict, the batch ids
+/// trained into each committed version, and credits.
+///
+/// Durability: WAL journal with `synchronous=FULL`, so a commit that returned survives a power cut, and each
+/// round commit is one transaction (the version, its batches and its credits appear together or not at all).
+/// The schema is migrated by Flyway from `db/coordinator-ledger`.
+///
+/// **Credits** are the tokens of a node's updates that went into committed versions: tokens are what a
+/// volunteer's GPU actually trained, comparable across models and hardware. Rejected, dropped and
+/// rolled-back updates earn nothing, and a quarantined node earns nothing from its quarantine on.
+///
+/// Thread-safe (every method is synchronized on the one connection); calls are short, but they do block on
+/// fsync, so call them from an executor, not a Netty event loop.
+public final class Ledger implements AutoCloseable {
+
+    /// Migrations live here, not in Flyway's default `db/migration`, so they never mix with another
+    /// module's migrations on the same classpath (the node's history database).
+    public static final String MIGRATIONS = "classpath:db/coordinator-ledger";
+    /// 5 s: how long a statement waits for a lock held by another connection (a backup tool, `sqlite3`)
+    /// before failing instead of hanging the coordinator.
+    public static final int BUSY_TIMEOUT_MILLIS = 5_000;
+
+    private final Path file;
+    private final Connection db;
+
+    private Ledger(Path file, Connection db) {
+        this.file = file;
+        this.db = db;
+    }
+
+    /// Opens (creating if needed) and migrates the ledger at `file`.
+    public static Ledger open(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (java.io.IOException e) {
+            throw new LedgerException("cannot create the directory of ledger " + file + ": " + e.getMessage(), e);
+        }
+        var config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.enforceForeignKeys(true);
+        config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+        var source = new SQLiteDataSource(config);
+        source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        try {
+            Flyway.configure(Ledger.class.getClassLoader())
+                    .dataSource(source)
+                    .locations(MIGRATIONS)
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            throw new LedgerException("cannot migrate ledger " + file + ": " + e.getMessage()
+                    + " (is it a Hearth coordinator ledger, and not opened by a newer version?)", e);
+        }
+        try {
+            Connection c = source.getConnection();
+            return new Ledger(file, c);
+        } catch (SQLException e) {
+            throw new LedgerException("cannot open ledger " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    // ---- run --------------------------------------------------------------------------------------
+
+    /// Ties the ledger to a run on first use; afterwards checks that it belongs to this run.
+    ///
+    /// @throws LedgerException naming both runs if the file belongs to another run or another corpus
+    public synchronized void bindRun(String runId, String name, long trainWindows, long seed, Instant now) {
+        try (var q = db.prepareStatement("SELECT run_id, train_windows, seed FROM run_info WHERE id = 1")) {
+            try (ResultSet rs = q.executeQuery()) {
+                if (rs.next()) {
+                    String existing = rs.getString(1);
+                    if (!existing.equals(runId)) {
+                        throw new LedgerException("ledger " + file + " belongs to run '" + existing + "', not '" + runId
+                                + "': use another data dir or the run id in the ledger");
+                    }
+                    if (rs.getLong(2) != trainWindows || rs.getLong(3) != seed) {
+                        throw new LedgerException("ledger " + file + " was written for " + rs.getLong(2)
+                                + " training windows and seed " + rs.getLong(3) + ", the run now has " + trainWindows
+                                + " and " + seed + ": the corpus or seed changed mid-run, which would break batch accounting");
+                    }
+                    return;
+                }
+            }
+            try (var ins = db.prepareStatement("INSERT INTO run_info (id, run_id, name, train_windows, seed, created_ms)"
+                    + " VALUES (1, ?, ?, ?, ?, ?)")) {
+                ins.setString(1, runId);
+                ins.setString(2, name);
+                ins.setLong(3, trainWindows);
+                ins.setLong(4, seed);
+                ins.setLong(5, now.toEpochMilli());
+                ins.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw fail("bind the run", e);
+        }
+    }
+
+    /// Where a restarted coordinator resumes.
+    ///
+    /// @param lastRound   highest round id ever opened (new rounds get higher ids, so stale uploads never match)
+    /// @param lastVersion highest committed version (0: nothing committed)
+    public record Position(long lastRound, long lastVersion) {
+    }
+
+    public synchronized Position position() {
+        try (var q = db.prepareStatement("SELECT COALESCE(MAX(round), 0), "
+                + "COALESCE((SELECT MAX(version) FROM rounds WHERE status = 'COMMITTED'), 0) FROM rounds");
+             ResultSet rs = q.executeQuery()) {
+            rs.next();
+            return new Position(rs.getLong(1), rs.getLong(2));
+        } catch (SQLException e) {
+            throw fail("read the position", e);
+        }
+    }
+
+    /// At restart: rounds still OPEN were cut off by the crash; they become ABANDONED (their batches were
+    /// never committed, so the restored pool hands them out again).
+    ///
+    /// @return how many rounds were abandoned
+    public synchronized int abandonOpenRounds(Instant now) {
+        try (var u = db.prepareStatement("UPDATE rounds SET status = 'ABANDONED', closed_ms = ?, "
+                + "reason = 'coordinator restarted while the round was open' WHERE status = 'OPEN'")) {
+            u.setLong(1, now.toEpochMilli());
+            return u.executeUpdate();
+        } catch (SQLException e) {
+            throw fail("abandon open rounds", e);
+        }
+    }
+
+    /// At restart, when the last checkpoint is older than the last committed version: the versions after
+    /// it are gone from the model, so their rounds become ROLLED_BACK, their batches uncommitted (trained
+    /// again) and their credits removed.
+    ///
+    /// @return how many rounds were rolled back
+    public synchronized int rollbackAfter(long version) {
+        return inTransaction("roll back after version " + version, () -> {
+            var rounds = new ArrayList<long[]>();
+            try (var q = db.prepareStatement("SELECT round, version FROM rounds WHERE status = 'COMMITTED' AND version > ?")) {
+                q.setLong(1, version);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        rounds.add(new long[] {rs.getLong(1), rs.getLong(2)});
+                    }
+                }
+            }
+            for (long[] r : rounds) {
+                exec("DELETE FROM committed_batches WHERE round = ?", r[0]);
+                exec("DELETE FROM credits WHERE round = ?", r[0]);
+                exec("UPDATE updates SET credits = 0 WHERE round = ?", r[0]);
+                try (var u = db.prepareStatement("UPDATE rounds SET status = 'ROLLED_BACK', version = NULL, reason = ? "
+                        + "WHERE round = ?")) {
+                    u.setString(1, "rolled back: version " + r[1] + " was committed after the last checkpoint (version "
+                            + version + ")");
+                    u.setLong(2, r[0]);
+                    u.executeUpdate();
+                }
+            }
+            return rounds.size();
+        });
+    }
+
+    /// Committed ids per epoch for {@link dev.hearth.coordinator.run.BatchPool#restore}: the last epoch and any
+    /// earlier one that is not complete.
+    public synchronized Map<Integer, BitSet> committedBatchesForRestore(long trainWindows) {
+        var result = new TreeMap<Integer, BitSet>();
+        try {
+            var counts = new TreeMap<Integer, Long>();
+            try (var q = db.prepareStatement("SELECT epoch, COUNT(*) FROM committed_batches GROUP BY epoch");
+                 ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getInt(1), rs.getLong(2));
+                }
+            }
+            if (counts.isEmpty()) {
+                return result;
+            }
+            int last = counts.lastKey();
+            for (var e : counts.entrySet()) {
+                if (e.getKey() != last && e.getValue() == trainWindows) {
+                    continue;
+                }
+                var ids = new BitSet();
+                try (var q = db.prepareStatement("SELECT batch_id FROM committed_batches WHERE epoch = ?")) {
+                    q.setInt(1, e.getKey());
+                    try (ResultSet rs = q.executeQuery()) {
+                        while (rs.next()) {
+                            long id = rs.getLong(1);
+                            if (id < 0 || id >= trainWindows) {
+                                throw new LedgerException("ledger " + file + " has batch id " + id + " in epoch " + e.getKey()
+                                        + " outside [0, " + trainWindows + "): the corpus changed mid-run");
+                            }
+                            ids.set((int) id);
+                        }
+                    }
+                }
+                result.put(e.getKey(), ids);
+            }
+            return result;
+        } catch (SQLException e) {
+            throw fail("read committed batches", e);
+        }
+    }
+
+    // ---- nodes ------------------------------------------------------------------------------------
+
+    /// Records a node's handshake: first sight inserts it, later ones update last-seen (and the key if it
+    /// was unknown).
+    public synchronized void nodeSeen(String nodeId, byte[] publicKey, Instant now) {
+        try (var u = db.prepareStatement("INSERT INTO nodes (node_id, public_key, first_seen_ms, last_seen_ms) "
+                + "VALUES (?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, "
+                + "public_key = COALESCE(nodes.public_key, excluded.public_key)")) {
+            u.setString(1, nodeId);
+            if (publicKey == null) {
+                u.setNull(2, Types.BLOB);
+            } else {
+                u.setBytes(2, publicKey);
+            }
+            u.setLong(3, now.toEpochMilli());
+            u.setLong(4, now.toEpochMilli());
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw fail("record node " + nodeId, e);
+        }
+    }
+
+    /// Quarantines a node (it stays quarantined across restarts); the reason is shown to its owner.
+    public synchronized void quarantine(String nodeId, String reason, Instant now) {
+        try (var u = db.prepareStatement("INSERT INTO nodes (node_id, first_seen_ms, last_seen_ms, quarantined, "
+                + "quarantine_reason, quarantined_ms) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
+                + "quarantined = 1, quarantine_reason = excluded.quarantine_reason, quarantined_ms = excluded.quarantined_ms")) {
+            u.setString(1, nodeId);
+            u.setLong(2, now.toEpochMilli());
+            u.setLong(3, now.toEpochMilli());
+            u.setString(4, reason);
+            u.setLong(5, now.toEpochMilli());
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw fail("quarantine node " + nodeId, e);
+        }
+    }
+
+    /// The reason a node is quarantined, or empty if it is not.
+    public synchronized Optional<String> quarantineReason(String nodeId) {
+        try (var q = db.prepareStatement("SELECT quarantine_reason FROM nodes WHERE node_id = ? AND quarantined = 1")) {
+            q.setString(1, nodeId);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.of(String.valueOf(rs.getString(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw fail("read quarantine of " + nodeId, e);
+        }
+    }
+
+    public synchronized Set<String> quarantinedNodes() {
+        var out = new TreeSet<String>();
+        try (var q = db.prepareStatement("SELECT node_id FROM nodes WHERE quarantined = 1");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read quarantined nodes", e);
+        }
+    }
+
+    /// The stored public key of a node, or empty if it is unknown.
+    public synchronized Optional<byte[]> publicKey(String nodeId) {
+        try (var q = db.prepareStatement("SELECT public_key FROM nodes WHERE node_id = ?")) {
+            q.setString(1, nodeId);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getBytes(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw fail("read the key of " + nodeId, e);
+        }
+    }
+
+    // ---- rounds -----------------------------------------------------------------------------------
+
+    public synchronized void roundOpened(long round, long baseVersion, Instant opened, Instant deadline) {
+        try (var u = db.prepareStatement("INSERT INTO rounds (round, base_version, status, opened_ms, deadline_ms) "
+                + "VALUES (?, ?, 'OPEN', ?, ?)")) {
+            u.setLong(1, round);
+            u.setLong(2, baseVersion);
+            u.setLong(3, opened.toEpochMilli());
+            u.setLong(4, deadline.toEpochMilli());
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw fail("record round " + round + " opened", e);
+        }
+    }
+
+    public synchronized void roundFailed(long round, String reason, Instant now) {
+        try (var u = db.prepareStatement("UPDATE rounds SET status = 'FAILED', reason = ?, closed_ms = ? "
+                + "WHERE round = ? AND status = 'OPEN'")) {
+            u.setString(1, reason);
+            u.setLong(2, now.toEpochMilli());
+            u.setLong(3, round);
+            if (u.executeUpdate() != 1) {
+                throw new LedgerException("round " + round + " failed but the ledger has no open round " + round);
+            }
+        } catch (SQLException e) {
+            throw fail("record round " + round + " failed", e);
+        }
+    }
+
+    /// Records an upload and its verdict (accepted ones get their credits at commit).
+    public synchronized void recordUpdate(UpdateRecord u) {
+        try (var s = db.prepareStatement("INSERT INTO updates (round, node_id, accepted, reason, bytes, tokens, norm, "
+                + "received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            s.setLong(1, u.round());
+            s.setString(2, u.nodeId());
+            s.setInt(3, u.accepted() ? 1 : 0);
+            s.setString(4, u.reason());
+            s.setLong(5, u.bytes());
+            s.setLong(6, u.tokens());
+            setDouble(s, 7, u.norm());
+            s.setLong(8, u.receivedAt().toEpochMilli());
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw fail("record an update of " + u.nodeId(), e);
+        }
+    }
+
+    /// Commits a round in one transaction: its version and stats, the batches trained into it (a batch
+    /// already committed in its epoch fails the whole commit), credits for non-quarantined nodes, and the
+    /// verdict of updates dropped at aggregation.
+    ///
+    /// @param dropped node id → why its accepted upload was left out at aggregation
+    public synchronized void commitRound(RoundCommit commit, RoundStats stats, Map<String, String> dropped) {
+        inTransaction("commit round " + commit.round(), () -> {
+            try (var u = db.prepareStatement("UPDATE rounds SET status = 'COMMITTED', version = ?, closed_ms = ?, "
+                    + "mean_loss = ?, val_loss = ?, tokens = ?, accepted = ?, rejected = ?, bytes_in = ?, bytes_out = ? "
+                    + "WHERE round = ? AND status = 'OPEN'")) {
+                u.setLong(1, commit.version());
+                u.setLong(2, commit.committedAt().toEpochMilli());
+                setDouble(u, 3, stats.meanLoss());
+                setDouble(u, 4, stats.valLoss());
+                u.setLong(5, commit.totalTokens());
+                u.setInt(6, commit.committed().size());
+                u.setInt(7, stats.rejected() + dropped.size());
+                u.setLong(8, stats.bytesIn());
+                u.setLong(9, stats.bytesOut());
+                u.setLong(10, commit.round());
+                if (u.executeUpdate() != 1) {
+                    throw new LedgerException("commit of round " + commit.round() + " but the ledger has no open round "
+                            + commit.round());
+                }
+            }
+            try (var ins = db.prepareStatement("INSERT INTO committed_batches (epoch, batch_id, round, node_id) "
+                    + "VALUES (?, ?, ?, ?)")) {
+                for (var e : commit.committed().entrySet()) {
+                    for (BatchRef ref : e.getValue()) {
+                        ins.setInt(1, ref.epoch());
+                        ins.setLong(2, ref.id());
+                        ins.setLong(3, commit.round());
+                        ins.setString(4, e.getKey());
+                        ins.addBatch();
+                    }
+                }
+                ins.executeBatch();
+            } catch (SQLException e) {
+                if (e.getMessage() != null && e.getMessage().contains("UNIQUE")) {
+                    throw new LedgerException("commit of round " + commit.round()
+                            + " refused: a batch in it was already committed in the same epoch (" + e.getMessage() + ")", e);
+                }
+                throw e;
+            }
+            Set<String> quarantined = quarantinedNodes();
+            for (var e : commit.tokens().entrySet()) {
+                long credits = Credits.forUpdate(e.getValue(), true, quarantined.contains(e.getKey()));
+                try (var c = db.prepareStatement("INSERT INTO credits (round, node_id, credits) VALUES (?, ?, ?)")) {
+                    c.setLong(1, commit.round());
+                    c.setString(2, e.getKey());
+                    c.setLong(3, credits);
+                    c.executeUpdate();
+                }
+                try (var c = db.prepareStatement("UPDATE updates SET credits = ? WHERE round = ? AND node_id = ? AND accepted = 1")) {
+                    c.setLong(1, credits);
+                    c.setLong(2, commit.round());
+                    c.setString(3, e.getKey());
+                    c.executeUpdate();
+                }
+            }
+            for (var e : dropped.entrySet()) {
+                try (var c = db.prepareStatement("UPDATE updates SET accepted = 0, reason = ? WHERE round = ? AND node_id = ? "
+                        + "AND accepted = 1")) {
+                    c.setString(1, e.getValue());
+                    c.setLong(2, commit.round());
+                    c.setString(3, e.getKey());
+                    c.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---- queries ----------------------------------------------------------------------------------
+
+    /// Nodes by credits, highest first.
+    public synchronized List<LeaderboardEntry> leaderboard(int limit) {
+        var out = new ArrayList<LeaderboardEntry>();
+        try (var q = db.prepareStatement("SELECT c.node_id, SUM(c.credits), COUNT(*), COALESCE(n.quarantined, 0) "
+                + "FROM credits c LEFT JOIN nodes n ON n.node_id = c.node_id GROUP BY c.node_id "
+                + "ORDER BY SUM(c.credits) DESC, c.node_id LIMIT ?")) {
+            q.setInt(1, limit);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new LeaderboardEntry(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getInt(4) == 1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read the leaderboard", e);
+        }
+    }
+
+    /// The last `limit` round attempts, oldest first.
+    public synchronized List<RoundRow> recentRounds(int limit) {
+        var out = new ArrayList<RoundRow>();
+        try (var q = db.prepareStatement("SELECT * FROM (SELECT round, base_version, version, status, reason, opened_ms, "
+                + "deadline_ms, closed_ms, mean_loss, val_loss, tokens, accepted, rejected, bytes_in, bytes_out "
+                + "FROM rounds ORDER BY round DESC LIMIT ?) ORDER BY round")) {
+            q.setInt(1, limit);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    long version = rs.getLong(3);
+                    if (rs.wasNull()) {
+                        version = -1;
+                    }
+                    long closed = rs.getLong(8);
+                    Instant closedAt = rs.wasNull() ? null : Instant.ofEpochMilli(closed);
+                    out.add(new RoundRow(rs.getLong(1), rs.getLong(2), version, rs.getString(4), rs.getString(5),
+                            Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)), closedAt,
+                            getDouble(rs, 9), getDouble(rs, 10), rs.getLong(11), rs.getInt(12), rs.getInt(13),
+                            rs.getLong(14), rs.getLong(15)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read rounds", e);
+        }
+    }
+
+    /// Every committed update of a round as (node → batch count), for checks and tests.
+    public synchronized Map<String, Long> committedBatchCounts(long round) {
+        var out = new TreeMap<String, Long>();
+        try (var q = db.prepareStatement("SELECT node_id, COUNT(*) FROM committed_batches WHERE round = ? GROUP BY node_id")) {
+            q.setLong(1, round);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read committed batches of round " + round, e);
+        }
+    }
+
+    /// The uploads recorded for a round, in arrival order.
+    public synchronized List<UpdateRecord> updates(long round) {
+        var out = new ArrayList<UpdateRecord>();
+        try (var q = db.prepareStatement("SELECT round, node_id, accepted, reason, bytes, tokens, norm, received_ms "
+                + "FROM updates WHERE round = ? ORDER BY id")) {
+            q.setLong(1, round);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new UpdateRecord(rs.getLong(1), rs.getString(2), rs.getInt(3) == 1, rs.getString(4),
+                            rs.getLong(5), rs.getLong(6), getDouble(rs, 7), Instant.ofEpochMilli(rs.getLong(8))));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read updates of round " + round, e);
+        }
+    }
+
+    /// Audits committed batches against the run's corpus size (see {@link BatchAudit}).
+    public synchronized BatchAudit auditBatches() {
+        try {
+            long windows;
+            try (var q = db.prepareStatement("SELECT train_windows FROM run_info WHERE id = 1");
+                 ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    throw new LedgerException("ledger " + file + " is not bound to a run yet (bindRun)");
+                }
+                windows = rs.getLong(1);
+            }
+            var perEpoch = new TreeMap<Integer, Long>();
+            try (var q = db.prepareStatement("SELECT epoch, COUNT(*) FROM committed_batches GROUP BY epoch");
+                 ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    perEpoch.put(rs.getInt(1), rs.getLong(2));
+                }
+            }
+            long duplicates = scalar("SELECT COUNT(*) FROM (SELECT 1 FROM committed_batches GROUP BY epoch, batch_id "
+                    + "HAVING COUNT(*) > 1)");
+            long outOfRange = scalar("SELECT COUNT(*) FROM committed_batches WHERE batch_id < 0 OR batch_id >= "
+                    + windows);
+            long orphaned = scalar("SELECT COUNT(*) FROM committed_batches b JOIN rounds r ON r.round = b.round "
+                    + "WHERE r.status <> 'COMMITTED'");
+            var problems = new ArrayList<String>();
+            if (duplicates > 0) {
+                problems.add(duplicates + " batch ids committed more than once in the same epoch");
+            }
+            if (outOfRange > 0) {
+                problems.add(outOfRange + " committed batch ids outside [0, " + windows + ")");
+            }
+            if (orphaned > 0) {
+                problems.add(orphaned + " committed batch ids belong to rounds that are not committed");
+            }
+            if (!perEpoch.isEmpty()) {
+                int last = perEpoch.lastKey();
+                for (int e = 0; e < last; e++) {
+                    long n = perEpoch.getOrDefault(e, 0L);
+                    if (n != windows) {
+                        problems.add("epoch " + e + ": " + n + " of " + windows + " batches committed ("
+                                + (windows - n) + " missing; fine only while they are back in the pool)");
+                    }
+                }
+            }
+            return new BatchAudit(windows, perEpoch, duplicates, outOfRange, orphaned, problems);
+        } catch (SQLException e) {
+            throw fail("audit batches", e);
+        }
+    }
+
+    /// Totals for the dashboard.
+    public synchronized RunSummary summary() {
+        try {
+            String runId = "";
+            String name = "";
+            try (var q = db.prepareStatement("SELECT run_id, name FROM run_info WHERE id = 1");
+                 ResultSet rs = q.executeQuery()) {
+                if (rs.next()) {
+                    runId = rs.getString(1);
+                    name = rs.getString(2);
+                }
+            }
+            Position p = position();
+            return new RunSummary(runId, name, p.lastRound(), p.lastVersion(),
+                    scalar("SELECT COALESCE(SUM(tokens), 0) FROM rounds WHERE status = 'COMMITTED'"),
+                    scalar("SELECT COUNT(*) FROM nodes"),
+                    scalar("SELECT COUNT(*) FROM nodes WHERE quarantined = 1"),
+                    scalar("SELECT COUNT(*) FROM updates WHERE accepted = 1"),
+                    scalar("SELECT COUNT(*) FROM updates WHERE accepted = 0"),
+                    scalar("SELECT COALESCE(SUM(bytes_in), 0) FROM rounds"),
+                    scalar("SELECT COALESCE(SUM(bytes_out), 0) FROM rounds"));
+        } catch (SQLException e) {
+            throw fail("read the summary", e);
+        }
+    }
+
+    /// The journal mode and synchronous level actually in force (for the startup log and a test).
+    public synchronized String durability() {
+        try (var s = db.createStatement()) {
+            String journal;
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+                journal = rs.next() ? rs.getString(1) : "?";
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA synchronous")) {
+                int level = rs.next() ? rs.getInt(1) : -1;
+                return "journal_mode=" + journal + ", synchronous=" + switch (level) {
+                    case 0 -> "OFF";
+                    case 1 -> "NORMAL";
+                    case 2 -> "FULL";
+                    case 3 -> "EXTRA";
+                    default -> String.valueOf(level);
+                };
+            }
+        } catch (SQLException e) {
+            throw fail("read pragmas", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw fail("close", e);
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T inTransaction(String what, SqlWork<T> work) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw fail(what, e);
+        }
+    }
+
+    private void exec(String sql, long arg) throws SQLException {
+        try (var s = db.prepareStatement(sql)) {
+            s.setLong(1, arg);
+            s.executeUpdate();
+        }
+    }
+
+    private long scalar(String sql) throws SQLException {
+        try (var s = db.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void setDouble(PreparedStatement s, int index, double value) throws SQLException {
+        if (Double.isFinite(value)) {
+            s.setDouble(index, value);
+        } else {
+            s.setNull(index, Types.REAL);
+        }
+    }
+
+    private static double getDouble(ResultSet rs, int index) throws SQLException {
+        double v = rs.getDouble(index);
+        return rs.wasNull() ? Double.NaN : v;
+    }
+
+    private LedgerException fail(String what, SQLException e) {
+        return new LedgerException("ledger " + file + ": cannot " + what + ": " + e.getMessage(), e);
+    }
+}

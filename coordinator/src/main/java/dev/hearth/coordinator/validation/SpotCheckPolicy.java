@@ -1,0 +1,109 @@
+package dev.hearth.coordinator.validation;
+
+import dev.hearth.coordinator.run.SpotCheckSampler;
+
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/// Loss-based spot checks (the idea of Templar's Gauntlet): for a seeded fraction of a round's updates the
+/// coordinator measures the loss on that node's own assigned batch before and after applying its update
+/// alone. An update that makes its own data worse is a strike; `strikes` strikes within `windowRounds`
+/// rounds quarantine the node (no further updates count and it earns no credit).
+///
+/// Deterministic: the choice is a hash of the seed, and the strike state is a function of the outcomes fed
+/// in. Strikes are kept in memory; a coordinator restart forgives strikes that did not lead to a quarantine
+/// (quarantines themselves are in the ledger).
+public final class SpotCheckPolicy {
+
+    /// 1 % relative slack: one node's update applied alone is a noisy step, and a tiny loss increase on one
+    /// batch is normal for an honest node; a garbage or inverted update raises it by far more.
+    public static final double DEFAULT_TOLERANCE = 0.01;
+    /// 3 strikes: one or two bad steps happen to honest nodes (an unlucky batch, lr warm-up).
+    public static final int DEFAULT_STRIKES = 3;
+    /// Within 10 rounds: strikes spread over a long run are noise, clustered strikes are a pattern.
+    public static final int DEFAULT_WINDOW_ROUNDS = 10;
+
+    private final double fraction;
+    private final double tolerance;
+    private final int strikes;
+    private final int windowRounds;
+    private final Map<String, Deque<Long>> strikeRounds = new HashMap<>();
+
+    /// @param fraction     share of updates checked per round, in [0, 1]
+    /// @param tolerance    relative loss increase allowed before it is a strike
+    /// @param strikes      strikes within the window that quarantine a node
+    /// @param windowRounds width of the window in round ids
+    public SpotCheckPolicy(double fraction, double tolerance, int strikes, int windowRounds) {
+        if (!(fraction >= 0 && fraction <= 1) || !(tolerance >= 0) || strikes < 1 || windowRounds < 1) {
+            throw new IllegalArgumentException("spot check needs fraction in [0,1], tolerance >= 0, strikes >= 1, window >= 1;"
+                    + " got " + fraction + ", " + tolerance + ", " + strikes + ", " + windowRounds);
+        }
+        this.fraction = fraction;
+        this.tolerance = tolerance;
+        this.strikes = strikes;
+        this.windowRounds = windowRounds;
+    }
+
+    public static SpotCheckPolicy withFraction(double fraction) {
+        return new SpotCheckPolicy(fraction, DEFAULT_TOLERANCE, DEFAULT_STRIKES, DEFAULT_WINDOW_ROUNDS);
+    }
+
+    /// Which of `nodes` to check in `round` (the same as the state machine's `Aggregate.spotCheck`).
+    public Set<String> choose(Collection<String> nodes, long round, long seed) {
+        return SpotCheckSampler.choose(nodes, fraction, round, seed);
+    }
+
+    /// The result of one check.
+    ///
+    /// @param strike          the update made its own batch worse
+    /// @param strikesInWindow the node's strikes in the current window, this one included
+    /// @param quarantine      the node has reached the strike limit: quarantine it
+    public record Outcome(String nodeId, long round, boolean strike, int strikesInWindow, boolean quarantine,
+                          String reason) {
+    }
+
+    /// Records a check of `nodeId`'s update in `round`.
+    public Outcome record(String nodeId, long round, double lossBefore, double lossAfter) {
+        Deque<Long> rounds = strikeRounds.computeIfAbsent(nodeId, k -> new ArrayDeque<>());
+        while (!rounds.isEmpty() && rounds.peekFirst() <= round - windowRounds) {
+            rounds.pollFirst();
+        }
+        boolean strike;
+        String reason;
+        if (!Double.isFinite(lossBefore)) {
+            return new Outcome(nodeId, round, false, rounds.size(), false,
+                    "loss before is not finite (" + lossBefore + "): check skipped, not the node's fault");
+        }
+        if (!Double.isFinite(lossAfter)) {
+            strike = true;
+            reason = "its update alone made the loss on its own batch non-finite";
+        } else {
+            double limit = lossBefore * (1 + tolerance);
+            strike = lossAfter > limit;
+            reason = String.format(Locale.ROOT, "loss on its own batch %.4f → %.4f (limit %.4f)", lossBefore, lossAfter, limit);
+        }
+        if (strike) {
+            rounds.addLast(round);
+        }
+        boolean quarantine = rounds.size() >= strikes;
+        if (quarantine) {
+            reason = String.format(Locale.ROOT, "%d spot-check strikes within %d rounds, last: %s", rounds.size(),
+                    windowRounds, reason);
+        }
+        return new Outcome(nodeId, round, strike, rounds.size(), quarantine, reason);
+    }
+
+    /// Strikes of a node in the window ending at `round`.
+    public int strikes(String nodeId, long round) {
+        Deque<Long> rounds = strikeRounds.get(nodeId);
+        if (rounds == null) {
+            return 0;
+        }
+        return (int) rounds.stream().filter(r -> r > round - windowRounds).count();
+    }
+}

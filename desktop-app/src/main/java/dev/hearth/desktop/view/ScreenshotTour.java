@@ -1,0 +1,76 @@
+package dev.hearth.desktop.view;
+
+import dev.hearth.desktop.viewmodel.BackgroundTasks;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javafx.animation.PauseTransition;
+import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.Scene;
+import javafx.scene.image.WritableImage;
+import javafx.util.Duration;
+import javax.imageio.ImageIO;
+
+/// `--screenshot-tour DIR`: shows the first start and then every screen, saves `DIR/<screen>.png` from the
+/// scene itself (no window manager needed), then calls `done`. Waits are timers, never sleeps on the FX thread.
+public final class ScreenshotTour {
+    /// Time on the first screens for the node's charts to gather points: the dashboard's first shot.
+    public static final Duration FIRST_DWELL = Duration.seconds(12);
+    /// Time on each later screen for its background queries and layout to settle.
+    public static final Duration DWELL = Duration.seconds(3);
+
+    private final AppWindow window;
+    private final Scene scene;
+    private final Path dir;
+    private final BackgroundTasks tasks;
+    private final Runnable done;
+    private final List<Runnable> steps = new ArrayList<>();
+
+    public ScreenshotTour(AppWindow window, Scene scene, Path dir, BackgroundTasks tasks, Runnable done) {
+        this.window = window;
+        this.scene = scene;
+        this.dir = dir;
+        this.tasks = tasks;
+        this.done = done;
+    }
+
+    public void start() {
+        boolean pending = window.showingFirstStart();
+        steps.add(() -> { window.showFirstStart(); after(DWELL, () -> shoot("first-start")); });
+        if (pending) {
+            // A fresh data folder: start the default local run so the other screens show a node at work.
+            steps.add(() -> { window.completeFirstStartWithDefaults(); after(DWELL, this::next); });
+        }
+        for (Screen s : Screen.values()) {
+            Duration dwell = s == Screen.DASHBOARD ? FIRST_DWELL : DWELL;
+            steps.add(() -> { window.show(s); after(dwell, () -> shoot(s.id())); });
+        }
+        steps.add(done);
+        next();
+    }
+
+    private void next() {
+        if (!steps.isEmpty()) steps.removeFirst().run();
+    }
+
+    private void after(Duration d, Runnable r) {
+        PauseTransition p = new PauseTransition(d);
+        p.setOnFinished(e -> r.run());
+        p.play();
+    }
+
+    private void shoot(String name) {
+        WritableImage image = scene.snapshot(null);
+        BufferedImage buffered = SwingFXUtils.fromFXImage(image, null);
+        Path file = dir.resolve(name + ".png");
+        tasks.run(() -> {
+            Files.createDirectories(dir);
+            if (!ImageIO.write(buffered, "png", file.toFile())) throw new IOException("no PNG writer");
+            return file;
+        }, f -> { System.out.println("screenshot " + f); next(); },
+                failure -> { System.err.println("screenshot " + file + " failed: " + BackgroundTasks.describe(failure)); next(); });
+    }
+}

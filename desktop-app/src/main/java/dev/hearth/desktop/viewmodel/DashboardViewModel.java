@@ -1,0 +1,166 @@
+package dev.hearth.desktop.viewmodel;
+
+import dev.hearth.node.api.HardwareSample;
+import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.NodeSnapshot;
+import dev.hearth.node.api.NodeState;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Objects;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyDoubleWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/// The dashboard: the node's state in one line, the owner's buttons, and the live load of the machine.
+///
+/// {@link #sample()} is called by the view's timeline (4 Hz); it reads the node's latest-value snapshot and
+/// hardware sample, both cheap, and touches the properties only when something changed.
+public final class DashboardViewModel {
+    /// The snooze button's length: long enough for a game session's start, short enough not to be forgotten.
+    public static final Duration SNOOZE = Duration.ofHours(1);
+    /// Hardware samples kept for the charts: the node samples about once a second, so about two minutes.
+    public static final int CHART_POINTS = 120;
+
+    private final NodeService node;
+    private final ZoneId zone;
+
+    private final ReadOnlyObjectWrapper<NodeState> state = new ReadOnlyObjectWrapper<>(NodeState.STARTING);
+    private final ReadOnlyStringWrapper stateLine = new ReadOnlyStringWrapper("Starting");
+    private final ReadOnlyStringWrapper detailLine = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper tokensPerSecond = new ReadOnlyStringWrapper("—");
+    private final ReadOnlyStringWrapper localLoss = new ReadOnlyStringWrapper("—");
+    private final ReadOnlyStringWrapper roundText = new ReadOnlyStringWrapper("—");
+    private final ReadOnlyDoubleWrapper roundProgress = new ReadOnlyDoubleWrapper(0);
+    private final ReadOnlyStringWrapper backend = new ReadOnlyStringWrapper("");
+    private final ReadOnlyBooleanWrapper paused = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyBooleanWrapper pauseAfterRound = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyBooleanWrapper gpuVisible = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyStringWrapper gpuName = new ReadOnlyStringWrapper("");
+    private final ReadOnlyObjectWrapper<HardwareSample> latestHardware = new ReadOnlyObjectWrapper<>();
+    private final ObservableList<HardwareSample> hardwareHistory = FXCollections.observableArrayList();
+    private final ObservableList<HardwareSample> hardwareHistoryView = FXCollections.unmodifiableObservableList(hardwareHistory);
+
+    private NodeSnapshot lastSnapshot;
+
+    public DashboardViewModel(NodeService node, ZoneId zone) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.zone = zone;
+    }
+
+    /// Reads the node's latest state and hardware sample (called ≤ 4 times a second on the UI thread).
+    public void sample() {
+        NodeSnapshot s = node.snapshot();
+        if (s != null && !s.equals(lastSnapshot)) {
+            lastSnapshot = s;
+            apply(s);
+        }
+        HardwareSample h = node.hardware();
+        if (h != null && (latestHardware.get() == null || !h.at().equals(latestHardware.get().at()))) {
+            latestHardware.set(h);
+            if (hardwareHistory.size() >= CHART_POINTS) hardwareHistory.remove(0, hardwareHistory.size() - CHART_POINTS + 1);
+            hardwareHistory.add(h);
+            gpuVisible.set(!h.gpus().isEmpty());
+            int index = node.settings().gpuIndex();
+            var gpu = HardwareMetric.gpu(h, index);
+            gpuName.set(gpu == null ? "No GPU visible — Hearth trains on the CPU" : gpu.name());
+        }
+    }
+
+    private void apply(NodeSnapshot s) {
+        state.set(s.state());
+        stateLine.set(stateLine(s));
+        paused.set(s.state() == NodeState.PAUSED || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
+        pauseAfterRound.set(s.pauseAfterRound());
+        boolean training = s.state() == NodeState.TRAINING || s.state() == NodeState.UPLOADING;
+        tokensPerSecond.set(training || s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) : "—");
+        localLoss.set(Formats.decimal(s.localLoss(), 3));
+        roundText.set(s.round() <= 0 ? "—" : "Round " + s.round() + " · " + Formats.percent(s.roundProgress()));
+        roundProgress.set(Double.isNaN(s.roundProgress()) ? 0 : Math.clamp(s.roundProgress(), 0, 1));
+        backend.set(s.backend());
+        detailLine.set(detailLine(s));
+    }
+
+    /// The one line a person reads: the headline, plus the reason when the headline does not already say it.
+    static String stateLine(NodeSnapshot s) {
+        String headline = s.headline() == null || s.headline().isBlank() ? defaultHeadline(s.state()) : s.headline();
+        String reason = s.reason() == null ? "" : s.reason().strip();
+        if (reason.isEmpty() || headline.contains(reason)) return headline;
+        return headline + " — " + reason;
+    }
+
+    private static String defaultHeadline(NodeState state) {
+        return switch (state) {
+            case STARTING -> "Starting";
+            case CONNECTING -> "Connecting to the run";
+            case DOWNLOADING -> "Downloading the model";
+            case WAITING_FOR_ROUND -> "Waiting for the round to open";
+            case TRAINING -> "Training";
+            case UPLOADING -> "Uploading";
+            case PAUSED -> "Paused";
+            case ERROR -> "Stopped by a problem";
+            case STOPPED -> "Stopped";
+        };
+    }
+
+    private String detailLine(NodeSnapshot s) {
+        StringBuilder b = new StringBuilder();
+        if (s.runName() != null && !s.runName().isBlank()) b.append("Run ").append(s.runName());
+        if (s.coordinator() != null && !s.coordinator().isBlank()) {
+            if (!b.isEmpty()) b.append(" · ");
+            b.append(s.coordinator());
+        }
+        if (s.snoozedUntil() != null) {
+            if (!b.isEmpty()) b.append(" · ");
+            b.append("snoozed until ").append(Formats.clock(s.snoozedUntil(), zone));
+        }
+        if (s.pauseAfterRound()) {
+            if (!b.isEmpty()) b.append(" · ");
+            b.append("will pause after this round");
+        }
+        return b.toString();
+    }
+
+    public void pause() {
+        node.pause();
+        sample();
+    }
+
+    public void resume() {
+        node.resume();
+        sample();
+    }
+
+    public void snooze() {
+        node.snooze(SNOOZE);
+        sample();
+    }
+
+    public void finishRoundThenPause() {
+        node.finishRoundThenPause();
+        sample();
+    }
+
+    public ReadOnlyObjectProperty<NodeState> stateProperty() { return state.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty stateLineProperty() { return stateLine.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty detailLineProperty() { return detailLine.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty tokensPerSecondProperty() { return tokensPerSecond.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty localLossProperty() { return localLoss.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty roundTextProperty() { return roundText.getReadOnlyProperty(); }
+    public ReadOnlyDoubleProperty roundProgressProperty() { return roundProgress.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty backendProperty() { return backend.getReadOnlyProperty(); }
+    public ReadOnlyBooleanProperty pausedProperty() { return paused.getReadOnlyProperty(); }
+    public ReadOnlyBooleanProperty pauseAfterRoundProperty() { return pauseAfterRound.getReadOnlyProperty(); }
+    public ReadOnlyBooleanProperty gpuVisibleProperty() { return gpuVisible.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty gpuNameProperty() { return gpuName.getReadOnlyProperty(); }
+    public ReadOnlyObjectProperty<HardwareSample> latestHardwareProperty() { return latestHardware.getReadOnlyProperty(); }
+    /// Oldest first, at most {@link #CHART_POINTS}.
+    public ObservableList<HardwareSample> hardwareHistory() { return hardwareHistoryView; }
+    public int gpuIndex() { return node.settings().gpuIndex(); }
+}

@@ -1,0 +1,143 @@
+package dev.hearth.desktop.viewmodel;
+
+import dev.hearth.desktop.os.AppMarkers;
+import dev.hearth.node.api.GpuCheck;
+import dev.hearth.node.api.InvalidSettingException;
+import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.api.NodeSettings.Policy;
+import dev.hearth.node.api.NodeSettings.ScheduleWindow;
+import java.time.DayOfWeek;
+import java.time.LocalTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+
+/// The first start: what Hearth does, which run to join, whether this GPU can help, and when to contribute.
+public final class FirstStartViewModel {
+    /// What Hearth does, in three sentences.
+    public static final String INTRO = "Hearth lends your graphics card to a public effort that trains an open language model. "
+            + "While you are away from the computer it trains small pieces of the model and sends back a compressed update. "
+            + "The moment you need your computer again it steps aside, and you can pause it at any time.";
+
+    /// The schedule a first start offers when the owner picks "on a schedule": nights, every day.
+    public static final ScheduleWindow DEFAULT_WINDOW =
+            new ScheduleWindow(List.of(DayOfWeek.values()), LocalTime.of(22, 0), LocalTime.of(7, 0));
+
+    private final NodeService node;
+    private final BackgroundTasks tasks;
+    private final AppMarkers markers;
+
+    private final BooleanProperty joinByAddress = new SimpleBooleanProperty(false);
+    private final StringProperty address = new SimpleStringProperty("");
+    private final ReadOnlyStringWrapper addressError = new ReadOnlyStringWrapper("");
+    private final ObjectProperty<Policy> policy = new SimpleObjectProperty<>(Policy.WHEN_IDLE);
+    private final ReadOnlyObjectWrapper<GpuCheck> gpuCheck = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyStringWrapper gpuText = new ReadOnlyStringWrapper("Checking your graphics card…");
+    private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+
+    public FirstStartViewModel(NodeService node, BackgroundTasks tasks, AppMarkers markers) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.tasks = Objects.requireNonNull(tasks, "tasks");
+        this.markers = Objects.requireNonNull(markers, "markers");
+        address.addListener((o, a, b) -> { if (!addressError.get().isEmpty()) validateAddress(); });
+        joinByAddress.addListener((o, a, b) -> { if (!b) addressError.set(""); });
+    }
+
+    /// Asks the node about the GPU in the background (probing a driver may take a moment).
+    public void checkGpu() {
+        tasks.run(node::gpuCheck, check -> {
+            gpuCheck.set(check);
+            gpuText.set(describe(check));
+        }, failure -> gpuText.set("Could not check the graphics card (" + BackgroundTasks.describe(failure)
+                + "). Hearth will train on the processor instead."));
+    }
+
+    /// The GPU check in plain words: model, memory, compute capability, driver, and the node's verdict.
+    static String describe(GpuCheck c) {
+        StringBuilder b = new StringBuilder(c.model());
+        if (c.vramBytes() > 0) b.append(" with ").append(Formats.bytes(c.vramBytes())).append(" of video memory");
+        if (!c.computeCapability().isBlank()) b.append(", compute capability ").append(c.computeCapability());
+        if (!c.driver().isBlank()) b.append(", driver ").append(c.driver());
+        b.append(". ");
+        b.append(c.usable() ? "✔ " : "✘ ").append(c.verdict());
+        return b.toString();
+    }
+
+    /// Checks the typed address; @return true when it can be used (or the local run is chosen)
+    public boolean validateAddress() {
+        if (!joinByAddress.get()) {
+            addressError.set("");
+            return true;
+        }
+        String problem = RunAddress.problem(address.get()).orElse("");
+        addressError.set(problem);
+        return problem.isEmpty();
+    }
+
+    /// Joins the chosen run and saves the policy, in the background; `onDone` runs on the UI thread after success.
+    public void start(Runnable onDone) {
+        if (busy.get() || !validateAddress()) return;
+        busy.set(true);
+        error.set("");
+        boolean join = joinByAddress.get();
+        String addr = address.get() == null ? "" : address.get().strip();
+        Policy chosen = policy.get();
+        tasks.run(() -> {
+            if (join) node.joinRun(addr); else node.startLocalRun();
+            NodeSettings s = node.settings();
+            List<ScheduleWindow> schedule = chosen == Policy.SCHEDULE && s.schedule().isEmpty() ? List.of(DEFAULT_WINDOW) : s.schedule();
+            node.updateSettings(new NodeSettings(chosen, s.idleMinutes(), schedule, s.runOnBattery(), s.gpuTemperatureCapC(),
+                    s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
+                    s.gpuIndex(), s.startWithOs(), s.logLevel(), join ? addr : RunAddress.LOCAL));
+            markers.markFirstStartDone();
+            return Boolean.TRUE;
+        }, ok -> {
+            busy.set(false);
+            onDone.run();
+        }, failure -> {
+            busy.set(false);
+            if (failure instanceof IllegalArgumentException && join) {
+                addressError.set(BackgroundTasks.describe(failure));
+            } else if (failure instanceof InvalidSettingException ise) {
+                error.set("That setting was refused: " + ise.problem());
+            } else {
+                error.set("Could not start: " + BackgroundTasks.describe(failure));
+            }
+        });
+    }
+
+    public static String policyLabel(Policy p) {
+        return switch (p) {
+            case WHEN_IDLE -> "Only when I am away (recommended)";
+            case ALWAYS -> "Always, while Hearth runs";
+            case SCHEDULE -> "On a schedule (nights 22:00–07:00; change it in Settings)";
+        };
+    }
+
+    public static String policyName(Policy p) {
+        return p.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    public BooleanProperty joinByAddressProperty() { return joinByAddress; }
+    public StringProperty addressProperty() { return address; }
+    public ReadOnlyStringProperty addressErrorProperty() { return addressError.getReadOnlyProperty(); }
+    public ObjectProperty<Policy> policyProperty() { return policy; }
+    public ReadOnlyObjectProperty<GpuCheck> gpuCheckProperty() { return gpuCheck.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty gpuTextProperty() { return gpuText.getReadOnlyProperty(); }
+    public ReadOnlyBooleanProperty busyProperty() { return busy.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
+}

@@ -1,0 +1,278 @@
+package dev.hearth.desktop.viewmodel;
+
+import dev.hearth.desktop.os.Autostart;
+import dev.hearth.node.api.HardwareSample;
+import dev.hearth.node.api.InvalidSettingException;
+import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.api.NodeSettings.Policy;
+import dev.hearth.node.api.NodeSettings.ScheduleWindow;
+import java.time.DayOfWeek;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.time.format.TextStyle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.ObservableMap;
+
+/// Every setting the owner can change. Each edit is checked at once: a bad value is refused and the message
+/// (from {@link NodeSettings#validate()} or from parsing) is put under the field's name in {@link #errors()};
+/// a good one is applied through {@link NodeService#updateSettings} in the background, without a restart.
+///
+/// Error keys are the {@link NodeSettings} component names, as {@link InvalidSettingException#field()} gives them.
+public final class SettingsViewModel {
+    public static final String AUTOMATIC_GPU = "Automatic";
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * 1024;
+
+    private final NodeService node;
+    private final BackgroundTasks tasks;
+    private final Autostart autostart;
+
+    private final ReadOnlyObjectWrapper<NodeSettings> applied = new ReadOnlyObjectWrapper<>();
+    private final ObservableMap<String, String> errors = FXCollections.observableHashMap();
+    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper autostartNote = new ReadOnlyStringWrapper("");
+    private final ObservableList<String> gpuChoices = FXCollections.observableArrayList(AUTOMATIC_GPU);
+
+    public SettingsViewModel(NodeService node, BackgroundTasks tasks, Autostart autostart) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.tasks = Objects.requireNonNull(tasks, "tasks");
+        this.autostart = Objects.requireNonNull(autostart, "autostart");
+        reload();
+    }
+
+    /// Takes the node's current settings and GPU list (on activation: the tray or another front end may have changed them).
+    public void reload() {
+        applied.set(node.settings());
+        errors.clear();
+        HardwareSample h = node.hardware();
+        List<String> choices = new ArrayList<>();
+        choices.add(AUTOMATIC_GPU);
+        if (h != null) for (int i = 0; i < h.gpus().size(); i++) choices.add(i + ": " + h.gpus().get(i).name());
+        int chosen = applied.get().gpuIndex();
+        if (chosen >= 0 && chosen + 1 >= choices.size()) choices.add(chosen + ": (not visible now)");
+        gpuChoices.setAll(choices);
+    }
+
+    // --- the policy: "only when idle" and "only in the schedule windows" are two switches over one enum
+
+    public void setOnlyWhenIdle(boolean on) {
+        Policy p = applied.get().policy() == Policy.SCHEDULE ? Policy.SCHEDULE : on ? Policy.WHEN_IDLE : Policy.ALWAYS;
+        edit("policy", d -> d.policy(p));
+    }
+
+    public void setUseSchedule(boolean on) {
+        Policy p = on ? Policy.SCHEDULE : Policy.WHEN_IDLE;
+        edit("policy", d -> d.policy(p));
+    }
+
+    public void setIdleMinutes(String text) {
+        parseInt("idleMinutes", text).ifPresent(v -> edit("idleMinutes", d -> d.idleMinutes(v)));
+    }
+
+    /// @param start,end "HH:mm"; end before start wraps past midnight
+    public boolean addScheduleWindow(Set<DayOfWeek> days, String start, String end) {
+        LocalTime from;
+        LocalTime to;
+        try {
+            from = LocalTime.parse(start.strip());
+            to = LocalTime.parse(end.strip());
+        } catch (DateTimeParseException | NullPointerException e) {
+            errors.put("schedule", "enter times as HH:MM, e.g. 22:00");
+            return false;
+        }
+        List<DayOfWeek> sorted = days.stream().sorted().toList();
+        List<ScheduleWindow> next = new ArrayList<>(applied.get().schedule());
+        next.add(new ScheduleWindow(sorted, from, to));
+        return edit("schedule", d -> d.schedule(List.copyOf(next)));
+    }
+
+    public void removeScheduleWindow(int index) {
+        List<ScheduleWindow> next = new ArrayList<>(applied.get().schedule());
+        if (index < 0 || index >= next.size()) return;
+        next.remove(index);
+        edit("schedule", d -> d.schedule(List.copyOf(next)));
+    }
+
+    public void setRunOnBattery(boolean on) {
+        edit("runOnBattery", d -> d.runOnBattery(on));
+    }
+
+    public void setTemperatureCap(String celsius) {
+        parseInt("gpuTemperatureCapC", celsius).ifPresent(v -> edit("gpuTemperatureCapC", d -> d.gpuTemperatureCapC(v)));
+    }
+
+    public void setPowerCap(String watts) {
+        parseInt("gpuPowerCapWatts", watts).ifPresent(v -> edit("gpuPowerCapWatts", d -> d.gpuPowerCapWatts(v)));
+    }
+
+    /// KiB/s as the owner types it; 0 = no cap.
+    public void setUploadCapKiB(String kib) {
+        parseLong("uploadCapBytesPerSec", kib).ifPresent(v -> edit("uploadCapBytesPerSec", d -> d.uploadCapBytesPerSec(v * KIB)));
+    }
+
+    public void setDownloadCapKiB(String kib) {
+        parseLong("downloadCapBytesPerSec", kib).ifPresent(v -> edit("downloadCapBytesPerSec", d -> d.downloadCapBytesPerSec(v * KIB)));
+    }
+
+    /// MiB per day as the owner types it; 0 = no cap.
+    public void setDailyCapMiB(String mib) {
+        parseLong("dailyVolumeCapBytes", mib).ifPresent(v -> edit("dailyVolumeCapBytes", d -> d.dailyVolumeCapBytes(v * MIB)));
+    }
+
+    /// @param choice an entry of {@link #gpuChoices()}
+    public void setGpu(String choice) {
+        int index = choice == null || choice.equals(AUTOMATIC_GPU) ? -1 : Integer.parseInt(choice.substring(0, choice.indexOf(':')));
+        edit("gpuIndex", d -> d.gpuIndex(index));
+    }
+
+    public void setLogLevel(String level) {
+        edit("logLevel", d -> d.logLevel(level));
+    }
+
+    public void setRunAddress(String address) {
+        String value = address == null ? "" : address.strip();
+        var problem = RunAddress.settingsProblem(value);
+        if (problem.isPresent()) {
+            errors.put("runAddress", problem.get());
+            return;
+        }
+        edit("runAddress", d -> d.runAddress(value));
+    }
+
+    /// Saves the choice and writes (or removes) the login item in the background.
+    public void setStartWithOs(boolean on) {
+        if (!edit("startWithOs", d -> d.startWithOs(on))) return;
+        tasks.run(() -> autostart.apply(on), autostartNote::set,
+                failure -> autostartNote.set("Could not change the login item: " + BackgroundTasks.describe(failure)));
+    }
+
+    /// The chosen GPU's label in {@link #gpuChoices()}.
+    public String gpuChoice() {
+        int i = applied.get().gpuIndex();
+        if (i < 0) return AUTOMATIC_GPU;
+        return gpuChoices.stream().filter(c -> c.startsWith(i + ":")).findFirst().orElse(AUTOMATIC_GPU);
+    }
+
+    public String dataDir() {
+        return node.dataDir().toAbsolutePath().toString();
+    }
+
+    /// Builds the candidate, validates it here (cheap, so the message appears at once), then applies it in the background.
+    private boolean edit(String field, UnaryOperator<Draft> change) {
+        NodeSettings candidate = change.apply(new Draft(applied.get())).build();
+        try {
+            candidate.validate();
+        } catch (InvalidSettingException e) {
+            errors.put(e.field(), e.problem());
+            return false;
+        }
+        errors.remove(field);
+        if (candidate.equals(applied.get())) return true;
+        applied.set(candidate);
+        status.set("Saving…");
+        tasks.run(() -> {
+            node.updateSettings(candidate);
+            return candidate;
+        }, ok -> status.set("Saved — in effect now"), failure -> {
+            applied.set(node.settings());
+            if (failure instanceof InvalidSettingException e) {
+                errors.put(e.field(), e.problem());
+                status.set("");
+            } else {
+                status.set("Could not save: " + BackgroundTasks.describe(failure));
+            }
+        });
+        return true;
+    }
+
+    private Optional<Integer> parseInt(String field, String text) {
+        return parseLong(field, text).flatMap(v -> {
+            if (v > Integer.MAX_VALUE) {
+                errors.put(field, "that number is too large");
+                return Optional.empty();
+            }
+            return Optional.of(v.intValue());
+        });
+    }
+
+    private Optional<Long> parseLong(String field, String text) {
+        String t = text == null ? "" : text.strip();
+        try {
+            return Optional.of(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            errors.put(field, t.isEmpty() ? "enter a number" : "\"" + t + "\" is not a whole number");
+            return Optional.empty();
+        }
+    }
+
+    public static String describe(ScheduleWindow w) {
+        String days = w.days().size() == 7 ? "Every day"
+                : String.join(", ", w.days().stream().map(d -> d.getDisplayName(TextStyle.SHORT, Locale.ENGLISH)).toList());
+        return days + " " + w.start() + "–" + w.end() + (w.end().isBefore(w.start()) ? " (next day)" : "");
+    }
+
+    public ReadOnlyObjectProperty<NodeSettings> appliedProperty() { return applied.getReadOnlyProperty(); }
+    /// Field name → what is wrong with the value typed there.
+    public ObservableMap<String, String> errors() { return errors; }
+    public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty autostartNoteProperty() { return autostartNote.getReadOnlyProperty(); }
+    public ObservableList<String> gpuChoices() { return gpuChoices; }
+    public boolean autostartSupported() { return autostart.supported(); }
+
+    /// A mutable copy of the settings for one edit; NodeSettings itself stays immutable.
+    private static final class Draft {
+        private Policy policy;
+        private int idleMinutes;
+        private List<ScheduleWindow> schedule;
+        private boolean runOnBattery;
+        private int gpuTemperatureCapC;
+        private int gpuPowerCapWatts;
+        private long uploadCapBytesPerSec;
+        private long downloadCapBytesPerSec;
+        private long dailyVolumeCapBytes;
+        private int gpuIndex;
+        private boolean startWithOs;
+        private String logLevel;
+        private String runAddress;
+
+        Draft(NodeSettings s) {
+            policy = s.policy(); idleMinutes = s.idleMinutes(); schedule = s.schedule(); runOnBattery = s.runOnBattery();
+            gpuTemperatureCapC = s.gpuTemperatureCapC(); gpuPowerCapWatts = s.gpuPowerCapWatts();
+            uploadCapBytesPerSec = s.uploadCapBytesPerSec(); downloadCapBytesPerSec = s.downloadCapBytesPerSec();
+            dailyVolumeCapBytes = s.dailyVolumeCapBytes(); gpuIndex = s.gpuIndex(); startWithOs = s.startWithOs();
+            logLevel = s.logLevel(); runAddress = s.runAddress();
+        }
+
+        Draft policy(Policy v) { policy = v; return this; }
+        Draft idleMinutes(int v) { idleMinutes = v; return this; }
+        Draft schedule(List<ScheduleWindow> v) { schedule = v; return this; }
+        Draft runOnBattery(boolean v) { runOnBattery = v; return this; }
+        Draft gpuTemperatureCapC(int v) { gpuTemperatureCapC = v; return this; }
+        Draft gpuPowerCapWatts(int v) { gpuPowerCapWatts = v; return this; }
+        Draft uploadCapBytesPerSec(long v) { uploadCapBytesPerSec = v; return this; }
+        Draft downloadCapBytesPerSec(long v) { downloadCapBytesPerSec = v; return this; }
+        Draft dailyVolumeCapBytes(long v) { dailyVolumeCapBytes = v; return this; }
+        Draft gpuIndex(int v) { gpuIndex = v; return this; }
+        Draft startWithOs(boolean v) { startWithOs = v; return this; }
+        Draft logLevel(String v) { logLevel = v; return this; }
+        Draft runAddress(String v) { runAddress = v; return this; }
+
+        NodeSettings build() {
+            return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                    uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.hearth.desktop.viewmodel;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.hearth.desktop.fake.FakeNodeService;
+import dev.hearth.desktop.os.AppMarkers;
+import dev.hearth.node.api.NodeSettings.Policy;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FirstStartViewModelTest {
+    @TempDir Path dir;
+    FakeNodeService node;
+    AppMarkers markers;
+    FirstStartViewModel vm;
+    final AtomicBoolean done = new AtomicBoolean();
+
+    @BeforeEach
+    void setUp() {
+        node = new FakeNodeService(dir);
+        markers = new AppMarkers(dir);
+        vm = new FirstStartViewModel(node, BackgroundTasks.sameThread(), markers);
+    }
+
+    @Test
+    void theDefaultStartsTheLocalRunOnlyWhenIdle() {
+        assertFalse(markers.firstStartDone());
+        vm.start(() -> done.set(true));
+        assertTrue(done.get());
+        assertTrue(node.calls().contains("startLocalRun"));
+        assertEquals(Policy.WHEN_IDLE, node.settings().policy());
+        assertEquals("local", node.settings().runAddress());
+        assertTrue(markers.firstStartDone());
+    }
+
+    @Test
+    void aMalformedAddressIsRefusedBeforeAskingTheNode() {
+        vm.joinByAddressProperty().set(true);
+        vm.addressProperty().set("hearth://example.org");
+        vm.start(() -> done.set(true));
+        assertFalse(done.get());
+        assertEquals("needs a host and a port, e.g. hearth://run.example.org:7443", vm.addressErrorProperty().get());
+        assertTrue(node.calls().isEmpty());
+        assertFalse(markers.firstStartDone());
+
+        vm.addressProperty().set("hearth://example.org:7443");
+        assertEquals("", vm.addressErrorProperty().get(), "the message goes as soon as the address is fixed");
+    }
+
+    @Test
+    void joinsAWellFormedAddressAndKeepsIt() {
+        vm.joinByAddressProperty().set(true);
+        vm.addressProperty().set(" hearth://run.example.org:7443 ");
+        vm.policyProperty().set(Policy.SCHEDULE);
+        vm.start(() -> done.set(true));
+        assertTrue(done.get());
+        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443"));
+        assertEquals("hearth://run.example.org:7443", node.settings().runAddress());
+        assertEquals(Policy.SCHEDULE, node.settings().policy());
+        assertEquals(java.util.List.of(FirstStartViewModel.DEFAULT_WINDOW), node.settings().schedule(), "a schedule with no windows would never run");
+    }
+
+    @Test
+    void gpuCheckInPlainWords() {
+        vm.checkGpu();
+        assertEquals("NVIDIA GeForce RTX 3060 with 12 GB of video memory, compute capability 8.6, driver 550.54. "
+                + "✔ This GPU can help: Hearth trains on it with CUDA.", vm.gpuTextProperty().get());
+        node.gpuCheck(FakeNodeService.NO_GPU);
+        vm.checkGpu();
+        assertEquals("no NVIDIA GPU found. ✘ Hearth will train on the processor instead; it helps, just more slowly.",
+                vm.gpuTextProperty().get());
+    }
+}

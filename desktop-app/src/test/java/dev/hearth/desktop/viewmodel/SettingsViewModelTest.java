@@ -1,0 +1,134 @@
+package dev.hearth.desktop.viewmodel;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.hearth.desktop.fake.FakeNodeService;
+import dev.hearth.desktop.os.Autostart;
+import dev.hearth.node.api.InvalidSettingException;
+import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.api.NodeSettings.Policy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsViewModelTest {
+    @TempDir Path dir;
+    FakeNodeService node;
+    SettingsViewModel vm;
+
+    @BeforeEach
+    void setUp() {
+        node = new FakeNodeService(dir);
+        vm = new SettingsViewModel(node, BackgroundTasks.sameThread(), new Autostart(dir.resolve("autostart"), List.of("/opt/hearth/bin/Hearth")));
+    }
+
+    @Test
+    void refusesIdleMinutesOutOfRangeWithTheValidatorsMessage() {
+        vm.setIdleMinutes("0");
+        assertEquals("must be between 1 and 240 minutes", vm.errors().get("idleMinutes"));
+        assertEquals(3, node.settings().idleMinutes());
+        assertFalse(node.calls().contains("updateSettings"));
+
+        vm.setIdleMinutes("10");
+        assertNull(vm.errors().get("idleMinutes"));
+        assertEquals(10, node.settings().idleMinutes());
+        assertEquals("Saved — in effect now", vm.statusProperty().get());
+    }
+
+    @Test
+    void refusesTextThatIsNotANumber() {
+        vm.setTemperatureCap("hot");
+        assertEquals("\"hot\" is not a whole number", vm.errors().get("gpuTemperatureCapC"));
+        vm.setPowerCap("");
+        assertEquals("enter a number", vm.errors().get("gpuPowerCapWatts"));
+    }
+
+    @Test
+    void refusesCapsBelowTheMinimumAndAcceptsZeroAsNoCap() {
+        vm.setUploadCapKiB("8");
+        assertEquals("must be 0 (no cap) or at least 16 KiB/s", vm.errors().get("uploadCapBytesPerSec"));
+        vm.setUploadCapKiB("0");
+        assertNull(vm.errors().get("uploadCapBytesPerSec"));
+        vm.setDownloadCapKiB("64");
+        assertEquals(64 * 1024, node.settings().downloadCapBytesPerSec());
+        vm.setDailyCapMiB("500");
+        assertEquals(500L << 20, node.settings().dailyVolumeCapBytes());
+        vm.setPowerCap("10");
+        assertEquals("must be 0 (no cap) or between 30 and 1000 W", vm.errors().get("gpuPowerCapWatts"));
+    }
+
+    @Test
+    void theTwoPolicySwitchesMapToThePolicy() {
+        vm.setOnlyWhenIdle(false);
+        assertEquals(Policy.ALWAYS, node.settings().policy());
+        vm.setOnlyWhenIdle(true);
+        assertEquals(Policy.WHEN_IDLE, node.settings().policy());
+        vm.setUseSchedule(true);
+        assertEquals(Policy.SCHEDULE, node.settings().policy());
+        vm.setUseSchedule(false);
+        assertEquals(Policy.WHEN_IDLE, node.settings().policy());
+    }
+
+    @Test
+    void scheduleWindowsAreCheckedAndAdded() {
+        assertFalse(vm.addScheduleWindow(EnumSet.of(DayOfWeek.MONDAY), "25:00", "07:00"));
+        assertEquals("enter times as HH:MM, e.g. 22:00", vm.errors().get("schedule"));
+        assertFalse(vm.addScheduleWindow(EnumSet.noneOf(DayOfWeek.class), "22:00", "07:00"));
+        assertEquals("a window needs at least one day", vm.errors().get("schedule"));
+        assertTrue(vm.addScheduleWindow(EnumSet.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), "22:00", "07:00"));
+        assertEquals(1, node.settings().schedule().size());
+        assertEquals("Sat, Sun 22:00–07:00 (next day)", SettingsViewModel.describe(node.settings().schedule().getFirst()));
+        vm.removeScheduleWindow(0);
+        assertTrue(node.settings().schedule().isEmpty());
+    }
+
+    @Test
+    void aMalformedRunAddressIsRefusedInTheField() {
+        vm.setRunAddress("http://example.org");
+        assertEquals("must start with hearth:// (or \"local\" for the local run)", vm.errors().get("runAddress"));
+        vm.setRunAddress("hearth://run.example.org:7443");
+        assertEquals("hearth://run.example.org:7443", node.settings().runAddress());
+        assertNull(vm.errors().get("runAddress"));
+    }
+
+    @Test
+    void aRefusalFromTheNodeLandsBesideItsField() {
+        node.refuseNextUpdate(new InvalidSettingException("gpuIndex", "there is no GPU 3"));
+        vm.setRunOnBattery(true);
+        assertEquals("there is no GPU 3", vm.errors().get("gpuIndex"));
+        assertEquals(NodeSettings.defaults(), vm.appliedProperty().get(), "the view goes back to what the node has");
+    }
+
+    @Test
+    void startWithOsWritesAndRemovesTheAutostartEntry() {
+        vm.setStartWithOs(true);
+        Path entry = dir.resolve("autostart").resolve(Autostart.FILE_NAME);
+        assertTrue(Files.exists(entry));
+        assertTrue(node.settings().startWithOs());
+        assertTrue(vm.autostartNoteProperty().get().startsWith("Hearth will start when you log in"));
+        vm.setStartWithOs(false);
+        assertFalse(Files.exists(entry));
+    }
+
+    @Test
+    void gpuChoiceMapsToTheIndex() {
+        node.hardware(true, 0.1, 0.1, 0.0);
+        vm.reload();
+        assertEquals(List.of("Automatic", "0: NVIDIA GeForce RTX 3060"), vm.gpuChoices());
+        vm.setGpu("0: NVIDIA GeForce RTX 3060");
+        assertEquals(0, node.settings().gpuIndex());
+        vm.setGpu("Automatic");
+        assertEquals(-1, node.settings().gpuIndex());
+    }
+
+    @Test
+    void logLevelIsApplied() {
+        vm.setLogLevel("DEBUG");
+        assertEquals("DEBUG", node.settings().logLevel());
+    }
+}
