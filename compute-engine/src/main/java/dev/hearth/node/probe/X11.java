@@ -1,5 +1,7 @@
 package dev.hearth.node.probe;
 
+import com.sun.jna.Callback;
+import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
@@ -11,6 +13,8 @@ import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /// An X11 display connection for the two X probes: owner idle time (the MIT-SCREEN-SAVER extension's
 /// `XScreenSaverQueryInfo`, libXss) and the full-screen window (`_NET_WM_STATE_FULLSCREEN` on
@@ -27,6 +31,37 @@ public final class X11 implements IdleProbe, AutoCloseable {
                                boolean delete, NativeLong reqType, NativeLongByReference actualType, IntByReference actualFormat,
                                NativeLongByReference nItems, NativeLongByReference bytesAfter, PointerByReference prop);
         int XFree(Pointer data);
+        Pointer XSetErrorHandler(XErrorHandler handler);
+        int XSync(Pointer display, boolean discard);
+    }
+
+    /// `int (*XErrorHandler)(Display*, XErrorEvent*)`.
+    interface XErrorHandler extends Callback {
+        int callback(Pointer display, Pointer errorEvent);
+    }
+
+    /// Xlib's error handler is process-wide, and its default *exits the process* — on a plain BadWindow,
+    /// which a window closing between two of our requests causes. So one chained handler is installed
+    /// (once, for the process): errors on Hearth's own connections are counted and ignored, errors on
+    /// anyone else's (the desktop app's GTK) go to the handler that was there before, unchanged.
+    private static final class ErrorHandlers {
+        static final Set<Long> OURS = ConcurrentHashMap.newKeySet();
+        static volatile Pointer previous;
+        static volatile int ignored;
+        static XErrorHandler installed; // strong reference: JNA callbacks must not be collected
+
+        static synchronized void install(XLib x) {
+            if (installed != null) return;
+            installed = (display, event) -> {
+                if (display != null && OURS.contains(Pointer.nativeValue(display))) {
+                    ignored++;
+                    return 0;
+                }
+                Pointer prev = previous;
+                return prev == null ? 0 : Function.getFunction(prev).invokeInt(new Object[] {display, event});
+            };
+            previous = x.XSetErrorHandler(installed);
+        }
     }
 
     interface Xss extends Library {
@@ -83,8 +118,10 @@ public final class X11 implements IdleProbe, AutoCloseable {
         } catch (UnsatisfiedLinkError e) {
             return openProblem = "libX11 is not installed";
         }
+        ErrorHandlers.install(x);
         Pointer d = x.XOpenDisplay(displayName);
         if (d == null) return "cannot connect to X display " + displayName; // may appear later: not cached
+        ErrorHandlers.OURS.add(Pointer.nativeValue(d));
         display = d;
         return null;
     }
@@ -186,9 +223,15 @@ public final class X11 implements IdleProbe, AutoCloseable {
         return instance.isBlank() ? "a full-screen window" : instance;
     }
 
+    /// X protocol errors on Hearth's connections that were ignored instead of ending the process.
+    static int ignoredErrors() {
+        return ErrorHandlers.ignored;
+    }
+
     @Override
     public synchronized void close() {
         if (display != null) {
+            ErrorHandlers.OURS.remove(Pointer.nativeValue(display));
             x.XCloseDisplay(display);
             display = null;
         }
