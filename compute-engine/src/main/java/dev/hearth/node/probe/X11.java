@@ -32,12 +32,24 @@ public final class X11 implements IdleProbe, AutoCloseable {
                                NativeLongByReference nItems, NativeLongByReference bytesAfter, PointerByReference prop);
         int XFree(Pointer data);
         Pointer XSetErrorHandler(XErrorHandler handler);
+        Pointer XSetIOErrorHandler(XIOErrorHandler handler);
+        void XSetIOErrorExitHandler(Pointer display, XIOErrorExitHandler handler, Pointer userData); // libX11 ≥ 1.7
         int XSync(Pointer display, boolean discard);
     }
 
     /// `int (*XErrorHandler)(Display*, XErrorEvent*)`.
     interface XErrorHandler extends Callback {
         int callback(Pointer display, Pointer errorEvent);
+    }
+
+    /// `int (*XIOErrorHandler)(Display*)`.
+    interface XIOErrorHandler extends Callback {
+        int callback(Pointer display);
+    }
+
+    /// `void (*XIOErrorExitHandler)(Display*, void*)`.
+    interface XIOErrorExitHandler extends Callback {
+        void callback(Pointer display, Pointer userData);
     }
 
     /// Xlib's error handler is process-wide, and its default *exits the process* — on a plain BadWindow,
@@ -47,8 +59,10 @@ public final class X11 implements IdleProbe, AutoCloseable {
     private static final class ErrorHandlers {
         static final Set<Long> OURS = ConcurrentHashMap.newKeySet();
         static volatile Pointer previous;
+        static volatile Pointer previousIo;
         static volatile int ignored;
-        static XErrorHandler installed; // strong reference: JNA callbacks must not be collected
+        static XErrorHandler installed; // strong references: JNA callbacks must not be collected
+        static XIOErrorHandler installedIo;
 
         static synchronized void install(XLib x) {
             if (installed != null) return;
@@ -61,6 +75,14 @@ public final class X11 implements IdleProbe, AutoCloseable {
                 return prev == null ? 0 : Function.getFunction(prev).invokeInt(new Object[] {display, event});
             };
             previous = x.XSetErrorHandler(installed);
+            // The default I/O error handler prints and exits; on our connections only print-and-return,
+            // so that the per-display exit handler below decides (libX11 ≥ 1.7).
+            installedIo = display -> {
+                if (display != null && OURS.contains(Pointer.nativeValue(display))) return 0;
+                Pointer prev = previousIo;
+                return prev == null ? 0 : Function.getFunction(prev).invokeInt(new Object[] {display});
+            };
+            previousIo = x.XSetIOErrorHandler(installedIo);
         }
     }
 
@@ -93,6 +115,10 @@ public final class X11 implements IdleProbe, AutoCloseable {
     private Pointer display;
     private String openProblem;
     private boolean xssChecked;
+    /// Set from Xlib's I/O-error exit handler when the X server goes away (logout, crash). Without the
+    /// handler (libX11 before 1.7, 2020) Xlib would exit the process; with it, the probe reconnects later.
+    private volatile boolean connectionLost;
+    private final XIOErrorExitHandler onConnectionLost = (d, u) -> connectionLost = true; // strong reference
     private String xssProblem;
 
     /// @param displayName the `$DISPLAY` value, or null when unset
@@ -110,6 +136,14 @@ public final class X11 implements IdleProbe, AutoCloseable {
     }
 
     private String open() {
+        if (display != null && connectionLost) {
+            // The Display is unusable and closing it would fail again; drop it and connect afresh later.
+            ErrorHandlers.OURS.remove(Pointer.nativeValue(display));
+            display = null;
+            connectionLost = false;
+            xssChecked = false;
+            return "lost the connection to X display " + displayName;
+        }
         if (display != null) return null;
         if (openProblem != null) return openProblem;
         if (displayName == null || displayName.isBlank()) return openProblem = "no X display ($DISPLAY is not set)";
@@ -122,6 +156,11 @@ public final class X11 implements IdleProbe, AutoCloseable {
         Pointer d = x.XOpenDisplay(displayName);
         if (d == null) return "cannot connect to X display " + displayName; // may appear later: not cached
         ErrorHandlers.OURS.add(Pointer.nativeValue(d));
+        try {
+            x.XSetIOErrorExitHandler(d, onConnectionLost, null);
+        } catch (UnsatisfiedLinkError e) {
+            // libX11 < 1.7: a lost X server still ends the process, as it does for every Xlib client there.
+        }
         display = d;
         return null;
     }
@@ -144,7 +183,8 @@ public final class X11 implements IdleProbe, AutoCloseable {
             }
             if (xssProblem != null) return Reading.unavailable(xssProblem);
             XScreenSaverInfo info = new XScreenSaverInfo();
-            if (xss.XScreenSaverQueryInfo(display, x.XDefaultRootWindow(display), info) == 0) {
+            if (xss.XScreenSaverQueryInfo(display, x.XDefaultRootWindow(display), info) == 0 || connectionLost) {
+                if (connectionLost) return Reading.unavailable("lost the connection to X display " + displayName);
                 return Reading.unavailable("XScreenSaverQueryInfo failed on " + displayName);
             }
             info.read();
@@ -161,6 +201,7 @@ public final class X11 implements IdleProbe, AutoCloseable {
             if (problem != null) return Reading.unavailable(problem);
             NativeLong root = x.XDefaultRootWindow(display);
             long[] active = longs(root, "_NET_ACTIVE_WINDOW");
+            if (connectionLost) return Reading.unavailable("lost the connection to X display " + displayName);
             if (active == null) return Reading.unavailable("the window manager does not publish _NET_ACTIVE_WINDOW");
             if (active.length == 0 || active[0] == 0) return Reading.of(Optional.empty());
             NativeLong window = new NativeLong(active[0]);

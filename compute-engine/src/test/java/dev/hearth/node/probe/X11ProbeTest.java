@@ -101,6 +101,27 @@ class X11ProbeTest {
         }
     }
 
+    @Test
+    void anXServerThatGoesAwayIsReportedAndDoesNotEndTheProcess() throws Exception {
+        Process own = new ProcessBuilder("/usr/bin/Xvfb", "-displayfd", "1", "-screen", "0", "320x240x24", "-nolisten", "tcp")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String n = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            Assumptions.assumeTrue(n != null && n.strip().matches("\\d+"), "second Xvfb did not start");
+            try (X11 x = new X11(":" + n.strip())) {
+                assertTrue(x.ownerIdle().isAvailable());
+                own.destroy(); // the owner logs out; Xlib's default would exit() on the broken connection
+                assertTrue(own.waitFor(10, TimeUnit.SECONDS));
+                Reading<Duration> after = x.ownerIdle();
+                assertEquals("unavailable: lost the connection to X display :" + n.strip(), after.describe());
+                assertEquals("unavailable: cannot connect to X display :" + n.strip(), x.ownerIdle().describe(),
+                        "then it tries to reconnect");
+            }
+        } finally {
+            own.destroyForcibly();
+        }
+    }
+
     private static String rootWindowId() throws Exception {
         ProcessBuilder pb = new ProcessBuilder("xwininfo", "-root").redirectErrorStream(true);
         pb.environment().put("DISPLAY", display);
