@@ -142,7 +142,7 @@ public final class X11 implements IdleProbe, AutoCloseable {
             display = null;
             connectionLost = false;
             xssChecked = false;
-            return "lost the connection to X display " + displayName;
+            xssProblem = null;
         }
         if (display != null) return null;
         if (openProblem != null) return openProblem;
