@@ -1,5 +1,6 @@
 package dev.hearth.node.probe;
 
+import com.sun.jna.Platform;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.HardwareSample.GpuSample;
 import dev.hearth.node.hardware.HardwareMonitor;
@@ -11,7 +12,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /// Gathers one [Readings] for the idle policy from every probe: owner idle, foreign GPU processes,
-/// the full-screen app (X11 only), battery, and GPU temperature and power from the hardware monitor's
+/// the full-screen app (X11, Windows), battery, and GPU temperature and power from the hardware monitor's
 /// latest sample (so NVML is not queried twice a second). The node's policy loop calls [#sample()]
 /// about once a second, off the UI thread. The clock's zone is the zone of schedules and reason
 /// times: pass `Clock.systemDefaultZone()` in production.
@@ -38,6 +39,13 @@ public final class ReadingsSampler implements AutoCloseable {
 
     /// The real probes of this machine.
     public static ReadingsSampler forThisMachine(Clock clock, HardwareMonitor monitor, HearthProcesses ours) {
+        if (Platform.isWindows()) {
+            WindowsFullscreenProbe fullscreen = new WindowsFullscreenProbe();
+            return new ReadingsSampler(IdleProbes.forThisMachine(clock), GpuProcessProbe.nvml(ours), fullscreen::fullscreenApp,
+                    new BatteryProbe(), monitor::latest, clock, null);
+        }
+        // X11 answers on Linux/BSD X sessions; elsewhere (Wayland-only, macOS) it says why not, and the
+        // policy treats an unknown full-screen state as "none".
         X11 x11 = X11.fromEnvironment();
         return new ReadingsSampler(IdleProbes.forThisMachine(clock), GpuProcessProbe.nvml(ours), x11::fullscreenApp,
                 new BatteryProbe(), monitor::latest, clock, x11::close);

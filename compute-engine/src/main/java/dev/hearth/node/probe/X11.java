@@ -1,5 +1,7 @@
 package dev.hearth.node.probe;
 
+import com.sun.jna.Callback;
+import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
@@ -11,6 +13,8 @@ import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /// An X11 display connection for the two X probes: owner idle time (the MIT-SCREEN-SAVER extension's
 /// `XScreenSaverQueryInfo`, libXss) and the full-screen window (`_NET_WM_STATE_FULLSCREEN` on
@@ -27,6 +31,59 @@ public final class X11 implements IdleProbe, AutoCloseable {
                                boolean delete, NativeLong reqType, NativeLongByReference actualType, IntByReference actualFormat,
                                NativeLongByReference nItems, NativeLongByReference bytesAfter, PointerByReference prop);
         int XFree(Pointer data);
+        Pointer XSetErrorHandler(XErrorHandler handler);
+        Pointer XSetIOErrorHandler(XIOErrorHandler handler);
+        void XSetIOErrorExitHandler(Pointer display, XIOErrorExitHandler handler, Pointer userData); // libX11 ≥ 1.7
+        int XSync(Pointer display, boolean discard);
+    }
+
+    /// `int (*XErrorHandler)(Display*, XErrorEvent*)`.
+    interface XErrorHandler extends Callback {
+        int callback(Pointer display, Pointer errorEvent);
+    }
+
+    /// `int (*XIOErrorHandler)(Display*)`.
+    interface XIOErrorHandler extends Callback {
+        int callback(Pointer display);
+    }
+
+    /// `void (*XIOErrorExitHandler)(Display*, void*)`.
+    interface XIOErrorExitHandler extends Callback {
+        void callback(Pointer display, Pointer userData);
+    }
+
+    /// Xlib's error handler is process-wide, and its default *exits the process* — on a plain BadWindow,
+    /// which a window closing between two of our requests causes. So one chained handler is installed
+    /// (once, for the process): errors on Hearth's own connections are counted and ignored, errors on
+    /// anyone else's (the desktop app's GTK) go to the handler that was there before, unchanged.
+    private static final class ErrorHandlers {
+        static final Set<Long> OURS = ConcurrentHashMap.newKeySet();
+        static volatile Pointer previous;
+        static volatile Pointer previousIo;
+        static volatile int ignored;
+        static XErrorHandler installed; // strong references: JNA callbacks must not be collected
+        static XIOErrorHandler installedIo;
+
+        static synchronized void install(XLib x) {
+            if (installed != null) return;
+            installed = (display, event) -> {
+                if (display != null && OURS.contains(Pointer.nativeValue(display))) {
+                    ignored++;
+                    return 0;
+                }
+                Pointer prev = previous;
+                return prev == null ? 0 : Function.getFunction(prev).invokeInt(new Object[] {display, event});
+            };
+            previous = x.XSetErrorHandler(installed);
+            // The default I/O error handler prints and exits; on our connections only print-and-return,
+            // so that the per-display exit handler below decides (libX11 ≥ 1.7).
+            installedIo = display -> {
+                if (display != null && OURS.contains(Pointer.nativeValue(display))) return 0;
+                Pointer prev = previousIo;
+                return prev == null ? 0 : Function.getFunction(prev).invokeInt(new Object[] {display});
+            };
+            previousIo = x.XSetIOErrorHandler(installedIo);
+        }
     }
 
     interface Xss extends Library {
@@ -58,6 +115,10 @@ public final class X11 implements IdleProbe, AutoCloseable {
     private Pointer display;
     private String openProblem;
     private boolean xssChecked;
+    /// Set from Xlib's I/O-error exit handler when the X server goes away (logout, crash). Without the
+    /// handler (libX11 before 1.7, 2020) Xlib would exit the process; with it, the probe reconnects later.
+    private volatile boolean connectionLost;
+    private final XIOErrorExitHandler onConnectionLost = (d, u) -> connectionLost = true; // strong reference
     private String xssProblem;
 
     /// @param displayName the `$DISPLAY` value, or null when unset
@@ -75,6 +136,14 @@ public final class X11 implements IdleProbe, AutoCloseable {
     }
 
     private String open() {
+        if (display != null && connectionLost) {
+            // The Display is unusable and closing it would fail again; drop it and connect afresh later.
+            ErrorHandlers.OURS.remove(Pointer.nativeValue(display));
+            display = null;
+            connectionLost = false;
+            xssChecked = false;
+            xssProblem = null;
+        }
         if (display != null) return null;
         if (openProblem != null) return openProblem;
         if (displayName == null || displayName.isBlank()) return openProblem = "no X display ($DISPLAY is not set)";
@@ -83,8 +152,15 @@ public final class X11 implements IdleProbe, AutoCloseable {
         } catch (UnsatisfiedLinkError e) {
             return openProblem = "libX11 is not installed";
         }
+        ErrorHandlers.install(x);
         Pointer d = x.XOpenDisplay(displayName);
         if (d == null) return "cannot connect to X display " + displayName; // may appear later: not cached
+        ErrorHandlers.OURS.add(Pointer.nativeValue(d));
+        try {
+            x.XSetIOErrorExitHandler(d, onConnectionLost, null);
+        } catch (UnsatisfiedLinkError e) {
+            // libX11 < 1.7: a lost X server still ends the process, as it does for every Xlib client there.
+        }
         display = d;
         return null;
     }
@@ -107,7 +183,8 @@ public final class X11 implements IdleProbe, AutoCloseable {
             }
             if (xssProblem != null) return Reading.unavailable(xssProblem);
             XScreenSaverInfo info = new XScreenSaverInfo();
-            if (xss.XScreenSaverQueryInfo(display, x.XDefaultRootWindow(display), info) == 0) {
+            if (xss.XScreenSaverQueryInfo(display, x.XDefaultRootWindow(display), info) == 0 || connectionLost) {
+                if (connectionLost) return Reading.unavailable("lost the connection to X display " + displayName);
                 return Reading.unavailable("XScreenSaverQueryInfo failed on " + displayName);
             }
             info.read();
@@ -124,6 +201,7 @@ public final class X11 implements IdleProbe, AutoCloseable {
             if (problem != null) return Reading.unavailable(problem);
             NativeLong root = x.XDefaultRootWindow(display);
             long[] active = longs(root, "_NET_ACTIVE_WINDOW");
+            if (connectionLost) return Reading.unavailable("lost the connection to X display " + displayName);
             if (active == null) return Reading.unavailable("the window manager does not publish _NET_ACTIVE_WINDOW");
             if (active.length == 0 || active[0] == 0) return Reading.of(Optional.empty());
             NativeLong window = new NativeLong(active[0]);
@@ -186,9 +264,15 @@ public final class X11 implements IdleProbe, AutoCloseable {
         return instance.isBlank() ? "a full-screen window" : instance;
     }
 
+    /// X protocol errors on Hearth's connections that were ignored instead of ending the process.
+    static int ignoredErrors() {
+        return ErrorHandlers.ignored;
+    }
+
     @Override
     public synchronized void close() {
         if (display != null) {
+            ErrorHandlers.OURS.remove(Pointer.nativeValue(display));
             x.XCloseDisplay(display);
             display = null;
         }

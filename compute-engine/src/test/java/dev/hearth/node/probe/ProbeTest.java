@@ -67,6 +67,15 @@ class ProbeTest {
     }
 
     @Test
+    void windowsShellStatesThatMeanFullScreen() {
+        assertTrue(WindowsFullscreenProbe.isFullscreen(WindowsFullscreenProbe.QUNS_RUNNING_D3D_FULL_SCREEN));
+        assertTrue(WindowsFullscreenProbe.isFullscreen(WindowsFullscreenProbe.QUNS_BUSY));
+        assertFalse(WindowsFullscreenProbe.isFullscreen(5), "QUNS_ACCEPTS_NOTIFICATIONS: a normal desktop");
+        assertFalse(WindowsFullscreenProbe.isFullscreen(6), "QUNS_QUIET_TIME after a fresh install is not a film");
+        if (!com.sun.jna.Platform.isWindows()) assertEquals("unavailable: not Windows", new WindowsFullscreenProbe().fullscreenApp().describe());
+    }
+
+    @Test
     void wmClassInstanceNamesTheApp() {
         assertEquals("vlc", X11.wmClassName("vlc\0Vlc\0".getBytes(StandardCharsets.ISO_8859_1)));
         assertEquals("a full-screen window", X11.wmClassName(new byte[0]));

@@ -73,6 +73,7 @@ class X11ProbeTest {
     void fullscreenActiveWindowIsNamedByItsClass() throws Exception {
         try (X11 x = new X11(display)) {
             // Without a window manager nobody publishes the active window: the probe says so.
+            x.fullscreenApp(); // interns the EWMH atoms; xprop -set only uses atoms that exist
             run("xprop", "-root", "-remove", "_NET_ACTIVE_WINDOW");
             assertEquals("unavailable: the window manager does not publish _NET_ACTIVE_WINDOW", x.fullscreenApp().describe());
 
@@ -84,6 +85,40 @@ class X11ProbeTest {
             assertEquals(Reading.of(Optional.empty()), x.fullscreenApp());
             run("xprop", "-root", "-f", "_NET_WM_STATE", "32a", "-set", "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN");
             assertEquals(Reading.of(Optional.of("vlc")), x.fullscreenApp());
+        }
+    }
+
+    @Test
+    void aWindowThatVanishedIsNotFullScreenAndDoesNotEndTheProcess() throws Exception {
+        try (X11 x = new X11(display)) {
+            // An active window id that no longer exists: Xlib's default handler would exit() on BadWindow.
+            x.fullscreenApp(); // interns the EWMH atoms; xprop -set only uses atoms that exist
+            run("xprop", "-root", "-f", "_NET_ACTIVE_WINDOW", "32x", "-set", "_NET_ACTIVE_WINDOW", "0x3a00001");
+            int before = X11.ignoredErrors();
+            assertEquals(Reading.of(Optional.empty()), x.fullscreenApp());
+            assertTrue(X11.ignoredErrors() > before, "the BadWindow error reached Hearth's handler");
+            assertTrue(x.ownerIdle().isAvailable(), "the connection still works");
+        }
+    }
+
+    @Test
+    void anXServerThatGoesAwayIsReportedAndDoesNotEndTheProcess() throws Exception {
+        Process own = new ProcessBuilder("/usr/bin/Xvfb", "-displayfd", "1", "-screen", "0", "320x240x24", "-nolisten", "tcp")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String n = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            Assumptions.assumeTrue(n != null && n.strip().matches("\\d+"), "second Xvfb did not start");
+            try (X11 x = new X11(":" + n.strip())) {
+                assertTrue(x.ownerIdle().isAvailable());
+                own.destroy(); // the owner logs out; Xlib's default would exit() on the broken connection
+                assertTrue(own.waitFor(10, TimeUnit.SECONDS));
+                Reading<Duration> after = x.ownerIdle();
+                assertEquals("unavailable: lost the connection to X display :" + n.strip(), after.describe());
+                assertEquals("unavailable: cannot connect to X display :" + n.strip(), x.ownerIdle().describe(),
+                        "then it tries to reconnect");
+            }
+        } finally {
+            own.destroyForcibly();
         }
     }
 
