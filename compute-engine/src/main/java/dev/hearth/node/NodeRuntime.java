@@ -65,6 +65,7 @@ public final class NodeRuntime implements NodeService {
     private final TokenBucket download;
     private final DailyVolumeCap dailyCap;
     private final boolean hadSettings;
+    private final dev.hearth.node.settings.DataDirLock lock;
 
     private volatile NodeSettings settings;
     private volatile NodeSnapshot snapshot;
@@ -82,6 +83,8 @@ public final class NodeRuntime implements NodeService {
         this.dataDir = dataDir;
         this.clock = clock;
         dev.hearth.node.settings.DataDirs.ensure(dataDir);
+        // One node per data dir: two would each close the other's history session as crashed.
+        this.lock = dev.hearth.node.settings.DataDirLock.acquire(dataDir);
         this.eventLog = new EventLog(clock);
         this.log = eventLog.logger("node");
         this.settingsStore = new SettingsStore(dataDir, eventLog, clock);
@@ -384,5 +387,6 @@ public final class NodeRuntime implements NodeService {
         probes.close();
         history.endSession(sessionId, clock.instant(), why);
         history.close();
+        lock.close();
     }
 }
