@@ -61,7 +61,8 @@ public final class CompressDct {
                         weakest = hAbs[0];
                         weakestIdx = hIdx[0];
                     }
-                } else if (a > weakest || (a == weakest && b * n2 + d < weakestIdx)) {
+                } else if (a >= weakest && (a > weakest || b * n2 + d < weakestIdx)) {
+                    // one compare on the common path; the tie rule only when magnitudes are equal
                     hAbs[0] = a;
                     hIdx[0] = b * n2 + d;
                     siftDown(hAbs, hIdx, k, 0);
