@@ -45,9 +45,6 @@ public final class CompressDct {
         int weakestIdx = 0;
         for (int d = 0; d < n2; d++) {
             int row = base + d * stride;
-            if (filled == k && n1 >= ROW_SKIP_MIN && rowMaxAbs(coeffs, row, n1) < weakest) {
-                continue; // nothing in this row can enter the heap (an equal magnitude might, so strict <)
-            }
             for (int b = 0; b < n1; b++) {
                 float a = Math.abs(coeffs[row + b]);
                 if (filled < k) {
@@ -86,18 +83,6 @@ public final class CompressDct {
             outIdx[outOff + i] = (short) idx;
             outVal[outOff + i] = coeffs[base + (idx % n2) * stride + idx / n2];
         }
-    }
-
-    /// Rows at least this long are first screened by their largest magnitude: a branch-free max over the row is
-    /// cheaper than the compare-and-branch per coefficient once the heap's threshold has risen.
-    private static final int ROW_SKIP_MIN = 16;
-
-    private static float rowMaxAbs(float[] v, int from, int n) {
-        float m = 0f;
-        for (int i = from; i < from + n; i++) {
-            m = Math.max(m, Math.abs(v[i]));
-        }
-        return m;
     }
 
     /// Position of within-block index `idx` in transposed packing.
