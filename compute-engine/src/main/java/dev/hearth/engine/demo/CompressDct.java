@@ -4,18 +4,30 @@ package dev.hearth.engine.demo;
 /// `gather`), with ties broken deterministically: between equal magnitudes the lower within-block index wins.
 ///
 /// A bounded min-heap of the k best seen so far replaces a full sort: after the first few hundred coefficients
-/// almost every candidate fails one well-predicted comparison with the heap's weakest, so a 4,096-coefficient
-/// block costs about one compare per coefficient plus ~k·ln(n/k) heap replacements.
+/// almost every candidate fails one comparison with the heap's weakest, so a 4,096-coefficient block costs about
+/// one compare per coefficient plus ~k·ln(n/k) heap replacements. A floor guessed from the block's previous step
+/// keeps most coefficients out of the heap scan altogether (see the floor overload).
 public final class CompressDct {
 
     /// Reusable heap storage for one thread.
     public static final class Scratch {
         final float[] abs;
         final int[] idx;
+        int[] candidates = new int[0];
+        int filled;
+        float weakest;
+        int weakestIdx;
 
         public Scratch(int maxK) {
             abs = new float[maxK];
             idx = new int[maxK];
+        }
+
+        int[] candidates(int n) {
+            if (candidates.length < n) {
+                candidates = new int[n];
+            }
+            return candidates;
         }
     }
 
@@ -38,38 +50,59 @@ public final class CompressDct {
     /// @param outVal  receives the values at `outOff ..`
     public static void selectTopK(float[] coeffs, int base, int stride, int n1, int n2, int k,
                                   short[] outIdx, float[] outVal, int outOff, Scratch s) {
-        float[] hAbs = s.abs;
-        int[] hIdx = s.idx;
-        int filled = 0;
-        float weakest = 0f;
-        int weakestIdx = 0;
-        for (int d = 0; d < n2; d++) {
-            int row = base + d * stride;
-            if (filled == k && n1 >= ROW_SKIP_MIN && rowMaxAbs(coeffs, row, n1) < weakest) {
-                continue; // nothing in this row can enter the heap (an equal magnitude might, so strict <)
-            }
-            for (int b = 0; b < n1; b++) {
-                float a = Math.abs(coeffs[row + b]);
-                if (filled < k) {
-                    hAbs[filled] = a;
-                    hIdx[filled] = b * n2 + d;
-                    filled++;
-                    if (filled == k) {
-                        for (int i = k / 2 - 1; i >= 0; i--) {
-                            siftDown(hAbs, hIdx, k, i);
-                        }
-                        weakest = hAbs[0];
-                        weakestIdx = hIdx[0];
+        selectTopK(coeffs, base, stride, n1, n2, k, outIdx, outVal, outOff, s, 0f);
+    }
+
+    /// As {@link #selectTopK(float[], int, int, int, int, int, short[], float[], int, Scratch)} with a guess
+    /// `floor` of the k-th largest magnitude (0 for none); the result is the same whatever the guess.
+    ///
+    /// A first pass keeps only the coefficients ≥ floor; if at least k pass, the top k are among them (everything
+    /// left out is smaller than k others) and only they go through the heap. That matters in the steady state of
+    /// error feedback, where many coefficients pile up just under the threshold and a plain heap scan mispredicts
+    /// its compare on each of them. A floor too high (fewer than k pass) falls back to the full scan.
+    ///
+    /// @return the k-th largest magnitude: the caller's guess for the same block's next step
+    public static float selectTopK(float[] coeffs, int base, int stride, int n1, int n2, int k,
+                                   short[] outIdx, float[] outVal, int outOff, Scratch s, float floor) {
+        s.filled = 0;
+        s.weakest = 0f;
+        s.weakestIdx = 0;
+        int count = -1;
+        if (floor > 0f) {
+            int[] cand = s.candidates(n1 * n2);
+            count = 0;
+            for (int d = 0; d < n2; d++) {
+                int row = base + d * stride;
+                for (int b = 0; b < n1; b++) {
+                    if (Math.abs(coeffs[row + b]) >= floor) {
+                        cand[count++] = b * n2 + d;
                     }
-                } else if (a > weakest || (a == weakest && b * n2 + d < weakestIdx)) {
-                    hAbs[0] = a;
-                    hIdx[0] = b * n2 + d;
-                    siftDown(hAbs, hIdx, k, 0);
-                    weakest = hAbs[0];
-                    weakestIdx = hIdx[0];
+                }
+            }
+            if (count >= k) {
+                for (int c = 0; c < count; c++) {
+                    int ix = cand[c];
+                    offer(s, Math.abs(coeffs[position(base, stride, n2, ix)]), ix, k);
+                }
+            } else {
+                count = -1;
+            }
+        }
+        if (count < 0) {
+            for (int d = 0; d < n2; d++) {
+                int row = base + d * stride;
+                for (int b = 0; b < n1; b++) {
+                    float a = Math.abs(coeffs[row + b]);
+                    // one compare on the common path; the tie rule only when magnitudes are equal
+                    if (s.filled < k || a >= s.weakest) {
+                        offer(s, a, b * n2 + d, k);
+                    }
                 }
             }
         }
+        float kth = s.weakest;
+        float[] hAbs = s.abs;
+        int[] hIdx = s.idx;
         // Ascending index order: canonical on the wire (the decoder requires it) and cache-friendly to apply.
         for (int i = 1; i < k; i++) {
             int v = hIdx[i];
@@ -85,18 +118,31 @@ public final class CompressDct {
             outIdx[outOff + i] = (short) idx;
             outVal[outOff + i] = coeffs[base + (idx % n2) * stride + idx / n2];
         }
+        return kth;
     }
 
-    /// Rows at least this long are first screened by their largest magnitude: a branch-free max over the row is
-    /// cheaper than the compare-and-branch per coefficient once the heap's threshold has risen.
-    private static final int ROW_SKIP_MIN = 16;
-
-    private static float rowMaxAbs(float[] v, int from, int n) {
-        float m = 0f;
-        for (int i = from; i < from + n; i++) {
-            m = Math.max(m, Math.abs(v[i]));
+    /// Offers coefficient `ix` of magnitude `a` to the heap of the k best so far.
+    private static void offer(Scratch s, float a, int ix, int k) {
+        float[] hAbs = s.abs;
+        int[] hIdx = s.idx;
+        if (s.filled < k) {
+            hAbs[s.filled] = a;
+            hIdx[s.filled] = ix;
+            s.filled++;
+            if (s.filled == k) {
+                for (int i = k / 2 - 1; i >= 0; i--) {
+                    siftDown(hAbs, hIdx, k, i);
+                }
+                s.weakest = hAbs[0];
+                s.weakestIdx = hIdx[0];
+            }
+        } else if (a > s.weakest || (a == s.weakest && ix < s.weakestIdx)) {
+            hAbs[0] = a;
+            hIdx[0] = ix;
+            siftDown(hAbs, hIdx, k, 0);
+            s.weakest = hAbs[0];
+            s.weakestIdx = hIdx[0];
         }
-        return m;
     }
 
     /// Position of within-block index `idx` in transposed packing.

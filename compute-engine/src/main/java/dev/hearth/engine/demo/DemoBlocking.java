@@ -54,11 +54,6 @@ public final class DemoBlocking {
         public int size() {
             return rows * cols;
         }
-
-        /// True for a tensor the layout declares 2-D (weight decay applies to these).
-        public boolean matrix(ParameterLayout layout) {
-            return layout.tensors().get(tensorIndex).isMatrix();
-        }
     }
 
     /// One unit of work: `blocks` side-by-side blocks of one block row of a tensor (a slab `n1 × blocks·n2`).

@@ -23,6 +23,14 @@ public final class DemoCompressor {
     /// DCT coefficients of the momentum, tile-major in transposed packing (see {@link DemoBlocking.Tile}).
     private final float[] momentumDct;
     private final ThreadLocal<Scratch> scratch;
+    /// Per block, a guess of next step's k-th largest magnitude for {@link CompressDct}'s candidate pass: a speed
+    /// hint only (the selection is exact whatever it holds), so it is not part of the checkpointed state.
+    private final float[] blockFloor;
+
+    /// The floor for a block's next step as a share of its current k-th largest magnitude. With β near 1 the
+    /// threshold moves little between steps. Measured on `small` in the steady state, one thread, ms per step:
+    /// no floor 95, share 0.8 → 97, 0.9 → 88, 0.95 → 81, 1.0 → 81; 0.95 keeps a margin for a falling threshold.
+    static final float FLOOR_SHARE = 0.95f;
 
     private static final class Scratch {
         final TransformDct.Workspace work;
@@ -38,6 +46,7 @@ public final class DemoCompressor {
         this.blocking = new DemoBlocking(layout, config);
         this.config = config;
         this.momentumDct = new float[layout.size()];
+        this.blockFloor = new float[blocking.blockCount()];
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(blocking.newWorkspace(), config.topK()));
     }
 
@@ -75,7 +84,10 @@ public final class DemoCompressor {
             for (int x = 0; x < tile.blocks(); x++) {
                 int base = po + x * n1;
                 int e0 = tile.entryOffset() + x * keep;
-                CompressDct.selectTopK(m, base, stride, n1, n2, keep, idx, val, e0, s.heap);
+                int block = t.blockOffset() + tile.firstBlock() + x;
+                float kth = CompressDct.selectTopK(m, base, stride, n1, n2, keep, idx, val, e0, s.heap,
+                        blockFloor[block]);
+                blockFloor[block] = kth * FLOOR_SHARE;
                 for (int e = 0; e < keep; e++) {
                     m[CompressDct.position(base, stride, n2, idx[e0 + e] & 0xFFFF)] = 0f;
                 }
@@ -102,6 +114,7 @@ public final class DemoCompressor {
     /// @throws IllegalArgumentException if m has the wrong length or a non-finite value
     public void restoreMomentum(float[] m) {
         requireFiniteVector(m, "momentum");
+        java.util.Arrays.fill(blockFloor, 0f);
         List<DemoBlocking.Tile> tiles = blocking.tiles();
         IntStream.range(0, tiles.size()).parallel().forEach(i -> {
             DemoBlocking.Tile tile = tiles.get(i);

@@ -46,4 +46,27 @@ class CompressDctTest {
         CompressDct.selectTopK(m, 0, 2, 2, 2, 1, idx, val, 0, new CompressDct.Scratch(1));
         assertArrayEquals(new short[] {1}, idx); // index 1 = (0, 1) at position 2 beats index 2 = (1, 0)
     }
+
+    @Test
+    void floorGuessNeverChangesTheSelection() {
+        var r = new java.util.SplittableRandom(17);
+        var scratch = new CompressDct.Scratch(32);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] block = new float[64 * 64];
+            for (int i = 0; i < block.length; i++) {
+                // coarse values so that ties at the threshold are common
+                block[i] = (float) (r.nextInt(41) - 20);
+            }
+            short[] plainIdx = new short[32];
+            float[] plainVal = new float[32];
+            float kth = CompressDct.selectTopK(block, 0, 64, 64, 64, 32, plainIdx, plainVal, 0, scratch, 0f);
+            for (float floor : new float[] {kth * 0.5f, kth, kth * 1.5f + 1, 1e-30f}) {
+                short[] idx = new short[32];
+                float[] val = new float[32];
+                CompressDct.selectTopK(block, 0, 64, 64, 64, 32, idx, val, 0, scratch, floor);
+                assertArrayEquals(plainIdx, idx, "trial " + trial + " floor " + floor);
+                assertArrayEquals(plainVal, val, "trial " + trial + " floor " + floor);
+            }
+        }
+    }
 }
