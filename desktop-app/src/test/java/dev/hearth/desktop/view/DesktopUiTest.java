@@ -101,7 +101,7 @@ class DesktopUiTest {
         robot.clickOn("#joinRun");
         robot.clickOn("#runAddress").write("hearth://nowhere");
         robot.clickOn("#startButton");
-        waitUntil("the address message", () -> text(robot, "#addressError").startsWith("needs a host and a port"));
+        waitUntil("the address message", () -> text(robot, "#addressError").startsWith("needs #sha256=<fingerprint>"));
         assertTrue(window.showingFirstStart());
         assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")));
     }

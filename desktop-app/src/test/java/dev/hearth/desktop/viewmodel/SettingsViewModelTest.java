@@ -91,9 +91,14 @@ class SettingsViewModelTest {
     void aMalformedRunAddressIsRefusedInTheField() {
         vm.setRunAddress("http://example.org");
         assertEquals("must start with hearth:// (or \"local\" for the local run)", vm.errors().get("runAddress"));
-        vm.setRunAddress("hearth://run.example.org:7443");
-        assertEquals("hearth://run.example.org:7443", node.settings().runAddress());
+        vm.setRunAddress("hearth://run.example.org:7443" + RunAddressTest.FP);
+        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443" + RunAddressTest.FP), "switches at once");
+        assertEquals("hearth://run.example.org:7443" + RunAddressTest.FP, node.settings().runAddress());
+        assertEquals(node.settings().runAddress(), vm.appliedProperty().get().runAddress());
         assertNull(vm.errors().get("runAddress"));
+        vm.setRunAddress("local");
+        assertEquals("startLocalRun", node.calls().getLast());
+        assertEquals("local", vm.appliedProperty().get().runAddress());
     }
 
     @Test
