@@ -62,7 +62,9 @@ public final class DashboardViewModel {
             apply(s);
         }
         HardwareSample h = node.hardware();
-        if (h != null && (latestHardware.get() == null || !h.at().equals(latestHardware.get().at()))) {
+        // HardwareSample.empty (no memory total) means "not measured yet", not "zero load": it is not plotted.
+        boolean measured = h != null && h.memoryTotalBytes() > 0;
+        if (measured && (latestHardware.get() == null || !h.at().equals(latestHardware.get().at()))) {
             latestHardware.set(h);
             if (hardwareHistory.size() >= CHART_POINTS) hardwareHistory.remove(0, hardwareHistory.size() - CHART_POINTS + 1);
             hardwareHistory.add(h);

@@ -101,4 +101,16 @@ class DashboardViewModelTest {
         assertEquals("No GPU visible — Hearth trains on the CPU", vm.gpuNameProperty().get());
         assertTrue(Double.isNaN(HardwareMetric.VRAM.total(vm.latestHardwareProperty().get(), -1)));
     }
+
+    @Test
+    void anEmptySampleMeansNotMeasuredYetAndIsNotPlotted() {
+        var node = new FakeNodeService(dir);
+        node.hardware(dev.hearth.node.api.HardwareSample.empty(node.now()));
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertTrue(vm.hardwareHistory().isEmpty());
+        node.hardware(false, 0, 0.3, 0.1);
+        vm.sample();
+        assertEquals(1, vm.hardwareHistory().size());
+    }
 }
