@@ -111,6 +111,8 @@ public final class DashboardView implements View {
         waiting.managedProperty().bind(waiting.visibleProperty());
         gpuName.managedProperty().bind(waiting.visibleProperty().not());
         gpuName.visibleProperty().bind(waiting.visibleProperty().not());
+        grid.managedProperty().bind(waiting.visibleProperty().not());
+        grid.visibleProperty().bind(waiting.visibleProperty().not());
         VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuName, grid, backend);
         page.setPadding(Ui.PAGE_PADDING);
         root = new ScrollPane(page);
