@@ -207,8 +207,9 @@ public final class SettingsViewModel {
         }, ok -> status.set("Saved — in effect now"), failure -> {
             applied.set(node.settings());
             if (failure instanceof InvalidSettingException e) {
+                // The node may refuse a field this form does not show (e.g. "dataDir" when the disk is full).
                 errors.put(e.field(), e.problem());
-                status.set("");
+                status.set("Not saved: " + e.getMessage());
             } else {
                 status.set("Could not save: " + BackgroundTasks.describe(failure));
             }

@@ -106,6 +106,7 @@ class SettingsViewModelTest {
         node.refuseNextUpdate(new InvalidSettingException("gpuIndex", "there is no GPU 3"));
         vm.setRunOnBattery(true);
         assertEquals("there is no GPU 3", vm.errors().get("gpuIndex"));
+        assertEquals("Not saved: gpuIndex: there is no GPU 3", vm.statusProperty().get());
         assertEquals(NodeSettings.defaults(), vm.appliedProperty().get(), "the view goes back to what the node has");
     }
 
