@@ -168,4 +168,15 @@ class DesktopUiTest {
         assertEquals(2, robot.lookup(".hardware-chart").queryAll().stream().filter(javafx.scene.Node::isVisible)
                 .filter(n -> n.getScene() != null).count(), "CPU and memory charts stay");
     }
+
+    @Test
+    void theLogFiltersByText(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        node.log(dev.hearth.node.api.LogEntry.Level.WARN, "idle", "GPU at 84 °C, pausing");
+        robot.clickOn("#nav-log");
+        TableView<?> table = robot.lookup("#logTable").queryTableView();
+        waitUntil("both lines", () -> table.getItems().size() == 2);
+        robot.clickOn("#logTextFilter").write("84 °C");
+        waitUntil("only the warning", () -> table.getItems().size() == 1);
+    }
 }
