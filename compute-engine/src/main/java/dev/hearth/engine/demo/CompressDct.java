@@ -25,11 +25,14 @@ public final class CompressDct {
     /// Selects the `k` coefficients of largest magnitude of one block and writes their within-block indices
     /// (ascending) and signed values.
     ///
+    /// The block is read in {@link TransformDct}'s transposed packing: coefficient `(b, d)` (within-block index
+    /// `b·n2 + d`) at `base + d·stride + b`.
+    ///
     /// @param coeffs  array holding the block
-    /// @param base    index of the block's coefficient (0, 0)
-    /// @param stride  distance between block rows in coeffs
-    /// @param n1      block rows
-    /// @param n2      block columns; coefficient (b, d) has within-block index `b·n2 + d`
+    /// @param base    position of coefficient (0, 0)
+    /// @param stride  distance between consecutive d
+    /// @param n1      block rows (b < n1)
+    /// @param n2      block columns (d < n2)
     /// @param k       how many to keep, `1 ≤ k ≤ n1·n2`
     /// @param outIdx  receives the indices at `outOff ..`
     /// @param outVal  receives the values at `outOff ..`
@@ -39,28 +42,31 @@ public final class CompressDct {
         int[] hIdx = s.idx;
         int filled = 0;
         float weakest = 0f;
-        for (int b = 0; b < n1; b++) {
-            int rowBase = base + b * stride;
-            int idxBase = b * n2;
-            for (int d = 0; d < n2; d++) {
-                float a = Math.abs(coeffs[rowBase + d]);
+        int weakestIdx = 0;
+        for (int d = 0; d < n2; d++) {
+            int row = base + d * stride;
+            if (filled == k && n1 >= ROW_SKIP_MIN && rowMaxAbs(coeffs, row, n1) < weakest) {
+                continue; // nothing in this row can enter the heap (an equal magnitude might, so strict <)
+            }
+            for (int b = 0; b < n1; b++) {
+                float a = Math.abs(coeffs[row + b]);
                 if (filled < k) {
                     hAbs[filled] = a;
-                    hIdx[filled] = idxBase + d;
+                    hIdx[filled] = b * n2 + d;
                     filled++;
                     if (filled == k) {
                         for (int i = k / 2 - 1; i >= 0; i--) {
                             siftDown(hAbs, hIdx, k, i);
                         }
                         weakest = hAbs[0];
+                        weakestIdx = hIdx[0];
                     }
-                } else if (a > weakest) {
-                    // Scanning in ascending index order, an equal magnitude arriving later has a higher index and
-                    // loses the tie, so a strict comparison is the whole tie rule.
+                } else if (a > weakest || (a == weakest && b * n2 + d < weakestIdx)) {
                     hAbs[0] = a;
-                    hIdx[0] = idxBase + d;
+                    hIdx[0] = b * n2 + d;
                     siftDown(hAbs, hIdx, k, 0);
                     weakest = hAbs[0];
+                    weakestIdx = hIdx[0];
                 }
             }
         }
@@ -77,8 +83,25 @@ public final class CompressDct {
         for (int i = 0; i < k; i++) {
             int idx = hIdx[i];
             outIdx[outOff + i] = (short) idx;
-            outVal[outOff + i] = coeffs[base + (idx / n2) * stride + idx % n2];
+            outVal[outOff + i] = coeffs[base + (idx % n2) * stride + idx / n2];
         }
+    }
+
+    /// Rows at least this long are first screened by their largest magnitude: a branch-free max over the row is
+    /// cheaper than the compare-and-branch per coefficient once the heap's threshold has risen.
+    private static final int ROW_SKIP_MIN = 16;
+
+    private static float rowMaxAbs(float[] v, int from, int n) {
+        float m = 0f;
+        for (int i = from; i < from + n; i++) {
+            m = Math.max(m, Math.abs(v[i]));
+        }
+        return m;
+    }
+
+    /// Position of within-block index `idx` in transposed packing.
+    static int position(int base, int stride, int n2, int idx) {
+        return base + (idx % n2) * stride + idx / n2;
     }
 
     /// `true` if entry i is weaker than entry j: smaller magnitude, or equal magnitude and higher index.
@@ -114,7 +137,7 @@ public final class CompressDct {
     public static int[] topK(float[] block, int k) {
         short[] idx = new short[k];
         float[] val = new float[k];
-        selectTopK(block, 0, block.length, 1, block.length, k, idx, val, 0, new Scratch(k));
+        selectTopK(block, 0, 1, 1, block.length, k, idx, val, 0, new Scratch(k));
         int[] out = new int[k];
         for (int i = 0; i < k; i++) {
             out[i] = idx[i] & 0xFFFF;

@@ -75,8 +75,8 @@ public final class SparseUpdate {
         return true;
     }
 
-    /// The update as dense DCT coefficients in slab-packed order (the layout of {@link DemoCompressor}'s internal
-    /// momentum: coefficient `(b, d)` of block `(y, x)` at the parameter position of element `(y·n1 + b, x·n2 + d)`).
+    /// The update as dense DCT coefficients laid out like the parameters: coefficient `(b, d)` of block `(y, x)`
+    /// at the flat position of element `(y·n1 + b, x·n2 + d)` (for inspection and tests).
     public float[] toDenseCoefficients() {
         float[] dense = new float[blocking.paramCount()];
         for (DemoBlocking.TensorBlocks t : blocking.tensors()) {

@@ -130,6 +130,27 @@ public final class GptCpuBackend implements TrainingBackend {
         }
     }
 
+    /// Runs the forward pass on one window (the context, zero-padded to T: causal attention keeps the padding
+    /// from reaching the positions before it) and returns the softmax at the context's last position.
+    @Override
+    public float[] nextTokenProbabilities(float[] params, int[] context) {
+        int t = cfg.context();
+        if (context.length < 1 || context.length > t) {
+            throw new IllegalArgumentException("context of " + context.length + " tokens; the model takes 1.." + t);
+        }
+        int[] in = java.util.Arrays.copyOf(context, t);
+        Batch one = new Batch(1, t, in, new int[t]);
+        checkArgs(params, one);
+        int nativeThreads = holdNativeThreads();
+        try {
+            forward(params, one); // leaves the probabilities in buf.logits
+        } finally {
+            restoreNativeThreads(nativeThreads);
+        }
+        int pos = context.length - 1;
+        return java.util.Arrays.copyOfRange(buf.logits, pos * v, (pos + 1) * v);
+    }
+
     private int holdNativeThreads() {
         int previous = blas.nativeThreads();
         if (par.threads() > 1 && previous != 1) {
@@ -388,7 +409,7 @@ public final class GptCpuBackend implements TrainingBackend {
     /// Softmax over each row of logits in place (they become probabilities); returns the mean
     /// cross-entropy against `targets`.
     private double softmaxCrossEntropy(float[] logits, int[] targets, int n, double[] partial) {
-        par.forRange(n, (r0, r1, w) -> partial[w] = softmaxCrossEntropyRows(logits, targets, r0, r1));
+        par.forRange(n, (r0, r1, w) -> partial[w] += softmaxCrossEntropyRows(logits, targets, r0, r1));
         double loss = 0;
         for (int w = 0; w < par.threads(); w++) {
             loss += partial[w];
@@ -493,8 +514,7 @@ public final class GptCpuBackend implements TrainingBackend {
                                    float[] p, int w, int bias, int n) {
         float[][] partial = buf.lnPartial;
         par.forRange(n, (r0, r1, t) -> {
-            float[] dwb = partial[t];
-            Arrays.fill(dwb, 0f);
+            float[] dwb = partial[t]; // zero on entry: cleared after every reduction below
             layerNormBackwardRows(dinp, dwb, dout, inp, mean, rstd, p, w, r0, r1);
         });
         for (float[] dwb : partial) { // weight and bias gradients: sum the threads' partial sums
