@@ -42,6 +42,9 @@ public final class HearthApp extends Application {
 
     public static final double WIDTH = 1180;
     public static final double HEIGHT = 800;
+    /// Below this the dashboard's three chart columns and the settings form stop fitting.
+    private static final double MIN_WIDTH = 960;
+    private static final double MIN_HEIGHT = 620;
     /// Threads for history queries, exports and node start-up: two keep one slow query from delaying a click.
     private static final int BACKGROUND_THREADS = 2;
 
@@ -84,6 +87,8 @@ public final class HearthApp extends Application {
         stage.setTitle("Hearth");
         stage.getIcons().setAll(Icons.windowIcons());
         stage.setScene(scene);
+        stage.setMinWidth(MIN_WIDTH);
+        stage.setMinHeight(MIN_HEIGHT);
         stage.setOnCloseRequest(this::onCloseRequest);
         stage.show();
         tasks.run(() -> starter.start(options), this::onNodeStarted, this::onNodeFailed);

@@ -93,12 +93,14 @@ public final class AppWindow implements View {
 
     @Override
     public void activate() {
+        if (active) return; // the tray's "Open" may come while the window is already up
         active = true;
         current.activate();
     }
 
     @Override
     public void deactivate() {
+        if (!active) return;
         active = false;
         current.deactivate();
     }

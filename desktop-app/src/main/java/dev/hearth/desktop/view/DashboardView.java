@@ -106,7 +106,14 @@ public final class DashboardView implements View {
         vm.gpuVisibleProperty().addListener((o, a, visible) -> layoutCharts(visible));
         layoutCharts(vm.gpuVisibleProperty().get());
 
-        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), gpuName, grid, backend);
+        Label waiting = Ui.muted("Waiting for the first hardware reading…");
+        waiting.visibleProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.hardwareHistory()));
+        waiting.managedProperty().bind(waiting.visibleProperty());
+        gpuName.managedProperty().bind(waiting.visibleProperty().not());
+        gpuName.visibleProperty().bind(waiting.visibleProperty().not());
+        grid.managedProperty().bind(waiting.visibleProperty().not());
+        grid.visibleProperty().bind(waiting.visibleProperty().not());
+        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuName, grid, backend);
         page.setPadding(Ui.PAGE_PADDING);
         root = new ScrollPane(page);
         root.setFitToWidth(true);

@@ -72,6 +72,7 @@ public final class RunView implements View {
         chart.getData().add(loss);
         Label empty = Ui.muted("No committed rounds yet.");
         empty.visibleProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lossHistory()));
+        chart.visibleProperty().bind(empty.visibleProperty().not()); // empty axes from 0 to 110 say nothing
         javafx.scene.layout.StackPane chartBox = new javafx.scene.layout.StackPane(chart, empty);
         VBox.setVgrow(chartBox, Priority.ALWAYS);
 

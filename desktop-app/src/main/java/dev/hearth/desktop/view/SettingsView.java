@@ -97,8 +97,8 @@ public final class SettingsView implements View {
         add("Log level", logLevel, "logLevel", s -> logLevel.setValue(s.logLevel()));
         TextField dataDir = Ui.id(new TextField(vm.dataDir()), "dataDir");
         dataDir.setEditable(false);
-        add("Data folder", dataDir, null, s -> {});
-        grid.add(Ui.muted("Start Hearth with --data-dir to keep its data elsewhere."), 2, row - 1);
+        add("Data folder", new VBox(4, dataDir, Ui.muted("Start Hearth with --data-dir to keep its data elsewhere.")),
+                "dataDir", s -> {});
 
         Label status = Ui.id(Ui.muted(""), "settingsStatus");
         status.textProperty().bind(vm.statusProperty());

@@ -142,6 +142,7 @@ public final class SettingsViewModel {
         edit("logLevel", d -> d.logLevel(level));
     }
 
+    /// Switches runs at once: "local" starts the embedded run, an address joins it (the node saves the address itself).
     public void setRunAddress(String address) {
         String value = address == null ? "" : address.strip();
         var problem = RunAddress.settingsProblem(value);
@@ -149,7 +150,24 @@ public final class SettingsViewModel {
             errors.put("runAddress", problem.get());
             return;
         }
-        edit("runAddress", d -> d.runAddress(value));
+        errors.remove("runAddress");
+        if (value.equals(applied.get().runAddress())) return;
+        NodeSettings switched = new Draft(applied.get()).runAddress(value).build();
+        status.set("Switching run…");
+        tasks.run(() -> {
+            if (value.equals(RunAddress.LOCAL)) node.startLocalRun(); else node.joinRun(value);
+            return value;
+        }, ok -> {
+            applied.set(switched);
+            status.set(value.equals(RunAddress.LOCAL) ? "Starting the local run" : "Joining " + value);
+        }, failure -> {
+            if (failure instanceof IllegalArgumentException) {
+                errors.put("runAddress", BackgroundTasks.describe(failure));
+                status.set("");
+            } else {
+                status.set("Could not switch runs: " + BackgroundTasks.describe(failure));
+            }
+        });
     }
 
     /// Saves the choice and writes (or removes) the login item in the background.
@@ -189,8 +207,9 @@ public final class SettingsViewModel {
         }, ok -> status.set("Saved — in effect now"), failure -> {
             applied.set(node.settings());
             if (failure instanceof InvalidSettingException e) {
+                // The node may refuse a field this form does not show (e.g. "dataDir" when the disk is full).
                 errors.put(e.field(), e.problem());
-                status.set("");
+                status.set("Not saved: " + e.getMessage());
             } else {
                 status.set("Could not save: " + BackgroundTasks.describe(failure));
             }

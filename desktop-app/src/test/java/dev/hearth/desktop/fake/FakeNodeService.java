@@ -196,10 +196,11 @@ public final class FakeNodeService implements NodeService {
 
     @Override
     public void joinRun(String address) {
-        if (address == null || !address.startsWith("hearth://") || !address.contains(":")) {
+        if (address == null || !address.startsWith("hearth://") || !address.contains("#sha256=")) {
             throw new IllegalArgumentException("not a hearth:// address: " + address);
         }
         calls.add("joinRun " + address);
+        rememberRunAddress(address);
         runName = "public-run";
         connected(address);
     }
@@ -207,8 +208,17 @@ public final class FakeNodeService implements NodeService {
     @Override
     public void startLocalRun() {
         calls.add("startLocalRun");
+        rememberRunAddress("local");
         runName = "hearth-nano-local";
         connected("local run");
+    }
+
+    /// As the real node does: joining saves the address in the settings.
+    private void rememberRunAddress(String address) {
+        NodeSettings s = settings;
+        settings = new NodeSettings(s.policy(), s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
+                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
+                s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
     }
 
     private void connected(String coordinator) {

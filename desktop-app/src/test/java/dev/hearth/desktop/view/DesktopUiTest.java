@@ -101,7 +101,7 @@ class DesktopUiTest {
         robot.clickOn("#joinRun");
         robot.clickOn("#runAddress").write("hearth://nowhere");
         robot.clickOn("#startButton");
-        waitUntil("the address message", () -> text(robot, "#addressError").startsWith("needs a host and a port"));
+        waitUntil("the address message", () -> text(robot, "#addressError").startsWith("needs #sha256=<fingerprint>"));
         assertTrue(window.showingFirstStart());
         assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")));
     }
@@ -167,5 +167,16 @@ class DesktopUiTest {
                 .anyMatch(l -> "No GPU visible — Hearth trains on the CPU".equals(l.getText())));
         assertEquals(2, robot.lookup(".hardware-chart").queryAll().stream().filter(javafx.scene.Node::isVisible)
                 .filter(n -> n.getScene() != null).count(), "CPU and memory charts stay");
+    }
+
+    @Test
+    void theLogFiltersByText(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        node.log(dev.hearth.node.api.LogEntry.Level.WARN, "idle", "GPU at 84 °C, pausing");
+        robot.clickOn("#nav-log");
+        TableView<?> table = robot.lookup("#logTable").queryTableView();
+        waitUntil("both lines", () -> table.getItems().size() == 2);
+        robot.clickOn("#logTextFilter").write("84 °C");
+        waitUntil("only the warning", () -> table.getItems().size() == 1);
     }
 }
