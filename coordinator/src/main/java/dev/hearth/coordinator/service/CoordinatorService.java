@@ -112,6 +112,7 @@ public final class CoordinatorService implements AutoCloseable {
     private boolean aggregating;
     private volatile RunPhase phase = RunPhase.WAITING_FOR_NODES;
     private volatile boolean finished;
+    private volatile boolean closing;
 
     /// A round as the I/O layer sees it: what was sent, what came back decoded.
     private static final class OpenRound {
@@ -221,18 +222,18 @@ public final class CoordinatorService implements AutoCloseable {
     private final class Handler implements PeerHandler {
         @Override
         public void onAuthenticated(Peer peer, Hello hello) {
-            runThread.execute(() -> authenticated(peer, hello));
+            onRunThread(() -> authenticated(peer, hello));
         }
 
         @Override
         public void onMessage(Peer peer, Envelope envelope) {
             Instant at = clock.instant();
-            runThread.execute(() -> message(peer, envelope, at));
+            onRunThread(() -> message(peer, envelope, at));
         }
 
         @Override
         public void onClosed(Peer peer, String reason) {
-            runThread.execute(() -> closed(peer, reason));
+            onRunThread(() -> closed(peer, reason));
         }
     }
 
@@ -404,10 +405,10 @@ public final class CoordinatorService implements AutoCloseable {
         computeThread.execute(() -> {
             try {
                 Aggregated result = aggregateOffThread(round, uploads, a.spotCheck(), dropped, base, validate);
-                runThread.execute(() -> committed(round, result));
+                onRunThread(() -> committed(round, result));
             } catch (RuntimeException e) {
                 LOG.error("aggregation of round {} failed", a.round(), e);
-                runThread.execute(() -> {
+                onRunThread(() -> {
                     aggregating = false;
                     run.aggregationFailed(a.round(), e.getMessage(), clock.instant());
                     open = null;
@@ -534,19 +535,33 @@ public final class CoordinatorService implements AutoCloseable {
         return nodeId.length() > 12 ? nodeId.substring(0, 12) : nodeId;
     }
 
+    /// Stops serving: first the network (no more callbacks), then the run thread and the aggregation in
+    /// flight (its result is dropped: the round was not committed and is retried after a restart), then the
+    /// ledger.
     @Override
     public void close() {
+        closing = true;
+        server.close();
+        dashboard.close();
+        computeThread.shutdownNow();
         runThread.shutdown();
-        computeThread.shutdown();
         try {
-            runThread.awaitTermination(5, TimeUnit.SECONDS);
             computeThread.awaitTermination(30, TimeUnit.SECONDS);
+            runThread.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.close();
-        dashboard.close();
         evaluator.close();
         run.close();
+    }
+
+    /// Posts to the run thread unless the service is closing (then the work is moot).
+    private void onRunThread(Runnable task) {
+        if (closing) return;
+        try {
+            runThread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!closing) throw e;
+        }
     }
 }
