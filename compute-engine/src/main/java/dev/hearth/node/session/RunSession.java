@@ -161,8 +161,17 @@ public final class RunSession {
 
     // ---- control (node thread) -------------------------------------------------------------------------------
 
+    /// Runs `task` on the node thread; after shutdown (the app is quitting) late callbacks are dropped.
+    private void post(Runnable task) {
+        try {
+            nodeThread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the node is closing: a worker result or a network event arriving now changes nothing
+        }
+    }
+
     public void setSettings(NodeSettings settings) {
-        nodeThread.execute(() -> this.settings = settings);
+        post(() -> this.settings = settings);
     }
 
     /// Connects to a run (leaving the current one).
@@ -276,17 +285,17 @@ public final class RunSession {
     private final class Listener implements ClientListener {
         @Override
         public void onWelcome(Welcome w) {
-            nodeThread.execute(() -> welcomed(w));
+            post(() -> welcomed(w));
         }
 
         @Override
         public void onMessage(Envelope e) {
-            nodeThread.execute(() -> message(e));
+            post(() -> message(e));
         }
 
         @Override
         public void onDisconnected(Disconnect d) {
-            nodeThread.execute(() -> disconnected(d));
+            post(() -> disconnected(d));
         }
     }
 
@@ -471,15 +480,15 @@ public final class RunSession {
                     workerFileVersion = v;
                 }
                 TrainJob job = new TrainJob(rs.getRound(), v, file, ids);
-                w.train(job, (done, total) -> nodeThread.execute(() -> {
+                w.train(job, (done, total) -> post(() -> {
                     if (trainingRound == rs) {
                         progress = (double) done / total;
                         publishSnapshot();
                     }
-                })).whenComplete((result, error) -> nodeThread.execute(() -> trained(rs, result, error)));
+                })).whenComplete((result, error) -> post(() -> trained(rs, result, error)));
                 probes.setWorkerPid(w.pid());
             } catch (IOException ex) {
-                nodeThread.execute(() -> trained(rs, null, ex));
+                post(() -> trained(rs, null, ex));
             }
         });
     }

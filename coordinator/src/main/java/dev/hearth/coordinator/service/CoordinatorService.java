@@ -154,6 +154,7 @@ public final class CoordinatorService implements AutoCloseable {
         this.sampler = new TextSampler(evaluator, rc.model());
         this.run = RunService.open(rc, trainWindows, () -> GptInit.init(rc.model(), rc.seed()), clock.instant());
         run.startupNotes().forEach(n -> LOG.info("{}", n));
+        stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
         this.runThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-run"));
         this.computeThread = Executors.newSingleThreadExecutor(r -> daemon(r, "hearth-aggregate"));
         InetAddress bind = InetAddress.getByName(rc.bind());
