@@ -163,7 +163,7 @@ public final class EngineBenchmark {
                 adam.lr(), adam.beta1(), adam.beta2(), adam.eps(), adam.weightDecay(), o.valBatches() * b));
 
         // ---- Java
-        var selection = BackendSelector.select(cfg);
+        var selection = BackendSelector.select(cfg, o.threads());
         System.out.println("java backend: " + selection.description());
         Result java = null;
         float[] javaGrad0 = new float[init.length];
