@@ -37,7 +37,8 @@ public final class OpenBlasSgemm implements Sgemm {
         this.description = description;
     }
 
-    /// Loads ND4J's bundled OpenBLAS; empty (with the reason logged by the caller) when it cannot.
+    /// Loads ND4J's bundled OpenBLAS; empty when it cannot (the caller falls back to plain Java and says so).
+    @SuppressWarnings("restricted") // native access is the point; the launcher passes --enable-native-access
     public static Optional<OpenBlasSgemm> load() {
         try {
             String jni = org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
@@ -62,6 +63,7 @@ public final class OpenBlasSgemm implements Sgemm {
     /// JavaCPP extracts OpenBLAS itself next to its JNI wrapper. Prefer the library proper (Windows'
     /// `GetProcAddress` does not search a DLL's dependencies); fall back to the wrapper, whose dependency
     /// `dlsym` does search on Linux and macOS.
+    @SuppressWarnings("restricted")
     private static SymbolLookup lookup(Path jni) {
         Path dir = jni.getParent();
         for (String name : new String[] {"libopenblas_nolapack.so.0", "libopenblas_nolapack.0.dylib",
