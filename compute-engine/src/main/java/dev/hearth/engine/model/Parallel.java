@@ -130,7 +130,9 @@ public final class Parallel implements AutoCloseable {
                     Thread.onSpinWait();
                 }
                 if ((int) (state.get() >>> 32) == seen && !closed) {
-                    LockSupport.parkNanos(this, 1_000_000);
+                    // No timeout: forRange unparks after publishing, and an early unpark leaves a permit,
+                    // so no wake-up is lost; an idle engine then costs no CPU at all.
+                    LockSupport.park(this);
                 }
                 continue;
             }
