@@ -1,5 +1,8 @@
 package dev.hearth.engine.checkpoint;
 
+import dev.hearth.engine.model.ModelConfig;
+import dev.hearth.engine.model.ParameterLayout;
+
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -51,6 +54,25 @@ public record Checkpoint(Metadata metadata, float[] params, Map<String, float[]>
 
     public Checkpoint {
         state = Collections.unmodifiableMap(new LinkedHashMap<>(state));
+    }
+
+    /// The parameters of one model version and nothing else: what a coordinator serves to joining nodes and
+    /// what a node hands its trainer worker.
+    public static Checkpoint ofParams(ModelConfig model, String runId, long version, float[] params) {
+        return new Checkpoint(new Metadata(model.name(), ParameterLayout.FORMAT_VERSION, runId, version), params, Map.of());
+    }
+
+    /// The parameters, checked against the model they must fit.
+    /// @throws CheckpointFormatException naming `source` when the model, layout version or size differ
+    public float[] paramsFor(ModelConfig model, String source) throws CheckpointFormatException {
+        int expected = ParameterLayout.gpt(model).size();
+        if (!metadata.model().equals(model.name()) || metadata.layoutVersion() != ParameterLayout.FORMAT_VERSION
+                || params.length != expected) {
+            throw new CheckpointFormatException(source + " holds model " + metadata.model() + " (layout "
+                    + metadata.layoutVersion() + ", " + params.length + " parameters), not " + model.name() + " (layout "
+                    + ParameterLayout.FORMAT_VERSION + ", " + expected + " parameters)");
+        }
+        return params;
     }
 
     /// Serialises to bytes (e.g. to send in chunks).

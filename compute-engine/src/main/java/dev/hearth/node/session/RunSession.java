@@ -1,6 +1,7 @@
 package dev.hearth.node.session;
 
-import dev.hearth.engine.checkpoint.ParamsFile;
+import dev.hearth.engine.checkpoint.Checkpoint;
+import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.demo.OuterStep;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
@@ -105,6 +106,7 @@ public final class RunSession {
     private HearthClient client;
     private String label = "";
     private Welcome welcome;
+    private ModelConfig model;
     private ParameterLayout layout;
     private float[] params;
     private long version = -1;
@@ -311,6 +313,7 @@ public final class RunSession {
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
+        this.model = model;
         layout = ParameterLayout.gpt(model);
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
@@ -358,9 +361,9 @@ public final class RunSession {
         version = -1;
         if (!Files.exists(f)) return;
         try {
-            ParamsFile.Loaded l = ParamsFile.read(f, layout.size());
-            params = l.params();
-            version = l.version();
+            Checkpoint l = Checkpoint.read(f);
+            params = l.paramsFor(model, f.toString());
+            version = l.metadata().version();
             log.info("have model version " + version + " locally");
         } catch (IOException e) {
             log.warn("local model copy unusable (" + e.getMessage() + "); downloading it again");
@@ -429,10 +432,10 @@ public final class RunSession {
         download = null;
         try {
             byte[] bytes = d.finish();
-            ParamsFile.Loaded loaded = ParamsFile.fromBytes(bytes, layout.size(), "checkpoint from the coordinator");
-            params = loaded.params();
-            version = loaded.version();
-            ParamsFile.write(paramsFile(), version, params);
+            Checkpoint loaded = Checkpoint.decode(bytes, "checkpoint from the coordinator");
+            params = loaded.paramsFor(model, "checkpoint from the coordinator");
+            version = loaded.metadata().version();
+            Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
             log.info("model version " + version + " downloaded and verified");
         } catch (IOException ex) {
             log.warn(ex.getMessage());
@@ -476,7 +479,7 @@ public final class RunSession {
         trainerControl.execute(() -> {
             try {
                 if (workerFileVersion != v || !Files.exists(file)) { // once per model version, not per round
-                    ParamsFile.write(file, v, snapshotParams);
+                    Checkpoint.ofParams(model, welcome.getRunId(), v, snapshotParams).write(file);
                     workerFileVersion = v;
                 }
                 TrainJob job = new TrainJob(rs.getRound(), v, file, ids);
@@ -584,7 +587,7 @@ public final class RunSession {
             return;
         }
         version = c.getNewVersion();
-        if (!Arrays.equals(ParamsFile.sha256(params), c.getParamsSha256().toByteArray())) {
+        if (!Arrays.equals(ParamsDigest.sha256(params), c.getParamsSha256().toByteArray())) {
             log.warn("model checksum differs from the coordinator's after round " + c.getRound() + "; downloading it again");
             params = null;
             version = -1;
@@ -592,7 +595,7 @@ public final class RunSession {
             return;
         }
         try {
-            ParamsFile.write(paramsFile(), version, params);
+            Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
         } catch (IOException e) {
             log.warn("could not save the model locally: " + e.getMessage());
         }

@@ -5,6 +5,6 @@ package dev.hearth.node.worker;
 ///
 /// @param round      the coordinator's round number
 /// @param version    the model version the parameters belong to
-/// @param paramsFile file with the parameters (written atomically by the node; see {@link ParamsFile})
+/// @param paramsFile file with the parameters (written atomically by the node; see {@link dev.hearth.engine.checkpoint.Checkpoint#ofParams})
 /// @param batchIds   the windows assigned to this node for the round
 public record TrainJob(long round, long version, java.nio.file.Path paramsFile, long[] batchIds) {}

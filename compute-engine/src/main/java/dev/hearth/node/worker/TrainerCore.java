@@ -1,7 +1,7 @@
 package dev.hearth.node.worker;
 
 import dev.hearth.engine.backend.BackendSelector;
-import dev.hearth.engine.checkpoint.ParamsFile;
+import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
@@ -31,6 +31,17 @@ public final class TrainerCore implements AutoCloseable {
     }
 
     static final String MOMENTUM_FILE = "momentum.bin";
+    /// The state array holding the DeMo residual in {@link #MOMENTUM_FILE}.
+    static final String MOMENTUM_STATE = "demo.momentum";
+
+    /// The DeMo residual saved by {@link #saveState}.
+    static float[] readMomentum(Path file, int size) throws IOException {
+        float[] m = Checkpoint.read(file).state().get(MOMENTUM_STATE);
+        if (m == null || m.length != size) {
+            throw new IOException(file + " holds no DeMo residual for this model; delete it to start with a zero residual");
+        }
+        return m;
+    }
 
     private final WorkerSpec spec;
     private final ModelConfig config;
@@ -59,7 +70,7 @@ public final class TrainerCore implements AutoCloseable {
         this.microGrad = new float[layout.size()];
         Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
         if (Files.exists(momentum)) {
-            compressor.restoreMomentum(ParamsFile.read(momentum, layout.size()).params());
+            compressor.restoreMomentum(readMomentum(momentum, layout.size()));
         }
     }
 
@@ -70,12 +81,13 @@ public final class TrainerCore implements AutoCloseable {
     public TrainResult train(TrainJob job, Progress progress) throws IOException {
         long start = System.nanoTime();
         if (params == null || paramsVersion != job.version()) {
-            ParamsFile.Loaded loaded = ParamsFile.read(job.paramsFile(), layout.size());
-            if (loaded.version() != job.version()) {
-                throw new IOException("parameters file holds version " + loaded.version() + ", job wants " + job.version());
+            Checkpoint loaded = Checkpoint.read(job.paramsFile());
+            if (loaded.metadata().version() != job.version()) {
+                throw new IOException("parameters file holds version " + loaded.metadata().version() + ", job wants "
+                        + job.version());
             }
-            params = loaded.params();
-            paramsVersion = loaded.version();
+            params = loaded.paramsFor(config, job.paramsFile().toString());
+            paramsVersion = job.version();
         }
         long[] ids = job.batchIds();
         if (ids.length == 0) throw new IllegalArgumentException("round " + job.round() + ": no batches assigned");
@@ -106,7 +118,9 @@ public final class TrainerCore implements AutoCloseable {
     /// Persists the DeMo residual (atomically).
     public void saveState(long round) {
         try {
-            ParamsFile.write(spec.stateDir().resolve(MOMENTUM_FILE), round, compressor.momentum());
+            new Checkpoint(new Checkpoint.Metadata(config.name(), ParameterLayout.FORMAT_VERSION, "trainer", round),
+                    new float[0], java.util.Map.of(MOMENTUM_STATE, compressor.momentum()))
+                    .write(spec.stateDir().resolve(MOMENTUM_FILE));
         } catch (IOException e) {
             throw new UncheckedIOException("could not save the optimizer state in " + spec.stateDir(), e);
         }

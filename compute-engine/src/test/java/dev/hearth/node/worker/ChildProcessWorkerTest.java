@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hearth.engine.checkpoint.ParamsFile;
+import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
@@ -35,7 +35,7 @@ class ChildProcessWorkerTest {
 
     static Path params(Path dir) throws Exception {
         Path f = dir.resolve("params.bin");
-        ParamsFile.write(f, 0, GptInit.init(NANO, 7));
+        Checkpoint.ofParams(NANO, "test", 0, GptInit.init(NANO, 7)).write(f);
         return f;
     }
 
@@ -70,7 +70,7 @@ class ChildProcessWorkerTest {
         worker.train(new TrainJob(1, 0, paramsFile, ids(0)), (d, t) -> {}).get(3, TimeUnit.MINUTES);
         Path momentumFile = state.resolve(TrainerCore.MOMENTUM_FILE);
         int n = ParameterLayout.gpt(NANO).size();
-        float[] afterRound1 = ParamsFile.read(momentumFile, n).params();
+        float[] afterRound1 = TrainerCore.readMomentum(momentumFile, n);
 
         // Round 2 with many windows so that it is still running when we kill it.
         var round2 = worker.train(new TrainJob(2, 0, paramsFile, LongStream.range(100, 164).toArray()), (d, t) -> {});
@@ -79,7 +79,7 @@ class ChildProcessWorkerTest {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // kill -9
         ExecutionException died = assertThrows(ExecutionException.class, () -> round2.get(1, TimeUnit.MINUTES));
         assertTrue(died.getCause().getMessage().contains("exit code"), died.getCause().getMessage());
-        assertArrayEquals(afterRound1, ParamsFile.read(momentumFile, n).params(), "residual of round 1 intact");
+        assertArrayEquals(afterRound1, TrainerCore.readMomentum(momentumFile, n), "residual of round 1 intact");
 
         // The next job starts a new trainer (after the crash backoff) from that residual: it produces exactly
         // what a trainer that was never killed produces from the same state.
@@ -88,12 +88,13 @@ class ChildProcessWorkerTest {
 
         Path twin = dir.resolve("twin");
         Files.createDirectories(twin);
-        ParamsFile.write(twin.resolve(TrainerCore.MOMENTUM_FILE), 1, afterRound1);
+        new Checkpoint(new Checkpoint.Metadata("nano", ParameterLayout.FORMAT_VERSION, "trainer", 1), new float[0],
+                java.util.Map.of(TrainerCore.MOMENTUM_STATE, afterRound1)).write(twin.resolve(TrainerCore.MOMENTUM_FILE));
         try (TrainerCore reference = new TrainerCore(spec(twin, null))) {
             TrainResult expected = reference.train(new TrainJob(3, 0, paramsFile, ids(200)), (d, t) -> {});
             assertEquals(expected.loss(), retried.loss(), 1e-5f);
-            assertArrayEquals(ParamsFile.read(twin.resolve(TrainerCore.MOMENTUM_FILE), n).params(),
-                    ParamsFile.read(momentumFile, n).params(), 1e-5f, "same residual after the retried round");
+            assertArrayEquals(TrainerCore.readMomentum(twin.resolve(TrainerCore.MOMENTUM_FILE), n),
+                    TrainerCore.readMomentum(momentumFile, n), 1e-5f, "same residual after the retried round");
         }
     }
 }

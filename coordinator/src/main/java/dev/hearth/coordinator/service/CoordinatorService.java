@@ -11,7 +11,7 @@ import dev.hearth.coordinator.validation.SpotCheckPolicy;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.coordinator.validation.Verdict;
 import dev.hearth.engine.backend.BackendSelector;
-import dev.hearth.engine.checkpoint.ParamsFile;
+import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoConfig;
@@ -291,7 +291,7 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     private ServedCheckpoint servedCheckpoint() {
-        if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(run.version(), run.params());
+        if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
         return served;
     }
 
@@ -462,7 +462,7 @@ public final class CoordinatorService implements AutoCloseable {
         }
         double valLoss = validate ? validationLoss(next) : Double.NaN;
         String sample = validate ? sampler.sample(next, corpus) : null;
-        return new Aggregated(next, step, ParamsFile.sha256(next), dropped, spots,
+        return new Aggregated(next, step, ParamsDigest.sha256(next), dropped, spots,
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
     }
 

@@ -1,21 +1,22 @@
 package dev.hearth.coordinator.service;
 
 import com.google.protobuf.ByteString;
-import dev.hearth.engine.checkpoint.ParamsFile;
+import dev.hearth.engine.checkpoint.Checkpoint;
+import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.protocol.ProtocolLimits;
 import dev.hearth.protocol.wire.CheckpointManifest;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/// The current model as nodes download it: the {@link ParamsFile} byte form, cut into chunks of
+/// The current model as nodes download it: {@link Checkpoint#ofParams} encoded, cut into chunks of
 /// {@link ProtocolLimits#MAX_CHUNK_DATA_BYTES} with a SHA-256 per chunk and for the whole.
 /// Built once per version, on demand.
 record ServedCheckpoint(long version, byte[] bytes, CheckpointManifest manifest) {
 
     static final int CHUNK_BYTES = ProtocolLimits.MAX_CHUNK_DATA_BYTES;
 
-    static ServedCheckpoint of(long version, float[] params) {
-        byte[] bytes = ParamsFile.toBytes(version, params);
+    static ServedCheckpoint of(ModelConfig model, String runId, long version, float[] params) {
+        byte[] bytes = Checkpoint.ofParams(model, runId, version, params).encode();
         CheckpointManifest.Builder m = CheckpointManifest.newBuilder()
                 .setVersion(version).setTotalBytes(bytes.length).setChunkSize(CHUNK_BYTES);
         for (int off = 0; off < bytes.length; off += CHUNK_BYTES) {
