@@ -80,7 +80,9 @@ public final class EngineBenchmark {
         float lr = 1e-3f;
         int threads = Runtime.getRuntime().availableProcessors();
         String python = "/usr/bin/python3";
-        Path script = Path.of("bench", "gpt_reference.py");
+        // ./hearth exports HEARTH_HOME, so the benchmark finds its PyTorch twin from any working directory.
+        String home = System.getenv("HEARTH_HOME");
+        Path script = home == null ? Path.of("bench", "gpt_reference.py") : Path.of(home, "bench", "gpt_reference.py");
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "hearth", "corpus");
         boolean javaOnly = false;
         int rounds = 1;
