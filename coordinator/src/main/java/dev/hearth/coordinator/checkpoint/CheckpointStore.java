@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
 ///
 /// File `checkpoint-<version>.hck`, big-endian:
 /// ```
-/// magic "HEARTHCK" (8 bytes) | format version (int) | version (long) | round (long) | run id (modified UTF-8)
+/// magic "HEARTHRN" (8 bytes) | format version (int) | version (long) | round (long) | run id (modified UTF-8)
 /// | param count (int) | array count (int) | per array: name (modified UTF-8), length (int)
 /// | params (float × count) | each array's floats in the same order | SHA-256 of everything before (32 bytes)
 /// ```
@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
 /// Thread-safe: writes are serialized; reads of a written version never see a partial file.
 public final class CheckpointStore {
 
-    public static final byte[] MAGIC = "HEARTHCK".getBytes(StandardCharsets.US_ASCII);
+    /// "HEARTHRN" (run): distinct from the engine's model checkpoints ("HEARTHCK"), so one is never read as the other.
+    public static final byte[] MAGIC = "HEARTHRN".getBytes(StandardCharsets.US_ASCII);
     /// Bump when the layout above changes; old files are then refused with a message naming both versions.
     public static final int FORMAT_VERSION = 1;
     /// 1 MiB chunks: a resumed download loses at most 1 MiB, and a `small` checkpoint (44 MB) is ~42 requests.
