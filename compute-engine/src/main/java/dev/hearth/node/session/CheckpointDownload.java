@@ -1,7 +1,7 @@
 package dev.hearth.node.session;
 
+import dev.hearth.protocol.CheckpointManifests;
 import dev.hearth.protocol.Fingerprints;
-import dev.hearth.protocol.ProtocolLimits;
 import dev.hearth.protocol.wire.Chunk;
 import dev.hearth.protocol.wire.CheckpointManifest;
 import java.io.IOException;
@@ -39,19 +39,14 @@ public final class CheckpointDownload {
     /// Starts or resumes the download of `manifest` into `dir`.
     /// @throws IOException when the manifest is inconsistent (sizes, chunk count) or the disk fails
     public static CheckpointDownload start(CheckpointManifest manifest, Path dir) throws IOException {
+        try {
+            CheckpointManifests.validate(manifest, MAX_CHECKPOINT_BYTES);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the coordinator's checkpoint manifest is unusable: " + e.getMessage(), e);
+        }
         long total = manifest.getTotalBytes();
         int chunkSize = manifest.getChunkSize();
-        if (total <= 0 || total > MAX_CHECKPOINT_BYTES) {
-            throw new IOException("checkpoint manifest claims " + total + " bytes (limit " + MAX_CHECKPOINT_BYTES + ")");
-        }
-        if (chunkSize <= 0 || chunkSize > ProtocolLimits.MAX_CHUNK_DATA_BYTES) {
-            throw new IOException("checkpoint manifest has chunk size " + chunkSize);
-        }
-        long expectedChunks = (total + chunkSize - 1) / chunkSize;
-        if (manifest.getChunkSha256Count() != expectedChunks) {
-            throw new IOException("checkpoint manifest lists " + manifest.getChunkSha256Count() + " chunk hashes for "
-                    + expectedChunks + " chunks");
-        }
+        long expectedChunks = manifest.getChunkSha256Count();
         Files.createDirectories(dir);
         Path part = dir.resolve("checkpoint-" + manifest.getVersion() + "-"
                 + Fingerprints.hex(manifest.getSha256().toByteArray()).substring(0, 16) + ".part");
@@ -60,7 +55,7 @@ public final class CheckpointDownload {
             try (RandomAccessFile f = new RandomAccessFile(part.toFile(), "r")) {
                 byte[] buf = new byte[chunkSize];
                 for (int i = 0; i < expectedChunks; i++) {
-                    int len = chunkLength(manifest, i);
+                    int len = CheckpointManifests.chunkLength(manifest, i);
                     f.seek((long) i * chunkSize);
                     f.readFully(buf, 0, len);
                     if (Arrays.equals(sha256(buf, len), manifest.getChunkSha256(i).toByteArray())) have.set(i);
@@ -105,17 +100,13 @@ public final class CheckpointDownload {
     /// @throws IOException when the chunk does not belong here or fails its hash (the caller re-requests it)
     public void accept(Chunk chunk) throws IOException {
         int i = chunk.getIndex();
-        if (chunk.getVersion() != manifest.getVersion() || i < 0 || i >= chunks) {
-            throw new IOException("chunk " + i + " of version " + chunk.getVersion() + " was not requested");
+        try {
+            CheckpointManifests.verifyChunk(manifest, chunk); // version, index, length and SHA-256
+        } catch (IllegalArgumentException e) {
+            if (i >= 0 && i < chunks) requested.clear(i);
+            throw new IOException("chunk " + i + " rejected: " + e.getMessage(), e);
         }
         byte[] data = chunk.getData().toByteArray();
-        if (data.length != chunkLength(manifest, i)) {
-            throw new IOException("chunk " + i + " has " + data.length + " bytes, expected " + chunkLength(manifest, i));
-        }
-        if (!Arrays.equals(sha256(data, data.length), manifest.getChunkSha256(i).toByteArray())) {
-            requested.clear(i);
-            throw new IOException("chunk " + i + " failed its SHA-256 check");
-        }
         try (RandomAccessFile f = new RandomAccessFile(partFile.toFile(), "rw")) {
             f.seek((long) i * manifest.getChunkSize());
             f.write(data);
@@ -141,11 +132,6 @@ public final class CheckpointDownload {
             throw new IOException("the downloaded checkpoint failed its SHA-256 check; downloading it again");
         }
         return all;
-    }
-
-    private static int chunkLength(CheckpointManifest m, int i) {
-        long start = (long) i * m.getChunkSize();
-        return (int) Math.min(m.getChunkSize(), m.getTotalBytes() - start);
     }
 
     private static byte[] sha256(byte[] data, int len) {
