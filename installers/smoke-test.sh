@@ -101,12 +101,21 @@ timeout 60 "$APP/bin/hearth" --help >"$work/help.txt" 2>&1 || { cat "$work/help.
 grep -q -- '--data-dir' "$work/help.txt" || fail "hearth --help did not print the usage"
 
 # --- one real round from the installed image --------------------------------------------------------------
-# A fresh HOME: ND4J's natives must unpack from the installed jars into a new ~/.javacpp/cache.
+# As an ordinary user when the machine has `nobody` (an installed app must not need root to read its own files),
+# with a fresh HOME: ND4J's natives must unpack from the installed jars into a new ~/.javacpp/cache.
 mkdir -p "$work/home" "$work/data"
-say "training one round: hearth-node --demo --rounds 1 (timeout ${RUN_TIMEOUT}s)"
+as_user=()
+runner=root
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; then
+  chmod 755 "$work"
+  chown -R nobody "$work/home" "$work/data"
+  as_user=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+  runner=nobody
+fi
+say "training one round: hearth-node --demo --rounds 1 as $runner (timeout ${RUN_TIMEOUT}s)"
 start=$SECONDS
 set +e
-HOME="$work/home" timeout --kill-after=10 "$RUN_TIMEOUT" \
+HOME="$work/home" timeout --kill-after=10 "$RUN_TIMEOUT" "${as_user[@]}" \
   /usr/bin/hearth-node --demo --rounds 1 --data-dir "$work/data" >"$work/node.log" 2>&1
 rc=$?
 set -e
