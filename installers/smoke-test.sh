@@ -63,7 +63,7 @@ if [ -z "$deb" ]; then
   if [ "$build" = yes ] || [ -z "$deb" ]; then
     say "building the .deb (timeout ${BUILD_TIMEOUT}s)"
     start=$SECONDS
-    # The packages' jars are already deflated: a fast gzip costs ~10% size and saves minutes over xz here.
+    # A fast gzip: the jars are already deflated (installers/build.xml, "compressor").
     (cd "$ROOT" && DPKG_DEB_COMPRESSOR_TYPE="${DPKG_DEB_COMPRESSOR_TYPE:-gzip}" \
       DPKG_DEB_COMPRESSOR_LEVEL="${DPKG_DEB_COMPRESSOR_LEVEL:-1}" \
       timeout "$BUILD_TIMEOUT" ./mvnw -B -q -Pinstallers -pl installers -am package -DskipTests) \
