@@ -9,7 +9,8 @@
 # Usage: installers/smoke-test.sh [--deb FILE] [--build]
 #   --deb FILE  test this .deb (default: installers/target/dist/hearth_*_amd64.deb, built if missing)
 #   --build     build the .deb first even if one exists (./mvnw -Pinstallers -pl installers -am package -DskipTests)
-# Environment: HEARTH_SMOKE_BUILD_TIMEOUT (s, default 1800), HEARTH_SMOKE_RUN_TIMEOUT (s, default 300).
+# Environment: HEARTH_SMOKE_BUILD_TIMEOUT (s, default 1800), HEARTH_SMOKE_RUN_TIMEOUT (s, default 300),
+#              HEARTH_SMOKE_UI_TIMEOUT (s, default 180; the desktop app runs only where xvfb-run exists).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,8 @@ BUILD_TIMEOUT="${HEARTH_SMOKE_BUILD_TIMEOUT:-1800}"
 # One round of the nano model on 2 cores takes under a minute; starting the JVMs and unpacking ND4J's natives
 # (~100 MB into a fresh ~/.javacpp/cache) adds about as much again.
 RUN_TIMEOUT="${HEARTH_SMOKE_RUN_TIMEOUT:-300}"
+# The screenshot tour (a local run in-process, six screens) takes ~35 s here.
+UI_TIMEOUT="${HEARTH_SMOKE_UI_TIMEOUT:-180}"
 PACKAGE=hearth
 APP=/opt/hearth
 
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --deb) [ $# -ge 2 ] || fail "--deb needs a file"; deb="$2"; shift 2 ;;
     --build) build=yes; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
 done
@@ -100,9 +103,25 @@ grep -q '^app.classpath=$APPDIR/gpu/\*' "$APP/lib/app/hearth-node.cfg" || fail "
 timeout 60 "$APP/bin/hearth" --help >"$work/help.txt" 2>&1 || { cat "$work/help.txt" >&2; fail "hearth --help failed"; }
 grep -q -- '--data-dir' "$work/help.txt" || fail "hearth --help did not print the usage"
 
+# --- the desktop app, headless: every screen once, under Xvfb -------------------------------------------------
+if command -v xvfb-run >/dev/null 2>&1; then
+  mkdir -p "$work/ui-home" "$work/ui-data" "$work/shots"
+  say "desktop app under Xvfb: hearth --screenshot-tour (timeout ${UI_TIMEOUT}s)"
+  start=$SECONDS
+  # user.home, not HOME: Java takes it from the password database. A fresh one keeps JavaFX's cache in $work.
+  JAVA_TOOL_OPTIONS="-Duser.home=$work/ui-home" timeout --kill-after=10 "$UI_TIMEOUT" xvfb-run -a \
+    /usr/bin/hearth --data-dir "$work/ui-data" --screenshot-tour "$work/shots" >"$work/ui.log" 2>&1 \
+    || { tail -30 "$work/ui.log" >&2; fail "the desktop app failed under Xvfb"; }
+  [ -s "$work/shots/dashboard.png" ] || { tail -30 "$work/ui.log" >&2; fail "the desktop app saved no dashboard screenshot"; }
+  say "desktop app showed $(ls "$work/shots" | wc -l) screens and quit in $((SECONDS - start))s"
+else
+  say "no xvfb-run: desktop app not started (only hearth --help)"
+fi
+
 # --- one real round from the installed image --------------------------------------------------------------
 # As an ordinary user when the machine has `nobody` (an installed app must not need root to read its own files),
-# with a fresh HOME: ND4J's natives must unpack from the installed jars into a new ~/.javacpp/cache.
+# with a fresh home (user.home: Java reads it from the password database, where nobody's is /nonexistent): ND4J's
+# natives must unpack from the installed jars into a new ~/.javacpp/cache.
 mkdir -p "$work/home" "$work/data"
 as_user=()
 runner=root
@@ -115,7 +134,7 @@ fi
 say "training one round: hearth-node --demo --rounds 1 as $runner (timeout ${RUN_TIMEOUT}s)"
 start=$SECONDS
 set +e
-HOME="$work/home" timeout --kill-after=10 "$RUN_TIMEOUT" "${as_user[@]}" \
+HOME="$work/home" JAVA_TOOL_OPTIONS="-Duser.home=$work/home" timeout --kill-after=10 "$RUN_TIMEOUT" "${as_user[@]}" \
   /usr/bin/hearth-node --demo --rounds 1 --data-dir "$work/data" >"$work/node.log" 2>&1
 rc=$?
 set -e
