@@ -14,6 +14,8 @@ import dev.hearth.node.api.RunStatus;
 import dev.hearth.node.history.HistoryStore;
 import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
+import dev.hearth.node.net.DailyVolumeCap;
+import dev.hearth.node.net.TokenBucket;
 import dev.hearth.node.policy.Decision;
 import dev.hearth.node.policy.IdlePolicy;
 import dev.hearth.node.policy.OwnerState;
@@ -59,7 +61,11 @@ public final class NodeRuntime implements NodeService {
     private final RunSession session;
     private final List<Registered> listeners = new CopyOnWriteArrayList<>();
     private final long sessionId;
+    private final TokenBucket upload;
+    private final TokenBucket download;
+    private final DailyVolumeCap dailyCap;
     private final boolean hadSettings;
+    private final dev.hearth.node.settings.DataDirLock lock;
 
     private volatile NodeSettings settings;
     private volatile NodeSnapshot snapshot;
@@ -77,6 +83,8 @@ public final class NodeRuntime implements NodeService {
         this.dataDir = dataDir;
         this.clock = clock;
         dev.hearth.node.settings.DataDirs.ensure(dataDir);
+        // One node per data dir: two would each close the other's history session as crashed.
+        this.lock = dev.hearth.node.settings.DataDirLock.acquire(dataDir);
         this.eventLog = new EventLog(clock);
         this.log = eventLog.logger("node");
         this.settingsStore = new SettingsStore(dataDir, eventLog, clock);
@@ -93,8 +101,11 @@ public final class NodeRuntime implements NodeService {
             t.setDaemon(true);
             return t;
         });
+        this.upload = new TokenBucket(settings.uploadCapBytesPerSec(), clock);
+        this.download = new TokenBucket(settings.downloadCapBytesPerSec(), clock);
+        this.dailyCap = new DailyVolumeCap(history, clock, settings.dailyVolumeCapBytes());
         this.session = new RunSession(dataDir, identity, eventLog, history, probes, nodeThread, clock,
-                inProcessWorker, this::publish, this::notifyRound);
+                inProcessWorker, new RunSession.Traffic(upload, download, dailyCap), this::publish, this::notifyRound);
         this.sessionId = history.startSession(clock.instant());
         eventLog.addListener(entry -> listeners.forEach(l -> l.executor().execute(() -> l.listener().onLog(entry))),
                 Runnable::run);
@@ -168,6 +179,10 @@ public final class NodeRuntime implements NodeService {
                 log.info("snooze ended");
             }
             Decision next = IdlePolicy.decide(probes.readings(), settings, owner, now, decision);
+            if (next.running() && dailyCap.exhausted()) {
+                next = new Decision(Decision.Action.PAUSE, Decision.Cause.DATA_CAP, "Paused — " + dailyCap.describe(),
+                        dailyCap.resetsAt(), false);
+            }
             if (next.action() != decision.action() || !next.reason().equals(decision.reason())) {
                 if (next.action() != decision.action()) log.info(next.reason());
                 decision = next;
@@ -307,6 +322,9 @@ public final class NodeRuntime implements NodeService {
         }
         settings = next;
         eventLog.setLevel(next.logLevel());
+        upload.setRate(next.uploadCapBytesPerSec());
+        download.setRate(next.downloadCapBytesPerSec());
+        dailyCap.setCap(next.dailyVolumeCapBytes());
         session.setSettings(next);
         nodeThread.execute(this::policyTick);
     }
@@ -369,5 +387,6 @@ public final class NodeRuntime implements NodeService {
         probes.close();
         history.endSession(sessionId, clock.instant(), why);
         history.close();
+        lock.close();
     }
 }

@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.scene.Scene;
@@ -40,8 +42,14 @@ public final class HearthApp extends Application {
 
     public static final double WIDTH = 1180;
     public static final double HEIGHT = 800;
+    /// Below this the dashboard's three chart columns and the settings form stop fitting.
+    private static final double MIN_WIDTH = 960;
+    private static final double MIN_HEIGHT = 620;
     /// Threads for history queries, exports and node start-up: two keep one slow query from delaying a click.
     private static final int BACKGROUND_THREADS = 2;
+
+    private static final System.Logger LOG = System.getLogger(HearthApp.class.getName());
+    private static final javafx.util.Duration TRAY_TOOLTIP_PERIOD = javafx.util.Duration.seconds(1);
 
     private static volatile AppOptions options = AppOptions.defaults();
     private static volatile NodeStarter starter = SERVICE_LOADER;
@@ -79,6 +87,8 @@ public final class HearthApp extends Application {
         stage.setTitle("Hearth");
         stage.getIcons().setAll(Icons.windowIcons());
         stage.setScene(scene);
+        stage.setMinWidth(MIN_WIDTH);
+        stage.setMinHeight(MIN_HEIGHT);
         stage.setOnCloseRequest(this::onCloseRequest);
         stage.show();
         tasks.run(() -> starter.start(options), this::onNodeStarted, this::onNodeFailed);
@@ -95,7 +105,18 @@ public final class HearthApp extends Application {
             return;
         }
         tray = installTray().orElse(null);
+        LOG.log(System.Logger.Level.INFO, tray != null ? "tray icon installed; closing the window keeps Hearth running"
+                : "no system tray on this desktop; closing the window quits");
         Platform.setImplicitExit(tray == null);
+        if (tray != null) {
+            // The tray's tooltip carries the state line even while the window is hidden (1 Hz is plenty for a tooltip).
+            var dashboard = window.dashboard();
+            Timeline tooltip = new Timeline(new KeyFrame(TRAY_TOOLTIP_PERIOD, e -> dashboard.sample()));
+            tooltip.setCycleCount(Timeline.INDEFINITE);
+            dashboard.stateLineProperty().addListener((o, a, line) -> tray.tooltip("Hearth — " + line));
+            tray.tooltip("Hearth — " + dashboard.stateLineProperty().get());
+            tooltip.play();
+        }
     }
 
     private void onNodeFailed(Throwable failure) {

@@ -8,7 +8,7 @@ import java.time.Duration;
 ///
 /// @param address the run address, with the pinned certificate fingerprint
 /// @param hello what the node says about itself (client version, backend, device, VRAM, tokens/s); the client
-///     fills in `protocol_version` and `node_public_key`
+///     sets `node_public_key` and, when left 0, `protocol_version`
 /// @param backoff reconnect delays
 /// @param clock wall clock for heartbeat timestamps
 /// @param connectTimeout TCP connect timeout

@@ -51,6 +51,10 @@ public final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
             throw new MalformedFrameException("kind tag says " + kind + " but the body holds "
                     + envelope.getPayloadCase());
         }
+        if (envelope.hasChunk() && envelope.getChunk().getData().size() > ProtocolLimits.MAX_CHUNK_DATA_BYTES) {
+            throw new MalformedFrameException("chunk carries " + envelope.getChunk().getData().size()
+                    + " bytes, more than the " + ProtocolLimits.MAX_CHUNK_DATA_BYTES + "-byte chunk limit");
+        }
         int canonical = envelope.getSerializedSize();
         if (canonical != bodyBytes) {
             throw new MalformedFrameException(kind + " body has " + bodyBytes + " bytes but its message encodes to "

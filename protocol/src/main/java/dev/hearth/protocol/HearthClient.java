@@ -22,6 +22,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,8 +146,12 @@ public final class HearthClient implements AutoCloseable {
             if (retryAfterSeconds > 0 && Duration.ofSeconds(retryAfterSeconds).compareTo(delay) > 0) {
                 delay = Duration.ofSeconds(retryAfterSeconds);
             }
-            reconnectIn = Optional.of(delay);
-            group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+                reconnectIn = Optional.of(delay);
+            } catch (RejectedExecutionException shuttingDown) {
+                reason = reason + " (client closing)"; // close() raced with this disconnect
+            }
         }
         LOG.info("disconnected from {}: {}{}", config.address(), reason,
                 reconnectIn.map(d -> " (reconnecting in " + d.toMillis() + " ms)").orElse(" (not reconnecting)"));
@@ -211,6 +216,8 @@ public final class HearthClient implements AutoCloseable {
             if (!current.eventLoop().inEventLoop()) { // waiting on the loop itself would deadlock
                 current.closeFuture().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
             }
+        } else if (current != null) {
+            current.close(); // a connection attempt still in progress
         }
         var shutdown = group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (current == null || !current.eventLoop().inEventLoop()) {

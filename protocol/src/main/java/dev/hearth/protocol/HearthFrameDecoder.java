@@ -24,7 +24,8 @@ public final class HearthFrameDecoder extends LengthFieldBasedFrameDecoder {
     /// @param receiver who decodes, for error messages ("coordinator" or "node")
     /// @param allowed the kinds accepted until [#allow] widens the set
     public HearthFrameDecoder(String receiver, Set<MessageKind> allowed) {
-        super(ProtocolLimits.MAX_FRAME_BYTES, 0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true);
+        // Netty's maximum counts the length field too; the per-kind checks in checkHeader are the real limits
+        super(LENGTH_FIELD_BYTES + ProtocolLimits.MAX_FRAME_BYTES, 0, LENGTH_FIELD_BYTES, 0, LENGTH_FIELD_BYTES, true);
         this.receiver = receiver;
         this.allowed = EnumSet.copyOf(allowed);
     }

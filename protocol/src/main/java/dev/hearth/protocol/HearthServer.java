@@ -7,15 +7,19 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +42,12 @@ public final class HearthServer implements AutoCloseable {
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final Channel serverChannel;
+    private final ChannelGroup connections;
 
     private HearthServer(ServerConfig config, EventLoopGroup acceptGroup, EventLoopGroup workerGroup,
-                         Channel serverChannel) {
+                         Channel serverChannel, ChannelGroup connections) {
         this.config = config;
+        this.connections = connections;
         this.acceptGroup = acceptGroup;
         this.workerGroup = workerGroup;
         this.serverChannel = serverChannel;
@@ -54,6 +60,8 @@ public final class HearthServer implements AutoCloseable {
         SslContext tls = TlsContexts.server(config.certificate());
         byte[] fingerprint = config.certificate().fingerprint();
         SecureRandom random = new SecureRandom();
+        AtomicInteger openConnections = new AtomicInteger();
+        ChannelGroup connections = new DefaultChannelGroup("hearth-connections", GlobalEventExecutor.INSTANCE);
         EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(ACCEPT_THREADS,
                 new DefaultThreadFactory("hearth-server-accept"), NioIoHandler.newFactory());
         EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(config.workerThreads(),
@@ -69,6 +77,15 @@ public final class HearthServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        int open = openConnections.incrementAndGet();
+                        channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
+                        if (open > config.maxConnections()) {
+                            LOG.warn("refusing {}: {} connections already open (limit {})", channel.remoteAddress(),
+                                    open - 1, config.maxConnections());
+                            channel.close();
+                            return;
+                        }
+                        connections.add(channel);
                         SslHandler sslHandler = tls.newHandler(channel.alloc());
                         sslHandler.setHandshakeTimeoutMillis(ProtocolLimits.HANDSHAKE_TIMEOUT.toMillis());
                         channel.pipeline().addLast(PipelineNames.TLS, sslHandler);
@@ -80,7 +97,7 @@ public final class HearthServer implements AutoCloseable {
                 });
         try {
             Channel channel = bootstrap.bind(config.bindAddress(), config.port()).sync().channel();
-            HearthServer server = new HearthServer(config, acceptGroup, workerGroup, channel);
+            HearthServer server = new HearthServer(config, acceptGroup, workerGroup, channel, connections);
             LOG.info("Hearth coordinator listening on {} (certificate sha256={})", channel.localAddress(),
                     config.certificate().fingerprintHex());
             return server;
@@ -113,10 +130,20 @@ public final class HearthServer implements AutoCloseable {
         return new RunAddress(advertisedHost, port(), fingerprintHex());
     }
 
-    /// Stops listening, closes every connection and waits (bounded) for the event loops to stop.
+    /// Number of open connections (authenticated or still in the handshake).
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /// Stops listening, sends every connection `Leave` ("the coordinator is shutting down") and closes it, then
+    /// waits (bounded) for the event loops to stop. Nodes reconnect with backoff.
     @Override
     public void close() {
         serverChannel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        for (Channel channel : connections) {
+            channel.pipeline().fireUserEventTriggered(ServerSessionHandler.SHUTDOWN);
+        }
+        connections.newCloseFuture().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
         workerGroup.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
         acceptGroup.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)

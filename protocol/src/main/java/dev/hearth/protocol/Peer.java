@@ -25,6 +25,9 @@ public interface Peer {
     /// @throws IllegalArgumentException when the envelope is empty or exceeds its kind's frame limit
     boolean send(Envelope envelope);
 
+    /// Queues a frame encoded once with [EncodedFrame#of] (broadcasts); otherwise like [#send(Envelope)].
+    boolean send(EncodedFrame frame);
+
     /// `false` while more than [ProtocolLimits#WRITE_BUFFER_HIGH_WATER_MARK_BYTES] wait to be sent; bulk senders
     /// (chunks, batches) should hold back until it is `true` again (see [PeerHandler#onWritabilityChanged]).
     boolean isWritable();

@@ -89,6 +89,10 @@ public final class ProtocolLimits {
     /// right after joining).
     public static final int MESSAGE_RATE_BURST = 200;
 
+    /// 1,000 connections: a public run has hundreds of nodes; each connection, authenticated or not, holds TLS
+    /// state and up to a control frame of buffer, so this bounds what a connection flood can take (~100 MiB).
+    public static final int MAX_CONNECTIONS = 1_000;
+
     private ProtocolLimits() {
     }
 }

@@ -10,8 +10,9 @@ import java.time.Clock;
 /// @param certificate the coordinator's TLS identity
 /// @param workerThreads event-loop threads serving connections
 /// @param clock wall clock for heartbeat timestamps
+/// @param maxConnections open connections beyond this are closed on accept ([ProtocolLimits#MAX_CONNECTIONS])
 public record ServerConfig(InetAddress bindAddress, int port, CoordinatorCertificate certificate, int workerThreads,
-                           Clock clock) {
+                           Clock clock, int maxConnections) {
     /// 7461: Hearth's default coordinator port (unassigned by IANA).
     public static final int DEFAULT_PORT = 7461;
     /// 2 threads: TLS and protobuf for a few hundred nodes fit on two cores; more would compete with aggregation.
@@ -24,6 +25,9 @@ public record ServerConfig(InetAddress bindAddress, int port, CoordinatorCertifi
         if (workerThreads < 1) {
             throw new IllegalArgumentException("workerThreads must be at least 1, got " + workerThreads);
         }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
+        }
         if (bindAddress == null || certificate == null || clock == null) {
             throw new IllegalArgumentException("bindAddress, certificate and clock are required");
         }
@@ -32,10 +36,14 @@ public record ServerConfig(InetAddress bindAddress, int port, CoordinatorCertifi
     /// Listens on loopback only: the safe default for a local or embedded run.
     public static ServerConfig loopback(int port, CoordinatorCertificate certificate) {
         return new ServerConfig(InetAddress.getLoopbackAddress(), port, certificate, DEFAULT_WORKER_THREADS,
-                Clock.systemUTC());
+                Clock.systemUTC(), ProtocolLimits.MAX_CONNECTIONS);
     }
 
     public ServerConfig withBindAddress(InetAddress address) {
-        return new ServerConfig(address, port, certificate, workerThreads, clock);
+        return new ServerConfig(address, port, certificate, workerThreads, clock, maxConnections);
+    }
+
+    public ServerConfig withMaxConnections(int max) {
+        return new ServerConfig(bindAddress, port, certificate, workerThreads, clock, max);
     }
 }

@@ -15,6 +15,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
@@ -37,6 +38,10 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
     private static final int DO_NOT_RETRY = 0;
 
     private enum State { AWAITING_HELLO, AWAITING_RESPONSE, AUTHENTICATED, CLOSED }
+
+    /// User event fired by [HearthServer#close()]: say goodbye with `Leave` and close.
+    static final Object SHUTDOWN = new Object();
+    static final String SHUTDOWN_REASON = "the coordinator is shutting down";
 
     private final PeerHandler handler;
     private final byte[] certificateFingerprint;
@@ -182,6 +187,15 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == SHUTDOWN) {
+            if (closeReason == null) {
+                closeReason = SHUTDOWN_REASON;
+            }
+            state = State.CLOSED;
+            ctx.writeAndFlush(Envelope.newBuilder().setLeave(Leave.newBuilder().setReason(SHUTDOWN_REASON)).build())
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (event instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.READER_IDLE) {
                 LOG.info("closing {}: nothing received for {} s", ctx.channel().remoteAddress(),
@@ -270,21 +284,32 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
         @Override
         public boolean send(Envelope envelope) {
             EnvelopeEncoder.checkedFrameLength(envelope);
+            return write(envelope, MessageKind.of(envelope));
+        }
+
+        @Override
+        public boolean send(EncodedFrame frame) {
+            return write(frame.newBuffer(), frame.kind());
+        }
+
+        private boolean write(Object message, MessageKind kind) {
             if (!channel.isActive()) {
+                ReferenceCountUtil.release(message);
                 return false;
             }
-            var outbound = channel.unsafe().outboundBuffer();
-            if (outbound != null && outbound.totalPendingWriteBytes() > ProtocolLimits.MAX_PENDING_OUTBOUND_BYTES) {
+            long pending = channel.unsafe().outboundBuffer() == null ? 0
+                    : channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+            if (pending > ProtocolLimits.MAX_PENDING_OUTBOUND_BYTES) {
+                ReferenceCountUtil.release(message);
                 closeReason = "too slow: more than " + ProtocolLimits.MAX_PENDING_OUTBOUND_BYTES
                         + " bytes waiting to be sent";
                 LOG.warn("closing node {}: {}", nodeId, closeReason);
                 channel.close();
                 return false;
             }
-            channel.writeAndFlush(envelope).addListener(future -> {
+            channel.writeAndFlush(message).addListener(future -> {
                 if (!future.isSuccess() && channel.isActive()) {
-                    LOG.warn("sending {} to node {} failed: {}", MessageKind.of(envelope), nodeId,
-                            Disconnects.describe(future.cause()));
+                    LOG.warn("sending {} to node {} failed: {}", kind, nodeId, Disconnects.describe(future.cause()));
                 }
             });
             return true;

@@ -25,6 +25,7 @@ final class DecoderFuzz {
     /// @return how many envelopes decoded
     static int check(byte[] input) {
         List<Envelope> envelopes = new ArrayList<>();
+        List<Throwable> untyped = new ArrayList<>();
         // like the session handlers: collect messages, close on the first error
         EmbeddedChannel channel = new EmbeddedChannel(
                 new HearthFrameDecoder("fuzz", EnumSet.allOf(MessageKind.class)), new EnvelopeDecoder(),
@@ -37,8 +38,7 @@ final class DecoderFuzz {
                     @Override
                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                         if (!(cause instanceof MalformedFrameException || cause instanceof FrameTooLargeException)) {
-                            throw new AssertionError("untyped decoder failure on " + ByteBufUtil.hexDump(input, 0,
-                                    Math.min(64, input.length)), cause);
+                            untyped.add(cause); // thrown below: Netty would swallow an exception thrown here
                         }
                         ctx.close();
                     }
@@ -46,6 +46,10 @@ final class DecoderFuzz {
         int decoded = 0;
         int consumed = 0;
         channel.writeInbound(Unpooled.wrappedBuffer(input));
+        if (!untyped.isEmpty()) {
+            throw new AssertionError("untyped decoder failure on " + ByteBufUtil.hexDump(input, 0,
+                    Math.min(64, input.length)), untyped.getFirst());
+        }
         for (Envelope envelope : envelopes) {
             decoded++;
             ByteBuf reencoded = Unpooled.buffer();

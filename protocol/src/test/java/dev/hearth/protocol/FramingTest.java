@@ -80,12 +80,33 @@ class FramingTest {
     }
 
     @Test
+    void headerAtExactlyTheLargestKindLimitIsAccepted() {
+        // regression (found by Jazzer): Netty's own maximum counts the 4-byte length field
+        EmbeddedChannel in = decoderChannel();
+        in.writeInbound(frame(ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES, MessageKind.ROUND_COMMIT.tag(),
+                new byte[16]));
+        assertNull(in.readInbound(), "waits for the rest of the body instead of failing");
+        assertTrue(in.isOpen());
+    }
+
+    @Test
     void acceptsLargeFrameUpToItsOwnKindLimit() throws IOException {
         Envelope chunk = Envelope.newBuilder().setChunk(Chunk.newBuilder().setVersion(1).setIndex(0)
                 .setData(ByteString.copyFrom(new byte[ProtocolLimits.MAX_CHUNK_DATA_BYTES]))).build();
         EmbeddedChannel in = decoderChannel();
         in.writeInbound(encode(chunk));
         assertEquals(chunk, in.readInbound());
+    }
+
+    @Test
+    void rejectsChunkDataOverTheChunkLimitEvenInsideTheFrameLimit() throws IOException {
+        Envelope chunk = Envelope.newBuilder().setChunk(Chunk.newBuilder()
+                .setData(ByteString.copyFrom(new byte[ProtocolLimits.MAX_CHUNK_DATA_BYTES + 100]))).build();
+        EmbeddedChannel in = decoderChannel();
+        ByteBuf buf = Unpooled.buffer();
+        EnvelopeEncoder.encode(chunk, buf);
+        MalformedFrameException e = assertThrows(MalformedFrameException.class, () -> in.writeInbound(buf));
+        assertTrue(e.getMessage().contains("chunk limit"), e.getMessage());
     }
 
     @Test

@@ -170,6 +170,21 @@ class LoopbackTest {
     }
 
     @Test
+    void frameEncodedOnceReachesEveryNode() throws Exception {
+        try (TestNode a = TestNode.connect(address()); TestNode b = TestNode.connect(address())) {
+            assertNotNull(a.welcomes.poll(WAIT, TimeUnit.SECONDS));
+            assertNotNull(b.welcomes.poll(WAIT, TimeUnit.SECONDS));
+            Envelope commit = SampleMessages.all().get(MessageKind.ROUND_COMMIT);
+            EncodedFrame frame = EncodedFrame.of(commit);
+            assertEquals(MessageKind.ROUND_COMMIT, frame.kind());
+            assertTrue(peers.get(a.identity.nodeId()).send(frame));
+            assertTrue(peers.get(b.identity.nodeId()).send(frame));
+            assertEquals(commit, a.messages.poll(WAIT, TimeUnit.SECONDS));
+            assertEquals(commit, b.messages.poll(WAIT, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void clientReconnectsAfterTheCoordinatorDropsIt() throws Exception {
         try (TestNode node = TestNode.connect(address())) {
             assertNotNull(node.welcomes.poll(WAIT, TimeUnit.SECONDS));

@@ -214,6 +214,18 @@ class ServerHandshakeTest {
     }
 
     @Test
+    void authenticatedConnectionSendsHeartbeatWhenIdleAndClosesWhenTheNodeFallsSilent() {
+        EmbeddedChannel channel = server();
+        send(channel, hello(ProtocolLimits.PROTOCOL_VERSION));
+        send(channel, response(HelloSignatures.sign(node, nonceFrom(received(channel)), CERT_FINGERPRINT)));
+        channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.WRITER_IDLE_STATE_EVENT);
+        assertTrue(received(channel).getFirst().hasHeartbeat());
+        channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.READER_IDLE_STATE_EVENT);
+        assertFalse(channel.isOpen());
+        assertEquals("closed no message for 60 s", events.getLast());
+    }
+
+    @Test
     void peerSendIsRefusedAfterClose() {
         List<Peer> peers = new ArrayList<>();
         EmbeddedChannel channel = new EmbeddedChannel();

@@ -24,19 +24,28 @@ public final class BackendSelector {
     private BackendSelector() {
     }
 
-    /// The backend for `config` on this machine.
+    /// The backend for `config` on this machine, using every available processor.
     public static Selection select(ModelConfig config) {
-        return select(config, GpuProbe.probe(), cudaOnClasspath());
+        return select(config, Runtime.getRuntime().availableProcessors());
+    }
+
+    /// The backend for `config` on this machine, with `threads` CPU threads for its kernels.
+    public static Selection select(ModelConfig config, int threads) {
+        return select(config, threads, GpuProbe.probe(), cudaOnClasspath());
     }
 
     static Selection select(ModelConfig config, GpuProbe.Result gpus, boolean cudaOnClasspath) {
+        return select(config, Runtime.getRuntime().availableProcessors(), gpus, cudaOnClasspath);
+    }
+
+    static Selection select(ModelConfig config, int threads, GpuProbe.Result gpus, boolean cudaOnClasspath) {
         String gpuWords = gpuWords(gpus, cudaOnClasspath);
         var blas = OpenBlasSgemm.load();
         Sgemm sgemm = blas.isPresent() ? blas.get() : Sgemm.plainJava();
-        String cpu = "CPU (" + Runtime.getRuntime().availableProcessors() + " cores), matrix multiplies on "
-                + sgemm.description();
+        String cpu = "CPU (" + threads + " of " + Runtime.getRuntime().availableProcessors()
+                + " cores), matrix multiplies on " + sgemm.description();
         String description = gpuWords + "; training on " + cpu;
-        return new Selection(new GptCpuBackend(config, sgemm, description), description);
+        return new Selection(new GptCpuBackend(config, sgemm, threads, description), description);
     }
 
     /// Why the GPU is not used, for every case from "no driver" to "supported card".

@@ -37,11 +37,12 @@ public final class OpenBlasSgemm implements Sgemm {
         this.description = description;
     }
 
-    /// Loads ND4J's bundled OpenBLAS; empty (with the reason logged by the caller) when it cannot.
+    /// Loads ND4J's bundled OpenBLAS; empty when it cannot (the caller falls back to plain Java and says so).
+    @SuppressWarnings("restricted") // native access is the point; the launcher passes --enable-native-access
     public static Optional<OpenBlasSgemm> load() {
         try {
-            String path = org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
-            SymbolLookup lib = SymbolLookup.libraryLookup(Path.of(path), Arena.global());
+            String jni = org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+            SymbolLookup lib = lookup(Path.of(jni));
             Linker linker = Linker.nativeLinker();
             var i = ValueLayout.JAVA_INT;
             var f = ValueLayout.JAVA_FLOAT;
@@ -57,6 +58,25 @@ public final class OpenBlasSgemm implements Sgemm {
         } catch (Throwable e) { // UnsatisfiedLinkError, missing symbol, restricted native access...
             return Optional.empty();
         }
+    }
+
+    /// JavaCPP extracts OpenBLAS itself next to its JNI wrapper. Prefer the library proper (Windows'
+    /// `GetProcAddress` does not search a DLL's dependencies); fall back to the wrapper, whose dependency
+    /// `dlsym` does search on Linux and macOS.
+    @SuppressWarnings("restricted")
+    private static SymbolLookup lookup(Path jni) {
+        Path dir = jni.getParent();
+        for (String name : new String[] {"libopenblas_nolapack.so.0", "libopenblas_nolapack.0.dylib",
+                "libopenblas_nolapack.dll", "openblas_nolapack.dll"}) {
+            Path candidate = dir.resolve(name);
+            if (java.nio.file.Files.isRegularFile(candidate)) {
+                SymbolLookup l = SymbolLookup.libraryLookup(candidate, Arena.global());
+                if (l.find("cblas_sgemm").isPresent()) {
+                    return l;
+                }
+            }
+        }
+        return SymbolLookup.libraryLookup(jni, Arena.global());
     }
 
     @Override

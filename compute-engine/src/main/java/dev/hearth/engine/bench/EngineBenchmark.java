@@ -40,6 +40,7 @@ public final class EngineBenchmark {
               --python PATH       interpreter with torch                (default /usr/bin/python3)
               --script PATH       the PyTorch twin                      (default bench/gpt_reference.py)
               --cache DIR         token cache for the bundled corpus    (default ~/.cache/hearth/corpus)
+              --rounds N          alternate Java and PyTorch N times, report medians (default 1)
               --java-only         skip PyTorch (no comparison)
               --help              this text
             Run from the repository root. The PyTorch side needs Debian's python3-torch and
@@ -49,7 +50,7 @@ public final class EngineBenchmark {
     }
 
     record Options(ModelConfig model, int batch, int steps, int warmup, boolean quality, int valBatches, float lr,
-                   int threads, String python, Path script, Path cache, boolean javaOnly) {
+                   int threads, String python, Path script, Path cache, boolean javaOnly, int rounds) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -82,6 +83,7 @@ public final class EngineBenchmark {
         Path script = Path.of("bench", "gpt_reference.py");
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "hearth", "corpus");
         boolean javaOnly = false;
+        int rounds = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -106,17 +108,18 @@ public final class EngineBenchmark {
                         case "--python" -> python = v;
                         case "--script" -> script = Path.of(v);
                         case "--cache" -> cache = Path.of(v);
+                        case "--rounds" -> rounds = Integer.parseInt(v);
                         default -> throw new IllegalArgumentException("unknown option " + a);
                     }
                 }
             }
         }
         int n = steps != null ? steps : quality ? 300 : 30;
-        if (batch < 1 || n <= warmup || warmup < 0 || threads < 1 || val < 0) {
-            throw new IllegalArgumentException("need batch >= 1, steps > warmup >= 0, threads >= 1");
+        if (batch < 1 || n <= warmup || warmup < 0 || threads < 1 || val < 0 || rounds < 1) {
+            throw new IllegalArgumentException("need batch >= 1, steps > warmup >= 0, threads >= 1, rounds >= 1");
         }
         return new Options(ModelConfig.byName(model), batch, n, warmup, quality, quality ? val : 0, lr, threads,
-                python, script, cache, javaOnly);
+                python, script, cache, javaOnly, rounds);
     }
 
     static void run(Options o) throws Exception {
@@ -160,41 +163,50 @@ public final class EngineBenchmark {
                 adam.lr(), adam.beta1(), adam.beta2(), adam.eps(), adam.weightDecay(), o.valBatches() * b));
 
         // ---- Java
-        var selection = BackendSelector.select(cfg);
+        var selection = BackendSelector.select(cfg, o.threads());
         System.out.println("java backend: " + selection.description());
-        Result java;
+        Result java = null;
         float[] javaGrad0 = new float[init.length];
+        double[] javaTps = new double[o.rounds()];
+        double[] torchTpsAll = new double[o.rounds()];
+        double[] javaCpu = new double[o.rounds()];
+        double[] torchCpu = new double[o.rounds()];
+        String json = null;
         try (TrainingBackend backend = selection.backend()) {
-            java = trainJava(backend, init, corpus, stepIds, val, adam, o, javaGrad0);
+            for (int r = 0; r < o.rounds(); r++) {
+                java = trainJava(backend, init, corpus, stepIds, val, adam, o, javaGrad0);
+                javaTps[r] = java.tokensPerSecond;
+                javaCpu[r] = java.tokensPerCpuSecond;
+                if (o.javaOnly()) {
+                    System.out.printf(Locale.ROOT, "round %d: java %.0f tokens/s%n", r + 1, javaTps[r]);
+                    continue;
+                }
+                json = runPython(o, work);
+                torchTpsAll[r] = number(json, "tokensPerSecond");
+                torchCpu[r] = number(json, "tokensPerCpuSecond");
+                System.out.printf(Locale.ROOT, "round %d: java %.0f tokens/s (%.0f per CPU-second), pytorch %.0f tokens/s "
+                                + "(%.0f per CPU-second), ratio %.2f%n", r + 1, javaTps[r], javaCpu[r], torchTpsAll[r],
+                        torchCpu[r], javaTps[r] / torchTpsAll[r]);
+            }
         }
-        System.out.printf(Locale.ROOT, "java:    %8.0f tokens/s, loss after %d steps %.4f%s, peak RSS %.0f MB%n",
-                java.tokensPerSecond, o.steps(), java.finalLoss,
+        System.out.printf(Locale.ROOT, "java:    %8.0f tokens/s%s, loss after %d steps %.4f%s, peak RSS %.0f MB%n",
+                median(javaTps), o.rounds() > 1 ? " (median)" : "", o.steps(), java.finalLoss,
                 o.quality() ? String.format(Locale.ROOT, ", validation loss %.4f", java.validationLoss) : "",
                 java.peakRssMb);
         if (o.javaOnly()) {
             return;
         }
-        // ---- PyTorch
-        ProcessBuilder pb = new ProcessBuilder(o.python(), o.script().toString(), work.toString());
-        pb.environment().put("OMP_NUM_THREADS", Integer.toString(o.threads()));
-        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        pb.inheritIO();
-        int rc = pb.start().waitFor();
-        if (rc != 0) {
-            throw new IllegalStateException("PyTorch reference failed (exit " + rc + "); is python3-torch installed? "
-                    + "see docs/benchmarks.md");
-        }
-        String json = Files.readString(work.resolve("result.json"), StandardCharsets.UTF_8);
-        double torchTps = number(json, "tokensPerSecond");
+        double torchTps = median(torchTpsAll);
         double torchRss = number(json, "peakRssMb");
         double[] torchLosses = numbers(json, "losses");
         double torchInitial = number(json, "initialLoss");
-        System.out.printf(Locale.ROOT, "pytorch: %8.0f tokens/s, loss after %d steps %.4f%s, peak RSS %.0f MB (torch %s)%n",
-                torchTps, o.steps(), torchLosses[torchLosses.length - 1],
+        System.out.printf(Locale.ROOT, "pytorch: %8.0f tokens/s%s, loss after %d steps %.4f%s, peak RSS %.0f MB (torch %s)%n",
+                torchTps, o.rounds() > 1 ? " (median)" : "", o.steps(), torchLosses[torchLosses.length - 1],
                 o.quality() ? String.format(Locale.ROOT, ", validation loss %.4f", number(json, "validationLoss")) : "",
                 torchRss, string(json, "torch"));
-        System.out.printf(Locale.ROOT, "ratio java/pytorch: speed %.2f, peak RSS %.2f%n",
-                java.tokensPerSecond / torchTps, java.peakRssMb / torchRss);
+        System.out.printf(Locale.ROOT, "ratio java/pytorch: speed %.2f (wall clock), %.2f (per CPU-second), "
+                        + "peak RSS %.2f%n", median(javaTps) / torchTps, median(javaCpu) / median(torchCpu),
+                java.peakRssMb / torchRss);
         // ---- gradient agreement at the initial weights
         float[] torchGrad = readFloats(work.resolve("torch_grad0.f32"), init.length);
         double worst = 0;
@@ -223,7 +235,26 @@ public final class EngineBenchmark {
         System.out.println("work dir: " + work);
     }
 
-    record Result(double tokensPerSecond, double finalLoss, double initialLoss, double validationLoss,
+    private static String runPython(Options o, Path work) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(o.python(), o.script().toString(), work.toString());
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(o.threads()));
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.inheritIO();
+        int rc = pb.start().waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("PyTorch reference failed (exit " + rc + "); is python3-torch installed? "
+                    + "see docs/benchmarks.md");
+        }
+        return Files.readString(work.resolve("result.json"), StandardCharsets.UTF_8);
+    }
+
+    static double median(double[] x) {
+        double[] s = x.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    record Result(double tokensPerSecond, double tokensPerCpuSecond, double finalLoss, double initialLoss, double validationLoss,
                   double peakRssMb) {
     }
 
@@ -236,17 +267,21 @@ public final class EngineBenchmark {
         double initialLoss = backend.lossAndGradient(p, first, grad0Out);
         AdamW opt = new AdamW(backend.layout(), adam);
         long start = 0;
+        long cpuStart = 0;
         double loss = Double.NaN;
         for (int s = 0; s < stepIds.length; s++) {
             if (s == o.warmup()) {
                 start = System.nanoTime();
+                cpuStart = processCpuNanos();
             }
             Batch batch = corpus.batch(stepIds[s], cfg.context());
             loss = backend.lossAndGradient(p, batch, g);
             opt.step(p, g, adam.lr());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        double tps = (double) (stepIds.length - o.warmup()) * o.batch() * cfg.context() / seconds;
+        double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+        double tokens = (double) (stepIds.length - o.warmup()) * o.batch() * cfg.context();
+        double tps = tokens / seconds;
         double valLoss = Double.NaN;
         if (!val.isEmpty()) {
             double sum = 0;
@@ -255,7 +290,16 @@ public final class EngineBenchmark {
             }
             valLoss = sum / val.size();
         }
-        return new Result(tps, loss, initialLoss, valLoss, peakRssMb());
+        return new Result(tps, tokens / cpuSeconds, loss, initialLoss, valLoss, peakRssMb());
+    }
+
+    /// CPU time of the whole JVM (every thread, JIT and GC included), like Python's `time.process_time()`.
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
     }
 
     static byte[] packed(Batch b) {

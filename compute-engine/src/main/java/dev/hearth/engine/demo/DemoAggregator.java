@@ -10,7 +10,7 @@ import java.util.stream.IntStream;
 /// include_self=False)`, weighted by tokens here), then the inverse DCT per block, giving a dense direction in
 /// parameter space. The outer step ({@link OuterStep}) takes its sign.
 ///
-/// Deterministic: every coefficient sums its contributions in the order of the update list and every block is
+/// Deterministic: every coefficient sums its contributions in the order of the update list and every tile is
 /// transformed on its own, so the result is bit-identical whatever the thread count.
 public final class DemoAggregator {
 
@@ -61,7 +61,8 @@ public final class DemoAggregator {
         List<DemoBlocking.Tile> tiles = blocking.tiles();
         int slab = blocking.maxSlabFloats();
         ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][] {
-                new float[slab], new float[slab], new float[slab]});
+                new float[slab], new float[slab]});
+        ThreadLocal<TransformDct.Workspace> workspace = ThreadLocal.withInitial(blocking::newWorkspace);
         IntStream.range(0, tiles.size()).parallel().forEach(i -> {
             float[][] s = scratch.get();
             DemoBlocking.Tile tile = tiles.get(i);
@@ -71,8 +72,8 @@ public final class DemoAggregator {
                 meanTile(tile, updates, weight, scale, s[0], s[1]);
             }
             DemoBlocking.TensorBlocks t = tile.tensor();
-            TransformDct.inverseSlab(s[0], t.blockRows(), t.blockCols(), tile.width(), direction, tile.offset(),
-                    t.cols(), s[2]);
+            TransformDct.inverseTile(s[0], 0, t.blockRows(), t.blockCols(), tile.blocks(), direction, tile.offset(),
+                    t.cols(), workspace.get());
         });
         return direction;
     }
@@ -105,9 +106,10 @@ public final class DemoAggregator {
     private static void meanTile(DemoBlocking.Tile tile, List<SparseUpdate> updates, float[] weight, float[] scale,
                                  float[] coef, float[] wsum) {
         DemoBlocking.TensorBlocks t = tile.tensor();
+        int n1 = t.blockRows();
         int n2 = t.blockCols();
-        int width = tile.width();
-        int size = t.blockRows() * width;
+        int stride = tile.packedStride();
+        int size = tile.size();
         Arrays.fill(coef, 0, size, 0f);
         Arrays.fill(wsum, 0, size, 0f);
         int keep = t.keep();
@@ -122,7 +124,7 @@ public final class DemoAggregator {
             for (int e = 0; e < entries; e++) {
                 int k = idx[e0 + e] & 0xFFFF;
                 int x = e / keep;
-                int pos = (k / n2) * width + x * n2 + k % n2;
+                int pos = (k % n2) * stride + x * n1 + k / n2;
                 coef[pos] += wv * val[e0 + e];
                 wsum[pos] += w;
             }
@@ -138,9 +140,10 @@ public final class DemoAggregator {
     private static void trimmedMeanTile(DemoBlocking.Tile tile, List<SparseUpdate> updates, float[] weight,
                                         double fraction, float[] coef) {
         DemoBlocking.TensorBlocks t = tile.tensor();
+        int n1 = t.blockRows();
         int n2 = t.blockCols();
-        int width = tile.width();
-        Arrays.fill(coef, 0, t.blockRows() * width, 0f);
+        int stride = tile.packedStride();
+        Arrays.fill(coef, 0, tile.size(), 0f);
         int keep = t.keep();
         int n = updates.size();
         long[] keys = new long[n * keep];
@@ -172,7 +175,7 @@ public final class DemoAggregator {
                     sum += w * keyValue(keys[j]);
                     wsum += w;
                 }
-                coef[(k / n2) * width + x * n2 + k % n2] = sum / wsum;
+                coef[(k % n2) * stride + x * n1 + k / n2] = sum / wsum;
                 g0 = g1;
             }
         }

@@ -54,11 +54,6 @@ public final class DemoBlocking {
         public int size() {
             return rows * cols;
         }
-
-        /// True for a tensor the layout declares 2-D (weight decay applies to these).
-        public boolean matrix(ParameterLayout layout) {
-            return layout.tensors().get(tensorIndex).isMatrix();
-        }
     }
 
     /// One unit of work: `blocks` side-by-side blocks of one block row of a tensor (a slab `n1 × blocks·n2`).
@@ -67,7 +62,25 @@ public final class DemoBlocking {
     /// @param blockRow y: which block row
     /// @param firstCol x of the first block in the tile
     /// @param blocks   number of blocks in the tile
-    public record Tile(TensorBlocks tensor, int blockRow, int firstCol, int blocks) {
+    /// @param packedOffset where the tile's coefficients start in a tile-major packed coefficient vector (each
+    ///                 tile's `n1·n2·blocks` coefficients contiguous, in {@link TransformDct}'s transposed packing)
+    public record Tile(TensorBlocks tensor, int blockRow, int firstCol, int blocks, int packedOffset) {
+
+        /// Coefficients in the tile.
+        public int size() {
+            return tensor.blockRows() * width();
+        }
+
+        /// Distance between consecutive column frequencies d in the packed tile: `blocks·n1`.
+        public int packedStride() {
+            return blocks * tensor.blockRows();
+        }
+
+        /// Packed position of within-block index `idx` of the tile's block `x`.
+        public int packedPosition(int x, int idx) {
+            int n2 = tensor.blockCols();
+            return packedOffset + (idx % n2) * packedStride() + x * tensor.blockRows() + idx / n2;
+        }
 
         /// Slab width in columns.
         public int width() {
@@ -90,9 +103,9 @@ public final class DemoBlocking {
         }
     }
 
-    /// Target slab width of a tile in columns: 512 floats (2 KiB) per row keeps a 64-row slab (128 KiB) and its
-    /// output inside L2 while giving the JIT long vector loops.
-    static final int TILE_COLUMNS = 512;
+    /// Target width of a tile in tensor columns: 256 floats (1 KiB) per row keeps the rows that one step of the
+    /// transform touches (~32 of them) inside L1/L2 while giving the JIT loops long enough for 16-wide vectors.
+    static final int TILE_COLUMNS = 256;
 
     private final ParameterLayout layout;
     private final int blockSize;
@@ -103,6 +116,8 @@ public final class DemoBlocking {
     private final long fingerprint;
     private final List<Tile> tiles;
     private final int maxSlabFloats;
+    private final int maxEdge;
+    private final int maxWidth;
 
     public DemoBlocking(ParameterLayout layout, DemoConfig config) {
         this(layout, config.blockSize(), config.topK());
@@ -139,18 +154,32 @@ public final class DemoBlocking {
         this.fingerprint = fingerprint(layout);
         var tl = new ArrayList<Tile>();
         int maxSlab = 1;
+        int maxEdge = 1;
+        int maxWidth = 1;
+        int packed = 0;
         for (TensorBlocks t : list) {
             int perTile = Math.max(1, TILE_COLUMNS / t.blockCols());
             for (int y = 0; y < t.blocksDown(); y++) {
                 for (int x = 0; x < t.blocksAcross(); x += perTile) {
-                    Tile tile = new Tile(t, y, x, Math.min(perTile, t.blocksAcross() - x));
+                    Tile tile = new Tile(t, y, x, Math.min(perTile, t.blocksAcross() - x), packed);
                     tl.add(tile);
-                    maxSlab = Math.max(maxSlab, t.blockRows() * tile.width());
+                    packed += tile.size();
+                    maxSlab = Math.max(maxSlab, tile.size());
+                    int edge = Math.max(t.blockRows(), t.blockCols());
+                    maxEdge = Math.max(maxEdge, edge);
+                    maxWidth = Math.max(maxWidth, edge * tile.blocks());
                 }
             }
         }
         this.tiles = Collections.unmodifiableList(tl);
         this.maxSlabFloats = maxSlab;
+        this.maxEdge = maxEdge;
+        this.maxWidth = maxWidth;
+    }
+
+    /// A fresh transform workspace large enough for every tile (one per thread).
+    public TransformDct.Workspace newWorkspace() {
+        return new TransformDct.Workspace(maxEdge, maxWidth);
     }
 
     /// Every tile of the layout, tensor by tensor, block row by block row: independent units of work whose

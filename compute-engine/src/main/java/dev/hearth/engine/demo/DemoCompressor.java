@@ -20,19 +20,24 @@ public final class DemoCompressor {
 
     private final DemoBlocking blocking;
     private final DemoConfig config;
-    /// DCT coefficients of the momentum, slab-packed: coefficient (b, d) of block (y, x) of a tensor at the flat
-    /// position of element (y·n1 + b, x·n2 + d).
+    /// DCT coefficients of the momentum, tile-major in transposed packing (see {@link DemoBlocking.Tile}).
     private final float[] momentumDct;
     private final ThreadLocal<Scratch> scratch;
+    /// Per block, a guess of next step's k-th largest magnitude for {@link CompressDct}'s candidate pass: a speed
+    /// hint only (the selection is exact whatever it holds), so it is not part of the checkpointed state.
+    private final float[] blockFloor;
+
+    /// The floor for a block's next step as a share of its current k-th largest magnitude. With β near 1 the
+    /// threshold moves little between steps. Measured on `small` in the steady state, one thread, ms per step:
+    /// no floor 95, share 0.8 → 97, 0.9 → 88, 0.95 → 81, 1.0 → 81; 0.95 keeps a margin for a falling threshold.
+    static final float FLOOR_SHARE = 0.95f;
 
     private static final class Scratch {
-        final float[] out;
-        final float[] tmp;
+        final TransformDct.Workspace work;
         final CompressDct.Scratch heap;
 
-        Scratch(int slab, int k) {
-            out = new float[slab];
-            tmp = new float[slab];
+        Scratch(TransformDct.Workspace work, int k) {
+            this.work = work;
             heap = new CompressDct.Scratch(k);
         }
     }
@@ -41,8 +46,8 @@ public final class DemoCompressor {
         this.blocking = new DemoBlocking(layout, config);
         this.config = config;
         this.momentumDct = new float[layout.size()];
-        int slab = blocking.maxSlabFloats();
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(slab, config.topK()));
+        this.blockFloor = new float[blocking.blockCount()];
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(blocking.newWorkspace(), config.topK()));
     }
 
     public DemoBlocking blocking() {
@@ -71,27 +76,20 @@ public final class DemoCompressor {
             Scratch s = scratch.get();
             int n1 = t.blockRows();
             int n2 = t.blockCols();
-            int width = tile.width();
-            int off = tile.offset();
-            int cols = t.cols();
-            TransformDct.forwardSlab(grad, off, cols, n1, n2, width, s.out, s.tmp);
+            int po = tile.packedOffset();
             float[] m = momentumDct;
-            float[] y = s.out;
-            for (int b = 0; b < n1; b++) {
-                int mo = off + b * cols;
-                int yo = b * width;
-                for (int c = 0; c < width; c++) {
-                    m[mo + c] = beta * m[mo + c] + y[yo + c];
-                }
-            }
+            TransformDct.accumulateTile(grad, tile.offset(), t.cols(), n1, n2, tile.blocks(), beta, m, po, s.work);
             int keep = t.keep();
+            int stride = tile.packedStride();
             for (int x = 0; x < tile.blocks(); x++) {
-                int base = off + x * n2;
+                int base = po + x * n1;
                 int e0 = tile.entryOffset() + x * keep;
-                CompressDct.selectTopK(m, base, cols, n1, n2, keep, idx, val, e0, s.heap);
+                int block = t.blockOffset() + tile.firstBlock() + x;
+                float kth = CompressDct.selectTopK(m, base, stride, n1, n2, keep, idx, val, e0, s.heap,
+                        blockFloor[block]);
+                blockFloor[block] = kth * FLOOR_SHARE;
                 for (int e = 0; e < keep; e++) {
-                    int k = idx[e0 + e] & 0xFFFF;
-                    m[base + (k / n2) * cols + k % n2] = 0f;
+                    m[CompressDct.position(base, stride, n2, idx[e0 + e] & 0xFFFF)] = 0f;
                 }
             }
         });
@@ -105,12 +103,8 @@ public final class DemoCompressor {
         IntStream.range(0, tiles.size()).parallel().forEach(i -> {
             DemoBlocking.Tile tile = tiles.get(i);
             DemoBlocking.TensorBlocks t = tile.tensor();
-            Scratch s = scratch.get();
-            int width = tile.width();
-            for (int b = 0; b < t.blockRows(); b++) {
-                System.arraycopy(momentumDct, tile.offset() + b * t.cols(), s.out, b * width, width);
-            }
-            TransformDct.inverseSlab(s.out, t.blockRows(), t.blockCols(), width, m, tile.offset(), t.cols(), s.tmp);
+            TransformDct.inverseTile(momentumDct, tile.packedOffset(), t.blockRows(), t.blockCols(), tile.blocks(), m,
+                    tile.offset(), t.cols(), scratch.get().work);
         });
         return m;
     }
@@ -120,16 +114,13 @@ public final class DemoCompressor {
     /// @throws IllegalArgumentException if m has the wrong length or a non-finite value
     public void restoreMomentum(float[] m) {
         requireFiniteVector(m, "momentum");
+        java.util.Arrays.fill(blockFloor, 0f);
         List<DemoBlocking.Tile> tiles = blocking.tiles();
         IntStream.range(0, tiles.size()).parallel().forEach(i -> {
             DemoBlocking.Tile tile = tiles.get(i);
             DemoBlocking.TensorBlocks t = tile.tensor();
-            Scratch s = scratch.get();
-            int width = tile.width();
-            TransformDct.forwardSlab(m, tile.offset(), t.cols(), t.blockRows(), t.blockCols(), width, s.out, s.tmp);
-            for (int b = 0; b < t.blockRows(); b++) {
-                System.arraycopy(s.out, b * width, momentumDct, tile.offset() + b * t.cols(), width);
-            }
+            TransformDct.forwardTile(m, tile.offset(), t.cols(), t.blockRows(), t.blockCols(), tile.blocks(),
+                    momentumDct, tile.packedOffset(), scratch.get().work);
         });
     }
 

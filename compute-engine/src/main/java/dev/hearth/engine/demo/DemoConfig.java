@@ -41,7 +41,8 @@ public record DemoConfig(float beta, int blockSize, int topK, ValueEncoding enco
         }
     }
 
-    /// β 0.999, 64×64 blocks, k 32, 1-bit signs: ~227× smaller than dense fp32.
+    /// β 0.999, 64×64 blocks, k 32, 1-bit signs: matrices travel ~228× smaller than dense fp32; whole updates
+    /// 193× (`small`) and 149× (`nano`), because 1-D tensors in 64-long blocks keep 32 of every 64 values.
     public static DemoConfig defaults() {
         return new DemoConfig(DEFAULT_BETA, DEFAULT_BLOCK_SIZE, DEFAULT_TOP_K, ValueEncoding.SIGN_1BIT);
     }

@@ -20,13 +20,30 @@ public final class ReferenceDemo {
         return s * Math.cos(Math.PI * (2 * j + 1) * k / (2.0 * n));
     }
 
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, double[][]> TABLES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /// `basis(n, k, j)` tabulated (the cosines dominate the run time otherwise).
+    private static double[][] table(int n) {
+        return TABLES.computeIfAbsent(n, m -> {
+            double[][] c = new double[m][m];
+            for (int k = 0; k < m; k++) {
+                for (int j = 0; j < m; j++) {
+                    c[k][j] = basis(m, k, j);
+                }
+            }
+            return c;
+        });
+    }
+
     /// Orthonormal 1-D DCT-II.
     public static double[] dct(double[] x) {
         int n = x.length;
+        double[][] c = table(n);
         double[] y = new double[n];
         for (int k = 0; k < n; k++) {
             for (int j = 0; j < n; j++) {
-                y[k] += basis(n, k, j) * x[j];
+                y[k] += c[k][j] * x[j];
             }
         }
         return y;
@@ -35,10 +52,11 @@ public final class ReferenceDemo {
     /// Orthonormal 1-D DCT-III (inverse of {@link #dct}).
     public static double[] idct(double[] y) {
         int n = y.length;
+        double[][] c = table(n);
         double[] x = new double[n];
         for (int j = 0; j < n; j++) {
             for (int k = 0; k < n; k++) {
-                x[j] += basis(n, k, j) * y[k];
+                x[j] += c[k][j] * y[k];
             }
         }
         return x;

@@ -17,15 +17,39 @@ public final class SparseUpdate {
     private final short[] indices;
     private final float[] values;
 
-    /// @throws IllegalArgumentException if the arrays do not hold exactly the blocking's entry count
+    /// @throws IllegalArgumentException if the arrays do not hold exactly the blocking's entry count, or an index
+    ///                                  is outside its block or not strictly increasing within it
     public SparseUpdate(DemoBlocking blocking, short[] indices, float[] values) {
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         if (indices.length != blocking.entryCount() || values.length != blocking.entryCount()) {
             throw new IllegalArgumentException("sparse update holds " + indices.length + " indices and " + values.length
                     + " values, the blocking needs " + blocking.entryCount() + " of each");
         }
+        requireCanonicalIndices(blocking, indices);
         this.indices = indices;
         this.values = values;
+    }
+
+    /// Every index inside its block and strictly increasing within the block: an index past the block would land
+    /// in a neighbour's coefficients during aggregation, a repeated one would count its sender twice.
+    private static void requireCanonicalIndices(DemoBlocking blocking, short[] indices) {
+        for (DemoBlocking.TensorBlocks t : blocking.tensors()) {
+            int keep = t.keep();
+            int elems = t.blockElems();
+            for (int blk = 0; blk < t.blockCount(); blk++) {
+                int e0 = t.entryOffset() + blk * keep;
+                int previous = -1;
+                for (int e = 0; e < keep; e++) {
+                    int k = indices[e0 + e] & 0xFFFF;
+                    if (k >= elems || k <= previous) {
+                        throw new IllegalArgumentException("tensor " + t.tensorIndex() + " block " + blk + ": index "
+                                + k + (k >= elems ? " out of range (block has " + elems + ")"
+                                : " not after " + previous + " (indices must be strictly increasing)"));
+                    }
+                    previous = k;
+                }
+            }
+        }
     }
 
     public DemoBlocking blocking() {
@@ -75,8 +99,8 @@ public final class SparseUpdate {
         return true;
     }
 
-    /// The update as dense DCT coefficients in slab-packed order (the layout of {@link DemoCompressor}'s internal
-    /// momentum: coefficient `(b, d)` of block `(y, x)` at the parameter position of element `(y·n1 + b, x·n2 + d)`).
+    /// The update as dense DCT coefficients laid out like the parameters: coefficient `(b, d)` of block `(y, x)`
+    /// at the flat position of element `(y·n1 + b, x·n2 + d)` (for inspection and tests).
     public float[] toDenseCoefficients() {
         float[] dense = new float[blocking.paramCount()];
         for (DemoBlocking.TensorBlocks t : blocking.tensors()) {

@@ -130,6 +130,27 @@ public final class GptCpuBackend implements TrainingBackend {
         }
     }
 
+    /// Runs the forward pass on one window (the context, zero-padded to T: causal attention keeps the padding
+    /// from reaching the positions before it) and returns the softmax at the context's last position.
+    @Override
+    public float[] nextTokenProbabilities(float[] params, int[] context) {
+        int t = cfg.context();
+        if (context.length < 1 || context.length > t) {
+            throw new IllegalArgumentException("context of " + context.length + " tokens; the model takes 1.." + t);
+        }
+        int[] in = java.util.Arrays.copyOf(context, t);
+        Batch one = new Batch(1, t, in, new int[t]);
+        checkArgs(params, one);
+        int nativeThreads = holdNativeThreads();
+        try {
+            forward(params, one); // leaves the probabilities in buf.logits
+        } finally {
+            restoreNativeThreads(nativeThreads);
+        }
+        int pos = context.length - 1;
+        return java.util.Arrays.copyOfRange(buf.logits, pos * v, (pos + 1) * v);
+    }
+
     private int holdNativeThreads() {
         int previous = blas.nativeThreads();
         if (par.threads() > 1 && previous != 1) {
@@ -268,23 +289,30 @@ public final class GptCpuBackend implements TrainingBackend {
         for (int l = 0; l < nLayers; l++) {
             float[] res = l == 0 ? a.encoded : a.res3[l - 1];
             layerNorm(a.ln1[l], a.ln1Mean[l], a.ln1Rstd[l], res, p, ln1W[l], ln1B[l], n);
-            linear(a.qkv[l], a.ln1[l], p, qkvW[l], qkvB[l], n, c, 3 * c);
+            linear(a.qkv[l], a.ln1[l], p, qkvW[l], qkvB[l], n, c, 3 * c, Epilogue.NONE, null);
             attention(a.atty[l], a.att[l], a.qkv[l], a.b, t);
-            linear(a.res2[l], a.atty[l], p, projW[l], projB[l], n, c, c);
-            addInPlace(a.res2[l], res);
+            linear(a.res2[l], a.atty[l], p, projW[l], projB[l], n, c, c, Epilogue.ADD, res);
             layerNorm(a.ln2[l], a.ln2Mean[l], a.ln2Rstd[l], a.res2[l], p, ln2W[l], ln2B[l], n);
-            linear(a.fch[l], a.ln2[l], p, fcW[l], fcB[l], n, c, 4 * c);
-            gelu(a.fchGelu[l], a.fch[l]);
-            linear(a.res3[l], a.fchGelu[l], p, fcProjW[l], fcProjB[l], n, 4 * c, c);
-            addInPlace(a.res3[l], a.res2[l]);
+            linear(a.fch[l], a.ln2[l], p, fcW[l], fcB[l], n, c, 4 * c, Epilogue.GELU, a.fchGelu[l]);
+            linear(a.res3[l], a.fchGelu[l], p, fcProjW[l], fcProjB[l], n, 4 * c, c, Epilogue.ADD, a.res2[l]);
         }
         layerNorm(a.lnf, a.lnfMean, a.lnfRstd, a.res3[nLayers - 1], p, lnfW, lnfB, n);
-        linear(a.logits, a.lnf, p, lmW, -1, n, c, v);
+        linear(a.logits, a.lnf, p, lmW, -1, n, c, v, Epilogue.NONE, null);
         return softmaxCrossEntropy(a.logits, batch.targets(), n, a.lossPartial);
     }
 
     /// out (N, OC) = inp (N, IC) · W (IC, OC) + b; `bias < 0` means no bias.
-    private void linear(float[] out, float[] inp, float[] p, int w, int bias, int n, int ic, int oc) {
+    /// What a linear layer does to its own rows right after the multiply, fused into the same parallel region.
+    private enum Epilogue {
+        NONE,
+        /// out += extra (the residual connection)
+        ADD,
+        /// extra = gelu(out) (the MLP activation; out keeps the pre-activation for the backward pass)
+        GELU
+    }
+
+    private void linear(float[] out, float[] inp, float[] p, int w, int bias, int n, int ic, int oc,
+                        Epilogue epilogue, float[] extra) {
         par.forRange(n, (r0, r1, t) -> { // rows split across threads
             if (bias >= 0) {
                 for (int i = r0; i < r1; i++) {
@@ -293,6 +321,11 @@ public final class GptCpuBackend implements TrainingBackend {
             }
             blas.sgemm(false, false, r1 - r0, oc, ic, 1f, inp, r0 * ic, ic, p, w, oc, bias >= 0 ? 1f : 0f,
                     out, r0 * oc, oc);
+            switch (epilogue) {
+                case NONE -> { }
+                case ADD -> add(out, extra, r0 * oc, r1 * oc);
+                case GELU -> gelu(extra, out, r0 * oc, r1 * oc);
+            }
         });
     }
 
@@ -367,28 +400,24 @@ public final class GptCpuBackend implements TrainingBackend {
         }
     }
 
-    private void gelu(float[] out, float[] inp) {
-        par.forRange(inp.length, (i0, i1, w) -> {
-            for (int i = i0; i < i1; i++) {
-                float x = inp[i];
-                float th = FastMath.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x));
-                out[i] = 0.5f * x * (1f + th);
-            }
-        });
+    private static void gelu(float[] out, float[] inp, int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            float x = inp[i];
+            float th = FastMath.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x));
+            out[i] = 0.5f * x * (1f + th);
+        }
     }
 
-    private void addInPlace(float[] acc, float[] x) {
-        par.forRange(acc.length, (i0, i1, w) -> {
-            for (int i = i0; i < i1; i++) {
-                acc[i] += x[i];
-            }
-        });
+    private static void add(float[] acc, float[] x, int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            acc[i] += x[i];
+        }
     }
 
     /// Softmax over each row of logits in place (they become probabilities); returns the mean
     /// cross-entropy against `targets`.
     private double softmaxCrossEntropy(float[] logits, int[] targets, int n, double[] partial) {
-        par.forRange(n, (r0, r1, w) -> partial[w] = softmaxCrossEntropyRows(logits, targets, r0, r1));
+        par.forRange(n, (r0, r1, w) -> partial[w] += softmaxCrossEntropyRows(logits, targets, r0, r1));
         double loss = 0;
         for (int w = 0; w < par.threads(); w++) {
             loss += partial[w];
@@ -441,20 +470,19 @@ public final class GptCpuBackend implements TrainingBackend {
         });
         float[] dlogits = a.logits;
         // lm_head: dW (C, V) = lnfᵀ · dlogits; dlnf (N, C) = dlogits · Wᵀ
-        linearBackward(a.dln, g, dlogits, a.lnf, p, lmW, -1, n, c, v);
+        linearBackward(a.dln, g, dlogits, a.lnf, p, lmW, -1, n, c, v, null);
         Arrays.fill(a.dres, 0f);
         layerNormBackward(a.dres, g, a.dln, a.res3[nLayers - 1], a.lnfMean, a.lnfRstd, p, lnfW, lnfB, n);
 
         for (int l = nLayers - 1; l >= 0; l--) {
             float[] res = l == 0 ? a.encoded : a.res3[l - 1];
             // residual: d(res2) gets d(res3) unchanged; the MLP branch sees it too
-            linearBackward(a.dfch, g, a.dres, a.fchGelu[l], p, fcProjW[l], fcProjB[l], n, 4 * c, c);
-            geluBackward(a.dfch, a.fch[l]);
-            linearBackward(a.dln, g, a.dfch, a.ln2[l], p, fcW[l], fcB[l], n, c, 4 * c);
+            linearBackward(a.dfch, g, a.dres, a.fchGelu[l], p, fcProjW[l], fcProjB[l], n, 4 * c, c, a.fch[l]);
+            linearBackward(a.dln, g, a.dfch, a.ln2[l], p, fcW[l], fcB[l], n, c, 4 * c, null);
             layerNormBackward(a.dres, g, a.dln, a.res2[l], a.ln2Mean[l], a.ln2Rstd[l], p, ln2W[l], ln2B[l], n);
-            linearBackward(a.datty, g, a.dres, a.atty[l], p, projW[l], projB[l], n, c, c);
+            linearBackward(a.datty, g, a.dres, a.atty[l], p, projW[l], projB[l], n, c, c, null);
             attentionBackward(a.dqkv, a.datty, a.att[l], a.qkv[l], a.dAtt, a.b, t);
-            linearBackward(a.dln, g, a.dqkv, a.ln1[l], p, qkvW[l], qkvB[l], n, c, 3 * c);
+            linearBackward(a.dln, g, a.dqkv, a.ln1[l], p, qkvW[l], qkvB[l], n, c, 3 * c, null);
             layerNormBackward(a.dres, g, a.dln, res, a.ln1Mean[l], a.ln1Rstd[l], p, ln1W[l], ln1B[l], n);
         }
         int[] in = batch.inputs();
@@ -471,10 +499,16 @@ public final class GptCpuBackend implements TrainingBackend {
     }
 
     /// Backward of `out = inp·W + b`: dinp (N, IC) = dout · Wᵀ (overwritten); dW = inpᵀ · dout; db = Σ rows of dout.
+    /// `geluInput` non-null: `inp` was gelu(geluInput), and dinp is carried on through the GELU to d(geluInput)
+    /// in the same region.
     private void linearBackward(float[] dinp, float[] g, float[] dout, float[] inp, float[] p, int w, int bias,
-                                int n, int ic, int oc) {
-        par.forRange(n, (r0, r1, t) -> // rows of dinp
-                blas.sgemm(false, true, r1 - r0, ic, oc, 1f, dout, r0 * oc, oc, p, w, oc, 0f, dinp, r0 * ic, ic));
+                                int n, int ic, int oc, float[] geluInput) {
+        par.forRange(n, (r0, r1, t) -> { // rows of dinp
+            blas.sgemm(false, true, r1 - r0, ic, oc, 1f, dout, r0 * oc, oc, p, w, oc, 0f, dinp, r0 * ic, ic);
+            if (geluInput != null) {
+                geluBackward(dinp, geluInput, r0 * ic, r1 * ic);
+            }
+        });
         par.forRange(oc, (c0, c1, t) -> { // columns of dW and db
             blas.sgemm(true, false, ic, c1 - c0, n, 1f, inp, 0, ic, dout, c0, oc, 1f, g, w + c0, oc);
             if (bias >= 0) {
@@ -493,8 +527,7 @@ public final class GptCpuBackend implements TrainingBackend {
                                    float[] p, int w, int bias, int n) {
         float[][] partial = buf.lnPartial;
         par.forRange(n, (r0, r1, t) -> {
-            float[] dwb = partial[t];
-            Arrays.fill(dwb, 0f);
+            float[] dwb = partial[t]; // zero on entry: cleared after every reduction below
             layerNormBackwardRows(dinp, dwb, dout, inp, mean, rstd, p, w, r0, r1);
         });
         for (float[] dwb : partial) { // weight and bias gradients: sum the threads' partial sums
@@ -533,16 +566,14 @@ public final class GptCpuBackend implements TrainingBackend {
     }
 
     /// In place: d(fch) = d(gelu(fch)) · gelu'(fch).
-    private void geluBackward(float[] d, float[] x) {
-        par.forRange(d.length, (i0, i1, w) -> {
-            for (int i = i0; i < i1; i++) {
-                float xi = x[i];
-                float u = GELU_SCALE * (xi + GELU_CUBIC * xi * xi * xi);
-                float th = FastMath.tanh(u);
-                float du = GELU_SCALE * (1f + 3f * GELU_CUBIC * xi * xi);
-                d[i] *= 0.5f * (1f + th) + 0.5f * xi * (1f - th * th) * du;
-            }
-        });
+    private static void geluBackward(float[] d, float[] x, int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            float xi = x[i];
+            float u = GELU_SCALE * (xi + GELU_CUBIC * xi * xi * xi);
+            float th = FastMath.tanh(u);
+            float du = GELU_SCALE * (1f + 3f * GELU_CUBIC * xi * xi);
+            d[i] *= 0.5f * (1f + th) + 0.5f * xi * (1f - th * th) * du;
+        }
     }
 
     private void attentionBackward(float[] dqkv, float[] dout, float[] att, float[] qkv, float[][] dAtt, int b,

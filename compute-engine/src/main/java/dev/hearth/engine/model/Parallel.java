@@ -1,15 +1,19 @@
 package dev.hearth.engine.model;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /// A tiny fork-join for the model's kernels: `threads − 1` named daemon workers plus the caller split a range
-/// into contiguous chunks. Built for hundreds of short regions per training step: workers spin briefly
-/// (about {@link #SPIN_NANOS}) for the next region before parking, so a region costs microseconds,
-/// not a thread wake-up. With one thread everything runs inline.
+/// into contiguous chunks and claim them dynamically. Built for hundreds of short regions per training step:
+/// workers spin briefly (about {@link #SPIN_NANOS}) for the next region before parking, so a region costs
+/// microseconds, not a thread wake-up; and because chunks are claimed, not assigned, a worker that the OS
+/// has descheduled (a busy machine) costs nothing: the caller takes its chunks. With one thread everything
+/// runs inline.
 public final class Parallel implements AutoCloseable {
 
     /// Body of a region: process `[from, to)`; `worker` is 0..threads-1 (index per-thread scratch with it).
+    /// A worker may run several chunks of one region.
     @FunctionalInterface
     public interface Range {
         void run(int from, int to, int worker);
@@ -17,15 +21,21 @@ public final class Parallel implements AutoCloseable {
 
     /// 50 µs: longer than the gap between two kernels of a step, far shorter than a scheduler tick.
     static final long SPIN_NANOS = 50_000;
+    /// Chunks per thread by default: enough slack to rebalance, few enough to keep GEMM blocks large.
+    static final int CHUNKS_PER_THREAD = 2;
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long generation;
+    /// (generation << 32) | next unclaimed chunk: claiming with a CAS on the whole word means a worker
+    /// that woke late can never claim a chunk of a newer region with an older body.
+    private final AtomicLong state = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
     private volatile boolean closed;
     private volatile Range body;
     private volatile int total;
+    private volatile int chunks;
     private volatile Throwable failure;
+    private int generation;
 
     public Parallel(int threads) {
         if (threads < 1) {
@@ -44,9 +54,16 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
-    /// Runs `body` over `[0, n)` on all threads and returns when every chunk is done; rethrows a worker's failure.
+    /// Runs `body` over `[0, n)` in `threads × 2` chunks; see {@link #forRange(int, int, Range)}.
     public void forRange(int n, Range body) {
-        if (threads == 1 || n < 2) {
+        forRange(n, threads * CHUNKS_PER_THREAD, body);
+    }
+
+    /// Runs `body` over `[0, n)` split into `chunkCount` contiguous chunks and returns when all are done;
+    /// rethrows a worker's failure. Not reentrant: one region at a time, from one caller thread.
+    public void forRange(int n, int chunkCount, Range body) {
+        int k = Math.max(1, Math.min(n, chunkCount));
+        if (threads == 1 || k == 1) {
             body.run(0, n, 0);
             return;
         }
@@ -55,15 +72,23 @@ public final class Parallel implements AutoCloseable {
         }
         this.body = body;
         this.total = n;
+        this.chunks = k;
         this.failure = null;
-        pending.set(workers.length);
-        generation++; // publishes body and total to the workers
+        done.set(0);
+        generation++;
+        state.set((long) generation << 32); // publishes body, total, chunks to the workers
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        body.run(0, chunk(n, 1), 0);
-        while (pending.get() > 0) {
-            Thread.onSpinWait();
+        runChunks(generation, body, n, k, 0);
+        long spinStart = System.nanoTime();
+        while (done.get() < k) {
+            // Only a chunk some worker already claimed is left: wait, politely once the wait gets long.
+            if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
         Throwable f = failure;
         if (f != null) {
@@ -71,32 +96,51 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    private int chunk(int n, int k) {
-        return (int) ((long) n * k / threads);
+    private void runChunks(int gen, Range b, int n, int k, int worker) {
+        while (true) {
+            long s = state.get();
+            if ((int) (s >>> 32) != gen) {
+                return;
+            }
+            int c = (int) s;
+            if (c >= k) {
+                return;
+            }
+            if (!state.compareAndSet(s, s + 1)) {
+                continue;
+            }
+            try {
+                b.run((int) ((long) n * c / k), (int) ((long) n * (c + 1) / k), worker);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                done.incrementAndGet();
+            }
+        }
     }
 
     private void work(int id) {
-        long seen = 0;
+        int seen = 0;
         while (!closed) {
-            long g = generation;
-            if (g == seen) {
+            long s = state.get();
+            int gen = (int) (s >>> 32);
+            if (gen == seen) {
                 long spinStart = System.nanoTime();
-                while (generation == seen && !closed && System.nanoTime() - spinStart < SPIN_NANOS) {
+                while ((int) (state.get() >>> 32) == seen && !closed && System.nanoTime() - spinStart < SPIN_NANOS) {
                     Thread.onSpinWait();
                 }
-                if (generation == seen && !closed) {
-                    LockSupport.parkNanos(this, 1_000_000);
+                if ((int) (state.get() >>> 32) == seen && !closed) {
+                    // No timeout: forRange unparks after publishing, and an early unpark leaves a permit,
+                    // so no wake-up is lost; an idle engine then costs no CPU at all.
+                    LockSupport.park(this);
                 }
                 continue;
             }
-            seen = g;
+            seen = gen;
+            Range b = body;
             int n = total;
-            try {
-                body.run(chunk(n, id), chunk(n, id + 1), id);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            pending.decrementAndGet();
+            int k = chunks;
+            runChunks(gen, b, n, k, id);
         }
     }
 

@@ -22,6 +22,10 @@ public interface TrainingBackend extends AutoCloseable {
     /// Mean cross-entropy only (validation, spot checks).
     float loss(float[] params, Batch batch);
 
+    /// The model's next-token distribution after `context` (1..T tokens): 256 probabilities summing to 1.
+    /// Used to sample a few lines of text for the run's dashboard.
+    float[] nextTokenProbabilities(float[] params, int[] context);
+
     @Override
     void close();
 }

@@ -3,12 +3,13 @@ package dev.hearth.node.net;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Objects;
 
 /// The owner's cap on bytes moved (up + down) per local day. The count lives in a [VolumeLedger]
-/// (the history database), so restarting the node does not reset it; it starts again at local
-/// midnight in the clock's zone.
+/// (the history database), so restarting the node does not reset it; it starts again at the owner's
+/// local midnight — in the machine's zone, not the clock's (the node's clock is usually UTC).
 ///
 /// Call [#record] once per transfer (an update upload, a checkpoint chunk), not per packet: each call
 /// is a durable write. Thread-safe.
@@ -16,14 +17,23 @@ public final class DailyVolumeCap {
 
     private final VolumeLedger ledger;
     private final Clock clock;
+    private final ZoneId zone;
     private long capBytes;
     private LocalDate cachedDay;
     private long cachedUsed;
 
+    /// Days in the machine's time zone.
     /// @param capBytes 0 = no cap
     public DailyVolumeCap(VolumeLedger ledger, Clock clock, long capBytes) {
+        this(ledger, clock, ZoneId.systemDefault(), capBytes);
+    }
+
+    /// @param zone     where "today" and "midnight" are
+    /// @param capBytes 0 = no cap
+    public DailyVolumeCap(VolumeLedger ledger, Clock clock, ZoneId zone, long capBytes) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.zone = Objects.requireNonNull(zone, "zone");
         setCap(capBytes);
     }
 
@@ -69,7 +79,7 @@ public final class DailyVolumeCap {
 
     /// The next local midnight, when the count starts again.
     public Instant resetsAt() {
-        return today().plusDays(1).atStartOfDay(clock.getZone()).toInstant();
+        return today().plusDays(1).atStartOfDay(zone).toInstant();
     }
 
     /// For the app: "312 MB of 1.0 GB used today" or "Daily network cap reached (1.0 GB); resumes at midnight".
@@ -81,7 +91,7 @@ public final class DailyVolumeCap {
     }
 
     private LocalDate today() {
-        return LocalDate.now(clock);
+        return LocalDate.ofInstant(clock.instant(), zone);
     }
 
     private void refresh(LocalDate today) {

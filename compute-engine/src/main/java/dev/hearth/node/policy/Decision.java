@@ -16,7 +16,7 @@ public record Decision(Action action, Cause cause, String reason, Instant holdUn
 
     public enum Cause {
         // PAUSE causes
-        MANUAL_PAUSE, SNOOZED, ON_BATTERY, OUTSIDE_SCHEDULE, GPU_BUSY, GPU_TEMPERATURE, GPU_POWER,
+        MANUAL_PAUSE, SNOOZED, DATA_CAP, ON_BATTERY, OUTSIDE_SCHEDULE, GPU_BUSY, GPU_TEMPERATURE, GPU_POWER,
         FULLSCREEN, OWNER_ACTIVE, WAITING_FOR_IDLE,
         // RUN causes
         OWNER_AWAY, ALWAYS, NO_IDLE_PROBE

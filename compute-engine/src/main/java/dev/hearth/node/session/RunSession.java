@@ -14,6 +14,8 @@ import dev.hearth.node.api.RunStatus;
 import dev.hearth.node.history.HistoryStore;
 import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
+import dev.hearth.node.net.DailyVolumeCap;
+import dev.hearth.node.net.TokenBucket;
 import dev.hearth.node.policy.Decision;
 import dev.hearth.node.worker.ChildProcessWorker;
 import dev.hearth.node.worker.InProcessWorker;
@@ -79,6 +81,9 @@ public final class RunSession {
     static final Duration WORKER_GRACE = Duration.ofMillis(1500);
     /// Windows per forward/backward pass in the worker (bounds activation memory: ~0.3 GB for `small`).
     static final int MICRO_BATCH = 8;
+    /// What a chunk request costs the download cap: the coordinator serves 1 MiB chunks (the last is shorter).
+    static final long CHUNK_BYTES_ESTIMATE = dev.hearth.protocol.ProtocolLimits.MAX_CHUNK_DATA_BYTES;
+
     /// Training loss points kept for the run view.
     static final int MAX_LOSS_POINTS = 500;
 
@@ -92,6 +97,7 @@ public final class RunSession {
     private final ExecutorService trainerControl;
     private final Clock clock;
     private final boolean inProcessWorker;
+    private final Traffic traffic;
     private final Consumer<NodeSnapshot> publish;
     private final Consumer<RoundRecord> roundRecorded;
 
@@ -126,10 +132,13 @@ public final class RunSession {
     private double localLoss = Double.NaN;
     private long round;
 
+    /// The owner's network limits: rate caps per direction and the daily volume cap (all from the settings).
+    public record Traffic(TokenBucket upload, TokenBucket download, DailyVolumeCap daily) {}
+
     private record PendingReceipt(long round, TrainResult result, long bytesUp, long bytesDown) {}
 
     public RunSession(Path dataDir, NodeIdentity identity, EventLog eventLog, HistoryStore history, MachineProbes probes,
-                      ScheduledExecutorService nodeThread, Clock clock, boolean inProcessWorker,
+                      ScheduledExecutorService nodeThread, Clock clock, boolean inProcessWorker, Traffic traffic,
                       Consumer<NodeSnapshot> publish, Consumer<RoundRecord> roundRecorded) {
         this.dataDir = dataDir;
         this.identity = identity;
@@ -140,6 +149,7 @@ public final class RunSession {
         this.nodeThread = nodeThread;
         this.clock = clock;
         this.inProcessWorker = inProcessWorker;
+        this.traffic = traffic;
         this.publish = publish;
         this.roundRecorded = roundRecorded;
         this.trainerControl = Executors.newSingleThreadExecutor(r -> {
@@ -151,8 +161,17 @@ public final class RunSession {
 
     // ---- control (node thread) -------------------------------------------------------------------------------
 
+    /// Runs `task` on the node thread; after shutdown (the app is quitting) late callbacks are dropped.
+    private void post(Runnable task) {
+        try {
+            nodeThread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the node is closing: a worker result or a network event arriving now changes nothing
+        }
+    }
+
     public void setSettings(NodeSettings settings) {
-        nodeThread.execute(() -> this.settings = settings);
+        post(() -> this.settings = settings);
     }
 
     /// Connects to a run (leaving the current one).
@@ -266,17 +285,17 @@ public final class RunSession {
     private final class Listener implements ClientListener {
         @Override
         public void onWelcome(Welcome w) {
-            nodeThread.execute(() -> welcomed(w));
+            post(() -> welcomed(w));
         }
 
         @Override
         public void onMessage(Envelope e) {
-            nodeThread.execute(() -> message(e));
+            post(() -> message(e));
         }
 
         @Override
         public void onDisconnected(Disconnect d) {
-            nodeThread.execute(() -> disconnected(d));
+            post(() -> disconnected(d));
         }
     }
 
@@ -384,13 +403,18 @@ public final class RunSession {
             return;
         }
         for (int i : download.nextRequests()) {
-            send(Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder()
-                    .setVersion(download.version()).setIndex(i)).build());
+            Envelope req = Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder()
+                    .setVersion(download.version()).setIndex(i)).build();
+            // The owner's download cap: reserve the chunk's bytes now, ask for it when the bucket allows.
+            Duration wait = traffic.download().acquire(CHUNK_BYTES_ESTIMATE);
+            if (wait.isZero()) send(req);
+            else nodeThread.schedule(() -> send(req), wait.toMillis(), TimeUnit.MILLISECONDS);
         }
         set(NodeState.DOWNLOADING, "Downloading the model (" + (int) Math.round(download.progress() * 100) + "%)", "");
     }
 
     private void chunk(Chunk c) {
+        traffic.daily().record(0, c.getSerializedSize());
         if (download == null) return;
         try {
             download.accept(c);
@@ -456,15 +480,15 @@ public final class RunSession {
                     workerFileVersion = v;
                 }
                 TrainJob job = new TrainJob(rs.getRound(), v, file, ids);
-                w.train(job, (done, total) -> nodeThread.execute(() -> {
+                w.train(job, (done, total) -> post(() -> {
                     if (trainingRound == rs) {
                         progress = (double) done / total;
                         publishSnapshot();
                     }
-                })).whenComplete((result, error) -> nodeThread.execute(() -> trained(rs, result, error)));
+                })).whenComplete((result, error) -> post(() -> trained(rs, result, error)));
                 probes.setWorkerPid(w.pid());
             } catch (IOException ex) {
-                nodeThread.execute(() -> trained(rs, null, ex));
+                post(() -> trained(rs, null, ex));
             }
         });
     }
@@ -494,10 +518,21 @@ public final class RunSession {
                 .build());
         Envelope env = Envelope.newBuilder().setUpdateUpload(upload).build();
         set(NodeState.UPLOADING, "Uploading " + humanBytes(result.payload().length), "");
+        Duration wait = traffic.upload().acquire(env.getSerializedSize());
+        if (!wait.isZero()) {
+            log.info("upload waits " + wait.toMillis() + " ms for the upload cap");
+            nodeThread.schedule(() -> upload(rs, result, env), wait.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            upload(rs, result, env);
+        }
+    }
+
+    private void upload(RoundStart rs, TrainResult result, Envelope env) {
         if (!send(env)) {
             log.warn("round " + rs.getRound() + ": not connected; the update is dropped");
             return;
         }
+        traffic.daily().record(env.getSerializedSize(), 0);
         uploadedRound = rs.getRound();
         pendingReceipt = new PendingReceipt(rs.getRound(), result, env.getSerializedSize(),
                 rs.getSerializedSize() + lastCommitBytes);
@@ -528,6 +563,7 @@ public final class RunSession {
 
     private void commit(RoundCommit c, int bytes) {
         lastCommitBytes = bytes;
+        traffic.daily().record(0, bytes);
         lossHistory.add(c.getMeanLoss());
         if (lossHistory.size() > MAX_LOSS_POINTS) lossHistory.removeFirst();
         if (params == null || version != c.getNewVersion() - 1) {

@@ -93,6 +93,8 @@ public final class SettingsStore {
             log.info("no settings file yet; using the defaults and writing " + file);
             writeQuietly(defaults);
             return new LoadResult(defaults, "", null);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            problem = "it is not UTF-8 text (a binary or damaged file)";
         } catch (JsonProcessingException e) {
             problem = "it is not valid JSON (" + e.getOriginalMessage() + " at line " + lineOf(e) + ")";
         } catch (SettingsFormatException e) {
@@ -100,8 +102,7 @@ public final class SettingsStore {
         } catch (InvalidSettingException e) {
             problem = "the value of " + e.field() + " is not allowed (" + e.problem() + ")";
         } catch (IOException | RuntimeException e) {
-            // RuntimeException covers malformed UTF-8 (MalformedInputException is an IOException, but
-            // decoders elsewhere throw unchecked) — a settings file must never stop the node.
+            // Whatever else goes wrong reading one small file must not stop the node.
             problem = "it cannot be read (" + e + ")";
         }
         Path aside = moveAside();
@@ -142,9 +143,12 @@ public final class SettingsStore {
     }
 
     private Path moveAside() {
-        Path aside = file.resolveSibling(FILE_NAME + ".corrupt-" + CORRUPT_SUFFIX.format(clock.instant()));
+        String base = FILE_NAME + ".corrupt-" + CORRUPT_SUFFIX.format(clock.instant());
+        Path aside = file.resolveSibling(base);
+        // Never overwrite an earlier bad file: it may be the one the owner wants back.
+        for (int n = 2; Files.exists(aside) && n < 100; n++) aside = file.resolveSibling(base + "-" + n);
         try {
-            return Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            return Files.move(file, aside);
         } catch (IOException e) {
             log.error("cannot move the bad settings file aside", e);
             return null;

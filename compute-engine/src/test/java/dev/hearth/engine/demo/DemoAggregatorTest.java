@@ -125,6 +125,30 @@ class DemoAggregatorTest {
     }
 
     @Test
+    void sparseUpdateRejectsIndicesOutsideTheBlockOrRepeated() {
+        var blocking = new DemoBlocking(LAYOUT, CONFIG);
+        short[] idx = new short[blocking.entryCount()];
+        for (DemoBlocking.TensorBlocks tb : blocking.tensors()) {
+            for (int blk = 0; blk < tb.blockCount(); blk++) {
+                for (int e = 0; e < tb.keep(); e++) {
+                    idx[tb.entryOffset() + blk * tb.keep() + e] = (short) e;
+                }
+            }
+        }
+        float[] val = new float[blocking.entryCount()];
+        new SparseUpdate(blocking, idx, val); // canonical: accepted
+        short[] repeated = idx.clone();
+        repeated[1] = repeated[0];
+        var e1 = assertThrows(IllegalArgumentException.class, () -> new SparseUpdate(blocking, repeated, val));
+        assertTrue(e1.getMessage().contains("strictly increasing"), e1.getMessage());
+        short[] outside = idx.clone();
+        var t0 = blocking.tensors().get(0);
+        outside[t0.keep() - 1] = (short) t0.blockElems();
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new SparseUpdate(blocking, outside, val));
+        assertTrue(e2.getMessage().contains("out of range"), e2.getMessage());
+    }
+
+    @Test
     void sortKeyRoundTripsIndexValueAndUpdate() {
         float[] values = {-3.5f, -0f, 0f, 1e-30f, 7f, Float.MAX_VALUE, -Float.MAX_VALUE};
         for (float v : values) {

@@ -51,10 +51,10 @@ class DemoCompressorTest {
             SparseUpdate qr = ReferenceDemo.compress(blocking, config.beta(), refM, g);
             for (int i = 0; i < qf.entryCount(); i++) {
                 assertEquals(qr.index(i), qf.index(i), "step " + s + " entry " + i + " index");
-                assertEquals(qr.value(i), qf.value(i), 1e-6f * (1 + Math.abs(qr.value(i))),
+                assertEquals(qr.value(i), qf.value(i), TransformDctTest.RELATIVE_TOLERANCE * (1 + Math.abs(qr.value(i))),
                         "step " + s + " entry " + i + " value");
             }
-            float tol = 1e-6f * (1 + DemoFixtures.maxAbs(refM));
+            float tol = TransformDctTest.RELATIVE_TOLERANCE * (1 + DemoFixtures.maxAbs(refM));
             assertTrue(DemoFixtures.maxAbsDiff(refM, fast.momentum()) < tol, "momentum after step " + s);
         }
     }

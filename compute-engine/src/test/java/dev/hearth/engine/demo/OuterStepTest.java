@@ -81,22 +81,6 @@ class OuterStepTest {
     }
 
     @Test
-    void scheduleWarmsUpLinearlyThenFollowsCosineToMinimum() {
-        var s = new LrSchedule(10, 110, 1e-3f, 1e-4f);
-        assertEquals(1e-4f, s.lr(0), 1e-9f);
-        assertEquals(5e-4f, s.lr(4), 1e-9f);
-        assertEquals(1e-3f, s.lr(10), 1e-9f);
-        assertEquals(5.5e-4f, s.lr(60), 1e-9f);
-        assertEquals(1e-4f, s.lr(110), 0f);
-        assertEquals(1e-4f, s.lr(5000), 0f);
-        for (int r = 10; r < 110; r++) {
-            assertTrue(s.lr(r + 1) <= s.lr(r), "round " + r);
-        }
-        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(10, 10, 1e-3f, 0f));
-        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(0, 10, 1e-3f, 2e-3f));
-    }
-
-    @Test
     void configRejectsOutOfRangeSettingsWithClearMessages() {
         var e1 = assertThrows(IllegalArgumentException.class,
                 () -> new DemoConfig(1f, 64, 32, ValueEncoding.SIGN_1BIT));

@@ -22,11 +22,15 @@ class TransformDctTest {
         assertArrayEquals(new float[] {5f, -1f, -2f, 0f}, y, 1e-6f);
     }
 
-    /// Round trips are held to 1e-6 relative to the block's largest value: float32 carries 24 bits (6e-8), and
-    /// two 64-term sums per direction leave a few ulps; on N(0, 1) data the worst 64×64 error is ~1.4e-6 absolute
-    /// against values up to ~4.
+    /// Round trips are held to 2e-6 relative to the block's largest value (~30 float32 ulps). Measured worst
+    /// errors on N(0, 1) data, 64×64: 0.4e-6 relative with the odd halves as plain matrix products, 1.2e-6 with
+    /// the DCT-IV recurrence now used (1.6e-6 at length 44), which is ~35% faster. The recurrence
+    /// `X_i = Y_i − X_{i−1}` carries the rounding of every earlier term; for DeMo's top-k this is noise far below
+    /// the gradient's own, and the result stays bit-reproducible.
+    static final float RELATIVE_TOLERANCE = 2e-6f;
+
     private static void assertRoundTrip(float[] x, float[] back, String what) {
-        float tol = 1e-6f * Math.max(1f, DemoFixtures.maxAbs(x));
+        float tol = RELATIVE_TOLERANCE * Math.max(1f, DemoFixtures.maxAbs(x));
         float err = DemoFixtures.maxAbsDiff(x, back);
         assertTrue(err < tol, what + ": error " + err + " over " + tol);
     }

@@ -111,6 +111,50 @@ class GptGradientTest {
     }
 
     @Test
+    void threadCountDoesNotChangeTheResult() {
+        var blas = OpenBlasSgemm.load().orElseThrow();
+        float[] p = perturbedParams(TINY, 21);
+        Batch batch = randomBatch(5, TINY.context(), 22); // 10 heads, 40 rows: uneven chunks for 3 threads
+        float[] g1 = new float[p.length];
+        float[] g3 = new float[p.length];
+        float l1;
+        float l3;
+        try (var one = new GptCpuBackend(TINY, blas, 1, "1 thread");
+             var three = new GptCpuBackend(TINY, blas, 3, "3 threads")) {
+            l1 = one.lossAndGradient(p, batch, g1);
+            l3 = three.lossAndGradient(p, batch, g3);
+        }
+        assertEquals(l1, l3, 1e-6f * l1);
+        for (int i = 0; i < p.length; i++) {
+            assertEquals(g1[i], g3[i], 1e-6f + 1e-4f * Math.abs(g1[i]), "gradient " + i);
+        }
+    }
+
+    @Test
+    void parallelCoversTheRangeOnceAndPropagatesFailures() {
+        try (var par = new Parallel(3)) {
+            int[] hits = new int[1000];
+            for (int round = 0; round < 50; round++) {
+                par.forRange(hits.length, (from, to, w) -> {
+                    for (int i = from; i < to; i++) {
+                        hits[i]++;
+                    }
+                });
+            }
+            for (int h : hits) {
+                assertEquals(50, h);
+            }
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> par.forRange(9, (from, to, w) -> {
+                        if (from <= 5 && 5 < to) {
+                            throw new ArithmeticException("boom");
+                        }
+                    }));
+            assertTrue(e.getCause() instanceof ArithmeticException);
+        }
+    }
+
+    @Test
     void fastTanhIsWithinAFewUlpOfMathTanh() {
         double max = 0;
         for (float x = -12f; x < 12f; x += 1e-3f) {

@@ -52,12 +52,27 @@ class HistoryStoreTest {
     }
 
     @Test
-    void usesWalAndFullSync() throws Exception {
+    void usesTheWriteAheadLog() throws Exception {
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + store.file()); var st = c.createStatement();
              var rs = st.executeQuery("PRAGMA journal_mode")) {
             rs.next();
             assertEquals("wal", rs.getString(1));
         }
+    }
+
+    @Test
+    void schemaComesFromVersionedMigrations() throws Exception {
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + store.file()); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT version, success FROM flyway_schema_history ORDER BY installed_rank")) {
+            List<String> applied = new java.util.ArrayList<>();
+            while (rs.next()) {
+                assertTrue(rs.getBoolean(2));
+                applied.add(rs.getString(1));
+            }
+            assertEquals(List.of("1", "2"), applied);
+        }
+        store.close();
+        store = HistoryStore.open(dir, CLOCK, log); // reopening applies nothing twice
     }
 
     @Test

@@ -85,7 +85,7 @@ class BandwidthTest {
     @Test
     void dailyCapBlocksWhenUsedAndResetsAtLocalMidnight() {
         MutableClock clock = new MutableClock(T0, ZONE);
-        DailyVolumeCap cap = new DailyVolumeCap(new VolumeLedger.InMemory(), clock, 2_000_000);
+        DailyVolumeCap cap = new DailyVolumeCap(new VolumeLedger.InMemory(), clock, ZONE, 2_000_000);
         cap.record(1_500_000, 0);
         assertTrue(cap.allows(500_000));
         assertFalse(cap.allows(500_001));
@@ -103,18 +103,26 @@ class BandwidthTest {
         MutableClock clock = new MutableClock(T0, ZONE);
         EventLog log = new EventLog(clock);
         try (HistoryStore history = HistoryStore.open(dir, clock, log)) {
-            new DailyVolumeCap(history, clock, 10_000_000).record(3_000_000, 1_000_000);
+            new DailyVolumeCap(history, clock, ZONE, 10_000_000).record(3_000_000, 1_000_000);
         }
         try (HistoryStore history = HistoryStore.open(dir, clock, log)) {
-            DailyVolumeCap again = new DailyVolumeCap(history, clock, 10_000_000);
+            DailyVolumeCap again = new DailyVolumeCap(history, clock, ZONE, 10_000_000);
             assertEquals(4_000_000, again.usedToday());
             assertEquals(6_000_000, again.remainingToday());
         }
     }
 
     @Test
+    void midnightIsTheOwnersEvenWhenTheNodeClockIsUtc() {
+        // 23:30 UTC is already the next day in Berlin: a UTC clock must not move the reset to UTC midnight.
+        MutableClock utc = new MutableClock(Instant.parse("2026-11-25T23:30:00Z"), java.time.ZoneOffset.UTC);
+        DailyVolumeCap cap = new DailyVolumeCap(new VolumeLedger.InMemory(), utc, ZONE, 2_000_000);
+        assertEquals(ZonedDateTime.of(2026, 11, 27, 0, 0, 0, 0, ZONE).toInstant(), cap.resetsAt());
+    }
+
+    @Test
     void noCapAllowsEverything() {
-        DailyVolumeCap cap = new DailyVolumeCap(new VolumeLedger.InMemory(), new MutableClock(T0, ZONE), 0);
+        DailyVolumeCap cap = new DailyVolumeCap(new VolumeLedger.InMemory(), new MutableClock(T0, ZONE), ZONE, 0);
         cap.record(5_000_000_000L, 0);
         assertTrue(cap.allows(Long.MAX_VALUE));
         assertEquals("5.0 GB used today (no cap)", cap.describe());

@@ -112,7 +112,18 @@ class SettingsStoreTest {
         Files.writeString(store.file(), "");
         assertTrue(store.load().recovered());
         Files.writeString(store.file(), "[1, 2]");
-        assertTrue(store.load().problem().contains("not an object"));
+        var second = store.load();
+        assertTrue(second.problem().contains("not an object"));
+        assertEquals("settings.json.corrupt-20261125T183005Z-2", second.movedAside().getFileName().toString(),
+                "a second bad file in the same second does not overwrite the first");
+    }
+
+    @Test
+    void binaryGarbageIsReportedAsNotText() throws Exception {
+        Files.write(store.file(), new byte[] {(byte) 0xC3, (byte) 0x28, 0, (byte) 0xFF, 0x7B});
+        var result = store.load();
+        assertEquals("it is not UTF-8 text (a binary or damaged file)", result.problem());
+        assertEquals(NodeSettings.defaults(), result.settings());
     }
 
     @Test

@@ -311,6 +311,44 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /// Records one loss spot check (NaN losses are stored as NULL).
+    public synchronized void recordSpotCheck(long round, String nodeId, double lossBefore, double lossAfter, boolean strike,
+                                             String reason, Instant now) {
+        try (var s = db.prepareStatement("INSERT INTO spot_checks (round, node_id, loss_before, loss_after, strike, reason, "
+                + "checked_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            s.setLong(1, round);
+            s.setString(2, nodeId);
+            setDouble(s, 3, lossBefore);
+            setDouble(s, 4, lossAfter);
+            s.setInt(5, strike ? 1 : 0);
+            s.setString(6, reason);
+            s.setLong(7, now.toEpochMilli());
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw fail("record a spot check of " + nodeId, e);
+        }
+    }
+
+    /// A strike: a spot check in which a node's update made its own batch worse.
+    public record Strike(String nodeId, long round) {
+    }
+
+    /// Strikes in rounds after `afterRound`, oldest first (to rebuild the spot-check window at restart).
+    public synchronized List<Strike> strikesAfter(long afterRound) {
+        var out = new ArrayList<Strike>();
+        try (var q = db.prepareStatement("SELECT node_id, round FROM spot_checks WHERE strike = 1 AND round > ? ORDER BY round, id")) {
+            q.setLong(1, afterRound);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Strike(rs.getString(1), rs.getLong(2)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read strikes", e);
+        }
+    }
+
     // ---- rounds -----------------------------------------------------------------------------------
 
     public synchronized void roundOpened(long round, long baseVersion, Instant opened, Instant deadline) {

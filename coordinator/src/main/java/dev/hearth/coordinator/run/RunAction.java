@@ -15,6 +15,7 @@ public sealed interface RunAction {
     /// @param round       unique id of this round attempt (a retried round gets a new id)
     /// @param baseVersion model version the nodes must train from
     /// @param batches     node id → assigned batch ids (window indices), in training order
+    /// @param opened      when the round opened (the `now` of the tick); speeds are measured from here
     /// @param deadline    uploads after this instant are rejected as late
     /// @param deadlineReason how the deadline was chosen, for the log
     record OpenRound(long round, long baseVersion, Map<String, long[]> batches, Instant opened, Instant deadline,

@@ -36,7 +36,7 @@ public final class RunStateMachine {
     private final RunRules rules;
     private final BatchPool pool;
     private final SpeedTracker speeds = new SpeedTracker();
-    /// Nodes ready to train, in join order is irrelevant: assignments go by sorted node id.
+    /// Nodes ready to train, sorted by id so that assignments are a function of the inputs alone.
     private final Map<String, Instant> ready = new TreeMap<>();
 
     private RunPhase phase = RunPhase.WAITING_FOR_NODES;
@@ -133,7 +133,7 @@ public final class RunStateMachine {
     ///
     /// @param tokens tokens the node says it trained; must not exceed what it was assigned
     public UploadDecision uploadReceived(String nodeId, long round, long tokens, Instant now) {
-        if (current == null || phase == RunPhase.FINISHED || phase == RunPhase.PAUSED && current == null) {
+        if (current == null) {
             if (round <= lastRound) {
                 return UploadDecision.reject(Rejection.LATE, "late: round " + round + " is closed");
             }
@@ -177,18 +177,20 @@ public final class RunStateMachine {
         return UploadDecision.accept();
     }
 
-    /// An upload accepted by {@link #uploadReceived} failed the content checks (decode, signature, norm...):
-    /// it does not count, a second upload from the node is still a duplicate, and its batches return to the
-    /// pool when the round closes.
+    /// An upload from an assigned node failed the content checks (decode, signature, caps, norm...), whether
+    /// or not {@link #uploadReceived} saw it first: it does not count, the node has answered for this round (a
+    /// second upload is a duplicate, and the round does not wait for it), and its batches return to the pool
+    /// when the round closes.
     ///
-    /// @return false if there was no such accepted upload in the open round
+    /// @return false if the node has no unanswered or accepted assignment in the open round `round`
     public boolean discardUpload(String nodeId, long round, String reason) {
         if (current == null || current.id != round || phase != RunPhase.ROUND_OPEN) {
             return false;
         }
-        if (current.accepted.remove(nodeId) == null) {
+        if (!current.assigned.containsKey(nodeId) || current.discarded.containsKey(nodeId) || current.left.contains(nodeId)) {
             return false;
         }
+        current.accepted.remove(nodeId);
         current.discarded.put(nodeId, reason);
         return true;
     }

@@ -1,30 +1,23 @@
 package dev.hearth.coordinator.service;
 
 import com.google.protobuf.ByteString;
-import dev.hearth.coordinator.checkpoint.Checkpoint;
-import dev.hearth.coordinator.checkpoint.CheckpointStore;
+import dev.hearth.coordinator.config.RunConfig;
+import dev.hearth.coordinator.dashboard.DashboardServer;
 import dev.hearth.coordinator.ledger.Ledger;
 import dev.hearth.coordinator.ledger.RoundStats;
-import dev.hearth.coordinator.ledger.UpdateRecord;
-import dev.hearth.coordinator.run.BatchPool;
-import dev.hearth.coordinator.run.DeadlinePolicy;
-import dev.hearth.coordinator.run.RoundCommit;
 import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunPhase;
-import dev.hearth.coordinator.run.RunRules;
-import dev.hearth.coordinator.run.RunStateMachine;
-import dev.hearth.coordinator.run.UploadDecision;
-import dev.hearth.coordinator.validation.RoundContext;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
-import dev.hearth.coordinator.validation.UpdateValidator;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.coordinator.validation.Verdict;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.checkpoint.ParamsFile;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoAggregator;
+import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
@@ -32,6 +25,7 @@ import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.TrainingBackend;
 import dev.hearth.protocol.CoordinatorCertificate;
+import dev.hearth.protocol.EncodedFrame;
 import dev.hearth.protocol.HearthServer;
 import dev.hearth.protocol.Peer;
 import dev.hearth.protocol.PeerHandler;
@@ -45,26 +39,26 @@ import dev.hearth.protocol.wire.Envelope;
 import dev.hearth.protocol.wire.Hello;
 import dev.hearth.protocol.wire.NodeState;
 import dev.hearth.protocol.wire.RoundStart;
-import dev.hearth.protocol.wire.RunConfig;
 import dev.hearth.protocol.wire.UpdateReceipt;
 import dev.hearth.protocol.wire.UpdateUpload;
 import dev.hearth.protocol.wire.Welcome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,51 +67,58 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/// The coordinator's I/O layer: Netty peers in, {@link RunStateMachine} decisions out, with the ledger,
-/// checkpoints, validation, aggregation and the outer step around it.
+/// The coordinator's I/O layer: Netty peers in, {@link RunService} (state machine + ledger + checkpoints +
+/// validation) decisions out, with decoding, aggregation, the outer step and validation loss around it.
 ///
-/// Threads: Netty event loops only decode and post; all run state lives on `hearth-run` (one thread, so
-/// the state machine needs no locks); aggregation, spot checks, validation loss and checkpoint writes run
-/// on `hearth-aggregate` and post their result back. Nothing here blocks an event loop.
+/// Threads: Netty event loops only post; run state changes on `hearth-run` (one thread, so the run needs no
+/// locks and SQLite writes never block an event loop); aggregation, spot checks and validation loss run on
+/// `hearth-aggregate` and post their result back.
 public final class CoordinatorService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorService.class);
 
-    /// Mean training losses kept for status replies and the dashboard.
+    /// Mean training losses kept for status replies.
     static final int LOSS_HISTORY = 1_000;
+    /// The run state machine's tick: rounds react to uploads within 100 ms.
+    static final Duration TICK = Duration.ofMillis(100);
+    /// Validation windows: 32 × 128 tokens is a stable estimate in about a second on `nano`.
+    static final int VALIDATION_WINDOWS = 32;
+    /// Windows per validation forward pass (bounds activation memory).
+    static final int VALIDATION_BATCH = 8;
+    /// Trimmed-mean share dropped at each end when the run asks for robust aggregation.
+    static final double TRIM_FRACTION = 0.25;
 
-    private final ServiceSettings settings;
+    private final RunConfig config;
     private final Clock clock;
     private final ParameterLayout layout;
+    private final DemoConfig demo;
+    private final RobustMode robust;
     private final Corpus corpus;
     private final TrainingBackend evaluator;
-    private final Ledger ledger;
-    private final CheckpointStore checkpoints;
-    private final UpdateValidator validator = new UpdateValidator();
-    private final SpotCheckPolicy spotChecks;
-    private final RunStateMachine run;
+    private final RunService run;
     private final ScheduledExecutorService runThread;
     private final ExecutorService computeThread;
     private final HearthServer server;
+    private final DashboardServer dashboard;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
-    private final Set<String> ready = new HashSet<>();
-    private final List<Consumer<CommitEvent>> commitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<CommitEvent>> commitListeners = new CopyOnWriteArrayList<>();
     private final RunStats stats = new RunStats(LOSS_HISTORY);
+    private final TextSampler sampler;
 
     // run thread only
-    private float[] params;
-    private long version;
+    private final Set<String> ready = new HashSet<>();
     private OpenRound open;
     private ServedCheckpoint served;
     private boolean aggregating;
+    private volatile RunPhase phase = RunPhase.WAITING_FOR_NODES;
     private volatile boolean finished;
+    private volatile boolean closing;
 
     /// A round as the I/O layer sees it: what was sent, what came back decoded.
     private static final class OpenRound {
         final RunAction.OpenRound action;
         final float lr;
         final Map<String, Received> accepted = new LinkedHashMap<>();
-        final Set<String> uploaded = new HashSet<>();
         int rejected;
         long bytesIn;
 
@@ -127,39 +128,42 @@ public final class CoordinatorService implements AutoCloseable {
         }
     }
 
-    private record Received(String nodeId, SparseUpdate update, long tokens, double localLoss, long bytes, long[] batchIds) {}
+    private record Received(String nodeId, SparseUpdate update, long tokens, double localLoss, long[] batchIds) {}
 
     /// Published after every commit (tests and the CLI listen).
     public record CommitEvent(long round, long version, int updates, long tokens, double meanLoss, double valLoss,
                               long bytesIn, long bytesOut) {}
 
-    private CoordinatorService(ServiceSettings s, Clock clock) throws IOException {
-        this.settings = s;
+    private CoordinatorService(RunConfig rc, Clock clock) throws IOException {
+        this.config = rc;
         this.clock = clock;
-        this.layout = ParameterLayout.gpt(s.model());
-        Files.createDirectories(s.dataDir());
-        this.corpus = "bundled".equals(s.corpus())
-                ? Corpus.bundled(s.dataDir().resolve("corpus"))
-                : Corpus.fromTextFiles(List.of(Path.of(s.corpus())), s.dataDir().resolve("corpus"));
-        long trainWindows = corpus.trainWindows(s.model().context());
-        this.evaluator = BackendSelector.select(s.model()).backend();
-        this.ledger = Ledger.open(s.dataDir().resolve("ledger.db"));
-        ledger.bindRun(s.runId(), s.runName(), trainWindows, s.seed(), clock.instant());
-        this.checkpoints = new CheckpointStore(s.dataDir().resolve("checkpoints"));
-        this.spotChecks = SpotCheckPolicy.withFraction(s.spotCheckFraction());
-        RunRules rules = new RunRules(s.minNodes(), s.minUploads(), s.sequencesPerNode(), s.model().context(),
-                s.totalRounds(), trainWindows, s.seed(), s.spotCheckFraction(),
-                new DeadlinePolicy(DeadlinePolicy.DEFAULT_SAFETY_FACTOR, DeadlinePolicy.DEFAULT_SLACK,
-                        s.deadlineMin(), s.deadlineMax()));
-        this.run = restore(rules, trainWindows);
+        this.layout = ParameterLayout.gpt(rc.model());
+        this.demo = new DemoConfig((float) rc.demoBeta(), rc.demoBlock(), rc.demoTopK(),
+                "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
+        this.robust = switch (rc.robust()) {
+            case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
+            case "norm_clip" -> RobustMode.NORM_CLIP;
+            default -> RobustMode.NONE;
+        };
+        Files.createDirectories(rc.dataDir());
+        this.corpus = rc.bundledCorpus()
+                ? Corpus.bundled(rc.dataDir().resolve("corpus"))
+                : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"));
+        long trainWindows = corpus.trainWindows(rc.model().context());
+        this.evaluator = BackendSelector.select(rc.model()).backend();
+        this.sampler = new TextSampler(evaluator, rc.model());
+        this.run = RunService.open(rc, trainWindows, () -> GptInit.init(rc.model(), rc.seed()), clock.instant());
+        run.startupNotes().forEach(n -> LOG.info("{}", n));
+        stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
         this.runThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-run"));
         this.computeThread = Executors.newSingleThreadExecutor(r -> daemon(r, "hearth-aggregate"));
-        CoordinatorCertificate cert = CoordinatorCertificate.loadOrCreate(s.dataDir().resolve("tls"));
-        this.server = HearthServer.start(new ServerConfig(s.bind(), s.port(), cert, ServerConfig.DEFAULT_WORKER_THREADS,
-                clock), new Handler());
-        runThread.scheduleWithFixedDelay(this::tick, 0, s.tickPeriod().toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("run {} serving at {} (model {}, {} training windows, version {})", s.runId(), address(), s.model().name(),
-                trainWindows, version);
+        InetAddress bind = InetAddress.getByName(rc.bind());
+        CoordinatorCertificate cert = CoordinatorCertificate.loadOrCreate(rc.tlsDir());
+        this.server = HearthServer.start(ServerConfig.loopback(rc.port(), cert).withBindAddress(bind), new Handler());
+        this.dashboard = DashboardServer.start(rc.bind(), rc.httpPort(), run.dashboardSource(clock), stats::sample);
+        runThread.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("run {} serving at {} (model {}, {} training windows, version {})", rc.runId(), address(),
+                rc.model().name(), trainWindows, run.version());
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -168,63 +172,34 @@ public final class CoordinatorService implements AutoCloseable {
         return t;
     }
 
-    /// Starts a coordinator: opens (or resumes) the run in `settings.dataDir()` and starts serving.
-    public static CoordinatorService start(ServiceSettings settings, Clock clock) {
+    /// Starts a coordinator: opens (or resumes) the run in `config.dataDir()` and starts serving.
+    public static CoordinatorService start(RunConfig config, Clock clock) {
         try {
-            return new CoordinatorService(settings, clock);
+            return new CoordinatorService(config, clock);
         } catch (IOException e) {
-            throw new UncheckedIOException("the coordinator could not open " + settings.dataDir() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("the coordinator could not open " + config.dataDir() + ": " + e.getMessage(), e);
         }
-    }
-
-    /// Resumes from the newest good checkpoint, rolling the ledger back to it (rounds committed after the
-    /// last checkpoint are trained again; their batches return to the pool).
-    private RunStateMachine restore(RunRules rules, long trainWindows) {
-        var recovered = checkpoints.loadLatest(settings.runId());
-        Ledger.Position pos = ledger.position();
-        ledger.abandonOpenRounds(clock.instant());
-        if (recovered.isPresent()) {
-            Checkpoint cp = recovered.get().checkpoint();
-            recovered.get().skipped().forEach(why -> LOG.warn("skipped checkpoint: {}", why));
-            params = cp.params();
-            version = cp.version();
-            if (params.length != layout.size()) {
-                throw new IllegalStateException("checkpoint holds " + params.length + " parameters, model "
-                        + settings.model().name() + " has " + layout.size() + ": use another data dir");
-            }
-            int rolled = ledger.rollbackAfter(version);
-            if (rolled > 0) LOG.warn("rolled back {} round(s) committed after the last checkpoint (version {})", rolled, version);
-            BatchPool pool = BatchPool.restore(trainWindows, settings.seed(), ledger.committedBatchesForRestore(trainWindows));
-            LOG.info("resumed run {} at version {} (last round {})", settings.runId(), version, pos.lastRound());
-            return new RunStateMachine(rules, pool, Math.max(pos.lastRound(), version), version);
-        }
-        if (pos.lastVersion() > 0) {
-            LOG.warn("ledger says version {} but no checkpoint survived; restarting from the initial model", pos.lastVersion());
-            ledger.rollbackAfter(0);
-        }
-        params = GptInit.init(settings.model(), settings.seed());
-        version = 0;
-        checkpoints.write(new Checkpoint(settings.runId(), 0, 0, params));
-        BatchPool pool = BatchPool.restore(trainWindows, settings.seed(), ledger.committedBatchesForRestore(trainWindows));
-        return new RunStateMachine(rules, pool, Math.max(0, pos.lastRound()), 0);
     }
 
     public RunAddress address() {
-        String host = settings.bind().isAnyLocalAddress() ? "127.0.0.1" : settings.bind().getHostAddress();
-        return server.runAddress(host);
+        return server.runAddress(advertisedHost());
     }
 
-    /// The dashboard's address, or empty when this run has none.
+    /// The dashboard's address.
     public String dashboardUrl() {
-        return "";
+        return "http://" + advertisedHost() + ":" + dashboard.port() + "/";
     }
 
-    public ServiceSettings settings() {
-        return settings;
+    private String advertisedHost() {
+        return "0.0.0.0".equals(config.bind()) || "::".equals(config.bind()) ? "127.0.0.1" : config.bind();
+    }
+
+    public RunConfig config() {
+        return config;
     }
 
     public Ledger ledger() {
-        return ledger;
+        return run.ledger();
     }
 
     public RunStats stats() {
@@ -235,13 +210,12 @@ public final class CoordinatorService implements AutoCloseable {
         return finished;
     }
 
-    public void onCommit(Consumer<CommitEvent> listener) {
-        commitListeners.add(listener);
+    public RunPhase phase() {
+        return phase;
     }
 
-    /// A copy of the current parameters and their version (taken on the run thread).
-    public CompletableFuture<ParamsFile.Loaded> currentParams() {
-        return CompletableFuture.supplyAsync(() -> new ParamsFile.Loaded(version, params.clone()), runThread);
+    public void onCommit(Consumer<CommitEvent> listener) {
+        commitListeners.add(listener);
     }
 
     // ---- peers (event loop → run thread) ---------------------------------------------------------------------
@@ -249,62 +223,37 @@ public final class CoordinatorService implements AutoCloseable {
     private final class Handler implements PeerHandler {
         @Override
         public void onAuthenticated(Peer peer, Hello hello) {
-            runThread.execute(() -> authenticated(peer, hello));
+            onRunThread(() -> authenticated(peer, hello));
         }
 
         @Override
         public void onMessage(Peer peer, Envelope envelope) {
             Instant at = clock.instant();
-            runThread.execute(() -> message(peer, envelope, at));
+            onRunThread(() -> message(peer, envelope, at));
         }
 
         @Override
         public void onClosed(Peer peer, String reason) {
-            runThread.execute(() -> closed(peer, reason));
+            onRunThread(() -> closed(peer, reason));
         }
     }
 
     private void authenticated(Peer peer, Hello hello) {
-        var quarantine = ledger.quarantineReason(peer.nodeId());
-        if (quarantine.isPresent()) {
-            peer.reject("This node is quarantined in run " + settings.runId() + ": " + quarantine.get(), 0);
+        RunService.Admission admission = run.admit(peer.nodeId(), peer.publicKey(), clock.instant());
+        if (!admission.admitted()) {
+            peer.reject("Run " + config.runId() + " does not accept this node: " + admission.reason(), 0);
             return;
         }
-        if (finished) {
-            peer.reject("Run " + settings.runId() + " has finished.", 0);
-            return;
-        }
-        ledger.nodeSeen(peer.nodeId(), peer.publicKey(), clock.instant());
         Peer previous = peers.put(peer.nodeId(), peer);
         if (previous != null && previous != peer) previous.close("replaced by a new connection of the same node");
         peer.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
-                .setRunId(settings.runId())
+                .setRunId(config.runId())
                 .setNodeId(peer.nodeId())
-                .setConfig(runConfig())
-                .setCurrentVersion(version)
-                .setCurrentRound(run.lastRound())).build());
+                .setConfig(RunConfigs.toWire(config, corpus.id()))
+                .setCurrentVersion(run.version())
+                .setCurrentRound(run.ledger().position().lastRound())).build());
         LOG.info("node {} joined ({} on {}, {} nodes online)", shortId(peer.nodeId()), hello.getBackend(), hello.getDevice(),
                 peers.size());
-    }
-
-    private RunConfig runConfig() {
-        var s = settings;
-        return RunConfig.newBuilder()
-                .setModel(s.model().name())
-                .setSequencesPerBatch(s.sequencesPerNode())
-                .setDemoBeta(s.demo().beta())
-                .setDemoBlockSize(s.demo().blockSize())
-                .setDemoTopK(s.demo().topK())
-                .setValueEncoding(s.demo().encoding() == ValueEncoding.FP16
-                        ? dev.hearth.protocol.wire.ValueEncoding.FP16 : dev.hearth.protocol.wire.ValueEncoding.SIGN_1BIT)
-                .setLrMax(s.lr().lrMax())
-                .setLrMin(s.lr().lrMin())
-                .setWarmupRounds(s.lr().warmupRounds())
-                .setTotalRounds(s.totalRounds())
-                .setWeightDecay(s.weightDecay())
-                .setDataSeed(s.seed())
-                .setCorpusId(corpus.id())
-                .build();
     }
 
     private void message(Peer peer, Envelope e, Instant at) {
@@ -316,9 +265,10 @@ public final class CoordinatorService implements AutoCloseable {
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
             case UPDATE_UPLOAD -> upload(peer, e.getUpdateUpload(), e.getSerializedSize(), at);
             case RUN_STATUS_REQUEST -> peer.send(Envelope.newBuilder().setRunStatus(
-                    stats.toWire(settings.runId(), run.lastRound(), peers.size(), ledger.leaderboard(100))).build());
+                    stats.toWire(config.runId(), run.ledger().position().lastRound(), peers.size(),
+                            run.ledger().leaderboard(100))).build());
             case LEAVE -> peer.close("left: " + e.getLeave().getReason());
-            default -> LOG.debug("node {} sent {} — ignored", shortId(peer.nodeId()), e.getPayloadCase());
+            default -> LOG.debug("node {} sent {}: ignored", shortId(peer.nodeId()), e.getPayloadCase());
         }
     }
 
@@ -328,28 +278,27 @@ public final class CoordinatorService implements AutoCloseable {
         if (wantsWork && ready.add(id)) {
             run.nodeReady(id, peer.hello().getTokensPerSecond(), clock.instant());
         } else if (state == NodeState.PAUSED && ready.remove(id)) {
-            var returned = run.nodeLeft(id, clock.instant());
-            if (!returned.isEmpty()) LOG.info("node {} paused; {} batches back to the pool", shortId(id), returned.size());
+            run.nodeLeft(id, clock.instant());
+            LOG.info("node {} paused; its batches went back to the pool", shortId(id));
         }
     }
 
     private void closed(Peer peer, String reason) {
         if (!peers.remove(peer.nodeId(), peer)) return;
         ready.remove(peer.nodeId());
-        var returned = run.nodeLeft(peer.nodeId(), clock.instant());
-        LOG.info("node {} left ({}){}", shortId(peer.nodeId()), reason,
-                returned.isEmpty() ? "" : "; " + returned.size() + " batches back to the pool");
+        run.nodeLeft(peer.nodeId(), clock.instant());
+        LOG.info("node {} left ({})", shortId(peer.nodeId()), reason);
     }
 
     private ServedCheckpoint servedCheckpoint() {
-        if (served == null || served.version() != version) served = ServedCheckpoint.of(version, params);
+        if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(run.version(), run.params());
         return served;
     }
 
     private void chunk(Peer peer, ChunkRequest r) {
         ServedCheckpoint cp = servedCheckpoint();
         if (r.getVersion() != cp.version() || r.getIndex() < 0 || r.getIndex() >= cp.chunks()) {
-            // The model moved on mid-download: send the new manifest, the node restarts its download.
+            // The model moved on mid-download: send the new manifest; the node restarts its download.
             peer.send(Envelope.newBuilder().setCheckpointManifest(cp.manifest()).build());
             return;
         }
@@ -362,48 +311,31 @@ public final class CoordinatorService implements AutoCloseable {
     private void upload(Peer peer, UpdateUpload u, int bytes, Instant at) {
         String id = peer.nodeId();
         stats.bytesIn(bytes);
-        OpenRound round = open;
-        boolean signatureValid = UpdateSignatures.verify(peer.publicKey(), u);
         SparseUpdate decoded = null;
         String capsProblem = "";
         long nonFinite = 0;
         double norm = Double.NaN;
         try {
-            decoded = UpdateCodec.decode(u.getPayload().toByteArray(), layout, settings.demo());
+            decoded = UpdateCodec.decode(u.getPayload().toByteArray(), layout, demo);
             norm = decoded.l2Norm();
             if (!decoded.isFinite()) nonFinite = 1;
         } catch (MalformedUpdateException ex) {
             capsProblem = ex.getMessage();
         }
         UpdateView view = new UpdateView(ProtocolLimits.PROTOCOL_VERSION, u.getRunId(), id, u.getRound(),
-                u.getBaseVersion(), signatureValid, at, decoded != null, capsProblem, nonFinite, norm);
-        RoundContext ctx = round == null
-                ? new RoundContext(ProtocolLimits.PROTOCOL_VERSION, settings.runId(), -1, version, at, Set.of(), Set.of(),
-                ledger.quarantinedNodes())
-                : new RoundContext(ProtocolLimits.PROTOCOL_VERSION, settings.runId(), round.action.round(),
-                round.action.baseVersion(), round.action.deadline(), round.action.batches().keySet(), round.uploaded,
-                ledger.quarantinedNodes());
-        Verdict verdict = validator.validate(view, ctx);
-        String reason = verdict.reason();
-        boolean accepted = verdict.accepted();
-        if (accepted) {
-            UploadDecision d = run.uploadReceived(id, u.getRound(), u.getTokens(), at);
-            accepted = d.accepted();
-            reason = d.reason();
-        }
-        if (round != null && round.action.round() == u.getRound()) {
-            round.uploaded.add(id);
-            round.bytesIn += bytes;
-        }
-        ledger.recordUpdate(new UpdateRecord(u.getRound(), id, accepted, reason, bytes, u.getTokens(), norm, at));
-        if (!accepted) {
-            if (round != null && round.action.round() == u.getRound()) round.rejected++;
-            LOG.info("round {}: update from {} rejected: {}", u.getRound(), shortId(id), reason);
-            peer.send(receipt(u.getRound(), false, reason, 0));
+                u.getBaseVersion(), UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem,
+                nonFinite, norm);
+        Verdict verdict = run.upload(view, u.getTokens(), bytes);
+        OpenRound round = open;
+        boolean thisRound = round != null && round.action.round() == u.getRound();
+        if (thisRound) round.bytesIn += bytes;
+        if (!verdict.accepted()) {
+            if (thisRound) round.rejected++;
+            LOG.info("round {}: update from {} rejected: {}", u.getRound(), shortId(id), verdict.reason());
+            peer.send(receipt(u.getRound(), false, verdict.reason(), 0));
             return;
         }
-        round.accepted.put(id, new Received(id, decoded, u.getTokens(), u.getLocalLoss(), bytes,
-                round.action.batches().get(id)));
+        round.accepted.put(id, new Received(id, decoded, u.getTokens(), u.getLocalLoss(), round.action.batches().get(id)));
         // The receipt with credits goes out at commit, when it is known whether the update counted.
     }
 
@@ -417,9 +349,10 @@ public final class CoordinatorService implements AutoCloseable {
     private void tick() {
         try {
             if (aggregating || finished) return;
-            for (RunAction a : run.tick(clock.instant(), settings.seed())) perform(a);
+            for (RunAction a : run.tick(clock.instant(), config.seed())) perform(a);
+            phase = run.phase();
         } catch (RuntimeException e) {
-            LOG.error("run tick failed", e);
+            LOG.error("run tick failed: {}", e.getMessage(), e);
         }
     }
 
@@ -428,7 +361,6 @@ public final class CoordinatorService implements AutoCloseable {
             case RunAction.OpenRound o -> openRound(o);
             case RunAction.Aggregate a -> aggregate(a);
             case RunAction.RoundFailed f -> {
-                ledger.roundFailed(f.round(), f.reason(), clock.instant());
                 LOG.info("round {} failed: {} ({} batches back to the pool)", f.round(), f.reason(), f.returned().size());
                 open = null;
             }
@@ -436,15 +368,13 @@ public final class CoordinatorService implements AutoCloseable {
             case RunAction.RunFinished f -> {
                 finished = true;
                 LOG.info("run finished at version {}: {}", f.version(), f.reason());
-                writeCheckpoint(version, params.clone(), run.lastRound());
             }
         }
     }
 
     private void openRound(RunAction.OpenRound o) {
-        float lr = settings.lr().lr(o.baseVersion());
+        float lr = (float) config.lrSchedule().at(o.baseVersion());
         open = new OpenRound(o, lr);
-        ledger.roundOpened(o.round(), o.baseVersion(), o.opened(), o.deadline());
         for (var e : o.batches().entrySet()) {
             Peer p = peers.get(e.getKey());
             if (p == null) continue;
@@ -454,7 +384,7 @@ public final class CoordinatorService implements AutoCloseable {
             p.send(Envelope.newBuilder().setRoundStart(rs).build());
         }
         LOG.info("round {} open: {} node(s), deadline in {} s ({})", o.round(), o.batches().size(),
-                java.time.Duration.between(o.opened(), o.deadline()).toSeconds(), o.deadlineReason());
+                Duration.between(o.opened(), o.deadline()).toSeconds(), o.deadlineReason());
     }
 
     private void aggregate(RunAction.Aggregate a) {
@@ -467,51 +397,47 @@ public final class CoordinatorService implements AutoCloseable {
             Received r = round.accepted.get(up.nodeId());
             if (r != null) uploads.add(r);
         }
+        Map<String, String> dropped = new TreeMap<>();
+        run.normOutliers(a.round()).forEach((id, v) -> dropped.put(id, v.reason()));
         aggregating = true;
-        float[] base = params;
-        long baseVersion = version;
-        long newVersion = version + 1;
-        boolean validate = settings.validateEvery() > 0 && newVersion % settings.validateEvery() == 0;
+        float[] base = run.params();
+        long newVersion = run.version() + 1;
+        boolean validate = config.validationEvery() > 0 && newVersion % config.validationEvery() == 0;
         computeThread.execute(() -> {
-            Aggregated result;
             try {
-                result = aggregateOffThread(round, uploads, a.spotCheck(), base, validate);
+                Aggregated result = aggregateOffThread(round, uploads, a.spotCheck(), dropped, base, validate);
+                onRunThread(() -> committed(round, result));
             } catch (RuntimeException e) {
-                LOG.error("aggregation of round " + a.round() + " failed", e);
-                runThread.execute(() -> {
+                LOG.error("aggregation of round {} failed", a.round(), e);
+                onRunThread(() -> {
                     aggregating = false;
-                    run.aggregationFailed(a.round(), "aggregation failed: " + e.getMessage());
-                    ledger.roundFailed(a.round(), "aggregation failed: " + e.getMessage(), clock.instant());
+                    run.aggregationFailed(a.round(), e.getMessage(), clock.instant());
                     open = null;
                 });
-                return;
             }
-            runThread.execute(() -> committed(round, result, baseVersion, newVersion));
         });
     }
 
-    private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
-                              Map<String, String> quarantined, double meanLoss, double valLoss, int used) {}
+    private record SpotResult(String nodeId, double before, double after) {}
 
-    private Aggregated aggregateOffThread(OpenRound round, List<Received> uploads, Set<String> spotCheck, float[] base,
-                                          boolean validate) {
-        Map<String, String> dropped = new TreeMap<>();
-        Map<String, String> quarantined = new TreeMap<>();
-        Map<String, Double> norms = new HashMap<>();
-        for (Received r : uploads) norms.put(r.nodeId(), r.update().l2Norm());
-        validator.normOutliers(norms).forEach((id, v) -> dropped.put(id, v.reason()));
+    private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
+                              List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
+
+    private Aggregated aggregateOffThread(OpenRound round, List<Received> uploads, Set<String> spotCheck,
+                                          Map<String, String> droppedByNorm, float[] base, boolean validate) {
+        Map<String, String> dropped = new TreeMap<>(droppedByNorm);
+        List<SpotResult> spots = new ArrayList<>();
         for (Received r : uploads) {
             if (!spotCheck.contains(r.nodeId()) || dropped.containsKey(r.nodeId())) continue;
-            var batch = corpus.batch(r.batchIds(), settings.model().context());
+            var batch = corpus.batch(r.batchIds(), config.model().context());
             float before = evaluator.loss(base, batch);
-            float[] alone = OuterStep.applyAlone(layout, settings.demo(), base, r.update(), round.lr, settings.weightDecay());
+            float[] alone = OuterStep.applyAlone(layout, demo, base, r.update(), round.lr, (float) config.weightDecay());
             float after = evaluator.loss(alone, batch);
-            SpotCheckPolicy.Outcome o = spotChecks.record(r.nodeId(), round.action.round(), before, after);
-            if (o.strike()) {
-                dropped.put(r.nodeId(), String.format("spot check: its update raised the loss on its own batch from %.4f to %.4f",
-                        before, after));
+            spots.add(new SpotResult(r.nodeId(), before, after));
+            if (!(after <= before * (1 + SpotCheckPolicy.DEFAULT_TOLERANCE))) {
+                dropped.put(r.nodeId(), String.format(java.util.Locale.ROOT,
+                        "spot check: its update alone raised the loss on its own batch from %.4f to %.4f", before, after));
             }
-            if (o.quarantine()) quarantined.put(r.nodeId(), o.reason());
         }
         List<SparseUpdate> used = new ArrayList<>();
         List<Long> weights = new ArrayList<>();
@@ -525,44 +451,43 @@ public final class CoordinatorService implements AutoCloseable {
             tokenSum += r.tokens();
         }
         float[] next = base.clone();
-        byte[] step;
-        if (used.isEmpty()) {
-            step = OuterStep.ternary(new float[base.length]); // all zero: decay only
-        } else {
-            float[] direction = DemoAggregator.aggregate(layout, settings.demo(), used,
-                    weights.stream().mapToLong(Long::longValue).toArray(), settings.robust());
-            step = OuterStep.ternary(direction);
-        }
+        byte[] step = used.isEmpty()
+                ? OuterStep.ternary(new float[base.length]) // nothing usable: decay only
+                : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, used,
+                weights.stream().mapToLong(Long::longValue).toArray(), robust));
         try {
-            OuterStep.apply(layout, next, step, round.lr, settings.weightDecay());
+            OuterStep.apply(layout, next, step, round.lr, (float) config.weightDecay());
         } catch (MalformedUpdateException e) {
             throw new IllegalStateException("the step packed here failed its own check", e);
         }
         double valLoss = validate ? validationLoss(next) : Double.NaN;
-        return new Aggregated(next, step, ParamsFile.sha256(next), dropped, quarantined,
-                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, used.size());
+        String sample = validate ? sampler.sample(next, corpus) : null;
+        return new Aggregated(next, step, ParamsFile.sha256(next), dropped, spots,
+                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
     }
 
     /// Mean loss over the run's fixed validation windows.
     private double validationLoss(float[] p) {
-        int perBatch = 8;
-        int batches = Math.max(1, settings.validationBatches() / perBatch);
+        int batches = VALIDATION_WINDOWS / VALIDATION_BATCH;
         double sum = 0;
         for (int i = 0; i < batches; i++) {
-            sum += evaluator.loss(p, corpus.validationBatch(i, perBatch, settings.model().context()));
+            sum += evaluator.loss(p, corpus.validationBatch(i, VALIDATION_BATCH, config.model().context()));
         }
         return sum / batches;
     }
 
-    private void committed(OpenRound round, Aggregated r, long baseVersion, long newVersion) {
+    private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
-        r.quarantined().forEach((id, why) -> {
-            ledger.quarantine(id, why, clock.instant());
-            LOG.warn("node {} quarantined: {}", shortId(id), why);
-        });
-        RoundCommit commit = run.committed(round.action.round(), newVersion, r.dropped().keySet(), clock.instant());
-        params = r.params();
-        version = newVersion;
+        Instant now = clock.instant();
+        for (SpotResult s : r.spots()) {
+            SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(), now);
+            if (o.quarantine()) {
+                LOG.warn("node {} quarantined: {}", shortId(s.nodeId()), o.reason());
+                Peer p = peers.get(s.nodeId());
+                if (p != null) p.reject("quarantined: " + o.reason(), 0);
+            }
+        }
+        long newVersion = run.version() + 1;
         Envelope commitMsg = Envelope.newBuilder().setRoundCommit(dev.hearth.protocol.wire.RoundCommit.newBuilder()
                 .setRound(round.action.round())
                 .setNewVersion(newVersion)
@@ -571,66 +496,73 @@ public final class CoordinatorService implements AutoCloseable {
                 .setLr(round.lr)
                 .setMeanLoss(Double.isNaN(r.meanLoss()) ? 0 : r.meanLoss())
                 .setAcceptedUpdates(r.used())
-                .setTokens(commit.totalTokens())).build();
-        long bytesOut = 0;
-        for (Peer p : peers.values()) {
-            if (p.send(commitMsg)) bytesOut += commitMsg.getSerializedSize();
+                .setTokens(round.accepted.values().stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
+                        .mapToLong(Received::tokens).sum())).build();
+        EncodedFrame frame = EncodedFrame.of(commitMsg); // encoded once for every peer
+        long bytesOut = (long) commitMsg.getSerializedSize() * peers.size();
+        RunService.Committed c;
+        try {
+            c = run.commit(round.action.round(), r.params(), Map.of(), commitMsg.toByteArray(),
+                    new RoundStats(r.meanLoss(), r.valLoss(), round.rejected, round.bytesIn, bytesOut), r.dropped(), now);
+        } catch (RuntimeException e) {
+            LOG.error("round {} could not be persisted; the run stops: {}", round.action.round(), e.getMessage(), e);
+            finished = true;
+            return;
         }
-        Set<String> quarantinedNow = ledger.quarantinedNodes();
+        for (Peer p : peers.values()) p.send(frame);
+        Set<String> quarantined = run.quarantinedNodes();
         for (Received up : round.accepted.values()) {
             Peer p = peers.get(up.nodeId());
             String why = r.dropped().get(up.nodeId());
-            boolean counted = why == null;
-            long credits = counted && !quarantinedNow.contains(up.nodeId()) ? up.tokens() : 0;
-            if (p != null) p.send(receipt(round.action.round(), counted, counted ? "accepted" : why, credits));
+            boolean counted = why == null && !quarantined.contains(up.nodeId());
+            if (p != null) p.send(receipt(round.action.round(), counted, counted ? "accepted" : why == null
+                    ? "the node is quarantined" : why, counted ? up.tokens() : 0));
         }
         stats.bytesOut(bytesOut);
-        ledger.commitRound(commit, new RoundStats(r.meanLoss(), r.valLoss(), round.rejected, round.bytesIn, bytesOut),
-                r.dropped());
-        stats.committed(newVersion, r.meanLoss(), r.valLoss(), commit.totalTokens(),
-                java.time.Duration.between(round.action.opened(), clock.instant()));
+        if (r.sample() != null) stats.sample(r.sample());
+        stats.committed(newVersion, r.meanLoss(), r.valLoss(), c.commit().totalTokens(),
+                Duration.between(round.action.opened(), now));
         open = null;
-        LOG.info(String.format("round %d committed as version %d: %d update(s), %d tokens, mean loss %.4f%s",
-                round.action.round(), newVersion, r.used(), commit.totalTokens(), r.meanLoss(),
-                Double.isNaN(r.valLoss()) ? "" : String.format(", validation loss %.4f", r.valLoss())));
-        if (newVersion % Math.max(1, settings.checkpointEvery()) == 0) {
-            writeCheckpoint(newVersion, params, round.action.round());
-        }
-        CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), commit.totalTokens(), r.meanLoss(),
+        LOG.info(String.format(java.util.Locale.ROOT, "round %d committed as version %d: %d update(s), %d tokens, mean loss %.4f%s%s",
+                round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
+                Double.isNaN(r.valLoss()) ? "" : String.format(java.util.Locale.ROOT, ", validation loss %.4f", r.valLoss()),
+                r.dropped().isEmpty() ? "" : ", dropped " + r.dropped().keySet().stream().map(CoordinatorService::shortId).toList()));
+        CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
                 r.valLoss(), round.bytesIn, bytesOut);
         commitListeners.forEach(l -> l.accept(ev));
-    }
-
-    private void writeCheckpoint(long v, float[] p, long round) {
-        computeThread.execute(() -> {
-            try {
-                checkpoints.write(new Checkpoint(settings.runId(), round, v, p));
-            } catch (RuntimeException e) {
-                LOG.error("checkpoint of version " + v + " failed: " + e.getMessage(), e);
-            }
-        });
-    }
-
-    public RunPhase phase() {
-        return CompletableFuture.supplyAsync(run::phase, runThread).join();
     }
 
     static String shortId(String nodeId) {
         return nodeId.length() > 12 ? nodeId.substring(0, 12) : nodeId;
     }
 
+    /// Stops serving: first the network (no more callbacks), then the run thread and the aggregation in
+    /// flight (its result is dropped: the round was not committed and is retried after a restart), then the
+    /// ledger.
     @Override
     public void close() {
+        closing = true;
+        server.close();
+        dashboard.close();
+        computeThread.shutdownNow();
         runThread.shutdown();
-        computeThread.shutdown();
         try {
-            runThread.awaitTermination(5, TimeUnit.SECONDS);
             computeThread.awaitTermination(30, TimeUnit.SECONDS);
+            runThread.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.close();
         evaluator.close();
-        ledger.close();
+        run.close();
+    }
+
+    /// Posts to the run thread unless the service is closing (then the work is moot).
+    private void onRunThread(Runnable task) {
+        if (closing) return;
+        try {
+            runThread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!closing) throw e;
+        }
     }
 }

@@ -1,21 +1,59 @@
 package dev.hearth.coordinator.service;
 
+import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.node.LocalRunProvider;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 
 /// The local run for the app's first start and `./hearth node --demo`: a coordinator in this process on
 /// loopback with the bundled corpus and the `nano` model. Registered for ServiceLoader in
 /// META-INF/services/dev.hearth.node.LocalRunProvider.
 public final class EmbeddedLocalRun implements LocalRunProvider {
 
-    /// A local run trains for a long time unless the owner stops it: 100,000 rounds of `nano` is days of CPU.
+    /// A local run trains until its owner stops it: 100,000 rounds of `nano` is days of CPU.
     public static final long DEFAULT_ROUNDS = 100_000;
+
+    /// The local run's `run.toml`: one node is a quorum, ephemeral loopback ports, a checkpoint every version
+    /// (3.6 MB for `nano`) so that nothing is lost when the app quits, no spot checks (the only node is the owner's).
+    static final String LOCAL_RUN_TOML = """
+            [run]
+            id = "local"
+            name = "Local run (bundled corpus)"
+            [model]
+            name = "nano"
+            [data]
+            corpus = "bundled"
+            sequences_per_node = 16
+            [optimizer]
+            lr_max = 0.003
+            lr_min = 0.0003
+            warmup_rounds = 5
+            weight_decay = 0.1
+            [validation]
+            spot_check_fraction = 0.0
+            loss_every_rounds = 5
+            [quorum]
+            min_nodes = 1
+            min_uploads = 1
+            [checkpoint]
+            every_rounds = 1
+            [server]
+            bind = "127.0.0.1"
+            port = 0
+            http_port = 0
+            """;
+
+    /// The local run's config with its data under `dataDir`.
+    public static RunConfig config(Path dataDir, long totalRounds) {
+        return RunConfig.parse(LOCAL_RUN_TOML, "local run", Map.of(
+                "server.data_dir", new RunConfig.Override("data dir", dataDir),
+                "run.total_rounds", new RunConfig.Override("rounds", totalRounds > 0 ? totalRounds : DEFAULT_ROUNDS)));
+    }
 
     @Override
     public LocalRun start(Path dataDir, int totalRounds) {
-        ServiceSettings s = ServiceSettings.localRun(dataDir, totalRounds > 0 ? totalRounds : DEFAULT_ROUNDS);
-        CoordinatorService service = CoordinatorService.start(s, Clock.systemUTC());
+        CoordinatorService service = CoordinatorService.start(config(dataDir, totalRounds), Clock.systemUTC());
         return new LocalRun() {
             @Override
             public String address() {

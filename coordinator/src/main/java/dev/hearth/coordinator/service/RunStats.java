@@ -32,6 +32,17 @@ public final class RunStats {
         tokensTotal += tokens;
     }
 
+    /// Seeds the history from the ledger's committed rounds (newest first, as the ledger returns them).
+    synchronized void restore(java.util.List<dev.hearth.coordinator.ledger.RoundRow> rows) {
+        points.clear();
+        tokensTotal = 0;
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            var r = rows.get(i);
+            if (!"COMMITTED".equals(r.status())) continue;
+            committed(r.version(), r.meanLoss(), r.valLoss(), r.tokens(), r.duration());
+        }
+    }
+
     synchronized void bytesIn(long n) {
         bytesIn += n;
     }

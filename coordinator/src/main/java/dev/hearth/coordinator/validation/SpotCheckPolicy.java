@@ -16,8 +16,7 @@ import java.util.Set;
 /// rounds quarantine the node (no further updates count and it earns no credit).
 ///
 /// Deterministic: the choice is a hash of the seed, and the strike state is a function of the outcomes fed
-/// in. Strikes are kept in memory; a coordinator restart forgives strikes that did not lead to a quarantine
-/// (quarantines themselves are in the ledger).
+/// in. The ledger keeps every check; at restart {@link #restoreStrike} replays the strikes of the window.
 public final class SpotCheckPolicy {
 
     /// 1 % relative slack: one node's update applied alone is a noisy step, and a tiny loss increase on one
@@ -96,6 +95,15 @@ public final class SpotCheckPolicy {
                     windowRounds, reason);
         }
         return new Outcome(nodeId, round, strike, rounds.size(), quarantine, reason);
+    }
+
+    /// Replays a strike recorded before a restart (oldest first).
+    public void restoreStrike(String nodeId, long round) {
+        strikeRounds.computeIfAbsent(nodeId, k -> new ArrayDeque<>()).addLast(round);
+    }
+
+    public int windowRounds() {
+        return windowRounds;
     }
 
     /// Strikes of a node in the window ending at `round`.

@@ -18,6 +18,8 @@ public record Verdict(boolean accepted, Rule rule, String reason) {
         DEADLINE,
         CAPS,
         NON_FINITE,
+        /// The claimed token count does not match the assignment (checked by the run state machine).
+        TOKENS,
         NORM
     }
 

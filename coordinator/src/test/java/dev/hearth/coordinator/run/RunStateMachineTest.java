@@ -216,6 +216,20 @@ class RunStateMachineTest {
     }
 
     @Test
+    void anInvalidUploadCountsAsAnAnswerSoTheRoundDoesNotWaitForIt() {
+        var run = running(rules(1, 5, 10), "a", "b");
+        OpenRound open = only(run.tick(T0, 0), OpenRound.class);
+        run.uploadReceived("a", open.round(), TOKENS, at(1));
+        assertTrue(run.discardUpload("b", open.round(), "malformed update"), "never accepted, still discardable");
+        assertFalse(run.discardUpload("b", open.round(), "again"), "only once");
+        assertFalse(run.discardUpload("z", open.round(), "not assigned"));
+        Aggregate agg = only(run.tick(at(2), 0), Aggregate.class);
+        assertTrue(agg.reason().contains("every assigned node answered"), agg.reason());
+        assertTrue(agg.stragglers().isEmpty(), "an invalid upload is not a straggler");
+        run.checkInvariant();
+    }
+
+    @Test
     void updatesDroppedAtAggregationReturnTheirBatches() {
         var run = running(rules(1, 5, 10), "a", "b");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);

@@ -3,6 +3,7 @@ package dev.hearth.coordinator.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.ledger.BatchAudit;
 import dev.hearth.node.NodeRuntime;
 import dev.hearth.node.api.NodeService;
@@ -12,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +29,35 @@ class LocalRunIntegrationTest {
 
     @Test
     void threeNodesTrainTenRoundsAndTheValidationLossFalls(@TempDir Path dir) throws Exception {
-        ServiceSettings settings = ServiceSettings.localRun(dir.resolve("coordinator"), ROUNDS);
-        settings = new ServiceSettings(settings.runId(), settings.runName(), settings.model(), settings.demo(),
-                new dev.hearth.engine.demo.LrSchedule(0, ROUNDS, 3e-3f, 3e-3f), settings.weightDecay(), settings.robust(),
-                8, NODES, NODES, ROUNDS, 0.0, Duration.ofSeconds(60), Duration.ofMinutes(2), 1, 1, 16, 1234, "bundled",
-                settings.dataDir(), settings.bind(), 0, -1, Duration.ofMillis(50));
+        RunConfig config = RunConfig.parse("""
+                [run]
+                id = "it-three-nodes"
+                total_rounds = %d
+                [data]
+                sequences_per_node = 8
+                [optimizer]
+                lr_max = 0.003
+                lr_min = 0.003
+                warmup_rounds = 0
+                [validation]
+                loss_every_rounds = 1
+                spot_check_fraction = 0.0
+                [quorum]
+                min_nodes = %d
+                min_uploads = %d
+                [deadline]
+                min_seconds = 60
+                max_seconds = 120
+                [checkpoint]
+                every_rounds = 1
+                [server]
+                port = 0
+                http_port = 0
+                """.formatted(ROUNDS, NODES, NODES), "test", Map.of(
+                "server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
         List<CoordinatorService.CommitEvent> commits = new CopyOnWriteArrayList<>();
         CountDownLatch finished = new CountDownLatch(ROUNDS);
-        try (CoordinatorService coordinator = CoordinatorService.start(settings, Clock.systemUTC())) {
+        try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC())) {
             coordinator.onCommit(e -> {
                 commits.add(e);
                 finished.countDown();
@@ -67,7 +90,7 @@ class LocalRunIntegrationTest {
             assertTrue(audit.everyBatchCommittedExactlyOnce(0) && audit.problems().isEmpty(),
                     "no batch committed twice: " + audit);
             long committedTokens = commits.stream().mapToLong(CoordinatorService.CommitEvent::tokens).sum();
-            assertEquals(committedTokens / settings.model().context(), audit.perEpoch().getOrDefault(0, 0L),
+            assertEquals(committedTokens / config.model().context(), audit.perEpoch().getOrDefault(0, 0L),
                     "the ledger holds exactly the batches of the committed updates");
             assertTrue(records.stream().filter(RoundRecord::accepted).count() >= ROUNDS * (NODES - 1),
                     "nodes recorded their accepted rounds: " + records.size());

@@ -55,6 +55,12 @@ public final class AppWindow implements View {
         switchTo(newFirstStart());
     }
 
+    /// Finishes a pending first start with its defaults (the local run, only when idle), then shows the main view.
+    /// The screenshot tour uses it on a fresh data folder.
+    public void completeFirstStartWithDefaults() {
+        firstStartVm.start(this::showMain);
+    }
+
     public void showMain() {
         switchTo(main);
     }
@@ -87,12 +93,14 @@ public final class AppWindow implements View {
 
     @Override
     public void activate() {
+        if (active) return; // the tray's "Open" may come while the window is already up
         active = true;
         current.activate();
     }
 
     @Override
     public void deactivate() {
+        if (!active) return;
         active = false;
         current.deactivate();
     }

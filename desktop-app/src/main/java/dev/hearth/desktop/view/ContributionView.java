@@ -93,13 +93,16 @@ public final class ContributionView implements View {
         TableView<RoundRecord> table = Ui.id(new TableView<>(vm.rounds()), "roundsTable");
         table.setPlaceholder(Ui.muted("No rounds yet. They appear here as soon as your computer finishes one."));
         table.getColumns().add(column("Finished", r -> Formats.dateTime(r.finishedAt(), vm.zone())));
+        table.getColumns().getFirst().setPrefWidth(160);
         table.getColumns().add(column("Run", RoundRecord::run));
+        table.getColumns().getLast().setPrefWidth(140);
         table.getColumns().add(column("Round", r -> Long.toString(r.round())));
         table.getColumns().add(column("Tokens", r -> Formats.count(r.tokens())));
         table.getColumns().add(column("Compute", r -> Formats.decimal(r.computeSeconds(), 0) + " s"));
         table.getColumns().add(column("Sent", r -> Formats.bytes(r.bytesUp())));
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
+        table.getColumns().getLast().setPrefWidth(150);
         table.getColumns().add(column("Credits", r -> Formats.decimal(r.credits(), 2)));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);

@@ -38,6 +38,8 @@ public final class DashboardView implements View {
     private final Map<HardwareMetric, LineChart<Number, Number>> charts = new EnumMap<>(HardwareMetric.class);
     private final Map<HardwareMetric, StackPane> chartCells = new EnumMap<>(HardwareMetric.class);
     private final ListChangeListener<HardwareSample> historyListener = c -> redrawCharts();
+    private final GridPane grid;
+    private final StackPane noGpuCell;
 
     public DashboardView(DashboardViewModel vm) {
         this.vm = vm;
@@ -64,6 +66,9 @@ public final class DashboardView implements View {
         finish.getStyleClass().add(Styles.LARGE);
         finish.disableProperty().bind(vm.pausedProperty().or(vm.pauseAfterRoundProperty()));
         finish.setOnAction(e -> vm.finishRoundThenPause());
+        pauseResume.setTooltip(new javafx.scene.control.Tooltip("Stop or start contributing now; the worker saves its state first"));
+        snooze.setTooltip(new javafx.scene.control.Tooltip("Pause for an hour, then follow your settings again"));
+        finish.setTooltip(new javafx.scene.control.Tooltip("Let this round finish and upload, so no work is lost, then pause"));
         HBox buttons = new HBox(Ui.GAP, pauseResume, snooze, finish);
 
         Label tps = Ui.id(new Label(), "tokensPerSecond");
@@ -88,18 +93,27 @@ public final class DashboardView implements View {
             cc.setPercentWidth(100.0 / CHART_COLUMNS);
             grid.getColumnConstraints().add(cc);
         }
-        int i = 0;
         for (HardwareMetric m : HardwareMetric.values()) {
-            StackPane cell = new StackPane(chart(m));
+            StackPane cell = new StackPane(withLegend(m, chart(m)));
             cell.getStyleClass().add("chart-cell");
             chartCells.put(m, cell);
-            grid.add(cell, i % CHART_COLUMNS, i / CHART_COLUMNS);
-            i++;
         }
-        vm.gpuVisibleProperty().addListener((o, a, visible) -> showGpuCharts(visible));
-        showGpuCharts(vm.gpuVisibleProperty().get());
+        Label none = Ui.muted("No GPU visible.\nHearth trains on the processor; the GPU charts appear when a GPU is found.");
+        none.getStyleClass().add("chart-placeholder");
+        noGpuCell = new StackPane(none);
+        noGpuCell.getStyleClass().add("chart-cell");
+        this.grid = grid;
+        vm.gpuVisibleProperty().addListener((o, a, visible) -> layoutCharts(visible));
+        layoutCharts(vm.gpuVisibleProperty().get());
 
-        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), gpuName, grid, backend);
+        Label waiting = Ui.muted("Waiting for the first hardware reading…");
+        waiting.visibleProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.hardwareHistory()));
+        waiting.managedProperty().bind(waiting.visibleProperty());
+        gpuName.managedProperty().bind(waiting.visibleProperty().not());
+        gpuName.visibleProperty().bind(waiting.visibleProperty().not());
+        grid.managedProperty().bind(waiting.visibleProperty().not());
+        grid.visibleProperty().bind(waiting.visibleProperty().not());
+        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuName, grid, backend);
         page.setPadding(Ui.PAGE_PADDING);
         root = new ScrollPane(page);
         root.setFitToWidth(true);
@@ -110,6 +124,7 @@ public final class DashboardView implements View {
         NumberAxis x = new NumberAxis(-CHART_SECONDS, 0, 30);
         x.setTickLabelsVisible(false);
         x.setTickMarkVisible(false);
+        x.setMinorTickVisible(false);
         NumberAxis y = new NumberAxis();
         y.setLabel(m.unit());
         y.setForceZeroInRange(true);
@@ -117,7 +132,8 @@ public final class DashboardView implements View {
         chart.setTitle(m.title());
         chart.setAnimated(false);
         chart.setCreateSymbols(false);
-        chart.setLegendVisible(m.hasHearthShare());
+        chart.setLegendVisible(false);
+        chart.getStyleClass().add("hardware-chart");
         chart.setPrefHeight(190);
         chart.setMinHeight(150);
         XYChart.Series<Number, Number> total = new XYChart.Series<>();
@@ -132,18 +148,28 @@ public final class DashboardView implements View {
         return chart;
     }
 
-    private void showGpuCharts(boolean visible) {
-        for (HardwareMetric m : HardwareMetric.values()) {
-            if (!m.gpu()) continue;
-            StackPane cell = chartCells.get(m);
-            if (visible) {
-                cell.getChildren().setAll(charts.get(m));
-            } else {
-                Label none = Ui.muted(m.title() + ": no GPU visible.\nHearth trains on the processor.");
-                none.getStyleClass().add("chart-placeholder");
-                cell.getChildren().setAll(none);
-            }
-        }
+    /// Our own legend: the chart's built-in one takes a row of its own, too much for six small charts.
+    private static javafx.scene.Node withLegend(HardwareMetric m, LineChart<Number, Number> chart) {
+        if (!m.hasHearthShare()) return chart;
+        Label total = new Label("━ " + (m.gpu() ? "whole GPU" : "whole machine"));
+        total.getStyleClass().add("legend-total");
+        Label hearth = new Label("━ Hearth");
+        hearth.getStyleClass().add("legend-hearth");
+        HBox legend = new HBox(12, total, hearth);
+        legend.setAlignment(javafx.geometry.Pos.CENTER);
+        VBox box = new VBox(0, chart, legend);
+        box.setPadding(new javafx.geometry.Insets(0, 0, 6, 0));
+        VBox.setVgrow(chart, Priority.ALWAYS);
+        return box;
+    }
+
+    /// With a GPU, all six charts; without one, CPU and memory and a single cell that says why the rest is missing.
+    private void layoutCharts(boolean gpuVisible) {
+        grid.getChildren().clear();
+        List<javafx.scene.Node> cells = new ArrayList<>();
+        for (HardwareMetric m : HardwareMetric.values()) if (gpuVisible || !m.gpu()) cells.add(chartCells.get(m));
+        if (!gpuVisible) cells.add(noGpuCell);
+        for (int i = 0; i < cells.size(); i++) grid.add(cells.get(i), i % CHART_COLUMNS, i / CHART_COLUMNS);
     }
 
     /// Re-plots every chart from the view model's history (about once a second; 120 points per series).

@@ -43,9 +43,19 @@ public final class LogView implements View {
         table.getColumns().add(column("Time", e -> TIME.format(e.at().atZone(zone)), 80));
         table.getColumns().add(column("Level", e -> e.level().name(), 70));
         table.getColumns().add(column("Source", LogEntry::source, 120));
-        table.getColumns().add(column("Message", LogEntry::message, 600));
+        TableColumn<LogEntry, String> message = column("Message", LogEntry::message, 600);
+        table.getColumns().add(message);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         table.getStyleClass().add(Styles.DENSE);
+        // Long messages (addresses, paths) are cut at the column's edge; the tooltip has all of it.
+        message.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
+            @Override
+            protected void updateItem(String item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty ? null : item);
+                setTooltip(empty || item == null ? null : new javafx.scene.control.Tooltip(item));
+            }
+        });
         table.setRowFactory(t -> new TableRow<>() {
             @Override
             protected void updateItem(LogEntry item, boolean empty) {

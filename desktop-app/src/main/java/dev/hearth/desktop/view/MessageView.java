@@ -11,6 +11,9 @@ import javafx.scene.layout.VBox;
 
 /// A whole-window message: "Starting Hearth…", or a problem the app cannot get past, said plainly with one way out.
 public final class MessageView implements View {
+    /// Text width of a problem: a comfortable line length for two or three sentences.
+    private static final double PROBLEM_WIDTH = 620;
+
     private final VBox root;
 
     private MessageView(VBox root) {
@@ -34,9 +37,12 @@ public final class MessageView implements View {
         Label todo = Ui.muted(advice);
         Button close = Ui.id(new Button("Quit"), "quit");
         close.setOnAction(e -> quit.run());
+        for (Label l : new Label[] {what, todo}) {
+            l.setMaxWidth(PROBLEM_WIDTH);
+            l.setTextAlignment(javafx.scene.text.TextAlignment.CENTER);
+        }
         VBox box = new VBox(16, new ImageView(Icons.appIcon(96)), title, what, todo, close);
         box.setAlignment(Pos.CENTER);
-        box.setMaxWidth(620);
         box.setPadding(Ui.PAGE_PADDING);
         box.setId("problemScreen");
         return new MessageView(box);

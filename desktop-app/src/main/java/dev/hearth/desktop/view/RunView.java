@@ -20,7 +20,10 @@ public final class RunView implements View {
     private final RunViewModel vm;
     private final VBox root;
     private final Timeline sampler;
+    /// Below this many rounds the points get dots, so a young run's first commits are visible.
+    private static final int SYMBOLS_BELOW_POINTS = 30;
     private final XYChart.Series<Number, Number> loss = new XYChart.Series<>();
+    private final LineChart<Number, Number> chart;
     private final ListChangeListener<Double> lossListener = c -> redraw();
 
     public RunView(RunViewModel vm) {
@@ -29,14 +32,15 @@ public final class RunView implements View {
         Label name = Ui.title("");
         name.textProperty().bind(vm.runNameProperty());
         name.setWrapText(true);
+        Label note = Ui.id(Ui.muted(""), "runNote");
+        note.textProperty().bind(vm.noteProperty());
+        note.managedProperty().bind(note.textProperty().isNotEmpty());
         Label round = Ui.id(new Label(), "runRound");
         round.textProperty().bind(vm.roundProperty());
         Label nodes = Ui.id(new Label(), "nodesOnline");
         nodes.textProperty().bind(vm.nodesOnlineProperty());
         Label rank = Ui.id(new Label(), "rank");
         rank.textProperty().bind(vm.rankProperty());
-        rank.setWrapText(true);
-        rank.setMaxWidth(420);
         Label credits = new Label();
         credits.textProperty().bind(vm.creditsProperty());
         FlowPane stats = new FlowPane(Ui.GAP, Ui.GAP, Ui.stat("Round", round), Ui.stat("Computers online", nodes),
@@ -45,15 +49,32 @@ public final class RunView implements View {
         NumberAxis x = new NumberAxis();
         x.setLabel("committed round");
         x.setForceZeroInRange(false);
+        x.setMinorTickVisible(false);
+        x.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                // Rounds are whole numbers; an auto-ranged axis over few rounds would otherwise print 60.3, 60.4…
+                return n.doubleValue() == Math.rint(n.doubleValue()) ? Long.toString(n.longValue()) : "";
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return Long.parseLong(s);
+            }
+        });
         NumberAxis y = new NumberAxis();
         y.setLabel("mean training loss");
         y.setForceZeroInRange(false);
         LineChart<Number, Number> chart = new LineChart<>(x, y);
         chart.setAnimated(false);
-        chart.setCreateSymbols(false);
+        this.chart = chart;
         chart.setLegendVisible(false);
         chart.getData().add(loss);
-        VBox.setVgrow(chart, Priority.ALWAYS);
+        Label empty = Ui.muted("No committed rounds yet.");
+        empty.visibleProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lossHistory()));
+        chart.visibleProperty().bind(empty.visibleProperty().not()); // empty axes from 0 to 110 say nothing
+        javafx.scene.layout.StackPane chartBox = new javafx.scene.layout.StackPane(chart, empty);
+        VBox.setVgrow(chartBox, Priority.ALWAYS);
 
         TextArea sample = new TextArea();
         sample.setEditable(false);
@@ -62,7 +83,7 @@ public final class RunView implements View {
         sample.textProperty().bind(vm.modelSampleProperty());
         sample.setPromptText("A few lines written by the current model appear here once the run shares them.");
 
-        root = new VBox(Ui.GAP, name, stats, Ui.heading("Loss of the whole run"), chart, Ui.heading("What the model writes now"), sample);
+        root = new VBox(Ui.GAP, name, note, stats, Ui.heading("Loss of the whole run"), chartBox, Ui.heading("What the model writes now"), sample);
         root.setPadding(Ui.PAGE_PADDING);
         root.setId("run");
     }
@@ -73,6 +94,7 @@ public final class RunView implements View {
         List<XYChart.Data<Number, Number>> points = new ArrayList<>(history.size());
         long first = lastRound - history.size() + 1;
         for (int i = 0; i < history.size(); i++) points.add(new XYChart.Data<>(first + i, history.get(i)));
+        chart.setCreateSymbols(points.size() < SYMBOLS_BELOW_POINTS);
         loss.getData().setAll(points);
     }
 

@@ -17,8 +17,8 @@ import javax.imageio.ImageIO;
 /// `--screenshot-tour DIR`: shows the first start and then every screen, saves `DIR/<screen>.png` from the
 /// scene itself (no window manager needed), then calls `done`. Waits are timers, never sleeps on the FX thread.
 public final class ScreenshotTour {
-    /// Time on the first screens for the node's charts to gather points: the dashboard's first shot.
-    public static final Duration FIRST_DWELL = Duration.seconds(12);
+    /// Time on the dashboard for its charts to gather points and a local run to commit its first rounds.
+    public static final Duration FIRST_DWELL = Duration.seconds(25);
     /// Time on each later screen for its background queries and layout to settle.
     public static final Duration DWELL = Duration.seconds(3);
 
@@ -38,7 +38,12 @@ public final class ScreenshotTour {
     }
 
     public void start() {
+        boolean pending = window.showingFirstStart();
         steps.add(() -> { window.showFirstStart(); after(DWELL, () -> shoot("first-start")); });
+        if (pending) {
+            // A fresh data folder: start the default local run so the other screens show a node at work.
+            steps.add(() -> { window.completeFirstStartWithDefaults(); after(DWELL, this::next); });
+        }
         for (Screen s : Screen.values()) {
             Duration dwell = s == Screen.DASHBOARD ? FIRST_DWELL : DWELL;
             steps.add(() -> { window.show(s); after(dwell, () -> shoot(s.id())); });

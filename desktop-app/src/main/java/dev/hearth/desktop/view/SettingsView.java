@@ -55,9 +55,10 @@ public final class SettingsView implements View {
     public SettingsView(SettingsViewModel vm) {
         this.vm = vm;
         ColumnConstraints labels = new ColumnConstraints();
-        labels.setMinWidth(220);
+        labels.setMinWidth(270);
         ColumnConstraints controls = new ColumnConstraints();
-        controls.setMinWidth(260);
+        controls.setMinWidth(360);
+        controls.setMaxWidth(360);
         ColumnConstraints notes = new ColumnConstraints();
         notes.setHgrow(Priority.ALWAYS);
         grid.getColumnConstraints().addAll(labels, controls, notes);
@@ -96,8 +97,8 @@ public final class SettingsView implements View {
         add("Log level", logLevel, "logLevel", s -> logLevel.setValue(s.logLevel()));
         TextField dataDir = Ui.id(new TextField(vm.dataDir()), "dataDir");
         dataDir.setEditable(false);
-        add("Data folder", dataDir, null, s -> {});
-        grid.add(Ui.muted("Start Hearth with --data-dir to keep its data elsewhere."), 2, row - 1);
+        add("Data folder", new VBox(4, dataDir, Ui.muted("Start Hearth with --data-dir to keep its data elsewhere.")),
+                "dataDir", s -> {});
 
         Label status = Ui.id(Ui.muted(""), "settingsStatus");
         status.textProperty().bind(vm.statusProperty());
@@ -141,7 +142,11 @@ public final class SettingsView implements View {
             dayButtons.forEach((d, b) -> { if (b.isSelected()) chosen.add(d); });
             vm.addScheduleWindow(chosen, start.getText(), end.getText());
         });
-        HBox times = new HBox(6, start, new Label("to"), end, add, remove);
+        add.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        remove.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        Label to = new Label("to");
+        to.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        HBox times = new HBox(6, start, to, end, add, remove);
         times.setAlignment(Pos.CENTER_LEFT);
         return new VBox(6, windows, days, times);
     }

@@ -48,6 +48,12 @@ public final class DashboardViewModel {
     private final ObservableList<HardwareSample> hardwareHistoryView = FXCollections.unmodifiableObservableList(hardwareHistory);
 
     private NodeSnapshot lastSnapshot;
+    // Whether the *owner* stopped contributing (Pause, Snooze, or a finished "finish round then pause"). A pause by the
+    // idle policy ("you are using the computer") is not one: there the big button offers Pause, since Resume would
+    // change nothing. The snapshot does not say who paused, so the view model remembers what the owner asked.
+    private boolean ownerPaused;
+    private boolean ownerFinishing;
+    private boolean sawSnooze;
 
     public DashboardViewModel(NodeService node, ZoneId zone) {
         this.node = Objects.requireNonNull(node, "node");
@@ -62,7 +68,9 @@ public final class DashboardViewModel {
             apply(s);
         }
         HardwareSample h = node.hardware();
-        if (h != null && (latestHardware.get() == null || !h.at().equals(latestHardware.get().at()))) {
+        // HardwareSample.empty (no memory total) means "not measured yet", not "zero load": it is not plotted.
+        boolean measured = h != null && h.memoryTotalBytes() > 0;
+        if (measured && (latestHardware.get() == null || !h.at().equals(latestHardware.get().at()))) {
             latestHardware.set(h);
             if (hardwareHistory.size() >= CHART_POINTS) hardwareHistory.remove(0, hardwareHistory.size() - CHART_POINTS + 1);
             hardwareHistory.add(h);
@@ -73,10 +81,21 @@ public final class DashboardViewModel {
         }
     }
 
+    /// Applies a new snapshot; `paused` ends up true when the owner stopped contributing, or the node stopped or failed.
     private void apply(NodeSnapshot s) {
         state.set(s.state());
         stateLine.set(stateLine(s));
-        paused.set(s.state() == NodeState.PAUSED || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
+        if (ownerFinishing && s.state() == NodeState.PAUSED) {
+            ownerFinishing = false;
+            ownerPaused = true;
+        }
+        if (s.snoozedUntil() != null) {
+            sawSnooze = true;
+        } else if (sawSnooze) { // the snooze ended: the policy decides again
+            sawSnooze = false;
+            ownerPaused = false;
+        }
+        paused.set(ownerPaused || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
         pauseAfterRound.set(s.pauseAfterRound());
         boolean training = s.state() == NodeState.TRAINING || s.state() == NodeState.UPLOADING;
         tokensPerSecond.set(training || s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) : "—");
@@ -128,21 +147,26 @@ public final class DashboardViewModel {
     }
 
     public void pause() {
+        ownerPaused = true;
         node.pause();
         sample();
     }
 
     public void resume() {
+        ownerPaused = false;
+        ownerFinishing = false;
         node.resume();
         sample();
     }
 
     public void snooze() {
+        ownerPaused = true;
         node.snooze(SNOOZE);
         sample();
     }
 
     public void finishRoundThenPause() {
+        ownerFinishing = true;
         node.finishRoundThenPause();
         sample();
     }

@@ -10,7 +10,6 @@ import dev.hearth.node.api.NodeSettings.ScheduleWindow;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
@@ -126,10 +125,6 @@ public final class FirstStartViewModel {
             case ALWAYS -> "Always, while Hearth runs";
             case SCHEDULE -> "On a schedule (nights 22:00–07:00; change it in Settings)";
         };
-    }
-
-    public static String policyName(Policy p) {
-        return p.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     public BooleanProperty joinByAddressProperty() { return joinByAddress; }

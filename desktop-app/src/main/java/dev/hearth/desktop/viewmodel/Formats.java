@@ -36,6 +36,7 @@ public final class Formats {
     }
 
     public static String hours(double seconds) {
+        if (seconds < 60) return String.format(Locale.ROOT, "%.0f s", seconds);
         if (seconds < 3600) return String.format(Locale.ROOT, "%.0f min", seconds / 60);
         return String.format(Locale.ROOT, "%.1f h", seconds / 3600);
     }

@@ -12,7 +12,8 @@ import javafx.collections.ObservableList;
 /// The run's global picture as the coordinator last reported it: round, nodes online, loss curve, rank.
 public final class RunViewModel {
     private final NodeService node;
-    private final ReadOnlyStringWrapper runName = new ReadOnlyStringWrapper("Not joined yet");
+    private final ReadOnlyStringWrapper runName = new ReadOnlyStringWrapper("The run");
+    private final ReadOnlyStringWrapper note = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper round = new ReadOnlyStringWrapper("—");
     private final ReadOnlyStringWrapper nodesOnline = new ReadOnlyStringWrapper("—");
     private final ReadOnlyStringWrapper rank = new ReadOnlyStringWrapper("—");
@@ -31,7 +32,9 @@ public final class RunViewModel {
         if (s == null || s.equals(last)) return;
         last = s;
         boolean known = !s.runName().isBlank();
-        runName.set(known ? s.runName() : "Not joined yet — the run's picture appears once the coordinator answers");
+        runName.set(known ? "Run " + s.runName() : "The run");
+        note.set(!known ? "Not joined yet: the run's picture appears once the coordinator answers."
+                : s.yourRank() <= 0 ? "Your rank appears after your first accepted round." : "");
         round.set(s.round() > 0 || known ? Long.toString(s.round()) : "—");
         nodesOnline.set(known ? Integer.toString(s.nodesOnline()) : "—");
         rank.set(rankText(s));
@@ -42,11 +45,13 @@ public final class RunViewModel {
     }
 
     static String rankText(RunStatus s) {
-        if (s.yourRank() <= 0) return "No credits yet — your rank appears after your first accepted round";
+        if (s.yourRank() <= 0) return "—";
         return "#" + s.yourRank() + " of " + s.rankedNodes();
     }
 
     public ReadOnlyStringProperty runNameProperty() { return runName.getReadOnlyProperty(); }
+    /// What is missing and why, in a sentence; empty when the picture is complete.
+    public ReadOnlyStringProperty noteProperty() { return note.getReadOnlyProperty(); }
     public ReadOnlyStringProperty roundProperty() { return round.getReadOnlyProperty(); }
     public ReadOnlyStringProperty nodesOnlineProperty() { return nodesOnline.getReadOnlyProperty(); }
     public ReadOnlyStringProperty rankProperty() { return rank.getReadOnlyProperty(); }

@@ -10,9 +10,12 @@ import dev.hearth.node.api.NodeSettings.ScheduleWindow;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
+import java.time.format.TextStyle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -139,6 +142,7 @@ public final class SettingsViewModel {
         edit("logLevel", d -> d.logLevel(level));
     }
 
+    /// Switches runs at once: "local" starts the embedded run, an address joins it (the node saves the address itself).
     public void setRunAddress(String address) {
         String value = address == null ? "" : address.strip();
         var problem = RunAddress.settingsProblem(value);
@@ -146,7 +150,24 @@ public final class SettingsViewModel {
             errors.put("runAddress", problem.get());
             return;
         }
-        edit("runAddress", d -> d.runAddress(value));
+        errors.remove("runAddress");
+        if (value.equals(applied.get().runAddress())) return;
+        NodeSettings switched = new Draft(applied.get()).runAddress(value).build();
+        status.set("Switching run…");
+        tasks.run(() -> {
+            if (value.equals(RunAddress.LOCAL)) node.startLocalRun(); else node.joinRun(value);
+            return value;
+        }, ok -> {
+            applied.set(switched);
+            status.set(value.equals(RunAddress.LOCAL) ? "Starting the local run" : "Joining " + value);
+        }, failure -> {
+            if (failure instanceof IllegalArgumentException) {
+                errors.put("runAddress", BackgroundTasks.describe(failure));
+                status.set("");
+            } else {
+                status.set("Could not switch runs: " + BackgroundTasks.describe(failure));
+            }
+        });
     }
 
     /// Saves the choice and writes (or removes) the login item in the background.
@@ -186,8 +207,9 @@ public final class SettingsViewModel {
         }, ok -> status.set("Saved — in effect now"), failure -> {
             applied.set(node.settings());
             if (failure instanceof InvalidSettingException e) {
+                // The node may refuse a field this form does not show (e.g. "dataDir" when the disk is full).
                 errors.put(e.field(), e.problem());
-                status.set("");
+                status.set("Not saved: " + e.getMessage());
             } else {
                 status.set("Could not save: " + BackgroundTasks.describe(failure));
             }
@@ -195,29 +217,29 @@ public final class SettingsViewModel {
         return true;
     }
 
-    private java.util.Optional<Integer> parseInt(String field, String text) {
+    private Optional<Integer> parseInt(String field, String text) {
         return parseLong(field, text).flatMap(v -> {
             if (v > Integer.MAX_VALUE) {
                 errors.put(field, "that number is too large");
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(v.intValue());
+            return Optional.of(v.intValue());
         });
     }
 
-    private java.util.Optional<Long> parseLong(String field, String text) {
+    private Optional<Long> parseLong(String field, String text) {
         String t = text == null ? "" : text.strip();
         try {
-            return java.util.Optional.of(Long.parseLong(t));
+            return Optional.of(Long.parseLong(t));
         } catch (NumberFormatException e) {
             errors.put(field, t.isEmpty() ? "enter a number" : "\"" + t + "\" is not a whole number");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
     public static String describe(ScheduleWindow w) {
         String days = w.days().size() == 7 ? "Every day"
-                : String.join(", ", w.days().stream().map(d -> d.getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.ENGLISH)).toList());
+                : String.join(", ", w.days().stream().map(d -> d.getDisplayName(TextStyle.SHORT, Locale.ENGLISH)).toList());
         return days + " " + w.start() + "–" + w.end() + (w.end().isBefore(w.start()) ? " (next day)" : "");
     }
 

@@ -54,6 +54,7 @@ public final class FakeNodeService implements NodeService {
     private volatile InvalidSettingException refuseNextUpdate;
     private volatile RuntimeException historyFailure;
     private volatile String runName = "";
+    private volatile boolean gpuPresent = true;
     private volatile long round = 0;
     private double lastLoss = Double.NaN;
 
@@ -67,6 +68,13 @@ public final class FakeNodeService implements NodeService {
     public void now(Instant at) { now = at; }
     public Instant now() { return now; }
     public void gpuCheck(GpuCheck check) { gpuCheck = check; }
+
+    /// No GPU at all: the check says so, samples have no GPUs, the backend is the CPU.
+    public void withoutGpu() {
+        gpuPresent = false;
+        gpuCheck = NO_GPU;
+        hardware(false, 0, 0.3, 0.2);
+    }
     public void runStatus(RunStatus status) { runStatus = status; }
     public void refuseNextUpdate(InvalidSettingException e) { refuseNextUpdate = e; }
     public void failHistory(RuntimeException e) { historyFailure = e; }
@@ -90,7 +98,7 @@ public final class FakeNodeService implements NodeService {
     public void training(double progress, double tokensPerSecond, double loss) {
         lastLoss = loss;
         snapshot(new NodeSnapshot(now, NodeState.TRAINING, "Training round " + round, "", runName, "local run", round,
-                progress, tokensPerSecond, loss, "ND4J CUDA — NVIDIA GeForce RTX 3060", null, snapshot.pauseAfterRound()));
+                progress, tokensPerSecond, loss, backend(), null, snapshot.pauseAfterRound()));
     }
 
     /// Finishes the current round: records it (accepted unless `rejectReason` is given) and starts the next.
@@ -122,7 +130,7 @@ public final class FakeNodeService implements NodeService {
             long t = tick[0]++;
             double wave = 0.5 + 0.5 * Math.sin(t / 6.0);
             boolean active = snapshot.state() == NodeState.TRAINING;
-            hardware(true, active ? 0.85 + 0.1 * wave : 0.05, active ? 0.35 + 0.1 * wave : 0.08, active ? 0.22 : 0.01);
+            hardware(gpuPresent, active ? 0.85 + 0.1 * wave : 0.05, active ? 0.35 + 0.1 * wave : 0.08, active ? 0.22 : 0.01);
             if (active) {
                 double progress = (t % 20) / 20.0;
                 training(progress, 5200 + 400 * wave, 3.2 * Math.exp(-round / 60.0) + 0.05 * wave);
@@ -188,10 +196,11 @@ public final class FakeNodeService implements NodeService {
 
     @Override
     public void joinRun(String address) {
-        if (address == null || !address.startsWith("hearth://") || !address.contains(":")) {
+        if (address == null || !address.startsWith("hearth://") || !address.contains("#sha256=")) {
             throw new IllegalArgumentException("not a hearth:// address: " + address);
         }
         calls.add("joinRun " + address);
+        rememberRunAddress(address);
         runName = "public-run";
         connected(address);
     }
@@ -199,15 +208,28 @@ public final class FakeNodeService implements NodeService {
     @Override
     public void startLocalRun() {
         calls.add("startLocalRun");
+        rememberRunAddress("local");
         runName = "hearth-nano-local";
         connected("local run");
+    }
+
+    /// As the real node does: joining saves the address in the settings.
+    private void rememberRunAddress(String address) {
+        NodeSettings s = settings;
+        settings = new NodeSettings(s.policy(), s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
+                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
+                s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
     }
 
     private void connected(String coordinator) {
         round = Math.max(round, 1);
         snapshot(new NodeSnapshot(now, NodeState.TRAINING, "Training round " + round, "", runName, coordinator, round, 0.1,
-                5000, 3.1, "ND4J CUDA — NVIDIA GeForce RTX 3060", null, false));
+                5000, 3.1, backend(), null, false));
         log(LogEntry.Level.INFO, "session", "Joined " + runName + " at " + coordinator);
+    }
+
+    private String backend() {
+        return gpuPresent ? "ND4J CUDA — NVIDIA GeForce RTX 3060" : "ND4J CPU (2 threads) — no NVIDIA GPU found";
     }
 
     @Override public NodeSettings settings() { return settings; }

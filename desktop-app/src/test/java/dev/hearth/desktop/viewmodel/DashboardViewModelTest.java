@@ -101,4 +101,55 @@ class DashboardViewModelTest {
         assertEquals("No GPU visible — Hearth trains on the CPU", vm.gpuNameProperty().get());
         assertTrue(Double.isNaN(HardwareMetric.VRAM.total(vm.latestHardwareProperty().get(), -1)));
     }
+
+    @Test
+    void anEmptySampleMeansNotMeasuredYetAndIsNotPlotted() {
+        var node = new FakeNodeService(dir);
+        node.hardware(dev.hearth.node.api.HardwareSample.empty(node.now()));
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertTrue(vm.hardwareHistory().isEmpty());
+        node.hardware(false, 0, 0.3, 0.1);
+        vm.sample();
+        assertEquals(1, vm.hardwareHistory().size());
+    }
+
+    @Test
+    void aPauseByThePolicyOffersPauseNotResume() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        node.snapshot(new NodeSnapshot(node.now(), NodeState.PAUSED, "Paused", "you are using the computer", "local", "local run",
+                1, 0.2, 0, 3.0, "", null, false));
+        vm.sample();
+        assertEquals("Paused — you are using the computer", vm.stateLineProperty().get());
+        assertFalse(vm.pausedProperty().get(), "Resume would change nothing; Pause keeps it off when you walk away");
+    }
+
+    @Test
+    void whenTheSnoozeEndsThePolicyDecidesAgain() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.snooze();
+        assertTrue(vm.pausedProperty().get());
+        node.training(0.1, 5000, 3.0); // the node's own snooze ran out
+        vm.sample();
+        assertFalse(vm.pausedProperty().get());
+    }
+
+    @Test
+    void afterFinishingTheRoundTheOwnersPauseOffersResume() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.finishRoundThenPause();
+        assertFalse(vm.pausedProperty().get(), "still training this round");
+        node.snapshot(new NodeSnapshot(node.now(), NodeState.PAUSED, "Paused", "round finished; paused as you asked", "local",
+                "local run", 2, 0, 0, 3.0, "", null, false));
+        vm.sample();
+        assertTrue(vm.pausedProperty().get());
+        vm.resume();
+        assertFalse(vm.pausedProperty().get());
+    }
 }

@@ -39,26 +39,26 @@ class FirstStartViewModelTest {
     @Test
     void aMalformedAddressIsRefusedBeforeAskingTheNode() {
         vm.joinByAddressProperty().set(true);
-        vm.addressProperty().set("hearth://example.org");
+        vm.addressProperty().set("hearth://example.org" + RunAddressTest.FP);
         vm.start(() -> done.set(true));
         assertFalse(done.get());
-        assertEquals("needs a host and a port, e.g. hearth://run.example.org:7443", vm.addressErrorProperty().get());
+        assertEquals("needs a host and a port, e.g. hearth://run.example.org:7443#sha256=…", vm.addressErrorProperty().get());
         assertTrue(node.calls().isEmpty());
         assertFalse(markers.firstStartDone());
 
-        vm.addressProperty().set("hearth://example.org:7443");
+        vm.addressProperty().set("hearth://example.org:7443" + RunAddressTest.FP);
         assertEquals("", vm.addressErrorProperty().get(), "the message goes as soon as the address is fixed");
     }
 
     @Test
     void joinsAWellFormedAddressAndKeepsIt() {
         vm.joinByAddressProperty().set(true);
-        vm.addressProperty().set(" hearth://run.example.org:7443 ");
+        vm.addressProperty().set(" hearth://run.example.org:7443" + RunAddressTest.FP + " ");
         vm.policyProperty().set(Policy.SCHEDULE);
         vm.start(() -> done.set(true));
         assertTrue(done.get());
-        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443"));
-        assertEquals("hearth://run.example.org:7443", node.settings().runAddress());
+        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443" + RunAddressTest.FP));
+        assertEquals("hearth://run.example.org:7443" + RunAddressTest.FP, node.settings().runAddress());
         assertEquals(Policy.SCHEDULE, node.settings().policy());
         assertEquals(java.util.List.of(FirstStartViewModel.DEFAULT_WINDOW), node.settings().schedule(), "a schedule with no windows would never run");
     }

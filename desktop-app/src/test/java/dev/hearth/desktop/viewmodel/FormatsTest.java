@@ -17,6 +17,7 @@ class FormatsTest {
     void countsAndHours() {
         assertEquals("999", Formats.count(999));
         assertEquals("1.2 M", Formats.count(1_234_567));
+        assertEquals("42 s", Formats.hours(42));
         assertEquals("30 min", Formats.hours(1800));
         assertEquals("2.5 h", Formats.hours(9000));
         assertEquals("—", Formats.decimal(Double.NaN, 2));

@@ -16,8 +16,8 @@ class RunViewModelTest {
     void beforeJoiningSaysSo() {
         var vm = new RunViewModel(new FakeNodeService(dir));
         vm.sample();
-        assertTrue(vm.runNameProperty().get().startsWith("Not joined yet"));
-        assertTrue(vm.rankProperty().get().startsWith("No credits yet"));
+        assertEquals("Not joined yet: the run's picture appears once the coordinator answers.", vm.noteProperty().get());
+        assertEquals("—", vm.rankProperty().get());
     }
 
     @Test
@@ -26,7 +26,8 @@ class RunViewModelTest {
         node.runStatus(new RunStatus("nano", 412, 7, List.of(3.1, 2.9, 2.7), List.of(), 3, 7, 12.5, "Once upon a time"));
         var vm = new RunViewModel(node);
         vm.sample();
-        assertEquals("nano", vm.runNameProperty().get());
+        assertEquals("Run nano", vm.runNameProperty().get());
+        assertEquals("", vm.noteProperty().get());
         assertEquals("412", vm.roundProperty().get());
         assertEquals("7", vm.nodesOnlineProperty().get());
         assertEquals("#3 of 7", vm.rankProperty().get());

@@ -91,9 +91,14 @@ class SettingsViewModelTest {
     void aMalformedRunAddressIsRefusedInTheField() {
         vm.setRunAddress("http://example.org");
         assertEquals("must start with hearth:// (or \"local\" for the local run)", vm.errors().get("runAddress"));
-        vm.setRunAddress("hearth://run.example.org:7443");
-        assertEquals("hearth://run.example.org:7443", node.settings().runAddress());
+        vm.setRunAddress("hearth://run.example.org:7443" + RunAddressTest.FP);
+        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443" + RunAddressTest.FP), "switches at once");
+        assertEquals("hearth://run.example.org:7443" + RunAddressTest.FP, node.settings().runAddress());
+        assertEquals(node.settings().runAddress(), vm.appliedProperty().get().runAddress());
         assertNull(vm.errors().get("runAddress"));
+        vm.setRunAddress("local");
+        assertEquals("startLocalRun", node.calls().getLast());
+        assertEquals("local", vm.appliedProperty().get().runAddress());
     }
 
     @Test
@@ -101,6 +106,7 @@ class SettingsViewModelTest {
         node.refuseNextUpdate(new InvalidSettingException("gpuIndex", "there is no GPU 3"));
         vm.setRunOnBattery(true);
         assertEquals("there is no GPU 3", vm.errors().get("gpuIndex"));
+        assertEquals("Not saved: gpuIndex: there is no GPU 3", vm.statusProperty().get());
         assertEquals(NodeSettings.defaults(), vm.appliedProperty().get(), "the view goes back to what the node has");
     }
 

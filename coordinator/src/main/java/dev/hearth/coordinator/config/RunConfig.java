@@ -1,0 +1,371 @@
+package dev.hearth.coordinator.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.hearth.coordinator.run.DeadlinePolicy;
+import dev.hearth.coordinator.run.LrSchedule;
+import dev.hearth.coordinator.run.RunRules;
+import dev.hearth.engine.model.ModelConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/// Everything a coordinator needs to serve one run, read from `run.toml` (see `coordinator/run.example.toml`,
+/// which documents every key). Every key has a default good for the local demo; unknown keys and bad values
+/// fail at start with the key named.
+///
+/// @param runId             stable id of the run (in the ledger, checkpoints and every upload)
+/// @param name              shown on the dashboard
+/// @param totalRounds       committed versions after which the run finishes
+/// @param seed              seed of the data order and spot-check choice
+/// @param model             the model shape (`nano` or `small`)
+/// @param corpus            `bundled` or a path to a text corpus
+/// @param sequencesPerNode  windows (of `model.context` tokens) per node per round
+/// @param demoBeta          DeMo momentum decay β
+/// @param demoBlock         DeMo DCT chunk size
+/// @param demoTopK          DeMo coefficients kept per chunk
+/// @param demoEncoding      how kept values travel: `sign` (1 bit) or `fp16`
+/// @param lrMax             outer learning rate after warm-up
+/// @param lrMin             outer learning rate at the end of the cosine decay
+/// @param warmupRounds      rounds of linear warm-up from `lrMin` to `lrMax`
+/// @param weightDecay       decoupled weight decay per outer step
+/// @param robust            aggregation: `mean`, `trimmed_mean` or `norm_clip`
+/// @param spotCheckFraction share of updates spot-checked per round
+/// @param normFactor        an update's norm may be at most this × the round's median
+/// @param validationEvery   measure the validation loss (and sample text) every this many versions; 0 = never
+/// @param minNodes          ready nodes needed to open a round
+/// @param minUploads        accepted uploads that close a round before its deadline
+/// @param deadline          the adaptive deadline's factor, slack and bounds
+/// @param checkpointEvery   write a checkpoint every this many committed versions
+/// @param bind              address to listen on (loopback unless the run is public)
+/// @param port              the node protocol port (TLS)
+/// @param httpPort          the dashboard port
+/// @param tlsDir            where the TLS key and certificate live (relative paths are under `dataDir`)
+/// @param dataDir           ledger, checkpoints and TLS material
+public record RunConfig(String runId, String name, long totalRounds, long seed, ModelConfig model, String corpus,
+                        int sequencesPerNode, double demoBeta, int demoBlock, int demoTopK, String demoEncoding,
+                        double lrMax, double lrMin, int warmupRounds, double weightDecay, String robust,
+                        double spotCheckFraction, double normFactor, int validationEvery, int minNodes, int minUploads,
+                        DeadlinePolicy deadline, int checkpointEvery, String bind, int port, int httpPort, Path tlsDir,
+                        Path dataDir) {
+
+    /// Default node protocol port: unassigned by IANA, far from common dev-server ports.
+    public static final int DEFAULT_PORT = 47_470;
+    /// Default dashboard port: the protocol port + 1, so one firewall rule range covers both.
+    public static final int DEFAULT_HTTP_PORT = 47_471;
+    /// Cap on top-k per chunk: the wire codec's index field and the decoder's allocation cap (a bigger k is
+    /// not compression any more).
+    public static final int MAX_TOP_K = 4096;
+    /// Cap on the DCT chunk size: the reference uses 64; 4096 already costs O(n²) per DCT in the plain path.
+    public static final int MAX_BLOCK = 4096;
+    /// Sequences per node per round: 1024 × 256 tokens is already minutes on a gaming GPU for `small`.
+    public static final int MAX_SEQUENCES_PER_NODE = 1024;
+    /// Sections and their keys: the whole schema, used to reject typos.
+    static final Map<String, List<String>> SCHEMA = schema();
+
+    private static Map<String, List<String>> schema() {
+        var s = new LinkedHashMap<String, List<String>>();
+        s.put("run", List.of("id", "name", "total_rounds", "seed"));
+        s.put("model", List.of("name"));
+        s.put("data", List.of("corpus", "sequences_per_node"));
+        s.put("demo", List.of("beta", "block", "top_k", "encoding"));
+        s.put("optimizer", List.of("lr_max", "lr_min", "warmup_rounds", "weight_decay", "robust"));
+        s.put("validation", List.of("spot_check_fraction", "norm_factor", "loss_every_rounds"));
+        s.put("quorum", List.of("min_nodes", "min_uploads"));
+        s.put("deadline", List.of("safety_factor", "slack_seconds", "min_seconds", "max_seconds"));
+        s.put("checkpoint", List.of("every_rounds"));
+        s.put("server", List.of("bind", "port", "http_port", "tls_dir", "data_dir"));
+        return s;
+    }
+
+    /// A value given on the command line instead of in the file: errors name `flag`, not the TOML key.
+    public record Override(String flag, Object value) {
+    }
+
+    /// The defaults: the local demo run (nano model, bundled corpus, one node is enough, loopback).
+    public static RunConfig defaults() {
+        return parse(new TomlMapper().createObjectNode(), "defaults", Map.of());
+    }
+
+    /// Reads `file`, applying `overrides` (TOML key path such as `server.port` → value from a CLI flag).
+    public static RunConfig load(Path file, Map<String, Override> overrides) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file (copy coordinator/run.example.toml to start one)", e);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return parse(text, file.getFileName().toString(), overrides);
+    }
+
+    /// Parses TOML text; `origin` names it in error messages (usually `run.toml`).
+    public static RunConfig parse(String toml, String origin, Map<String, Override> overrides) {
+        JsonNode tree;
+        try {
+            tree = new TomlMapper().readTree(toml);
+        } catch (JacksonException e) {
+            throw new ConfigException(origin + ": not valid TOML: " + e.getOriginalMessage(), e);
+        }
+        if (tree == null || tree.isMissingNode()) {
+            tree = new TomlMapper().createObjectNode();
+        }
+        return parse(tree, origin, overrides);
+    }
+
+    private static RunConfig parse(JsonNode tree, String origin, Map<String, Override> overrides) {
+        var r = new Reader(tree, origin, overrides);
+        r.checkSchema();
+        String runId = r.string("run.id", "local-demo");
+        if (!runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw r.error("run.id", "must be 1-64 letters, digits, '.', '_' or '-' (it names files), got '" + runId + "'");
+        }
+        String name = r.string("run.name", "Hearth local demo");
+        long totalRounds = r.integer("run.total_rounds", 200, 1, 100_000_000);
+        long seed = r.integer("run.seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
+        String modelName = r.choice("model.name", "nano", "nano", "small");
+        ModelConfig model = ModelConfig.byName(modelName);
+        String corpus = r.string("data.corpus", "bundled");
+        int seqs = (int) r.integer("data.sequences_per_node", 8, 1, MAX_SEQUENCES_PER_NODE);
+        double beta = r.number("demo.beta", 0.999, 0, 0.99999);
+        int block = (int) r.integer("demo.block", 64, 2, MAX_BLOCK);
+        int topK = (int) r.integer("demo.top_k", 32, 1, MAX_TOP_K);
+        String encoding = r.choice("demo.encoding", "sign", "sign", "fp16");
+        double lrMax = r.number("optimizer.lr_max", 1e-3, 1e-8, 1);
+        double lrMin = r.number("optimizer.lr_min", 1e-4, 0, 1);
+        if (lrMin > lrMax) {
+            throw r.error("optimizer.lr_min", "must not exceed optimizer.lr_max (" + lrMax + "), got " + lrMin);
+        }
+        int warmup = (int) r.integer("optimizer.warmup_rounds", 10, 0, 1_000_000);
+        double weightDecay = r.number("optimizer.weight_decay", 0.0, 0, 1);
+        String robust = r.choice("optimizer.robust", "mean", "mean", "trimmed_mean", "norm_clip");
+        double spot = r.number("validation.spot_check_fraction", 0.1, 0, 1);
+        double normFactor = r.number("validation.norm_factor", 5.0, 1.0001, 1_000_000);
+        int lossEvery = (int) r.integer("validation.loss_every_rounds", 5, 0, 1_000_000);
+        int minNodes = (int) r.integer("quorum.min_nodes", 1, 1, 100_000);
+        int minUploads = (int) r.integer("quorum.min_uploads", 8, 1, 100_000);
+        double safety = r.number("deadline.safety_factor", DeadlinePolicy.DEFAULT_SAFETY_FACTOR, 1, 100);
+        long slack = r.integer("deadline.slack_seconds", DeadlinePolicy.DEFAULT_SLACK.toSeconds(), 0, 3600);
+        long minS = r.integer("deadline.min_seconds", DeadlinePolicy.DEFAULT_MIN.toSeconds(), 1, 86_400);
+        long maxS = r.integer("deadline.max_seconds", DeadlinePolicy.DEFAULT_MAX.toSeconds(), 1, 86_400);
+        if (maxS < minS) {
+            throw r.error("deadline.max_seconds", "must be >= deadline.min_seconds (" + minS + "), got " + maxS);
+        }
+        int every = (int) r.integer("checkpoint.every_rounds", 5, 1, 1_000_000);
+        String bind = r.string("server.bind", "127.0.0.1");
+        if (bind.isBlank()) {
+            throw r.error("server.bind", "must be a host name or address, got an empty string");
+        }
+        int port = (int) r.integer("server.port", DEFAULT_PORT, 0, 65_535);
+        int httpPort = (int) r.integer("server.http_port", DEFAULT_HTTP_PORT, 0, 65_535);
+        if (port == httpPort && port != 0) {
+            throw r.error("server.http_port", "must differ from server.port (" + port + ")");
+        }
+        Path dataDir = r.path("server.data_dir", "hearth-run");
+        Path tlsDir = r.path("server.tls_dir", "tls");
+        if (!tlsDir.isAbsolute()) {
+            tlsDir = dataDir.resolve(tlsDir);
+        }
+        var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
+        return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
+                lrMin, warmup, weightDecay, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
+                httpPort, tlsDir, dataDir);
+    }
+
+    /// The state machine's rules for a corpus of `trainWindows` windows.
+    public RunRules rules(long trainWindows) {
+        return new RunRules(minNodes, minUploads, sequencesPerNode, model.context(), totalRounds, trainWindows, seed,
+                spotCheckFraction, deadline);
+    }
+
+    /// The outer learning rate per version.
+    public LrSchedule lrSchedule() {
+        return new LrSchedule(lrMax, lrMin, warmupRounds, totalRounds);
+    }
+
+    public boolean bundledCorpus() {
+        return "bundled".equals(corpus);
+    }
+
+    public Path ledgerFile() {
+        return dataDir.resolve("ledger.db");
+    }
+
+    public Path checkpointDir() {
+        return dataDir.resolve("checkpoints");
+    }
+
+    /// Walks the TOML tree: typed getters with ranges, CLI overrides first, every error naming its key.
+    private static final class Reader {
+        private final JsonNode tree;
+        private final String origin;
+        private final Map<String, Override> overrides;
+
+        Reader(JsonNode tree, String origin, Map<String, Override> overrides) {
+            this.tree = tree;
+            this.origin = origin;
+            this.overrides = overrides;
+            for (String key : overrides.keySet()) {
+                int dot = key.indexOf('.');
+                List<String> keys = dot < 0 ? null : SCHEMA.get(key.substring(0, dot));
+                if (keys == null || !keys.contains(key.substring(dot + 1))) {
+                    throw new IllegalArgumentException("override of unknown key " + key);
+                }
+            }
+        }
+
+        void checkSchema() {
+            if (!tree.isObject()) {
+                throw new ConfigException(origin + ": expected tables like [run] and [server]");
+            }
+            for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
+                String section = it.next();
+                List<String> keys = SCHEMA.get(section);
+                if (keys == null) {
+                    throw new ConfigException(origin + ": unknown section '" + section + "' (known: "
+                            + String.join(", ", SCHEMA.keySet()) + ")");
+                }
+                JsonNode table = tree.get(section);
+                if (!table.isObject()) {
+                    throw new ConfigException(origin + ": '" + section + "' must be a table ([" + section + "])");
+                }
+                for (Iterator<String> k = table.fieldNames(); k.hasNext(); ) {
+                    String key = k.next();
+                    if (!keys.contains(key)) {
+                        throw new ConfigException(origin + ": unknown key '" + section + "." + key + "' (known in ["
+                                + section + "]: " + String.join(", ", keys) + ")");
+                    }
+                }
+            }
+        }
+
+        ConfigException error(String key, String problem) {
+            Override o = overrides.get(key);
+            if (o != null) {
+                return new ConfigException(o.flag() + ": " + problem);
+            }
+            return new ConfigException(origin + ": key '" + key + "' " + problem);
+        }
+
+        /// The raw node for `key`, or null when absent. Overrides come back as their own value wrapped.
+        private Object raw(String key) {
+            Override o = overrides.get(key);
+            if (o != null) {
+                return o.value();
+            }
+            int dot = key.indexOf('.');
+            JsonNode table = tree.get(key.substring(0, dot));
+            if (table == null) {
+                return null;
+            }
+            return table.get(key.substring(dot + 1));
+        }
+
+        String string(String key, String fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof String s) {
+                return s;
+            }
+            if (v instanceof JsonNode n && n.isTextual()) {
+                return n.textValue();
+            }
+            throw error(key, "must be a string, got " + show(v));
+        }
+
+        String choice(String key, String fallback, String... allowed) {
+            String v = string(key, fallback);
+            for (String a : allowed) {
+                if (a.equals(v)) {
+                    return v;
+                }
+            }
+            throw error(key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+        }
+
+        long integer(String key, long fallback, long min, long max) {
+            Object v = raw(key);
+            long value;
+            if (v == null) {
+                return fallback;
+            } else if (v instanceof Number n) {
+                value = n.longValue();
+            } else if (v instanceof JsonNode n && n.isIntegralNumber() && n.canConvertToLong()) {
+                value = n.longValue();
+            } else {
+                throw error(key, "must be an integer, got " + show(v));
+            }
+            if (value < min || value > max) {
+                throw error(key, "must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        }
+
+        double number(String key, double fallback, double min, double max) {
+            Object v = raw(key);
+            double value;
+            if (v == null) {
+                return fallback;
+            } else if (v instanceof Number n) {
+                value = n.doubleValue();
+            } else if (v instanceof JsonNode n && n.isNumber()) {
+                value = n.doubleValue();
+            } else {
+                throw error(key, "must be a number, got " + show(v));
+            }
+            if (!(value >= min && value <= max)) {
+                throw error(key, "must be between " + fmt(min) + " and " + fmt(max) + ", got " + fmt(value));
+            }
+            return value;
+        }
+
+        Path path(String key, String fallback) {
+            Object v = raw(key);
+            if (v instanceof Path p) {
+                return p;
+            }
+            String s = string(key, fallback);
+            if (s.isBlank()) {
+                throw error(key, "must be a path, got an empty string");
+            }
+            try {
+                return Path.of(s);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw error(key, "is not a valid path: " + e.getMessage());
+            }
+        }
+
+        private static String show(Object v) {
+            if (v instanceof JsonNode n) {
+                return n.isTextual() ? "\"" + n.textValue() + "\"" : (n.isContainerNode() ? n.getNodeType().name()
+                        .toLowerCase(Locale.ROOT) : n.toString());
+            }
+            return String.valueOf(v);
+        }
+
+        private static String fmt(double d) {
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        }
+    }
+
+    /// All keys, `section.key`, for documentation checks.
+    static Set<String> allKeys() {
+        var out = new TreeSet<String>();
+        SCHEMA.forEach((s, keys) -> keys.forEach(k -> out.add(s + "." + k)));
+        return out;
+    }
+}

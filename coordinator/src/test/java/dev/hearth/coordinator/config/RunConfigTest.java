@@ -1,0 +1,179 @@
+package dev.hearth.coordinator.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RunConfigTest {
+
+    private static final Path EXAMPLE = Path.of("run.example.toml");
+
+    private static ConfigException fails(String toml) {
+        return assertThrows(ConfigException.class, () -> RunConfig.parse(toml, "run.toml", Map.of()));
+    }
+
+    @Test
+    void theExampleFileIsValidAndEqualsTheDefaults() {
+        RunConfig example = RunConfig.load(EXAMPLE, Map.of());
+        assertEquals(RunConfig.defaults(), example);
+    }
+
+    @Test
+    void theExampleDocumentsEveryKey() throws Exception {
+        String text = Files.readString(EXAMPLE);
+        for (String key : RunConfig.allKeys()) {
+            String section = key.substring(0, key.indexOf('.'));
+            String name = key.substring(key.indexOf('.') + 1);
+            assertTrue(text.contains("[" + section + "]"), "section " + section + " in the example");
+            assertTrue(text.contains("\n" + name + " = "), "key " + key + " in the example");
+        }
+    }
+
+    @Test
+    void defaultsAreTheLocalDemo() {
+        RunConfig c = RunConfig.defaults();
+        assertEquals("nano", c.model().name());
+        assertTrue(c.bundledCorpus());
+        assertEquals("127.0.0.1", c.bind());
+        assertEquals(1, c.minNodes());
+        assertEquals(Path.of("hearth-run", "tls"), c.tlsDir());
+        assertEquals(Path.of("hearth-run", "ledger.db"), c.ledgerFile());
+        var rules = c.rules(1000);
+        assertEquals(128, rules.tokensPerSequence(), "a window is the model's context");
+        assertEquals(1000, rules.trainWindows());
+    }
+
+    @Test
+    void readsEverySection() {
+        RunConfig c = RunConfig.parse("""
+                [run]
+                id = "pub-7"
+                total_rounds = 5000
+                [model]
+                name = "small"
+                [demo]
+                top_k = 64
+                encoding = "fp16"
+                [optimizer]
+                robust = "trimmed_mean"
+                weight_decay = 0.01
+                [deadline]
+                min_seconds = 30
+                max_seconds = 900
+                [server]
+                bind = "0.0.0.0"
+                data_dir = "/srv/hearth"
+                tls_dir = "/etc/hearth/tls"
+                """, "run.toml", Map.of());
+        assertEquals("pub-7", c.runId());
+        assertEquals(5000, c.totalRounds());
+        assertEquals(256, c.model().context());
+        assertEquals(64, c.demoTopK());
+        assertEquals("fp16", c.demoEncoding());
+        assertEquals("trimmed_mean", c.robust());
+        assertEquals(0.01, c.weightDecay());
+        assertEquals(Duration.ofSeconds(30), c.deadline().min());
+        assertEquals(Path.of("/etc/hearth/tls"), c.tlsDir());
+        assertEquals(Path.of("/srv/hearth/checkpoints"), c.checkpointDir());
+    }
+
+    @Test
+    void aValueOutOfRangeNamesTheKeyAndTheRange() {
+        assertEquals("run.toml: key 'demo.top_k' must be between 1 and 4096, got 0",
+                fails("[demo]\ntop_k = 0\n").getMessage());
+    }
+
+    @Test
+    void unknownKeysAndSectionsAreRefusedWithTheKnownOnes() {
+        var key = fails("[demo]\ntopk = 3\n");
+        assertEquals("run.toml: unknown key 'demo.topk' (known in [demo]: beta, block, top_k, encoding)", key.getMessage());
+        var section = fails("[serverr]\nport = 1\n");
+        assertTrue(section.getMessage().startsWith("run.toml: unknown section 'serverr'"), section.getMessage());
+    }
+
+    @Test
+    void wrongTypesAndChoicesNameTheKey() {
+        assertEquals("run.toml: key 'quorum.min_nodes' must be an integer, got \"three\"",
+                fails("[quorum]\nmin_nodes = \"three\"\n").getMessage());
+        assertEquals("run.toml: key 'model.name' must be one of nano, small, got 'huge'",
+                fails("[model]\nname = \"huge\"\n").getMessage());
+        assertTrue(fails("[run]\nid = \"../etc\"\n").getMessage().contains("'run.id'"));
+        assertTrue(fails("[optimizer]\nlr_max = 0.001\nlr_min = 0.01\n").getMessage().contains("'optimizer.lr_min'"));
+        assertTrue(fails("[deadline]\nmin_seconds = 60\nmax_seconds = 30\n").getMessage().contains("'deadline.max_seconds'"));
+        assertTrue(fails("[server]\nport = 5000\nhttp_port = 5000\n").getMessage().contains("'server.http_port'"));
+        assertTrue(fails("demo = 3\n").getMessage().contains("must be a table"));
+    }
+
+    @Test
+    void brokenTomlSaysSo() {
+        assertTrue(fails("[run\nid = 1").getMessage().startsWith("run.toml: not valid TOML"));
+    }
+
+    @Test
+    void aMissingFileSuggestsTheExample(@org.junit.jupiter.api.io.TempDir Path dir) {
+        var e = assertThrows(ConfigException.class, () -> RunConfig.load(dir.resolve("run.toml"), Map.of()));
+        assertTrue(e.getMessage().contains("run.example.toml"), e.getMessage());
+    }
+
+    @Test
+    void commandLineFlagsOverrideTheFileAndNameThemselvesInErrors(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("run.toml");
+        Files.writeString(file, "[server]\nport = 6000\n[run]\ntotal_rounds = 50\n");
+        var opts = CoordinatorOptions.parse(List.of("--config", file.toString(), "--port", "7000", "--http-port=7001",
+                "--data-dir", dir.resolve("data").toString(), "--bind", "0.0.0.0", "--rounds", "12"));
+        RunConfig c = opts.resolve();
+        assertEquals(7000, c.port());
+        assertEquals(7001, c.httpPort());
+        assertEquals(dir.resolve("data"), c.dataDir());
+        assertEquals(dir.resolve("data").resolve("tls"), c.tlsDir());
+        assertEquals("0.0.0.0", c.bind());
+        assertEquals(12, c.totalRounds());
+
+        var bad = assertThrows(ConfigException.class, () -> CoordinatorOptions.parse(List.of("--demo", "--port", "70000"))
+                .resolve());
+        assertEquals("--port: must be between 0 and 65535, got 70000", bad.getMessage());
+    }
+
+    @Test
+    void optionsNeedAConfigOrDemoAndRejectUnknownFlags() {
+        var none = assertThrows(ConfigException.class, () -> CoordinatorOptions.parse(List.of()).resolve());
+        assertTrue(none.getMessage().contains("--config"), none.getMessage());
+        var unknown = assertThrows(ConfigException.class, () -> CoordinatorOptions.parse(List.of("--prot", "1")));
+        assertTrue(unknown.getMessage().contains("'--prot'"), unknown.getMessage());
+        var missing = assertThrows(ConfigException.class, () -> CoordinatorOptions.parse(List.of("--port")));
+        assertTrue(missing.getMessage().startsWith("--port needs a value"), missing.getMessage());
+        var word = assertThrows(ConfigException.class, () -> CoordinatorOptions.parse(List.of("--rounds", "many")));
+        assertEquals("--rounds: must be an integer, got 'many'", word.getMessage());
+        assertEquals(RunConfig.defaults(), CoordinatorOptions.parse(List.of("--demo")).resolve());
+        assertTrue(CoordinatorOptions.parse(List.of("--help")).help());
+    }
+
+    @Test
+    void startupTurnsHelpAndErrorsIntoMessagesAndExitCodes() {
+        var help = CoordinatorOptions.startup(List.of("--help"));
+        assertFalse(help.serve());
+        assertEquals(0, help.exitCode());
+        assertEquals(CoordinatorOptions.HELP, help.message());
+        var bad = CoordinatorOptions.startup(List.of("--demo", "--bind="));
+        assertFalse(bad.serve());
+        assertEquals(CoordinatorOptions.EXIT_USAGE, bad.exitCode());
+        assertEquals("hearth coordinator: --bind needs a value", bad.message());
+        var demo = CoordinatorOptions.startup(List.of("--demo", "--rounds", "3"));
+        assertTrue(demo.serve());
+        assertEquals(3, demo.config().totalRounds());
+    }
+
+    @Test
+    void helpExplainsEveryOption() {
+        for (String flag : List.of("--config", "--demo", "--data-dir", "--port", "--http-port", "--bind", "--rounds", "--help")) {
+            assertTrue(CoordinatorOptions.HELP.contains("  " + flag), "help explains " + flag);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package dev.hearth.coordinator.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.coordinator.ledger.LeaderboardEntry;
+import dev.hearth.coordinator.ledger.Ledger;
+import dev.hearth.coordinator.ledger.RoundStats;
+import dev.hearth.coordinator.ledger.UpdateRecord;
+import dev.hearth.coordinator.run.BatchRef;
+import dev.hearth.coordinator.run.RoundCommit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/// The dashboard over real HTTP on an ephemeral loopback port.
+class DashboardServerTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-25T12:00:00Z");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private Ledger ledger;
+    private DashboardServer server;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() {
+        ledger = Ledger.open(dir.resolve("ledger.db"));
+        ledger.bindRun("run-1", "Test run", 100, 1, T0);
+        ledger.nodeSeen("alice", null, T0);
+        ledger.nodeSeen("<script>bob", null, T0);
+        for (int r = 1; r <= 3; r++) {
+            Instant opened = T0.plusSeconds(60L * r);
+            ledger.roundOpened(r, r - 1, opened, opened.plusSeconds(30));
+            ledger.recordUpdate(new UpdateRecord(r, "alice", true, "accepted", 1000, 512, 1, opened.plusSeconds(5)));
+            var batches = Map.of("alice", List.of(new BatchRef(0, 2L * r), new BatchRef(0, 2L * r + 1)),
+                    "<script>bob", List.of(new BatchRef(0, 50L + r)));
+            var c = new RoundCommit(r, r - 1, r, opened, opened.plusSeconds(12), batches,
+                    Map.of("alice", 512L, "<script>bob", 256L), List.of());
+            ledger.commitRound(c, new RoundStats(5.0 - r, r == 3 ? 4.5 : Double.NaN, 0, 1000, 4000), Map.of());
+        }
+        var source = new LedgerDashboardSource(ledger, 200, () -> "ROUND_OPEN", () -> 2,
+                Clock.fixed(T0.plusSeconds(999), ZoneOffset.UTC));
+        server = DashboardServer.start("127.0.0.1", 0, source, () -> "the parliament is\nthe parliament");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        ledger.close();
+    }
+
+    private HttpResponse<String> send(String method, String path) throws Exception {
+        var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void statusIsJsonWithTheRunHistoryAndSample() throws Exception {
+        var res = send("GET", "/api/status");
+        assertEquals(200, res.statusCode());
+        assertEquals("application/json", res.headers().firstValue("content-type").orElseThrow());
+        assertEquals("no-store", res.headers().firstValue("cache-control").orElseThrow());
+        JsonNode s = JSON.readTree(res.body());
+        assertEquals("run-1", s.get("runId").asText());
+        assertEquals("Test run", s.get("name").asText());
+        assertEquals("ROUND_OPEN", s.get("phase").asText());
+        assertEquals(3, s.get("version").asLong());
+        assertEquals(3, s.get("round").asLong());
+        assertEquals(200, s.get("totalRounds").asLong());
+        assertEquals(2, s.get("nodesOnline").asInt());
+        assertEquals(3 * 768, s.get("tokens").asLong());
+        assertEquals(3000, s.get("bytesIn").asLong());
+        assertEquals(12000, s.get("bytesOut").asLong());
+        assertEquals("the parliament is\nthe parliament", s.get("sample").asText());
+        JsonNode history = s.get("history");
+        assertEquals(3, history.size());
+        assertEquals(4.0, history.get(0).get("meanLoss").asDouble());
+        assertTrue(history.get(0).get("valLoss").isNull(), "an unmeasured validation loss is null, not NaN");
+        assertEquals(4.5, history.get(2).get("valLoss").asDouble());
+        assertEquals(12_000, history.get(1).get("durationMillis").asLong());
+        assertEquals(2, history.get(1).get("accepted").asInt());
+    }
+
+    @Test
+    void leaderboardListsCreditsPerNodeHighestFirst() throws Exception {
+        var res = send("GET", "/api/leaderboard");
+        assertEquals(200, res.statusCode());
+        List<LeaderboardEntry> rows = List.of(JSON.readValue(res.body(), LeaderboardEntry[].class));
+        assertEquals(List.of(new LeaderboardEntry("alice", 1536, 3, false), new LeaderboardEntry("<script>bob", 768, 3, false)),
+                rows);
+    }
+
+    @Test
+    void anythingButGetAndHeadIs405() throws Exception {
+        for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "OPTIONS")) {
+            var res = send(method, "/api/status");
+            assertEquals(405, res.statusCode(), method);
+            assertEquals("GET, HEAD", res.headers().firstValue("allow").orElseThrow(), method);
+            assertTrue(res.body().contains("read-only"), method);
+        }
+    }
+
+    @Test
+    void headAnswersHeadersWithoutABody() throws Exception {
+        var get = send("GET", "/api/leaderboard");
+        var head = send("HEAD", "/api/leaderboard");
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
+        assertEquals(String.valueOf(get.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length),
+                head.headers().firstValue("content-length").orElseThrow());
+    }
+
+    @Test
+    void thePageLoadsEchartsFromTheWebjarOnThisServer() throws Exception {
+        var page = send("GET", "/");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElseThrow().startsWith("text/html"));
+        assertTrue(page.headers().firstValue("content-security-policy").orElseThrow().contains("script-src 'self'"));
+        var m = Pattern.compile("<script src=\"(/webjars/echarts/[^\"]+)\"></script>").matcher(page.body());
+        assertTrue(m.find(), "the page references the ECharts webjar");
+        assertFalse(page.body().contains("http://") || page.body().contains("https://"), "no CDN");
+        var lib = send("GET", m.group(1));
+        assertEquals(200, lib.statusCode());
+        assertTrue(lib.headers().firstValue("content-type").orElseThrow().startsWith("text/javascript"));
+        assertTrue(lib.body().length() > 500_000, "the minified ECharts bundle");
+        var script = send("GET", "/dashboard.js");
+        assertEquals(200, script.statusCode());
+        assertTrue(script.body().contains("/api/status"));
+        assertFalse(script.body().contains("innerHTML"), "server data is never parsed as HTML");
+    }
+
+    @Test
+    void unknownPathsAndEscapesAre404() throws Exception {
+        assertEquals(404, send("GET", "/nope").statusCode());
+        assertEquals(404, send("GET", "/webjars/../dev/hearth/coordinator/dashboard/index.html").statusCode());
+        assertEquals(404, send("GET", "/webjars/echarts/%2e%2e/%2e%2e/x.js").statusCode());
+        assertEquals(404, send("GET", "/webjars/echarts/5.3.1/LICENSE").statusCode(), "only known static types");
+    }
+
+    @Test
+    void bindsWhereItIsToldAndReportsAPortClash() {
+        var e = assertThrows(IllegalStateException.class, () -> DashboardServer.start("127.0.0.1", server.port(),
+                new LedgerDashboardSource(ledger, 1, () -> "X", () -> 0, Clock.systemUTC()), () -> ""));
+        assertTrue(e.getMessage().contains("--http-port"), e.getMessage());
+    }
+}

@@ -1,0 +1,182 @@
+package dev.hearth.desktop.view;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import atlantafx.base.theme.PrimerDark;
+import dev.hearth.desktop.fake.FakeNodeService;
+import dev.hearth.desktop.os.AppMarkers;
+import dev.hearth.desktop.os.Autostart;
+import dev.hearth.desktop.viewmodel.BackgroundTasks;
+import dev.hearth.node.api.NodeSettings.Policy;
+import dev.hearth.node.api.RoundRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Scene;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableView;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/// Clicks what a person clicks, on the real views over a {@link FakeNodeService}; headless on Monocle.
+@Tag("ui")
+@ExtendWith(ApplicationExtension.class)
+class DesktopUiTest {
+    /// Long enough for a background task and a 250 ms sampling tick on a busy 2-core machine.
+    private static final long WAIT_SECONDS = 10;
+
+    private FakeNodeService node;
+    private AppWindow window;
+    private ExecutorService background;
+
+    @Start
+    void start(Stage stage) throws Exception {
+        Path dir = Files.createTempDirectory("hearth-ui");
+        node = new FakeNodeService(dir);
+        background = Executors.newSingleThreadExecutor();
+        Application.setUserAgentStylesheet(new PrimerDark().getUserAgentStylesheet());
+        window = new AppWindow(node, new BackgroundTasks(background, Platform::runLater), new AppMarkers(dir),
+                new Autostart(dir.resolve("autostart"), List.of("hearth")), ZoneOffset.UTC);
+        Scene scene = new Scene(window.root(), 1180, 800);
+        scene.getStylesheets().add(Icons.stylesheet());
+        stage.setScene(scene);
+        stage.show();
+        window.activate();
+    }
+
+    @AfterEach
+    void stop() {
+        Platform.runLater(window::deactivate);
+        background.shutdownNow();
+    }
+
+    /// Finishes the first start the way a returning owner would have, so the main window shows.
+    private void returningOwner(FxRobot robot) {
+        node.startLocalRun();
+        new AppMarkers(node.dataDir()).markFirstStartDone();
+        robot.interact(window::showMain);
+    }
+
+    private static void waitUntil(String what, BooleanSupplier condition) throws Exception {
+        try {
+            WaitForAsyncUtils.waitFor(WAIT_SECONDS, TimeUnit.SECONDS, () -> condition.getAsBoolean());
+        } catch (java.util.concurrent.TimeoutException e) {
+            fail("timed out waiting until " + what);
+        }
+    }
+
+    private static String text(FxRobot robot, String query) {
+        return robot.lookup(query).queryAs(Label.class).getText();
+    }
+
+    @Test
+    void firstStartWithTheLocalRunShowsTrainingOnTheDashboard(FxRobot robot) throws Exception {
+        assertTrue(window.showingFirstStart());
+        waitUntil("the GPU check is shown", () -> text(robot, "#gpuCheck").contains("RTX 3060"));
+        robot.clickOn("#startButton");
+        waitUntil("the dashboard shows training", () -> robot.lookup("#stateLine").tryQuery().isPresent()
+                && text(robot, "#stateLine").equals("Training round 1"));
+        assertTrue(node.calls().contains("startLocalRun"));
+        assertEquals(Policy.WHEN_IDLE, node.settings().policy());
+        assertTrue(new AppMarkers(node.dataDir()).firstStartDone());
+    }
+
+    @Test
+    void aMalformedRunAddressIsRefusedBesideTheField(FxRobot robot) throws Exception {
+        robot.clickOn("#joinRun");
+        robot.clickOn("#runAddress").write("hearth://nowhere");
+        robot.clickOn("#startButton");
+        waitUntil("the address message", () -> text(robot, "#addressError").startsWith("needs #sha256=<fingerprint>"));
+        assertTrue(window.showingFirstStart());
+        assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")));
+    }
+
+    @Test
+    void pauseAndResumeChangeTheStateLine(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        waitUntil("training", () -> text(robot, "#stateLine").equals("Training round 1"));
+        robot.clickOn("#pauseResume");
+        waitUntil("paused", () -> text(robot, "#stateLine").equals("Paused — you paused Hearth"));
+        assertEquals("Resume", robot.lookup("#pauseResume").queryButton().getText());
+        robot.clickOn("#pauseResume");
+        waitUntil("training again", () -> text(robot, "#stateLine").equals("Training round 1"));
+        assertEquals(List.of("startLocalRun", "pause", "resume"), node.calls().stream().filter(c -> !c.equals("updateSettings")).toList());
+    }
+
+    @Test
+    void theOnlyWhenIdleSwitchChangesThePolicy(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-settings");
+        robot.clickOn("#onlyWhenIdle");
+        waitUntil("policy ALWAYS", () -> node.settings().policy() == Policy.ALWAYS);
+        robot.clickOn("#onlyWhenIdle");
+        waitUntil("policy WHEN_IDLE", () -> node.settings().policy() == Policy.WHEN_IDLE);
+    }
+
+    @Test
+    void settingsShowValidationMessagesBesideTheField(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-settings");
+        robot.doubleClickOn("#idleMinutes").eraseText(3).write("0").type(KeyCode.ENTER);
+        waitUntil("the idle message", () -> text(robot, "#error-idleMinutes").equals("must be between 1 and 240 minutes"));
+        assertEquals(3, node.settings().idleMinutes());
+
+        robot.doubleClickOn("#uploadCapBytesPerSec").eraseText(3).write("8").type(KeyCode.ENTER);
+        waitUntil("the cap message", () -> text(robot, "#error-uploadCapBytesPerSec").equals("must be 0 (no cap) or at least 16 KiB/s"));
+
+        robot.doubleClickOn("#idleMinutes").eraseText(3).write("15").type(KeyCode.ENTER);
+        waitUntil("the message goes", () -> text(robot, "#error-idleMinutes").isEmpty());
+        assertEquals(15, node.settings().idleMinutes());
+    }
+
+    @Test
+    void theContributionTableFillsAfterRounds(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-contribution");
+        TableView<?> table = robot.lookup("#roundsTable").queryTableView();
+        assertEquals(0, table.getItems().size());
+        node.finishRound(104_857, 1.0, null);
+        node.finishRound(104_857, 1.0, null);
+        RoundRecord rejected = node.finishRound(104_857, 1.0, "arrived after the deadline");
+        waitUntil("three rounds in the table", () -> table.getItems().size() == 3);
+        assertEquals(rejected, table.getItems().getFirst());
+        waitUntil("the totals", () -> text(robot, "#roundsTotal").equals("2 accepted · 1 rejected"));
+    }
+
+    @Test
+    void withoutAGpuTheDashboardSaysSoInsteadOfDrawingGpuCharts(FxRobot robot) throws Exception {
+        node.withoutGpu();
+        returningOwner(robot);
+        waitUntil("the no-GPU line", () -> robot.lookup(".chart-placeholder").queryAll().size() == 1);
+        assertTrue(robot.lookup(".label").queryAllAs(Label.class).stream()
+                .anyMatch(l -> "No GPU visible — Hearth trains on the CPU".equals(l.getText())));
+        assertEquals(2, robot.lookup(".hardware-chart").queryAll().stream().filter(javafx.scene.Node::isVisible)
+                .filter(n -> n.getScene() != null).count(), "CPU and memory charts stay");
+    }
+
+    @Test
+    void theLogFiltersByText(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        node.log(dev.hearth.node.api.LogEntry.Level.WARN, "idle", "GPU at 84 °C, pausing");
+        robot.clickOn("#nav-log");
+        TableView<?> table = robot.lookup("#logTable").queryTableView();
+        waitUntil("both lines", () -> table.getItems().size() == 2);
+        robot.clickOn("#logTextFilter").write("84 °C");
+        waitUntil("only the warning", () -> table.getItems().size() == 1);
+    }
+}
