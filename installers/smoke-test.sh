@@ -52,7 +52,7 @@ cleanup() {
   local rc=$?
   if [ "$installed" = yes ]; then
     say "cleanup: removing the package"
-    dpkg -r "$PACKAGE" >/dev/null 2>&1 || say "cleanup: dpkg -r $PACKAGE failed"
+    dpkg -P "$PACKAGE" >/dev/null 2>&1 || say "cleanup: dpkg -P $PACKAGE failed"
   fi
   rm -rf "$work"
   exit $rc
@@ -109,8 +109,10 @@ if command -v xvfb-run >/dev/null 2>&1; then
   say "desktop app under Xvfb: hearth --screenshot-tour (timeout ${UI_TIMEOUT}s)"
   start=$SECONDS
   # user.home, not HOME: Java takes it from the password database. A fresh one keeps JavaFX's cache in $work.
-  JAVA_TOOL_OPTIONS="-Duser.home=$work/ui-home" timeout --kill-after=10 "$UI_TIMEOUT" xvfb-run -a \
-    /usr/bin/hearth --data-dir "$work/ui-data" --screenshot-tour "$work/shots" >"$work/ui.log" 2>&1 \
+  # The inner timeout stops the app itself (so no JVM outlives a failure); the outer one guards xvfb-run and Xvfb.
+  JAVA_TOOL_OPTIONS="-Duser.home=$work/ui-home" timeout --kill-after=10 "$((UI_TIMEOUT + 30))" xvfb-run -a \
+    timeout --kill-after=10 "$UI_TIMEOUT" /usr/bin/hearth --data-dir "$work/ui-data" --screenshot-tour "$work/shots" \
+    >"$work/ui.log" 2>&1 \
     || { tail -30 "$work/ui.log" >&2; fail "the desktop app failed under Xvfb"; }
   [ -s "$work/shots/dashboard.png" ] || { tail -30 "$work/ui.log" >&2; fail "the desktop app saved no dashboard screenshot"; }
   say "desktop app showed $(ls "$work/shots" | wc -l) screens and quit in $((SECONDS - start))s"
@@ -148,10 +150,10 @@ grep -q "trainer started" "$work/node.log" || { tail -40 "$work/node.log" >&2; f
 say "one round trained in ${took}s (exit 0)"
 
 # --- uninstall ---------------------------------------------------------------------------------------------
-dpkg -r "$PACKAGE" >"$work/dpkg-r.log" 2>&1 || { cat "$work/dpkg-r.log" >&2; fail "dpkg -r failed"; }
+dpkg -P "$PACKAGE" >"$work/dpkg-r.log" 2>&1 || { cat "$work/dpkg-r.log" >&2; fail "dpkg -P (remove and purge) failed"; }
 installed=no
 for f in "$APP/bin/hearth" /usr/bin/hearth /usr/bin/hearth-node /usr/share/applications/hearth.desktop \
          /usr/share/icons/hicolor/256x256/apps/hearth.png; do
-  [ ! -e "$f" ] || fail "$f is still there after dpkg -r"
+  [ ! -e "$f" ] || fail "$f is still there after dpkg -P"
 done
 say "PASS"
