@@ -79,7 +79,7 @@ public final class ChildProcessWorker implements Worker {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.add(javaExecutable());
             cmd.addAll(jvmOptions);
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
@@ -217,6 +217,14 @@ public final class ChildProcessWorker implements Worker {
     @Override
     public String backendDescription() {
         return backend;
+    }
+
+    /// The `java` of the running runtime. Not `ProcessHandle.current().info().command()`: in an installed app that
+    /// is the jpackage launcher (`/opt/hearth/bin/hearth`), which would start another app, not the worker. The
+    /// installers keep `bin/java` in the trimmed runtime for this (installers/build.xml).
+    static String javaExecutable() {
+        boolean windows = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
+        return java.nio.file.Path.of(System.getProperty("java.home"), "bin", windows ? "java.exe" : "java").toString();
     }
 
     @Override
