@@ -100,6 +100,15 @@ public final class HearthApp extends Application {
         window = new AppWindow(node, tasks, markers, Autostart.forThisMachine(options.dataDir()), ZoneId.systemDefault());
         scene.setRoot(window.root());
         window.activate();
+        if (options.runAddress() != null) {
+            // Opened from a hearth:// link: join that run (a malformed link is refused with its reason in the log).
+            String address = options.runAddress();
+            tasks.run(() -> {
+                node.joinRun(address);
+                return address;
+            }, a -> markers.markFirstStartDone(), e -> LOG.log(System.Logger.Level.WARNING,
+                    "could not join " + address + ": " + e.getMessage()));
+        }
         if (options.screenshotTour() != null) {
             new ScreenshotTour(window, scene, options.screenshotTour(), tasks, this::quit).start();
             return;

@@ -19,4 +19,10 @@ class AppOptionsTest {
         assertEquals("unknown option --gpu", assertThrows(IllegalArgumentException.class, () -> AppOptions.parse(List.of("--gpu"))).getMessage());
         assertEquals("--data-dir needs a folder", assertThrows(IllegalArgumentException.class, () -> AppOptions.parse(List.of("--data-dir"))).getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void acceptsTheRunAddressOfAClickedLink() {
+        String link = "hearth://run.example.org:47470#sha256=" + "ab".repeat(32);
+        assertEquals(link, AppOptions.parse(List.of(link)).runAddress());
+    }
 }
