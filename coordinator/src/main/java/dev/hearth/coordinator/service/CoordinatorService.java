@@ -188,6 +188,16 @@ public final class CoordinatorService implements AutoCloseable {
         return "http://" + advertisedHost() + ":" + dashboard.port() + "/";
     }
 
+    /// Where the node protocol listens (its bound address and port).
+    public java.net.InetSocketAddress nodeListenAddress() {
+        return server.localAddress();
+    }
+
+    /// Where the dashboard listens (its bound address and port).
+    public java.net.InetSocketAddress dashboardListenAddress() {
+        return dashboard.localAddress();
+    }
+
     private String advertisedHost() {
         return "0.0.0.0".equals(config.bind()) || "::".equals(config.bind()) ? "127.0.0.1" : config.bind();
     }
