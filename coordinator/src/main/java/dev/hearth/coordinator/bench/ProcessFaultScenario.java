@@ -57,9 +57,10 @@ public final class ProcessFaultScenario {
     /// @param duplicates        ids committed twice (the audit's count)
     /// @param auditProblems     the audit's findings
     /// @param finished          the coordinator reached the last round and exited 0
+    /// @param coordinatorStackTraces coordinator logs that contain a stack trace (a fault must be reported, not crash)
     public record Outcome(int nodeKills, List<Restart> restarts, long roundsCommitted, long batchesCommitted,
                           long batchesLost, long duplicates, List<String> auditProblems, boolean finished,
-                          Duration took, String coordinatorLogTail) {
+                          Duration took, List<String> coordinatorStackTraces, String coordinatorLogTail) {
         public int faultsInjected() {
             return nodeKills + restarts.size();
         }
@@ -162,8 +163,8 @@ public final class ProcessFaultScenario {
                 if (opens.size() > seenOpen) {
                     seenOpen = opens.size();
                     int assigned = (int) opens.getLast()[1];
-                    boolean wantRestart = restarts.size() < shape.coordinatorRestarts()
-                            && (kills >= shape.nodeKills() / 2 || committed >= shape.rounds() / 2);
+                    // The coordinator dies after the node kills: the nodes that come back must then reconnect to it.
+                    boolean wantRestart = restarts.size() < shape.coordinatorRestarts() && kills >= shape.nodeKills();
                     if (!calm && wantRestart && committed >= 1) {
                         Thread.sleep(KILL_DELAY_MIN_MILLIS + random.nextInt(KILL_DELAY_SPREAD_MILLIS));
                         coordinator.kill9();
@@ -224,8 +225,21 @@ public final class ProcessFaultScenario {
             Map<Integer, BitSet> committed = ledger.committedBatchesForRestore(audit.trainWindows());
             long count = committed.values().stream().mapToLong(BitSet::cardinality).sum();
             return new Outcome(kills, restarts, ledger.position().lastVersion(), count,
-                    lost(audit.trainWindows(), committed), audit.duplicates(), audit.problems(), finished, took, tail);
+                    lost(audit.trainWindows(), committed), audit.duplicates(), audit.problems(), finished, took,
+                    stackTraces(), tail);
         }
+    }
+
+    private List<String> stackTraces() {
+        List<String> out = new ArrayList<>();
+        try (var logs = Files.list(dir.resolve("logs"))) {
+            for (Path p : logs.filter(p -> p.getFileName().toString().startsWith("coordinator")).toList()) {
+                if (Files.readString(p).contains("\tat ")) out.add(p.toString());
+            }
+        } catch (IOException e) {
+            out.add("cannot read the logs: " + e.getMessage());
+        }
+        return out;
     }
 
     /// Ids before the furthest committed position of epoch 0's seeded order that are not committed.

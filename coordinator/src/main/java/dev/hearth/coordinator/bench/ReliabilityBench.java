@@ -18,12 +18,13 @@ import java.util.stream.Stream;
 public final class ReliabilityBench {
 
     /// The quick suite: 20 node kills (issue 8) across 4 node processes, one coordinator restart.
-    static final ProcessFaultScenario.Shape QUICK_FAULTS = new ProcessFaultScenario.Shape(4, 20, 1, 40);
+    static final ProcessFaultScenario.Shape QUICK_FAULTS = new ProcessFaultScenario.Shape(4, 20, 1, 60);
     /// The long suite: 100 node kills, two coordinator restarts.
-    static final ProcessFaultScenario.Shape LONG_FAULTS = new ProcessFaultScenario.Shape(4, 100, 2, 160);
-    /// 8 nodes, 2 cheaters (25 %), 12 rounds of `nano`, 4 windows per node per round.
-    static final ByzantineScenario.Shape BYZANTINE = new ByzantineScenario.Shape(8, 2, 12, 4);
-    static final Duration FAULTS_TIMEOUT = Duration.ofMinutes(6);
+    static final ProcessFaultScenario.Shape LONG_FAULTS = new ProcessFaultScenario.Shape(4, 100, 2, 260);
+    /// 12 nodes, 3 cheaters (25 %: one sign flip, one random, one 100× scaled), 12 rounds of `nano`, 3 windows
+    /// per node per round.
+    static final ByzantineScenario.Shape BYZANTINE = new ByzantineScenario.Shape(12, 3, 12, 3);
+    static final Duration FAULTS_TIMEOUT = Duration.ofMinutes(7);
     static final Duration LONG_FAULTS_TIMEOUT = Duration.ofMinutes(40);
     static final Duration BYZANTINE_TIMEOUT = Duration.ofMinutes(4);
     /// Issue 8: with the defences on, the final validation loss stays within 2 % of the clean run's.

@@ -231,18 +231,28 @@ public final class CoordinatorService implements AutoCloseable {
     private final class Handler implements PeerHandler {
         @Override
         public void onAuthenticated(Peer peer, Hello hello) {
-            runThread.execute(() -> authenticated(peer, hello));
+            post(() -> authenticated(peer, hello));
         }
 
         @Override
         public void onMessage(Peer peer, Envelope envelope) {
             Instant at = clock.instant();
-            runThread.execute(() -> message(peer, envelope, at));
+            post(() -> message(peer, envelope, at));
         }
 
         @Override
         public void onClosed(Peer peer, String reason) {
-            runThread.execute(() -> closed(peer, reason));
+            post(() -> closed(peer, reason));
+        }
+    }
+
+    /// Hands a peer event to the run thread; after {@link #close()} began, events of connections closing with the
+    /// server are dropped (the run is over) instead of failing on the event loop with a rejected task.
+    private void post(Runnable event) {
+        try {
+            runThread.execute(event);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!runThread.isShutdown()) throw e;
         }
     }
 
@@ -426,7 +436,7 @@ public final class CoordinatorService implements AutoCloseable {
         });
     }
 
-    private record SpotResult(String nodeId, double before, double after) {}
+    private record SpotResult(String nodeId, double before, double after, double afterNegated) {}
 
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
@@ -441,10 +451,14 @@ public final class CoordinatorService implements AutoCloseable {
             float before = evaluator.loss(base, batch);
             float[] alone = OuterStep.applyAlone(layout, demo, base, r.update(), round.lr, (float) config.weightDecay());
             float after = evaluator.loss(alone, batch);
-            spots.add(new SpotResult(r.nodeId(), before, after));
-            if (!(after <= before * (1 + SpotCheckPolicy.DEFAULT_TOLERANCE))) {
+            float[] opposite = OuterStep.applyAlone(layout, demo, base, negated(r.update()), round.lr,
+                    (float) config.weightDecay());
+            float afterNegated = evaluator.loss(opposite, batch);
+            spots.add(new SpotResult(r.nodeId(), before, after, afterNegated));
+            if (!SpotCheckPolicy.passes(before, after, afterNegated)) {
                 dropped.put(r.nodeId(), String.format(java.util.Locale.ROOT,
-                        "spot check: its update alone raised the loss on its own batch from %.4f to %.4f", before, after));
+                        "spot check: its update alone took the loss on its own batch from %.4f to %.4f (its negation: %.4f)",
+                        before, after, afterNegated));
             }
         }
         List<SparseUpdate> used = new ArrayList<>();
@@ -474,6 +488,18 @@ public final class CoordinatorService implements AutoCloseable {
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
     }
 
+    /// The update with every value negated (the spot check's antithetic step).
+    private static SparseUpdate negated(SparseUpdate u) {
+        int n = u.entryCount();
+        short[] idx = new short[n];
+        float[] val = new float[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = (short) u.index(i);
+            val[i] = -u.value(i);
+        }
+        return new SparseUpdate(u.blocking(), idx, val);
+    }
+
     /// Mean loss over the run's fixed validation windows.
     private double validationLoss(float[] p) {
         int batches = VALIDATION_WINDOWS / VALIDATION_BATCH;
@@ -488,7 +514,8 @@ public final class CoordinatorService implements AutoCloseable {
         aggregating = false;
         Instant now = clock.instant();
         for (SpotResult s : r.spots()) {
-            SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(), now);
+            SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
+                    s.afterNegated(), now);
             if (o.quarantine()) {
                 LOG.warn("node {} quarantined: {}", shortId(s.nodeId()), o.reason());
                 Peer p = peers.get(s.nodeId());

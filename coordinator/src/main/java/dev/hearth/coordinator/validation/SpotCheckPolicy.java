@@ -66,8 +66,23 @@ public final class SpotCheckPolicy {
                           String reason) {
     }
 
-    /// Records a check of `nodeId`'s update in `round`.
+    /// Records a check of `nodeId`'s update in `round` that measured the loss after the update only.
     public Outcome record(String nodeId, long round, double lossBefore, double lossAfter) {
+        return record(nodeId, round, lossBefore, lossAfter, Double.NaN);
+    }
+
+    /// Records a check of `nodeId`'s update in `round`.
+    ///
+    /// Two rules, either is a strike: the update alone raised the loss on its own batch by more than the tolerance;
+    /// or, when `lossAfterNegated` was measured, the update did no better than its own negation. The second rule
+    /// is the antithetic test of a descent direction: to first order `after ≈ before − lr·⟨g, s⟩` and
+    /// `negated ≈ before + lr·⟨g, s⟩`, so `after < negated` exactly when the step `s` goes downhill on the
+    /// node's own batch `g`, whatever the learning rate, and the second-order terms cancel. An honest update
+    /// passes it; a random update passes half the time (its loss change alone is within noise of zero, so the
+    /// first rule never catches it — found by the reliability suite); a sign-flipped one never.
+    ///
+    /// @param lossAfterNegated loss after applying the negated update alone, or NaN when not measured
+    public Outcome record(String nodeId, long round, double lossBefore, double lossAfter, double lossAfterNegated) {
         Deque<Long> rounds = strikeRounds.computeIfAbsent(nodeId, k -> new ArrayDeque<>());
         while (!rounds.isEmpty() && rounds.peekFirst() <= round - windowRounds) {
             rounds.pollFirst();
@@ -81,6 +96,10 @@ public final class SpotCheckPolicy {
         if (!Double.isFinite(lossAfter)) {
             strike = true;
             reason = "its update alone made the loss on its own batch non-finite";
+        } else if (!Double.isNaN(lossAfterNegated) && !(lossAfter < lossAfterNegated)) {
+            strike = true;
+            reason = String.format(Locale.ROOT, "its update is not a descent direction on its own batch: loss %.4f → %.4f,"
+                    + " its negation gives %.4f", lossBefore, lossAfter, lossAfterNegated);
         } else {
             double limit = lossBefore * (1 + tolerance);
             strike = lossAfter > limit;
@@ -95,6 +114,15 @@ public final class SpotCheckPolicy {
                     windowRounds, reason);
         }
         return new Outcome(nodeId, round, strike, rounds.size(), quarantine, reason);
+    }
+
+    /// Whether one check passes both rules of {@link #record(String, long, double, double, double)} with the default
+    /// tolerance, so that the coordinator drops the update from its round exactly when the check is a strike.
+    public static boolean passes(double lossBefore, double lossAfter, double lossAfterNegated) {
+        if (!Double.isFinite(lossBefore)) return true;
+        if (!Double.isFinite(lossAfter)) return false;
+        if (!Double.isNaN(lossAfterNegated) && !(lossAfter < lossAfterNegated)) return false;
+        return lossAfter <= lossBefore * (1 + DEFAULT_TOLERANCE);
     }
 
     /// Replays a strike recorded before a restart (oldest first).

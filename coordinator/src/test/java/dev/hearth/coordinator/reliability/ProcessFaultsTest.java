@@ -17,13 +17,13 @@ class ProcessFaultsTest {
 
     @Test
     void nodesAndTheCoordinatorKilledMidRoundLoseNothing(@TempDir Path dir) throws Exception {
-        check(ProcessFaultScenario.run(new ProcessFaultScenario.Shape(3, 3, 1, 10), dir, Duration.ofMinutes(4)), 3, 1);
+        check(ProcessFaultScenario.run(new ProcessFaultScenario.Shape(3, 3, 1, 18), dir, Duration.ofMinutes(4)), 3, 1);
     }
 
     @Test
     @Tag("slow")
     void aHundredNodeKillsLoseNothing(@TempDir Path dir) throws Exception {
-        check(ProcessFaultScenario.run(new ProcessFaultScenario.Shape(4, 100, 2, 160), dir, Duration.ofMinutes(40)), 100, 2);
+        check(ProcessFaultScenario.run(new ProcessFaultScenario.Shape(4, 100, 2, 260), dir, Duration.ofMinutes(40)), 100, 2);
     }
 
     static void check(Outcome o, int kills, int restarts) {
@@ -38,5 +38,6 @@ class ProcessFaultsTest {
         assertEquals(0, o.batchesLost(), "no batch lost: " + o);
         assertEquals(0, o.duplicates(), "no batch committed twice: " + o);
         assertTrue(o.auditProblems().isEmpty(), "ledger audit clean: " + o.auditProblems());
+        assertTrue(o.coordinatorStackTraces().isEmpty(), "no stack trace in the coordinator's logs: " + o);
     }
 }
