@@ -24,20 +24,22 @@ import java.util.regex.Pattern;
 /// port. Afterwards the ledger proves that no batch was committed twice and none was lost.
 ///
 /// "Lost" is measured against the pool's seeded order: every id before the furthest committed position that is
-/// not committed was taken and never came back. Kills stop {@link #CALM_ROUNDS} rounds before the end so that
-/// ids returned by the last kill are retrained (they go to the front of the pool), which makes 0 the exact
-/// expectation.
+/// not committed was taken and never came back. The last coordinator restart is followed by at least
+/// {@link #CALM_ROUNDS} rounds without faults, so ids returned by the last faults are retrained (they go to the
+/// front of the pool), which makes 0 the exact expectation.
 public final class ProcessFaultScenario {
 
-    /// The shape of a run.
+    /// The shape of a run. The run has no fixed length: the node kills come first (spread over the coordinator's
+    /// lifetimes), the last coordinator restart sets the run to end `roundsAfter` committed rounds later.
     ///
     /// @param nodes               node processes
     /// @param nodeKills           SIGKILLs of a node while a round is open
-    /// @param coordinatorRestarts SIGKILLs of the coordinator while a round is open, each followed by a restart
-    /// @param rounds              committed versions at which the run finishes
-    public record Shape(int nodes, int nodeKills, int coordinatorRestarts, int rounds) {
+    /// @param coordinatorRestarts SIGKILLs of the coordinator while a round is open, each followed by a restart (≥ 1)
+    /// @param roundsAfter         rounds committed after the last restart (≥ {@link #CALM_ROUNDS}, so that batches
+    ///                            returned by the last faults are retrained)
+    public record Shape(int nodes, int nodeKills, int coordinatorRestarts, int roundsAfter) {
         public Shape {
-            if (nodes < 2 || nodeKills < 0 || coordinatorRestarts < 0 || rounds < 1) {
+            if (nodes < 2 || nodeKills < 0 || coordinatorRestarts < 1 || roundsAfter < CALM_ROUNDS) {
                 throw new IllegalArgumentException("bad fault scenario shape");
             }
         }
@@ -58,16 +60,20 @@ public final class ProcessFaultScenario {
     /// @param auditProblems     the audit's findings
     /// @param finished          the coordinator reached the last round and exited 0
     /// @param coordinatorStackTraces coordinator logs that contain a stack trace (a fault must be reported, not crash)
+    /// @param nodeDatabases     each node's history database after the kills and SQLite's `integrity_check` of it
     public record Outcome(int nodeKills, List<Restart> restarts, long roundsCommitted, long batchesCommitted,
                           long batchesLost, long duplicates, List<String> auditProblems, boolean finished,
-                          Duration took, List<String> coordinatorStackTraces, String coordinatorLogTail) {
+                          Duration took, List<String> coordinatorStackTraces, List<String> nodeDatabases,
+                          String coordinatorLogTail) {
         public int faultsInjected() {
             return nodeKills + restarts.size();
         }
     }
 
-    /// Kills stop this many committed rounds before the end (see the class comment).
+    /// Rounds without faults at the end (see the class comment).
     static final int CALM_ROUNDS = 3;
+    /// The first coordinator's run length: longer than any scenario (the last restart sets the real end).
+    static final long OPEN_ENDED_ROUNDS = 100_000;
     /// The kill lands this long after the round opened: the node has its batches and is training.
     static final int KILL_DELAY_MIN_MILLIS = 200;
     static final int KILL_DELAY_SPREAD_MILLIS = 500;
@@ -140,15 +146,16 @@ public final class ProcessFaultScenario {
                 port = %d
                 http_port = 0
                 data_dir = "%s"
-                """.formatted(shape.rounds(), SEED, shape.nodes(), port,
+                """.formatted(OPEN_ENDED_ROUNDS, SEED, shape.nodes(), port,
                 coordinatorDir().toAbsolutePath().toString().replace("\\", "\\\\")));
         List<Restart> restarts = new ArrayList<>();
         int kills = 0;
         boolean finished = false;
         try {
-            String address = startCoordinator(toml, deadline);
+            String address = startCoordinator(toml, deadline, OPEN_ENDED_ROUNDS);
             for (int i = 0; i < nodes.length; i++) startNode(i, address);
             int seenOpen = 0;
+            long committedBefore = 0;
             int victim = 0;
             while (System.nanoTime() < deadline) {
                 String log = coordinator.output();
@@ -159,21 +166,24 @@ public final class ProcessFaultScenario {
                 if (!coordinator.alive()) throw new IllegalStateException("the coordinator died:\n" + tail(log));
                 List<long[]> opens = all(OPEN, log, 2);
                 long committed = last(COMMITTED, log);
-                boolean calm = committed >= shape.rounds() - CALM_ROUNDS;
                 if (opens.size() > seenOpen) {
                     seenOpen = opens.size();
                     int assigned = (int) opens.getLast()[1];
-                    // The coordinator dies after the node kills: the nodes that come back must then reconnect to it.
-                    boolean wantRestart = restarts.size() < shape.coordinatorRestarts() && kills >= shape.nodeKills();
-                    if (!calm && wantRestart && committed >= 1) {
+                    int r = restarts.size();
+                    boolean wantRestart = r < shape.coordinatorRestarts()
+                            && kills >= (long) shape.nodeKills() * (r + 1) / shape.coordinatorRestarts();
+                    if (wantRestart && committed >= 1) {
                         Thread.sleep(KILL_DELAY_MIN_MILLIS + random.nextInt(KILL_DELAY_SPREAD_MILLIS));
                         coordinator.kill9();
-                        long lastLogged = last(COMMITTED, coordinator.output());
-                        startCoordinator(toml, deadline);
+                        long lastLogged = Math.max(committedBefore, last(COMMITTED, coordinator.output()));
+                        boolean lastRestart = r + 1 == shape.coordinatorRestarts();
+                        long total = lastLogged + 1 + (lastRestart ? shape.roundsAfter() : OPEN_ENDED_ROUNDS);
+                        startCoordinator(toml, deadline, total);
                         long resumed = last(RESUMED, coordinator.output());
                         restarts.add(new Restart(lastLogged, resumed));
+                        committedBefore = lastLogged;
                         seenOpen = 0;
-                    } else if (!calm && kills < shape.nodeKills()) {
+                    } else if (kills < shape.nodeKills()) {
                         List<Integer> warm = new ArrayList<>();
                         for (int i = 0; i < nodes.length; i++) if (warm(i)) warm.add(i);
                         if (warm.size() >= 2 && assigned >= warm.size()) {
@@ -199,8 +209,9 @@ public final class ProcessFaultScenario {
         return nodes[i].alive() && NODE_ROUND.matcher(nodes[i].output()).find();
     }
 
-    private String startCoordinator(Path toml, long deadline) throws Exception {
-        coordinator = ChildJvm.start(COORDINATOR_MAIN, List.of("--config", toml.toString()),
+    private String startCoordinator(Path toml, long deadline, long totalRounds) throws Exception {
+        coordinator = ChildJvm.start(COORDINATOR_MAIN, List.of("--config", toml.toString(), "--rounds",
+                        String.valueOf(totalRounds)),
                 dir.resolve("logs").resolve("coordinator-" + coordinatorIncarnation++ + ".log"));
         while (System.nanoTime() < deadline) {
             String out = coordinator.output();
@@ -226,8 +237,27 @@ public final class ProcessFaultScenario {
             long count = committed.values().stream().mapToLong(BitSet::cardinality).sum();
             return new Outcome(kills, restarts, ledger.position().lastVersion(), count,
                     lost(audit.trainWindows(), committed), audit.duplicates(), audit.problems(), finished, took,
-                    stackTraces(), tail);
+                    stackTraces(), nodeDatabases(), tail);
         }
+    }
+
+    /// `PRAGMA integrity_check` of every node's history database (the nodes were killed while writing it).
+    private List<String> nodeDatabases() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < nodes.length; i++) {
+            Path db = dir.resolve("node" + i).resolve("history.db");
+            if (!Files.exists(db)) {
+                out.add("node" + i + ": no history.db");
+                continue;
+            }
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                 var rs = c.createStatement().executeQuery("PRAGMA integrity_check")) {
+                out.add("node" + i + ": " + (rs.next() ? rs.getString(1) : "no answer"));
+            } catch (java.sql.SQLException e) {
+                out.add("node" + i + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private List<String> stackTraces() {

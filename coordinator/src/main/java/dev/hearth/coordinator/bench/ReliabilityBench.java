@@ -18,9 +18,9 @@ import java.util.stream.Stream;
 public final class ReliabilityBench {
 
     /// The quick suite: 20 node kills (issue 8) across 4 node processes, one coordinator restart.
-    static final ProcessFaultScenario.Shape QUICK_FAULTS = new ProcessFaultScenario.Shape(4, 20, 1, 60);
+    static final ProcessFaultScenario.Shape QUICK_FAULTS = new ProcessFaultScenario.Shape(4, 20, 1, 5);
     /// The long suite: 100 node kills, two coordinator restarts.
-    static final ProcessFaultScenario.Shape LONG_FAULTS = new ProcessFaultScenario.Shape(4, 100, 2, 260);
+    static final ProcessFaultScenario.Shape LONG_FAULTS = new ProcessFaultScenario.Shape(4, 100, 2, 5);
     /// 12 nodes, 3 cheaters (25 %: one sign flip, one random, one 100× scaled), 12 rounds of `nano`, 3 windows
     /// per node per round.
     static final ByzantineScenario.Shape BYZANTINE = new ByzantineScenario.Shape(12, 3, 12, 3);
@@ -72,10 +72,15 @@ public final class ReliabilityBench {
                 longSuite ? LONG_FAULTS_TIMEOUT : FAULTS_TIMEOUT);
         boolean resumedExactly = f.restarts().stream().allMatch(r -> r.resumedFrom() == r.lastLoggedCommit()
                 || r.resumedFrom() == r.lastLoggedCommit() + 1);
-        boolean faultsOk = f.finished() && f.nodeKills() == shape.nodeKills()
+        boolean faultsOk = f.finished() && f.nodeKills() == shape.nodeKills() && f.coordinatorStackTraces().isEmpty()
+                && f.nodeDatabases().stream().allMatch(s -> s.endsWith(": ok"))
                 && f.restarts().size() == shape.coordinatorRestarts() && f.batchesLost() == 0 && f.duplicates() == 0
                 && f.auditProblems().isEmpty() && resumedExactly;
         ok &= faultsOk;
+
+        System.out.println("hearth bench reliability: network faults through a proxy...");
+        List<NetworkFaultScenario.Fault> network = NetworkFaultScenario.run(dir.resolve("network"));
+        ok &= network.stream().allMatch(NetworkFaultScenario.Fault::recovered);
 
         ByzantineScenario.Outcome clean = null;
         ByzantineScenario.Outcome defended = null;
@@ -98,8 +103,13 @@ public final class ReliabilityBench {
         System.out.println("Hearth reliability (" + (longSuite ? "long" : "quick") + " suite), "
                 + Runtime.getRuntime().availableProcessors() + " cores, took " + took.toSeconds() + " s; logs in " + dir);
         String fmt = "  %-34s %s%n";
-        System.out.printf(fmt, "faults injected", f.faultsInjected() + " (" + f.nodeKills() + " node kill -9, "
-                + f.restarts().size() + " coordinator kill -9 + restart)");
+        System.out.printf(fmt, "faults injected", (f.faultsInjected() + network.size()) + " (" + f.nodeKills()
+                + " node kill -9, " + f.restarts().size() + " coordinator kill -9 + restart, " + network.size()
+                + " network faults)");
+        for (var n : network) {
+            System.out.printf(fmt, "  network: " + n.kind(), (n.recovered() ? "recovered" : "NOT RECOVERED") + " in "
+                    + n.recoveredIn().toSeconds() + " s (2 more accepted rounds), " + n.reconnects() + " reconnect(s)");
+        }
         System.out.printf(fmt, "rounds committed", f.roundsCommitted() + (f.finished() ? " (run finished)" : " (NOT finished)"));
         System.out.printf(fmt, "coordinator resumed at", f.restarts().stream()
                 .map(r -> "v" + r.resumedFrom() + " (last logged commit v" + r.lastLoggedCommit() + ")").toList());
@@ -107,6 +117,8 @@ public final class ReliabilityBench {
         System.out.printf(fmt, "batches lost (must be 0)", f.batchesLost());
         System.out.printf(fmt, "batches committed twice (must be 0)", f.duplicates() + (f.auditProblems().isEmpty() ? ""
                 : " " + f.auditProblems()));
+        System.out.printf(fmt, "coordinator logs with a stack trace", f.coordinatorStackTraces().size());
+        System.out.printf(fmt, "node history.db after kill -9", f.nodeDatabases());
         System.out.printf(fmt, "bad inputs tried / rejected", attacks.size() + " / " + rejected
                 + " (each with its reason; model bit-identical to the honest-only step)");
         if (byzantine) {
