@@ -102,7 +102,12 @@ public final class DashboardServer implements AutoCloseable {
 
     /// The bound port.
     public int port() {
-        return ((InetSocketAddress) channel.localAddress()).getPort();
+        return localAddress().getPort();
+    }
+
+    /// The bound address (the reliability suite asserts it is loopback unless configured otherwise).
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
     }
 
     @Override

@@ -471,12 +471,15 @@ public final class Ledger implements AutoCloseable {
 
     // ---- queries ----------------------------------------------------------------------------------
 
-    /// Nodes by credits, highest first.
+    /// Nodes by credits, highest first. A quarantined node forfeits every credit, also those of rounds before its
+    /// quarantine (a cheater whose bad updates passed some spot checks by chance earns nothing); the per-round
+    /// rows stay in `credits` for the record.
     public synchronized List<LeaderboardEntry> leaderboard(int limit) {
         var out = new ArrayList<LeaderboardEntry>();
-        try (var q = db.prepareStatement("SELECT c.node_id, SUM(c.credits), COUNT(*), COALESCE(n.quarantined, 0) "
+        try (var q = db.prepareStatement("SELECT c.node_id, CASE WHEN COALESCE(n.quarantined, 0) = 1 THEN 0 "
+                + "ELSE SUM(c.credits) END AS earned, COUNT(*), COALESCE(n.quarantined, 0) "
                 + "FROM credits c LEFT JOIN nodes n ON n.node_id = c.node_id GROUP BY c.node_id "
-                + "ORDER BY SUM(c.credits) DESC, c.node_id LIMIT ?")) {
+                + "ORDER BY earned DESC, c.node_id LIMIT ?")) {
             q.setInt(1, limit);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {

@@ -190,6 +190,16 @@ public final class CoordinatorService implements AutoCloseable {
         return "http://" + advertisedHost() + ":" + dashboard.port() + "/";
     }
 
+    /// Where the node protocol listens (its bound address and port).
+    public java.net.InetSocketAddress nodeListenAddress() {
+        return server.localAddress();
+    }
+
+    /// Where the dashboard listens (its bound address and port).
+    public java.net.InetSocketAddress dashboardListenAddress() {
+        return dashboard.localAddress();
+    }
+
     private String advertisedHost() {
         return "0.0.0.0".equals(config.bind()) || "::".equals(config.bind()) ? "127.0.0.1" : config.bind();
     }
@@ -418,7 +428,7 @@ public final class CoordinatorService implements AutoCloseable {
         });
     }
 
-    private record SpotResult(String nodeId, double before, double after) {}
+    private record SpotResult(String nodeId, double before, double after, double afterNegated) {}
 
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
@@ -433,10 +443,14 @@ public final class CoordinatorService implements AutoCloseable {
             float before = evaluator.loss(base, batch);
             float[] alone = OuterStep.applyAlone(layout, demo, base, r.update(), round.lr, (float) config.weightDecay());
             float after = evaluator.loss(alone, batch);
-            spots.add(new SpotResult(r.nodeId(), before, after));
-            if (!(after <= before * (1 + SpotCheckPolicy.DEFAULT_TOLERANCE))) {
+            float[] opposite = OuterStep.applyAlone(layout, demo, base, negated(r.update()), round.lr,
+                    (float) config.weightDecay());
+            float afterNegated = evaluator.loss(opposite, batch);
+            spots.add(new SpotResult(r.nodeId(), before, after, afterNegated));
+            if (!SpotCheckPolicy.passes(before, after, afterNegated)) {
                 dropped.put(r.nodeId(), String.format(java.util.Locale.ROOT,
-                        "spot check: its update alone raised the loss on its own batch from %.4f to %.4f", before, after));
+                        "spot check: its update alone took the loss on its own batch from %.4f to %.4f (its negation: %.4f)",
+                        before, after, afterNegated));
             }
         }
         List<SparseUpdate> used = new ArrayList<>();
@@ -466,6 +480,18 @@ public final class CoordinatorService implements AutoCloseable {
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
     }
 
+    /// The update with every value negated (the spot check's antithetic step).
+    private static SparseUpdate negated(SparseUpdate u) {
+        int n = u.entryCount();
+        short[] idx = new short[n];
+        float[] val = new float[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = (short) u.index(i);
+            val[i] = -u.value(i);
+        }
+        return new SparseUpdate(u.blocking(), idx, val);
+    }
+
     /// Mean loss over the run's fixed validation windows.
     private double validationLoss(float[] p) {
         int batches = VALIDATION_WINDOWS / VALIDATION_BATCH;
@@ -480,7 +506,8 @@ public final class CoordinatorService implements AutoCloseable {
         aggregating = false;
         Instant now = clock.instant();
         for (SpotResult s : r.spots()) {
-            SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(), now);
+            SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
+                    s.afterNegated(), now);
             if (o.quarantine()) {
                 LOG.warn("node {} quarantined: {}", shortId(s.nodeId()), o.reason());
                 Peer p = peers.get(s.nodeId());

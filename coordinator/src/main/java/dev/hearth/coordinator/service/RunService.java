@@ -270,7 +270,14 @@ public final class RunService implements AutoCloseable {
     /// the strike limit.
     public synchronized SpotCheckPolicy.Outcome spotCheck(String nodeId, long round, double lossBefore, double lossAfter,
                                                           Instant now) {
-        SpotCheckPolicy.Outcome outcome = spotChecks.record(nodeId, round, lossBefore, lossAfter);
+        return spotCheck(nodeId, round, lossBefore, lossAfter, Double.NaN, now);
+    }
+
+    /// As {@link #spotCheck(String, long, double, double, Instant)} with the loss after the negated update too
+    /// (see {@link SpotCheckPolicy#record(String, long, double, double, double)}).
+    public synchronized SpotCheckPolicy.Outcome spotCheck(String nodeId, long round, double lossBefore, double lossAfter,
+                                                          double lossAfterNegated, Instant now) {
+        SpotCheckPolicy.Outcome outcome = spotChecks.record(nodeId, round, lossBefore, lossAfter, lossAfterNegated);
         ledger.recordSpotCheck(round, nodeId, lossBefore, lossAfter, outcome.strike(), outcome.reason(), now);
         if (outcome.quarantine() && quarantined.add(nodeId)) {
             ledger.quarantine(nodeId, outcome.reason(), now);

@@ -120,6 +120,18 @@ class LedgerTest {
     }
 
     @Test
+    void aNodeQuarantinedLaterForfeitsTheCreditsItEarnedBefore() {
+        try (var ledger = open()) {
+            ledger.nodeSeen("a", null, T0);
+            ledger.roundOpened(1, 0, T0, T0.plusSeconds(15));
+            ledger.commitRound(commit(1, 1, Map.of("a", List.of(new BatchRef(0, 0)))), RoundStats.none(), Map.of());
+            assertTrue(ledger.leaderboard(5).getFirst().credits() > 0, "credited while not quarantined");
+            ledger.quarantine("a", "3 spot-check strikes in 10 rounds", T0.plusSeconds(20));
+            assertEquals(0, ledger.leaderboard(5).getFirst().credits());
+        }
+    }
+
+    @Test
     void quarantineSurvivesReopeningAndEarnsNoCredits() {
         try (var ledger = open()) {
             ledger.nodeSeen("a", null, T0);

@@ -64,4 +64,29 @@ class SpotCheckPolicyTest {
         assertEquals(8, SpotCheckPolicy.withFraction(1).choose(nodes, 3, 11).size());
         assertThrows(IllegalArgumentException.class, () -> SpotCheckPolicy.withFraction(1.5));
     }
+
+    @Test
+    void anUpdateNoBetterThanItsNegationIsAStrikeEvenWithinTolerance() {
+        var policy = SpotCheckPolicy.withFraction(1);
+        var random = policy.record("a", 1, 3.0, 3.001, 2.999);
+        assertTrue(random.strike(), "a loss-neutral random update is not a descent direction");
+        assertTrue(random.reason().contains("not a descent direction"), random.reason());
+        assertFalse(policy.record("b", 1, 3.0, 2.95, 3.06).strike(), "an honest update beats its negation");
+        assertTrue(policy.record("c", 1, 3.0, 3.2, 2.9).strike(), "a sign-flipped update loses to its negation");
+        assertFalse(policy.record("d", 1, 3.0, 3.02, Double.NaN).strike(), "not measured: the tolerance rule alone");
+        assertFalse(policy.record("e", 1, 3.0, 3.2, 3.5).strike(),
+                "a step that overshoots but beats its negation is the run's lr, not the node's fault");
+    }
+
+    @Test
+    void passesAgreesWithRecord() {
+        var policy = SpotCheckPolicy.withFraction(1);
+        double[][] cases = {{3.0, 2.9, 3.1}, {3.0, 3.001, 2.999}, {3.0, 3.5, 3.6}, {3.0, Double.NaN, 3.0}, {3.0, 3.2, 3.5},
+                {Double.NaN, 3.0, 3.0}, {3.0, 3.02, Double.NaN}, {3.0, 3.0, 3.0}};
+        int round = 1;
+        for (double[] c : cases) {
+            boolean strike = policy.record("n" + round, round++, c[0], c[1], c[2]).strike();
+            assertEquals(!strike, SpotCheckPolicy.passes(c[0], c[1], c[2]), java.util.Arrays.toString(c));
+        }
+    }
 }

@@ -1,0 +1,180 @@
+package dev.hearth.coordinator.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/// `./hearth bench reliability`: issue 8's quick suite with real processes and the real protocol, ending in one
+/// table — faults injected, rounds committed, batches lost (must be 0), bad inputs tried and rejected, and the
+/// Byzantine loss ratio with the defences on and off. Exit status 0 only when every check held.
+///
+/// Options: `--long` (100 node kills and 2 coordinator restarts instead of 20 and 1), `--keep DIR` (keep logs and
+/// ledgers in DIR instead of a temporary directory), `--skip-byzantine`.
+public final class ReliabilityBench {
+
+    /// The quick suite: 20 node kills (issue 8) across 4 node processes, one coordinator restart.
+    static final ProcessFaultScenario.Shape QUICK_FAULTS = new ProcessFaultScenario.Shape(4, 20, 1, 5);
+    /// The long suite: 100 node kills, two coordinator restarts.
+    static final ProcessFaultScenario.Shape LONG_FAULTS = new ProcessFaultScenario.Shape(4, 100, 2, 5);
+    /// 12 nodes, 3 cheaters (25 %: one sign flip, one random, one 100× scaled), 12 rounds of `nano`, 3 windows
+    /// per node per round.
+    static final ByzantineScenario.Shape BYZANTINE = new ByzantineScenario.Shape(12, 3, 12, 3);
+    static final Duration FAULTS_TIMEOUT = Duration.ofMinutes(7);
+    static final Duration LONG_FAULTS_TIMEOUT = Duration.ofMinutes(40);
+    static final Duration BYZANTINE_TIMEOUT = Duration.ofMinutes(4);
+    /// Issue 8: with the defences on, the final validation loss stays within 2 % of the clean run's.
+    static final double LOSS_RATIO_BOUND = 0.02;
+
+    private ReliabilityBench() {}
+
+    public static void main(String[] args) throws Exception {
+        boolean longSuite = false;
+        boolean byzantine = true;
+        Path keep = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--long" -> longSuite = true;
+                case "--skip-byzantine" -> byzantine = false;
+                case "--keep" -> {
+                    if (i + 1 >= args.length) usage("--keep needs a directory");
+                    keep = Path.of(args[++i]);
+                }
+                case "-h", "--help" -> {
+                    System.out.println("Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine]");
+                    return;
+                }
+                default -> usage("unknown option '" + args[i] + "'");
+            }
+        }
+        Path dir = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("hearth-reliability");
+        long start = System.nanoTime();
+        List<String[]> rows = new ArrayList<>();
+        boolean ok = true;
+
+        System.out.println("hearth bench reliability: hostile updates over the real protocol...");
+        List<HostileUploadScenario.Attack> attacks = HostileUploadScenario.run(dir.resolve("hostile"));
+        long rejected = attacks.stream().filter(HostileUploadScenario.Attack::passed).count();
+        for (var a : attacks) {
+            rows.add(new String[] {"bad input: " + a.kind(), a.passed() ? "rejected, model clean" : "NOT HANDLED",
+                    a.reason()});
+        }
+        ok &= rejected == attacks.size();
+
+        ProcessFaultScenario.Shape shape = longSuite ? LONG_FAULTS : QUICK_FAULTS;
+        System.out.printf("hearth bench reliability: %d node kills and %d coordinator restart(s) with real processes...%n",
+                shape.nodeKills(), shape.coordinatorRestarts());
+        ProcessFaultScenario.Outcome f = ProcessFaultScenario.run(shape, dir.resolve("faults"),
+                longSuite ? LONG_FAULTS_TIMEOUT : FAULTS_TIMEOUT);
+        boolean resumedExactly = f.restarts().stream().allMatch(r -> r.resumedFrom() == r.lastLoggedCommit()
+                || r.resumedFrom() == r.lastLoggedCommit() + 1);
+        boolean faultsOk = f.finished() && f.nodeKills() == shape.nodeKills() && f.coordinatorStackTraces().isEmpty()
+                && f.nodeDatabases().stream().allMatch(s -> s.endsWith(": ok"))
+                && f.restarts().size() == shape.coordinatorRestarts() && f.batchesLost() == 0 && f.duplicates() == 0
+                && f.auditProblems().isEmpty() && resumedExactly;
+        ok &= faultsOk;
+
+        System.out.println("hearth bench reliability: network faults through a proxy...");
+        List<NetworkFaultScenario.Fault> network = NetworkFaultScenario.run(dir.resolve("network"));
+        ok &= network.stream().allMatch(NetworkFaultScenario.Fault::recovered);
+
+        ByzantineScenario.Outcome clean = null;
+        ByzantineScenario.Outcome defended = null;
+        ByzantineScenario.Outcome undefended = null;
+        if (byzantine) {
+            System.out.println("hearth bench reliability: Byzantine nodes (clean, defended, undefended runs)...");
+            var cleanShape = new ByzantineScenario.Shape(BYZANTINE.nodes(), 0, BYZANTINE.rounds(), BYZANTINE.sequencesPerNode());
+            clean = ByzantineScenario.run("clean", cleanShape, ByzantineScenario.Defences.ON, dir.resolve("byz-clean"),
+                    BYZANTINE_TIMEOUT);
+            defended = runOrNull("defended", BYZANTINE, ByzantineScenario.Defences.ON, dir.resolve("byz-on"));
+            undefended = runOrNull("undefended", BYZANTINE, ByzantineScenario.Defences.OFF, dir.resolve("byz-off"));
+            boolean byzOk = defended != null
+                    && Math.abs(defended.finalValidationLoss() / clean.finalValidationLoss() - 1) <= LOSS_RATIO_BOUND
+                    && defended.cheaters().stream().allMatch(c -> c.ledgerCredits() == 0);
+            ok &= byzOk;
+        }
+
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        System.out.println();
+        System.out.println("Hearth reliability (" + (longSuite ? "long" : "quick") + " suite), "
+                + Runtime.getRuntime().availableProcessors() + " cores, took " + took.toSeconds() + " s; logs in " + dir);
+        String fmt = "  %-34s %s%n";
+        System.out.printf(fmt, "faults injected", (f.faultsInjected() + network.size()) + " (" + f.nodeKills()
+                + " node kill -9, " + f.restarts().size() + " coordinator kill -9 + restart, " + network.size()
+                + " network faults)");
+        for (var n : network) {
+            System.out.printf(fmt, "  network: " + n.kind(), (n.recovered() ? "recovered" : "NOT RECOVERED") + " in "
+                    + n.recoveredIn().toSeconds() + " s (2 more accepted rounds), " + n.reconnects() + " reconnect(s)");
+        }
+        System.out.printf(fmt, "rounds committed", f.roundsCommitted() + (f.finished() ? " (run finished)" : " (NOT finished)"));
+        System.out.printf(fmt, "coordinator resumed at", f.restarts().stream()
+                .map(r -> "v" + r.resumedFrom() + " (last logged commit v" + r.lastLoggedCommit() + ")").toList());
+        System.out.printf(fmt, "batches committed", f.batchesCommitted());
+        System.out.printf(fmt, "batches lost (must be 0)", f.batchesLost());
+        System.out.printf(fmt, "batches committed twice (must be 0)", f.duplicates() + (f.auditProblems().isEmpty() ? ""
+                : " " + f.auditProblems()));
+        System.out.printf(fmt, "coordinator logs with a stack trace", f.coordinatorStackTraces().size());
+        System.out.printf(fmt, "node history.db after kill -9", f.nodeDatabases());
+        System.out.printf(fmt, "bad inputs tried / rejected", attacks.size() + " / " + rejected
+                + " (each with its reason; model bit-identical to the honest-only step)");
+        if (byzantine) {
+            System.out.printf(fmt, "Byzantine: clean final val loss", fmt(clean.finalValidationLoss()));
+            System.out.printf(fmt, "Byzantine: 25% cheaters, defences on", ratio(defended, clean));
+            System.out.printf(fmt, "Byzantine: 25% cheaters, defences off", ratio(undefended, clean));
+            if (defended != null) {
+                for (var n : defended.nodes()) {
+                    System.out.printf("    %-4s %-9s credits %6d  quarantined %-5s spot checks %2d, strikes %2d, "
+                                    + "mean loss change alone %s%n", n.name(), n.behaviour(), n.ledgerCredits(),
+                            n.quarantined(), n.spotChecks(), n.strikes(),
+                            Double.isNaN(n.meanLossRise()) ? "-" : String.format(Locale.ROOT, "%+.2f %%", 100 * n.meanLossRise()));
+                }
+            }
+        }
+        System.out.println();
+        for (String[] r : rows) System.out.printf("  %-40s %-22s %s%n", r[0], r[1], r[2]);
+        System.out.println(ok ? "\nALL CHECKS HELD" : "\nSOME CHECKS FAILED");
+        if (keep == null) deleteQuietly(dir);
+        System.exit(ok ? 0 : 1);
+    }
+
+    private static ByzantineScenario.Outcome runOrNull(String label, ByzantineScenario.Shape shape,
+                                                       ByzantineScenario.Defences d, Path dir) throws Exception {
+        try {
+            return ByzantineScenario.run(label, shape, d, dir, BYZANTINE_TIMEOUT);
+        } catch (IllegalStateException e) {
+            System.out.println("  " + label + " run did not finish: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String ratio(ByzantineScenario.Outcome o, ByzantineScenario.Outcome clean) {
+        if (o == null) return "did not finish";
+        double r = o.finalValidationLoss() / clean.finalValidationLoss();
+        long cheaterCredits = o.cheaters().stream().mapToLong(ByzantineScenario.NodeOutcome::ledgerCredits).sum();
+        long quarantined = o.cheaters().stream().filter(ByzantineScenario.NodeOutcome::quarantined).count();
+        return String.format(Locale.ROOT, "val loss %s, ratio %.4f (%+.2f %%); cheaters: %d credits, %d of %d quarantined",
+                fmt(o.finalValidationLoss()), r, 100 * (r - 1), cheaterCredits, quarantined, o.cheaters().size());
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static void usage(String problem) {
+        System.err.println("hearth bench reliability: " + problem);
+        System.err.println("Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine]");
+        System.exit(2);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // a temporary directory; the OS cleans it eventually
+        }
+    }
+}
