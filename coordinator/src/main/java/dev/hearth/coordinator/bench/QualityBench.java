@@ -56,7 +56,7 @@ public final class QualityBench {
     static final Duration REAL_ROUND_LIMIT = Duration.ofMinutes(2);
 
     record Options(int rounds, int nodes, int seqs, long seed, List<String> parts, Path work, String sweep,
-                   int evalEvery) {}
+                   int evalEvery, int localSteps, double[] outerLrs) {}
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
@@ -71,7 +71,7 @@ public final class QualityBench {
             LrSchedule baseLr = new LrSchedule(1e-3, 1e-4, warmup(o.rounds()), o.rounds());
             AdamW.Settings adam = AdamW.Settings.defaults();
             double baseline = Double.NaN;
-            if (o.parts().contains("sweep") || o.parts().contains("churn")) {
+            if (o.parts().contains("sweep") || o.parts().contains("churn") || o.parts().contains("local")) {
                 var b = sim.baseline(adam, baseLr, QualitySimulation.Churn.NONE);
                 baseline = b.valLoss();
                 System.out.printf(Locale.ROOT, "baseline AdamW lr 1e-3→1e-4 cosine: val %.4f (%.0f s) curve %s%n",
@@ -86,6 +86,20 @@ public final class QualityBench {
                     System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s | %.1f× | %.4f | %.4f | %.0f |  curve %s%n",
                             s.name(), d.topK(), d.encoding(), d.beta(), s.setting().lr().lrMax(), r.compression(),
                             r.valLoss(), r.valLoss() / baseline, r.seconds(), fmt(r.curve()));
+                }
+            }
+            if (o.parts().contains("local")) {
+                int h = o.localSteps();
+                long outer = o.rounds() / h;
+                LrSchedule innerLr = new LrSchedule(1e-3, 1e-4, warmup(o.rounds()), o.rounds());
+                System.out.println("| local steps | outer lr max | compression per token | val loss | ratio | s |");
+                System.out.println("|---:|---:|---:|---:|---:|---:|");
+                for (double outerLr : o.outerLrs()) {
+                    var st = new QualitySimulation.Setting(chosen(o.rounds()).setting().demo(),
+                            new LrSchedule(outerLr, outerLr / 10, Math.max(1, outer / 20), outer), 0.0);
+                    var r = sim.demoLocalSteps(st, h, adam, innerLr);
+                    System.out.printf(Locale.ROOT, "| %d | %s | %.1f× | %.4f | %.4f | %.0f |  curve %s%n", h, outerLr,
+                            r.compression(), r.valLoss(), r.valLoss() / baseline, r.seconds(), fmt(r.curve()));
                 }
             }
             Sweep chosen = chosen(o.rounds());
@@ -265,6 +279,8 @@ public final class QualityBench {
                 + "32:fp16:0.999:0.001,32:sign:0.99:0.001,32:sign:0.9:0.001,32:sign:0.999:0.003,32:sign:0.999:0.0003";
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-quality-bench");
         int evalEvery = 0;
+        int localSteps = 4;
+        String outerLrs = "0.002,0.004";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
@@ -275,6 +291,8 @@ public final class QualityBench {
                               --parts   which parts to run (default: all)
                               --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max (encoding sign|fp16)
                               --eval-every N  validation loss every N rounds in the printed curves
+                              --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
+                                        per round, DeMo-compressed pseudo-gradient, sign outer step at each outer lr
                             """.formatted(QUICK_ROUNDS, FULL_ROUNDS));
                     return null;
                 }
@@ -287,6 +305,8 @@ public final class QualityBench {
                 case "--sweep" -> sweep = args[++i];
                 case "--work" -> work = Path.of(args[++i]);
                 case "--eval-every" -> evalEvery = Integer.parseInt(args[++i]);
+                case "--local-steps" -> localSteps = Integer.parseInt(args[++i]);
+                case "--outer-lr" -> outerLrs = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }
         }
@@ -294,7 +314,8 @@ public final class QualityBench {
             throw new IllegalArgumentException("need rounds ≥ 3, nodes ≥ 1, seqs ≥ 1");
         }
         return new Options(rounds, nodes, seqs, seed, List.of(parts.split(",")), work, sweep,
-                evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4));
+                evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4), localSteps,
+                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray());
     }
 
     /// The owner has been away for an hour, no GPU: the node trains whenever asked.

@@ -147,6 +147,69 @@ public final class QualitySimulation {
         return new Result(curve.getLast(), curve, mean, 4.0 * layout.size() / mean, seconds(t0));
     }
 
+    /// The DiLoCo / SparseLoCo lever, simulated only (the node protocol sends one gradient's DeMo update per
+    /// round): every node takes `localSteps` inner AdamW steps (its own optimizer state, kept across rounds) on
+    /// `localSteps` consecutive rounds' worth of its batches, then sends the pseudo-gradient `θ_start − θ_local`
+    /// through the same DeMo compressor (β-momentum = error feedback), codec and aggregator; the coordinator takes
+    /// its usual sign step with `s.lr()`. The same tokens as {@link #demo} in `rounds / localSteps` outer rounds,
+    /// so the traffic per token falls by `localSteps`.
+    public Result demoLocalSteps(Setting s, int localSteps, AdamW.Settings inner, LrSchedule innerLr) {
+        long t0 = System.nanoTime();
+        float[] params = GptInit.init(model, seed);
+        List<DemoCompressor> compressors = new ArrayList<>();
+        List<AdamW> opts = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+            compressors.add(new DemoCompressor(layout, s.demo()));
+            opts.add(new AdamW(layout, inner));
+        }
+        float[] grad = new float[layout.size()];
+        float[] delta = new float[layout.size()];
+        List<Double> curve = new ArrayList<>();
+        curve.add(validationLoss(params));
+        long outerRounds = rounds / localSteps;
+        long bytes = 0;
+        long uploads = 0;
+        for (long o = 0; o < outerRounds; o++) {
+            List<SparseUpdate> updates = new ArrayList<>();
+            long[] weights = new long[nodes];
+            for (int n = 0; n < nodes; n++) {
+                float[] local = params.clone();
+                long tokens = 0;
+                for (int h = 0; h < localSteps; h++) {
+                    long r = o * localSteps + h;
+                    Batch b = corpus.batch(batchIds(r, n), model.context());
+                    backend.lossAndGradient(local, b, grad);
+                    opts.get(n).step(local, grad, (float) innerLr.at(r));
+                    tokens += b.tokens();
+                }
+                for (int i = 0; i < delta.length; i++) delta[i] = params[i] - local[i];
+                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(delta), s.demo().encoding());
+                bytes += wire.length;
+                uploads++;
+                try {
+                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
+                } catch (MalformedUpdateException e) {
+                    throw new IllegalStateException("an update encoded here failed to decode", e);
+                }
+                weights[n] = tokens;
+            }
+            float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates, weights, RobustMode.NONE);
+            try {
+                OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(o),
+                        (float) s.weightDecay());
+            } catch (MalformedUpdateException e) {
+                throw new IllegalStateException("a step packed here failed its own check", e);
+            }
+            if (((o + 1) * localSteps) % evalEvery < localSteps || o + 1 == outerRounds) {
+                curve.add(validationLoss(params));
+            }
+        }
+        double mean = (double) bytes / uploads;
+        // traffic per token against one dense fp32 gradient per round of the baseline
+        return new Result(curve.getLast(), curve, mean / localSteps, 4.0 * layout.size() * localSteps / mean,
+                seconds(t0));
+    }
+
     /// Dense AdamW on the same batch ids (per round, the union of the present nodes' batches as one batch).
     public Result baseline(AdamW.Settings adam, LrSchedule lr, Churn churn) {
         long t0 = System.nanoTime();
