@@ -63,29 +63,35 @@ public final class CoordinatorBench {
     static final long CONNECT_WAIT_MILLIS = 180_000;
     /// After closing the simulated nodes, time for the coordinator to handle their Leave messages.
     static final long LEAVE_GRACE_MILLIS = 3_000;
+    /// Default hold of the full connection count: three heartbeat intervals (15 s each).
+    static final int DEFAULT_HOLD_SECONDS = 45;
 
     public static void main(String[] args) throws Exception {
         String parts = "connect,commit";
         String connectSteps = "100,250,500,1000";
         String commitSizes = "10,100,300,1000";
         int repeats = 2;
+        int hold = DEFAULT_HOLD_SECONDS;
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-coordinator-bench");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
                     System.out.println("""
                             Usage: CoordinatorBench [--parts connect,commit] [--connect 100,250,500,1000]
-                                                    [--commit 10,100,300,1000] [--repeats 2] [--quick] [--work DIR]
+                                                    [--commit 10,100,300,1000] [--repeats 2] [--hold S] [--quick]
+                                                    [--work DIR]
                               --connect  cumulative counts of simulated nodes connected over loopback TLS
                               --commit   updates per aggregation+commit on model small
+                              --hold S   keep the last step's nodes connected S seconds, then count again (default %d)
                               --quick    connect 100,1000 and commit 100,1000, 1 repeat
-                            """);
+                            """.formatted(DEFAULT_HOLD_SECONDS));
                     return;
                 }
                 case "--parts" -> parts = args[++i];
                 case "--connect" -> connectSteps = args[++i];
                 case "--commit" -> commitSizes = args[++i];
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--hold" -> hold = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
                 case "--quick" -> {
                     connectSteps = "100,1000";
@@ -102,7 +108,7 @@ public final class CoordinatorBench {
             commit(work, ints(commitSizes), repeats);
         }
         if (parts.contains("connect")) {
-            connect(work, ints(connectSteps));
+            connect(work, ints(connectSteps), hold);
         }
     }
 
@@ -115,7 +121,7 @@ public final class CoordinatorBench {
 
     // ---- connections -----------------------------------------------------------------------------------------
 
-    static void connect(Path work, int[] steps) throws Exception {
+    static void connect(Path work, int[] steps, int holdSeconds) throws Exception {
         Path dir = work.resolve("connect-" + System.currentTimeMillis());
         RunConfig config = RunConfig.parse("""
                 [run]
@@ -182,6 +188,12 @@ public final class CoordinatorBench {
                         break;
                     }
                 }
+                if (holdSeconds > 0) {
+                    // past several heartbeat intervals: the coordinator keeps idle nodes, none is timed out
+                    Thread.sleep(holdSeconds * 1000L);
+                    System.out.printf(Locale.ROOT, "after holding %d s: %d open connections, %d disconnects%n",
+                            holdSeconds, connectionCount(coordinator), refused.get());
+                }
             } finally {
                 clients.parallelStream().forEach(HearthClient::close);
                 Thread.sleep(LEAVE_GRACE_MILLIS); // let the coordinator see the Leaves before it shuts down
@@ -214,6 +226,15 @@ public final class CoordinatorBench {
                         + "%d distinct updates made in %.1f s%n", layout.size(), wire.getFirst().length,
                 4.0 * layout.size() / wire.getFirst().length, DISTINCT_UPDATES, (System.nanoTime() - t0) / 1e9);
         float[] base = GptInit.init(model, 1);
+        // Untimed warm-up of every stage (JIT, the SQLite driver): the first timed size is not a cold start.
+        List<SparseUpdate> warm = new ArrayList<>();
+        for (byte[] w : wire) warm.add(UpdateCodec.decode(w, layout, demo));
+        long[] warmWeights = new long[warm.size()];
+        java.util.Arrays.fill(warmWeights, 1);
+        OuterStep.apply(layout, base.clone(), OuterStep.ternary(DemoAggregator.aggregate(layout, demo, warm,
+                warmWeights, RobustMode.NONE)), 1e-3f, 0f);
+        ParamsFile.sha256(base);
+        ledgerCommit(work, warm.size(), model.context());
         System.out.println("| updates | decode all | aggregate | ternary | apply | SHA-256 | ledger commit | commit (excl. decode) |");
         System.out.println("(each cell: wall ms / process CPU ms)");
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");

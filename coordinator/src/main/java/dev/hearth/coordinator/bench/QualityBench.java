@@ -78,13 +78,14 @@ public final class QualityBench {
                         b.valLoss(), b.seconds(), fmt(b.curve()));
             }
             if (o.parts().contains("sweep")) {
-                System.out.println("| setting | k | encoding | β | lr max | compression | val loss | ratio | s |");
-                System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+                System.out.println("| setting | k | encoding | β | lr max | lr min | compression | val loss | ratio | s |");
+                System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
                 for (Sweep s : sweeps(o.sweep(), o.rounds())) {
                     var r = sim.demo(s.setting(), QualitySimulation.Churn.NONE);
                     DemoConfig d = s.setting().demo();
-                    System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s | %.1f× | %.4f | %.4f | %.0f |  curve %s%n",
-                            s.name(), d.topK(), d.encoding(), d.beta(), s.setting().lr().lrMax(), r.compression(),
+                    System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %.1f× | %.4f | %.4f | %.0f |  curve %s%n",
+                            s.name(), d.topK(), d.encoding(), d.beta(), s.setting().lr().lrMax(),
+                            s.setting().lr().lrMin(), r.compression(),
                             r.valLoss(), r.valLoss() / baseline, r.seconds(), fmt(r.curve()));
                 }
             }
@@ -125,15 +126,16 @@ public final class QualityBench {
         return Math.max(1, rounds / 20);
     }
 
-    static QualitySimulation.Setting setting(int k, ValueEncoding e, double beta, double lrMax, int rounds) {
+    static QualitySimulation.Setting setting(int k, ValueEncoding e, double beta, double lrMax, double lrMin,
+                                            int rounds) {
         return new QualitySimulation.Setting(new DemoConfig((float) beta, DemoConfig.DEFAULT_BLOCK_SIZE, k, e),
-                new LrSchedule(lrMax, lrMax / 10, warmup(rounds), rounds), 0.0);
+                new LrSchedule(lrMax, lrMin, warmup(rounds), rounds), 0.0);
     }
 
     /// The setting the tls and churn parts run (the run config's defaults).
     static Sweep chosen(int rounds) {
         return new Sweep("default", setting(DemoConfig.DEFAULT_TOP_K, ValueEncoding.SIGN_1BIT, DemoConfig.DEFAULT_BETA,
-                1e-3, rounds));
+                1e-3, 1e-4, rounds));
     }
 
     /// The sweep: a named list, or "k:e:beta:lr,..." explicit settings.
@@ -141,16 +143,19 @@ public final class QualityBench {
         List<Sweep> out = new ArrayList<>();
         for (String item : spec.split(",")) {
             String[] f = item.trim().split(":");
-            if (f.length != 4) {
-                throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr (encoding sign|fp16), got " + item);
+            if (f.length != 4 && f.length != 5) {
+                throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr_max[:lr_min] (encoding sign|fp16), got "
+                        + item);
             }
             ValueEncoding e = switch (f[1]) {
                 case "sign" -> ValueEncoding.SIGN_1BIT;
                 case "fp16" -> ValueEncoding.FP16;
                 default -> throw new IllegalArgumentException("encoding must be sign or fp16, got " + f[1]);
             };
-            out.add(new Sweep(item.trim(), setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]),
-                    Double.parseDouble(f[3]), rounds)));
+            double lrMax = Double.parseDouble(f[3]);
+            double lrMin = f.length == 5 ? Double.parseDouble(f[4]) : lrMax / 10;
+            out.add(new Sweep(item.trim(), setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin,
+                    rounds)));
         }
         return out;
     }
