@@ -132,10 +132,15 @@ public final class QualityBench {
                 new LrSchedule(lrMax, lrMin, warmup(rounds), rounds), 0.0);
     }
 
-    /// The setting the tls and churn parts run (the run config's defaults).
+    /// The setting the tls and churn parts run: the run config's defaults (RunConfig.defaults(), i.e.
+    /// run.example.toml), with the run's length.
     static Sweep chosen(int rounds) {
-        return new Sweep("default", setting(DemoConfig.DEFAULT_TOP_K, ValueEncoding.SIGN_1BIT, DemoConfig.DEFAULT_BETA,
-                1e-3, 1e-4, rounds));
+        RunConfig d = RunConfig.defaults();
+        return new Sweep("defaults (k " + d.demoTopK() + ", lr " + d.lrMax() + "→" + d.lrMin() + ")",
+                new QualitySimulation.Setting(new DemoConfig((float) d.demoBeta(), d.demoBlock(), d.demoTopK(),
+                        "fp16".equals(d.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT),
+                        new LrSchedule(d.lrMax(), d.lrMin(), Math.min(d.warmupRounds(), rounds / 5), rounds),
+                        d.weightDecay()));
     }
 
     /// The sweep: a named list, or "k:e:beta:lr,..." explicit settings.
