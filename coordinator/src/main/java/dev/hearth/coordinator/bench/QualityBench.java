@@ -48,6 +48,8 @@ public final class QualityBench {
     static final int FULL_ROUNDS = 200;
     /// `--quick`: rounds per configuration, sized so that the whole quick bench stays under 20 minutes on 2 cores.
     static final int QUICK_ROUNDS = 40;
+    /// `--quick`'s sweep: the old default (k 32, lr 1e-3), and k 16 and the chosen k 8 at lr 3e-3.
+    static final String QUICK_SWEEP = "32:sign:0.999:0.001:0.0001,16:sign:0.999:0.003:0.0003,8:sign:0.999:0.003:0.0003";
     /// Nodes of the issue's experiment.
     static final int NODES = 4;
     /// Windows per node per round (the run config's default).
@@ -286,7 +288,8 @@ public final class QualityBench {
         long seed = 1;
         String parts = "sweep,churn,tls";
         String sweep = "32:sign:0.999:0.001,16:sign:0.999:0.001,8:sign:0.999:0.001,4:sign:0.999:0.001,"
-                + "32:fp16:0.999:0.001,32:sign:0.99:0.001,32:sign:0.9:0.001,32:sign:0.999:0.003,32:sign:0.999:0.0003";
+                + "32:fp16:0.999:0.001,32:sign:0.9:0.001,32:sign:0.999:0.003,16:sign:0.999:0.003,8:sign:0.999:0.003,"
+                + "4:sign:0.999:0.003,8:fp16:0.999:0.003";
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-quality-bench");
         int evalEvery = 0;
         int localSteps = 4;
@@ -297,8 +300,8 @@ public final class QualityBench {
                     System.out.println("""
                             Usage: QualityBench [--quick] [--rounds N] [--nodes N] [--seqs N] [--seed S]
                                                 [--parts sweep,churn,tls] [--sweep k:enc:beta:lr,...] [--work DIR]
-                              --quick   %d rounds instead of %d (under 20 minutes on a 2-core machine)
-                              --parts   which parts to run (default: all)
+                              --quick   %d rounds instead of %d and a 3-setting sweep (under 20 minutes on a 2-core machine)
+                              --parts   which parts to run: sweep,churn,tls (default) and local (simulation only)
                               --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max (encoding sign|fp16)
                               --eval-every N  validation loss every N rounds in the printed curves
                               --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
@@ -306,7 +309,10 @@ public final class QualityBench {
                             """.formatted(QUICK_ROUNDS, FULL_ROUNDS));
                     return null;
                 }
-                case "--quick" -> rounds = QUICK_ROUNDS;
+                case "--quick" -> {
+                    rounds = QUICK_ROUNDS;
+                    sweep = QUICK_SWEEP;
+                }
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--nodes" -> nodes = Integer.parseInt(args[++i]);
                 case "--seqs" -> seqs = Integer.parseInt(args[++i]);
