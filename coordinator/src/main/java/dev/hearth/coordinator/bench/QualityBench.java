@@ -150,9 +150,9 @@ public final class QualityBench {
         List<Sweep> out = new ArrayList<>();
         for (String item : spec.split(",")) {
             String[] f = item.trim().split(":");
-            if (f.length != 4 && f.length != 5) {
-                throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr_max[:lr_min] (encoding sign|fp16), got "
-                        + item);
+            if (f.length < 4 || f.length > 6) {
+                throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr_max[:lr_min[:zero_below]] "
+                        + "(encoding sign|fp16), got " + item);
             }
             ValueEncoding e = switch (f[1]) {
                 case "sign" -> ValueEncoding.SIGN_1BIT;
@@ -160,9 +160,11 @@ public final class QualityBench {
                 default -> throw new IllegalArgumentException("encoding must be sign or fp16, got " + f[1]);
             };
             double lrMax = Double.parseDouble(f[3]);
-            double lrMin = f.length == 5 ? Double.parseDouble(f[4]) : lrMax / 10;
-            out.add(new Sweep(item.trim(), setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin,
-                    rounds)));
+            double lrMin = f.length >= 5 ? Double.parseDouble(f[4]) : lrMax / 10;
+            var base = setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin, rounds);
+            double zero = f.length == 6 ? Double.parseDouble(f[5]) : 0;
+            out.add(new Sweep(item.trim(), new QualitySimulation.Setting(base.demo(), base.lr(), base.weightDecay(),
+                    zero)));
         }
         return out;
     }
@@ -302,7 +304,9 @@ public final class QualityBench {
                                                 [--parts sweep,churn,tls] [--sweep k:enc:beta:lr,...] [--work DIR]
                               --quick   %d rounds instead of %d and a 3-setting sweep (under 20 minutes on a 2-core machine)
                               --parts   which parts to run: sweep,churn,tls (default) and local (simulation only)
-                              --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max (encoding sign|fp16)
+                              --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max[:lr_min[:zero_below]]
+                                        (encoding sign|fp16; zero_below: simulation-only experiment, direction values
+                                        under zero_below × the tensor's RMS get no step)
                               --eval-every N  validation loss every N rounds in the printed curves
                               --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
                                         per round, DeMo-compressed pseudo-gradient, sign outer step at each outer lr

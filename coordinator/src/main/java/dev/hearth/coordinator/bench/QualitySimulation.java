@@ -51,7 +51,13 @@ public final class QualitySimulation {
     /// @param demo        compressor + codec settings
     /// @param lr          the outer sign step's schedule
     /// @param weightDecay decoupled, per outer step
-    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {}
+    /// @param zeroBelow   experiment, not in the product: before the sign, zero every direction value whose magnitude
+    ///                    is below `zeroBelow × RMS` of its tensor (0 = plain DeMo sign)
+    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, double zeroBelow) {
+        public Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {
+            this(demo, lr, weightDecay, 0);
+        }
+    }
 
     /// Result of one run: validation losses at the checkpoints, and the wire cost.
     ///
@@ -133,6 +139,7 @@ public final class QualitySimulation {
             }
             float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates,
                     weights.stream().mapToLong(Long::longValue).toArray(), RobustMode.NONE);
+            if (s.zeroBelow() > 0) zeroSmall(direction, s.zeroBelow());
             try {
                 OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(r),
                         (float) s.weightDecay());
@@ -248,6 +255,19 @@ public final class QualitySimulation {
             }
         }
         return new Result(curve.getLast(), curve, 4.0 * layout.size(), 1.0, seconds(t0));
+    }
+
+    /// Zeroes, per tensor, the direction values below `factor × RMS` of the tensor (the sign step then leaves
+    /// those parameters alone).
+    void zeroSmall(float[] d, double factor) {
+        for (ParameterLayout.Tensor t : layout.tensors()) {
+            double sq = 0;
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) sq += (double) d[i] * d[i];
+            float cut = (float) (factor * Math.sqrt(sq / t.size()));
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+                if (Math.abs(d[i]) < cut) d[i] = 0f;
+            }
+        }
     }
 
     /// Mean loss over the coordinator's validation windows.
