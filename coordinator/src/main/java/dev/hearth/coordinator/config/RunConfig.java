@@ -141,10 +141,10 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         int seqs = (int) r.integer("data.sequences_per_node", 8, 1, MAX_SEQUENCES_PER_NODE);
         double beta = r.number("demo.beta", 0.999, 0, 0.99999);
         int block = (int) r.integer("demo.block", 64, 2, MAX_BLOCK);
-        int topK = (int) r.integer("demo.top_k", 32, 1, MAX_TOP_K);
+        int topK = (int) r.integer("demo.top_k", 8, 1, MAX_TOP_K);
         String encoding = r.choice("demo.encoding", "sign", "sign", "fp16");
-        double lrMax = r.number("optimizer.lr_max", 1e-3, 1e-8, 1);
-        double lrMin = r.number("optimizer.lr_min", 1e-4, 0, 1);
+        double lrMax = r.number("optimizer.lr_max", 3e-3, 1e-8, 1);
+        double lrMin = r.number("optimizer.lr_min", 3e-4, 0, 1);
         if (lrMin > lrMax) {
             throw r.error("optimizer.lr_min", "must not exceed optimizer.lr_max (" + lrMax + "), got " + lrMin);
         }

@@ -181,6 +181,11 @@ public final class CoordinatorService implements AutoCloseable {
         }
     }
 
+    /// Open node connections right now (the server's count, authenticated or not).
+    public int connectionCount() {
+        return server.connectionCount();
+    }
+
     public RunAddress address() {
         return server.runAddress(advertisedHost());
     }

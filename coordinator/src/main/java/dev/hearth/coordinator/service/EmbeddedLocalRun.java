@@ -25,6 +25,8 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
             [data]
             corpus = "bundled"
             sequences_per_node = 16
+            [demo]
+            top_k = 8
             [optimizer]
             lr_max = 0.003
             lr_min = 0.0003

@@ -1,0 +1,309 @@
+package dev.hearth.coordinator.bench;
+
+import dev.hearth.coordinator.run.LrSchedule;
+import dev.hearth.engine.data.Corpus;
+import dev.hearth.engine.demo.CompressionStats;
+import dev.hearth.engine.demo.DemoAggregator;
+import dev.hearth.engine.demo.DemoCompressor;
+import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.MalformedUpdateException;
+import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.RobustMode;
+import dev.hearth.engine.demo.SparseUpdate;
+import dev.hearth.engine.demo.UpdateCodec;
+import dev.hearth.engine.model.GptInit;
+import dev.hearth.engine.model.ModelConfig;
+import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.train.AdamW;
+import dev.hearth.engine.train.Batch;
+import dev.hearth.engine.train.TrainingBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/// N DeMo nodes and their coordinator in one process, without the network: every node computes the gradient of
+/// its own batch at the shared parameters, compresses it with its own {@link DemoCompressor} (its own residual),
+/// the update goes through the real wire codec ({@link UpdateCodec#encode} then {@link UpdateCodec#decode}), and the
+/// coordinator's code path follows: {@link DemoAggregator#aggregate} with token weights, {@link OuterStep#ternary},
+/// {@link OuterStep#apply} with the run's {@link LrSchedule}. The same arithmetic as a real run, minus TLS, the
+/// ledger, deadlines and the worker processes; {@link QualityBench} checks it against one real run.
+///
+/// The dense baseline ({@link #baseline}) trains the very same batch ids, round by round, as one global batch with
+/// AdamW.
+public final class QualitySimulation {
+
+    /// Validation windows: the coordinator's own estimate (CoordinatorService.VALIDATION_WINDOWS, 32 × context).
+    public static final int VALIDATION_WINDOWS = 32;
+    /// Windows per validation forward pass (bounds activation memory), as the coordinator does.
+    public static final int VALIDATION_BATCH = 8;
+
+    /// Who trains in a round: node n is absent in rounds [leaveAt, rejoinAt) when n < leavers.
+    public record Churn(int leavers, long leaveAt, long rejoinAt) {
+        public static final Churn NONE = new Churn(0, 0, 0);
+
+        boolean present(int node, long round) {
+            return node >= leavers || round < leaveAt || round >= rejoinAt;
+        }
+    }
+
+    /// One DeMo setting to simulate.
+    ///
+    /// @param demo        compressor + codec settings
+    /// @param lr          the outer sign step's schedule
+    /// @param weightDecay decoupled, per outer step
+    /// @param zeroBelow   experiment, not in the product: before the sign, zero every direction value whose magnitude
+    ///                    is below `zeroBelow × RMS` of its tensor (0 = plain DeMo sign)
+    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, double zeroBelow) {
+        public Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {
+            this(demo, lr, weightDecay, 0);
+        }
+    }
+
+    /// Result of one run: validation losses at the checkpoints, and the wire cost.
+    ///
+    /// @param valLoss       validation loss after the last round
+    /// @param curve         validation loss every `evalEvery` rounds (index 0 = the initial parameters)
+    /// @param meanUploadBytes mean encoded update size
+    /// @param compression   dense fp32 bytes ÷ mean encoded update bytes
+    /// @param seconds       wall time of the run
+    public record Result(double valLoss, List<Double> curve, double meanUploadBytes, double compression,
+                         double seconds) {}
+
+    private final ModelConfig model;
+    private final ParameterLayout layout;
+    private final Corpus corpus;
+    private final TrainingBackend backend;
+    private final int nodes;
+    private final int seqsPerNode;
+    private final long rounds;
+    private final long seed;
+    private final int evalEvery;
+
+    public QualitySimulation(ModelConfig model, Corpus corpus, TrainingBackend backend, int nodes, int seqsPerNode,
+                             long rounds, long seed, int evalEvery) {
+        this.model = model;
+        this.layout = ParameterLayout.gpt(model);
+        this.corpus = corpus;
+        this.backend = backend;
+        this.nodes = nodes;
+        this.seqsPerNode = seqsPerNode;
+        this.rounds = rounds;
+        this.seed = seed;
+        this.evalEvery = evalEvery;
+    }
+
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    /// The batch ids of one node in one round: consecutive ids of the corpus's train windows (the corpus maps
+    /// every id through its own seeded permutation, so consecutive ids are scattered text).
+    public long[] batchIds(long round, int node) {
+        long windows = corpus.trainWindows(model.context());
+        long[] ids = new long[seqsPerNode];
+        for (int j = 0; j < seqsPerNode; j++) {
+            ids[j] = ((round * nodes + node) * seqsPerNode + j) % windows;
+        }
+        return ids;
+    }
+
+    /// Hearth's arithmetic over `rounds` rounds.
+    public Result demo(Setting s, Churn churn) {
+        long t0 = System.nanoTime();
+        float[] params = GptInit.init(model, seed);
+        List<DemoCompressor> compressors = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+            compressors.add(new DemoCompressor(layout, s.demo()));
+        }
+        float[] grad = new float[layout.size()];
+        List<Double> curve = new ArrayList<>();
+        curve.add(validationLoss(params));
+        long bytes = 0;
+        long uploads = 0;
+        for (long r = 0; r < rounds; r++) {
+            List<SparseUpdate> updates = new ArrayList<>();
+            List<Long> weights = new ArrayList<>();
+            for (int n = 0; n < nodes; n++) {
+                if (!churn.present(n, r)) continue;
+                Batch b = corpus.batch(batchIds(r, n), model.context());
+                backend.lossAndGradient(params, b, grad);
+                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(grad), s.demo().encoding());
+                bytes += wire.length;
+                uploads++;
+                try {
+                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
+                } catch (MalformedUpdateException e) {
+                    throw new IllegalStateException("an update encoded here failed to decode", e);
+                }
+                weights.add(b.tokens());
+            }
+            float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates,
+                    weights.stream().mapToLong(Long::longValue).toArray(), RobustMode.NONE);
+            if (s.zeroBelow() > 0) zeroSmall(direction, s.zeroBelow());
+            try {
+                OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(r),
+                        (float) s.weightDecay());
+            } catch (MalformedUpdateException e) {
+                throw new IllegalStateException("a step packed here failed its own check", e);
+            }
+            if ((r + 1) % evalEvery == 0 || r + 1 == rounds) {
+                curve.add(validationLoss(params));
+            }
+        }
+        double mean = (double) bytes / uploads;
+        return new Result(curve.getLast(), curve, mean, 4.0 * layout.size() / mean, seconds(t0));
+    }
+
+    /// The DiLoCo / SparseLoCo lever, simulated only (the node protocol sends one gradient's DeMo update per
+    /// round): every node takes `localSteps` inner AdamW steps (its own optimizer state, kept across rounds) on
+    /// `localSteps` consecutive rounds' worth of its batches, then sends the pseudo-gradient `θ_start − θ_local`
+    /// through the same DeMo compressor (β-momentum = error feedback), codec and aggregator; the coordinator takes
+    /// its usual sign step with `s.lr()`. The same tokens as {@link #demo} in `rounds / localSteps` outer rounds,
+    /// so the traffic per token falls by `localSteps`.
+    public Result demoLocalSteps(Setting s, int localSteps, AdamW.Settings inner, LrSchedule innerLr) {
+        long t0 = System.nanoTime();
+        float[] params = GptInit.init(model, seed);
+        List<DemoCompressor> compressors = new ArrayList<>();
+        List<AdamW> opts = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+            compressors.add(new DemoCompressor(layout, s.demo()));
+            opts.add(new AdamW(layout, inner));
+        }
+        float[] grad = new float[layout.size()];
+        float[] delta = new float[layout.size()];
+        List<Double> curve = new ArrayList<>();
+        curve.add(validationLoss(params));
+        long outerRounds = rounds / localSteps;
+        long bytes = 0;
+        long uploads = 0;
+        for (long o = 0; o < outerRounds; o++) {
+            List<SparseUpdate> updates = new ArrayList<>();
+            long[] weights = new long[nodes];
+            for (int n = 0; n < nodes; n++) {
+                float[] local = params.clone();
+                long tokens = 0;
+                for (int h = 0; h < localSteps; h++) {
+                    long r = o * localSteps + h;
+                    Batch b = corpus.batch(batchIds(r, n), model.context());
+                    backend.lossAndGradient(local, b, grad);
+                    opts.get(n).step(local, grad, (float) innerLr.at(r));
+                    tokens += b.tokens();
+                }
+                for (int i = 0; i < delta.length; i++) delta[i] = params[i] - local[i];
+                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(delta), s.demo().encoding());
+                bytes += wire.length;
+                uploads++;
+                try {
+                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
+                } catch (MalformedUpdateException e) {
+                    throw new IllegalStateException("an update encoded here failed to decode", e);
+                }
+                weights[n] = tokens;
+            }
+            float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates, weights, RobustMode.NONE);
+            try {
+                OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(o),
+                        (float) s.weightDecay());
+            } catch (MalformedUpdateException e) {
+                throw new IllegalStateException("a step packed here failed its own check", e);
+            }
+            if (((o + 1) * localSteps) % evalEvery < localSteps || o + 1 == outerRounds) {
+                curve.add(validationLoss(params));
+            }
+        }
+        double mean = (double) bytes / uploads;
+        // traffic per token against one dense fp32 gradient per round of the baseline
+        return new Result(curve.getLast(), curve, mean / localSteps, 4.0 * layout.size() * localSteps / mean,
+                seconds(t0));
+    }
+
+    /// Dense AdamW on the same batch ids (per round, the union of the present nodes' batches as one batch).
+    public Result baseline(AdamW.Settings adam, LrSchedule lr, Churn churn) {
+        long t0 = System.nanoTime();
+        float[] params = GptInit.init(model, seed);
+        AdamW opt = new AdamW(layout, adam);
+        float[] grad = new float[layout.size()];
+        List<Double> curve = new ArrayList<>();
+        curve.add(validationLoss(params));
+        for (long r = 0; r < rounds; r++) {
+            List<long[]> parts = new ArrayList<>();
+            for (int n = 0; n < nodes; n++) {
+                if (churn.present(n, r)) parts.add(batchIds(r, n));
+            }
+            backend.lossAndGradient(params, corpus.batch(concat(parts), model.context()), grad);
+            opt.step(params, grad, (float) lr.at(r));
+            if ((r + 1) % evalEvery == 0 || r + 1 == rounds) {
+                curve.add(validationLoss(params));
+            }
+        }
+        return new Result(curve.getLast(), curve, 4.0 * layout.size(), 1.0, seconds(t0));
+    }
+
+    /// Dense AdamW on explicitly given batch ids per round (the ones a real run committed).
+    public Result baselineOn(List<long[]> idsPerRound, AdamW.Settings adam, LrSchedule lr) {
+        long t0 = System.nanoTime();
+        float[] params = GptInit.init(model, seed);
+        AdamW opt = new AdamW(layout, adam);
+        float[] grad = new float[layout.size()];
+        List<Double> curve = new ArrayList<>();
+        curve.add(validationLoss(params));
+        for (int r = 0; r < idsPerRound.size(); r++) {
+            backend.lossAndGradient(params, corpus.batch(idsPerRound.get(r), model.context()), grad);
+            opt.step(params, grad, (float) lr.at(r));
+            if ((r + 1) % evalEvery == 0 || r + 1 == idsPerRound.size()) {
+                curve.add(validationLoss(params));
+            }
+        }
+        return new Result(curve.getLast(), curve, 4.0 * layout.size(), 1.0, seconds(t0));
+    }
+
+    /// Zeroes, per tensor, the direction values below `factor × RMS` of the tensor (the sign step then leaves
+    /// those parameters alone).
+    void zeroSmall(float[] d, double factor) {
+        for (ParameterLayout.Tensor t : layout.tensors()) {
+            double sq = 0;
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) sq += (double) d[i] * d[i];
+            float cut = (float) (factor * Math.sqrt(sq / t.size()));
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+                if (Math.abs(d[i]) < cut) d[i] = 0f;
+            }
+        }
+    }
+
+    /// Mean loss over the coordinator's validation windows.
+    public double validationLoss(float[] p) {
+        int batches = VALIDATION_WINDOWS / VALIDATION_BATCH;
+        double sum = 0;
+        for (int i = 0; i < batches; i++) {
+            sum += backend.loss(p, corpus.validationBatch(i, VALIDATION_BATCH, model.context()));
+        }
+        return sum / batches;
+    }
+
+    /// Encoded bytes of one update under `demo` for this layout (the size is fixed by the blocking and k).
+    public CompressionStats compression(DemoConfig demo) {
+        long bytes = UpdateCodec.encodedSize(new DemoCompressor(layout, demo).blocking(), demo.encoding());
+        return CompressionStats.of(layout.size(), bytes);
+    }
+
+    static long[] concat(List<long[]> parts) {
+        int n = parts.stream().mapToInt(a -> a.length).sum();
+        long[] out = new long[n];
+        int o = 0;
+        for (long[] a : parts) {
+            System.arraycopy(a, 0, out, o, a.length);
+            o += a.length;
+        }
+        return out;
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    @Override
+    public String toString() {
+        return nodes + " nodes × " + seqsPerNode + " windows × " + rounds + " rounds, model " + model.name()
+                + " (" + layout.size() + " params), seed " + seed + ", batch ids " + Arrays.toString(batchIds(0, 0));
+    }
+}
