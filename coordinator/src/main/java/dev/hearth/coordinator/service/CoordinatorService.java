@@ -422,7 +422,8 @@ public final class CoordinatorService implements AutoCloseable {
             try {
                 Aggregated result = aggregateOffThread(round, uploads, a.spotCheck(), dropped, base, validate);
                 onRunThread(() -> committed(round, result));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+                // Anything that ends this task must end the round too, or the run waits in AGGREGATING forever.
                 LOG.error("aggregation of round {} failed", a.round(), e);
                 onRunThread(() -> {
                     aggregating = false;
