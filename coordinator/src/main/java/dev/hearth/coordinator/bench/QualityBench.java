@@ -58,7 +58,7 @@ public final class QualityBench {
     static final Duration REAL_ROUND_LIMIT = Duration.ofMinutes(2);
 
     record Options(int rounds, int nodes, int seqs, long seed, List<String> parts, Path work, String sweep,
-                   int evalEvery, int localSteps, double[] outerLrs) {}
+                   int evalEvery, int localSteps, double[] outerLrs, double baselineLr) {}
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
@@ -70,14 +70,14 @@ public final class QualityBench {
             QualitySimulation sim = new QualitySimulation(model, corpus, backend, o.nodes(), o.seqs(), o.rounds(),
                     o.seed(), o.evalEvery());
             System.out.printf(Locale.ROOT, "# Hearth quality bench: %s%n# backend: %s%n", sim, backend.description());
-            LrSchedule baseLr = new LrSchedule(1e-3, 1e-4, warmup(o.rounds()), o.rounds());
+            LrSchedule baseLr = new LrSchedule(o.baselineLr(), o.baselineLr() / 10, warmup(o.rounds()), o.rounds());
             AdamW.Settings adam = AdamW.Settings.defaults();
             double baseline = Double.NaN;
             if (o.parts().contains("sweep") || o.parts().contains("churn") || o.parts().contains("local")) {
                 var b = sim.baseline(adam, baseLr, QualitySimulation.Churn.NONE);
                 baseline = b.valLoss();
-                System.out.printf(Locale.ROOT, "baseline AdamW lr 1e-3→1e-4 cosine: val %.4f (%.0f s) curve %s%n",
-                        b.valLoss(), b.seconds(), fmt(b.curve()));
+                System.out.printf(Locale.ROOT, "baseline AdamW lr %s→%s cosine: val %.4f (%.0f s) curve %s%n",
+                        baseLr.lrMax(), baseLr.lrMin(), b.valLoss(), b.seconds(), fmt(b.curve()));
             }
             if (o.parts().contains("sweep")) {
                 System.out.println("| setting | k | encoding | β | lr max | lr min | compression | val loss | ratio | s |");
@@ -148,6 +148,9 @@ public final class QualityBench {
     /// The sweep: a named list, or "k:e:beta:lr,..." explicit settings.
     static List<Sweep> sweeps(String spec, int rounds) {
         List<Sweep> out = new ArrayList<>();
+        if (spec.equals("none")) {
+            return out;
+        }
         for (String item : spec.split(",")) {
             String[] f = item.trim().split(":");
             if (f.length < 4 || f.length > 6) {
@@ -295,6 +298,7 @@ public final class QualityBench {
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-quality-bench");
         int evalEvery = 0;
         int localSteps = 4;
+        double baselineLr = 1e-3;
         String outerLrs = "0.002,0.004";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -308,6 +312,7 @@ public final class QualityBench {
                                         (encoding sign|fp16; zero_below: simulation-only experiment, direction values
                                         under zero_below × the tensor's RMS get no step)
                               --eval-every N  validation loss every N rounds in the printed curves
+                              --baseline-lr L  the dense AdamW baseline's peak lr (default 1e-3, nanoGPT's; cosine to L/10)
                               --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
                                         per round, DeMo-compressed pseudo-gradient, sign outer step at each outer lr
                             """.formatted(QUICK_ROUNDS, FULL_ROUNDS));
@@ -326,6 +331,7 @@ public final class QualityBench {
                 case "--work" -> work = Path.of(args[++i]);
                 case "--eval-every" -> evalEvery = Integer.parseInt(args[++i]);
                 case "--local-steps" -> localSteps = Integer.parseInt(args[++i]);
+                case "--baseline-lr" -> baselineLr = Double.parseDouble(args[++i]);
                 case "--outer-lr" -> outerLrs = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }
@@ -335,7 +341,7 @@ public final class QualityBench {
         }
         return new Options(rounds, nodes, seqs, seed, List.of(parts.split(",")), work, sweep,
                 evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4), localSteps,
-                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray());
+                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), baselineLr);
     }
 
     /// The owner has been away for an hour, no GPU: the node trains whenever asked.
