@@ -58,7 +58,7 @@ public final class QualityBench {
     static final Duration REAL_ROUND_LIMIT = Duration.ofMinutes(2);
 
     record Options(int rounds, int nodes, int seqs, long seed, List<String> parts, Path work, String sweep,
-                   int evalEvery, int localSteps, double[] outerLrs, double baselineLr) {}
+                   int evalEvery, int localSteps, double[] outerLrs, double baselineLr, double baselineVal) {}
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
@@ -73,7 +73,11 @@ public final class QualityBench {
             LrSchedule baseLr = new LrSchedule(o.baselineLr(), o.baselineLr() / 10, warmup(o.rounds()), o.rounds());
             AdamW.Settings adam = AdamW.Settings.defaults();
             double baseline = Double.NaN;
-            if (o.parts().contains("sweep") || o.parts().contains("churn") || o.parts().contains("local")) {
+            if (!Double.isNaN(o.baselineVal())) {
+                baseline = o.baselineVal();
+                System.out.printf(Locale.ROOT, "baseline given: val %.4f (from an earlier run: runs are deterministic)%n",
+                        baseline);
+            } else if (o.parts().contains("sweep") || o.parts().contains("churn") || o.parts().contains("local")) {
                 var b = sim.baseline(adam, baseLr, QualitySimulation.Churn.NONE);
                 baseline = b.valLoss();
                 System.out.printf(Locale.ROOT, "baseline AdamW lr %s→%s cosine: val %.4f (%.0f s) curve %s%n",
@@ -299,6 +303,7 @@ public final class QualityBench {
         int evalEvery = 0;
         int localSteps = 4;
         double baselineLr = 1e-3;
+        double baselineVal = Double.NaN;
         String outerLrs = "0.002,0.004";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -313,6 +318,8 @@ public final class QualityBench {
                                         under zero_below × the tensor's RMS get no step)
                               --eval-every N  validation loss every N rounds in the printed curves
                               --baseline-lr L  the dense AdamW baseline's peak lr (default 1e-3, nanoGPT's; cosine to L/10)
+                              --baseline-val V  skip training the baseline of the sweep: its validation loss from an
+                                        earlier run with the same rounds and seed (the runs are deterministic)
                               --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
                                         per round, DeMo-compressed pseudo-gradient, sign outer step at each outer lr
                             """.formatted(QUICK_ROUNDS, FULL_ROUNDS));
@@ -332,6 +339,7 @@ public final class QualityBench {
                 case "--eval-every" -> evalEvery = Integer.parseInt(args[++i]);
                 case "--local-steps" -> localSteps = Integer.parseInt(args[++i]);
                 case "--baseline-lr" -> baselineLr = Double.parseDouble(args[++i]);
+                case "--baseline-val" -> baselineVal = Double.parseDouble(args[++i]);
                 case "--outer-lr" -> outerLrs = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }
@@ -341,7 +349,8 @@ public final class QualityBench {
         }
         return new Options(rounds, nodes, seqs, seed, List.of(parts.split(",")), work, sweep,
                 evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4), localSteps,
-                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), baselineLr);
+                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), baselineLr,
+                baselineVal);
     }
 
     /// The owner has been away for an hour, no GPU: the node trains whenever asked.
