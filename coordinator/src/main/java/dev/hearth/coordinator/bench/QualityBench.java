@@ -300,7 +300,7 @@ public final class QualityBench {
         String parts = "sweep,churn,tls";
         String sweep = "32:sign:0.999:0.001,16:sign:0.999:0.001,8:sign:0.999:0.001,4:sign:0.999:0.001,"
                 + "32:fp16:0.999:0.001,32:sign:0.9:0.001,32:sign:0.999:0.003,16:sign:0.999:0.003,8:sign:0.999:0.003,"
-                + "4:sign:0.999:0.003,8:fp16:0.999:0.003";
+                + "4:sign:0.999:0.003,8:sign:0.999:0.008,8:sign:0.999:0.012,8:sign:0.999:0.02";
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-quality-bench");
         int evalEvery = 0;
         int localSteps = 4;
@@ -313,7 +313,8 @@ public final class QualityBench {
                     System.out.println("""
                             Usage: QualityBench [--quick] [--rounds N] [--nodes N] [--seqs N] [--seed S]
                                                 [--parts sweep,churn,tls] [--sweep k:enc:beta:lr,...] [--work DIR]
-                              --quick   %d rounds instead of %d and a 2-setting sweep (under 20 minutes on a 2-core machine)
+                              --quick   %d rounds instead of %d and a 2-setting sweep (under 20 minutes on a 2-core machine;
+                                        the full bench is ~17 runs of %d rounds: hours on 2 shared cores)
                               --parts   which parts to run: sweep,churn,tls (default) and local (simulation only)
                               --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max[:lr_min[:zero_below]]
                                         (encoding sign|fp16; zero_below: simulation-only experiment, direction values
@@ -324,7 +325,7 @@ public final class QualityBench {
                                         earlier run with the same rounds and seed (the runs are deterministic)
                               --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
                                         per round, DeMo-compressed pseudo-gradient, sign outer step at each outer lr
-                            """.formatted(QUICK_ROUNDS, FULL_ROUNDS));
+                            """.formatted(QUICK_ROUNDS, FULL_ROUNDS, FULL_ROUNDS));
                     return null;
                 }
                 case "--quick" -> {
