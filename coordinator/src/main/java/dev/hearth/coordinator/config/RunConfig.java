@@ -143,8 +143,8 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         int block = (int) r.integer("demo.block", 64, 2, MAX_BLOCK);
         int topK = (int) r.integer("demo.top_k", 8, 1, MAX_TOP_K);
         String encoding = r.choice("demo.encoding", "sign", "sign", "fp16");
-        double lrMax = r.number("optimizer.lr_max", 3e-3, 1e-8, 1);
-        double lrMin = r.number("optimizer.lr_min", 3e-4, 0, 1);
+        double lrMax = r.number("optimizer.lr_max", 1.2e-2, 1e-8, 1);
+        double lrMin = r.number("optimizer.lr_min", 1.2e-3, 0, 1);
         if (lrMin > lrMax) {
             throw r.error("optimizer.lr_min", "must not exceed optimizer.lr_max (" + lrMax + "), got " + lrMin);
         }

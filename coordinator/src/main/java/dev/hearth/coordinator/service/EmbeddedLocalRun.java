@@ -16,6 +16,8 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
 
     /// The local run's `run.toml`: one node is a quorum, ephemeral loopback ports, a checkpoint every version
     /// (3.6 MB for `nano`) so that nothing is lost when the app quits, no spot checks (the only node is the owner's).
+    /// DeMo k and lr are the run defaults chosen by the quality sweep (docs/benchmarks.md); the weight decay keeps
+    /// the per-step decay lr·wd at its earlier 3e-4.
     static final String LOCAL_RUN_TOML = """
             [run]
             id = "local"
@@ -28,10 +30,10 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
             [demo]
             top_k = 8
             [optimizer]
-            lr_max = 0.003
-            lr_min = 0.0003
+            lr_max = 0.012
+            lr_min = 0.0012
             warmup_rounds = 5
-            weight_decay = 0.1
+            weight_decay = 0.025
             [validation]
             spot_check_fraction = 0.0
             loss_every_rounds = 5
