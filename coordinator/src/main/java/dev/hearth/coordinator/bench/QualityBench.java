@@ -10,11 +10,7 @@ import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.train.AdamW;
 import dev.hearth.engine.train.TrainingBackend;
-import dev.hearth.node.MachineProbes;
 import dev.hearth.node.NodeRuntime;
-import dev.hearth.node.api.GpuCheck;
-import dev.hearth.node.api.HardwareSample;
-import dev.hearth.node.policy.Readings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +18,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -233,7 +227,7 @@ public final class QualityBench {
             try {
                 for (int i = 0; i < o.nodes(); i++) {
                     NodeRuntime node = NodeRuntime.start(dir.resolve("node" + i), Clock.systemUTC(), true,
-                            log -> new IdleProbes());
+                            log -> new dev.hearth.node.AwayOwnerProbes("Benchmark: training on the CPU."));
                     node.joinRun(address);
                     nodes.add(node);
                 }
@@ -354,29 +348,5 @@ public final class QualityBench {
                 evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4), localSteps,
                 java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), baselineLr,
                 baselineVal);
-    }
-
-    /// The owner has been away for an hour, no GPU: the node trains whenever asked.
-    static final class IdleProbes implements MachineProbes {
-        @Override
-        public Readings readings() {
-            return Readings.idleFor(Duration.ofHours(1), ZoneOffset.UTC);
-        }
-
-        @Override
-        public HardwareSample hardware() {
-            return HardwareSample.empty(Instant.now());
-        }
-
-        @Override
-        public GpuCheck gpuCheck() {
-            return new GpuCheck("no NVIDIA GPU found", 0, "", "", false, "Benchmark: training on the CPU.");
-        }
-
-        @Override
-        public void setWorkerPid(long pid) {}
-
-        @Override
-        public void close() {}
     }
 }

@@ -68,7 +68,7 @@ class LocalRunIntegrationTest {
             try {
                 for (int i = 0; i < NODES; i++) {
                     NodeRuntime node = NodeRuntime.start(dir.resolve("node" + i), Clock.systemUTC(), true,
-                            log -> new QuietProbes());
+                            log -> new dev.hearth.node.AwayOwnerProbes("Test machine: training on the CPU."));
                     node.addListener(new NodeService.Listener() {
                         @Override
                         public void onRoundRecorded(RoundRecord r) {

@@ -1,6 +1,5 @@
-package dev.hearth.coordinator.service;
+package dev.hearth.node;
 
-import dev.hearth.node.MachineProbes;
 import dev.hearth.node.api.GpuCheck;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.policy.Readings;
@@ -8,8 +7,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-/// Probes for in-process tests: the owner has been away for an hour, no GPU, nothing else running.
-final class QuietProbes implements MachineProbes {
+/// Probes that report an owner away for an hour, no GPU and nothing else running: for nodes that run inside
+/// tests and benchmarks, where the real machine's keyboard and GPU say nothing about the run under test.
+public final class AwayOwnerProbes implements MachineProbes {
+
+    private final String why;
+
+    /// @param why shown in the GPU check, e.g. "Benchmark: training on the CPU."
+    public AwayOwnerProbes(String why) {
+        this.why = why;
+    }
 
     @Override
     public Readings readings() {
@@ -23,7 +30,7 @@ final class QuietProbes implements MachineProbes {
 
     @Override
     public GpuCheck gpuCheck() {
-        return new GpuCheck("no NVIDIA GPU found", 0, "", "", false, "Test machine: training on the CPU.");
+        return new GpuCheck("no NVIDIA GPU found", 0, "", "", false, why);
     }
 
     @Override
