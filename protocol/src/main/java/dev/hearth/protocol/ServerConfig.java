@@ -13,8 +13,9 @@ import java.time.Clock;
 /// @param maxConnections open connections beyond this are closed on accept ([ProtocolLimits#MAX_CONNECTIONS])
 public record ServerConfig(InetAddress bindAddress, int port, CoordinatorCertificate certificate, int workerThreads,
                            Clock clock, int maxConnections) {
-    /// 7461: Hearth's default coordinator port (unassigned by IANA).
-    public static final int DEFAULT_PORT = 7461;
+    /// 47470: Hearth's default coordinator port (unassigned by IANA, far from common dev-server ports); run.toml
+    /// uses it as `server.port`'s default.
+    public static final int DEFAULT_PORT = 47_470;
     /// 2 threads: TLS and protobuf for a few hundred nodes fit on two cores; more would compete with aggregation.
     public static final int DEFAULT_WORKER_THREADS = 2;
 

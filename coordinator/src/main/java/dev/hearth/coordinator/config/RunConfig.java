@@ -61,7 +61,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
                         Path dataDir) {
 
     /// Default node protocol port: unassigned by IANA, far from common dev-server ports.
-    public static final int DEFAULT_PORT = 47_470;
+    public static final int DEFAULT_PORT = dev.hearth.protocol.ServerConfig.DEFAULT_PORT;
     /// Default dashboard port: the protocol port + 1, so one firewall rule range covers both.
     public static final int DEFAULT_HTTP_PORT = 47_471;
     /// Cap on top-k per chunk: the wire codec's index field and the decoder's allocation cap (a bigger k is
