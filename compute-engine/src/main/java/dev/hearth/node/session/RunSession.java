@@ -51,7 +51,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -85,8 +84,6 @@ public final class RunSession {
     /// What a chunk request costs the download cap: the coordinator serves 1 MiB chunks (the last is shorter).
     static final long CHUNK_BYTES_ESTIMATE = dev.hearth.protocol.ProtocolLimits.MAX_CHUNK_DATA_BYTES;
 
-    /// Training loss points kept for the run view.
-    static final int MAX_LOSS_POINTS = 500;
 
     private final Path dataDir;
     private final NodeIdentity identity;
@@ -113,14 +110,12 @@ public final class RunSession {
     private CheckpointDownload download;
     private RoundStart pendingRound;
     private RoundStart trainingRound;
-    private long uploadedRound = -1;
     private PendingReceipt pendingReceipt;
     private Worker worker;
     private WorkerSpec workerSpec;
     private Decision decision = Decision.NONE;
     private ScheduledFuture<?> statusPoll;
     private volatile RunStatus runStatus = RunStatus.unknown();
-    private final List<Double> lossHistory = new ArrayList<>();
     private long lastCommitBytes;
     private long workerFileVersion = -1; // trainer-control thread only
     private dev.hearth.protocol.wire.NodeState reportedWireState;
@@ -508,7 +503,7 @@ public final class RunSession {
         localLoss = result.loss();
         tokensPerSecond = result.computeMillis() > 0 ? result.tokens() * 1000.0 / result.computeMillis() : 0;
         if (clock.millis() > rs.getDeadlineUnixMillis()) {
-            log.info("round " + rs.getRound() + " finished after its deadline; not uploading");
+            log.info("round " + rs.getRound() + " finished after its deadline; uploading anyway (the coordinator decides)");
         }
         UpdateUpload upload = UpdateSignatures.signed(identity, UpdateUpload.newBuilder()
                 .setRunId(welcome.getRunId())
@@ -536,7 +531,6 @@ public final class RunSession {
             return;
         }
         traffic.daily().record(env.getSerializedSize(), 0);
-        uploadedRound = rs.getRound();
         pendingReceipt = new PendingReceipt(rs.getRound(), result, env.getSerializedSize(),
                 rs.getSerializedSize() + lastCommitBytes);
         log.info(String.format("round %d: loss %.4f, %d tokens in %.1f s, uploaded %s (compression %.0f×)",
@@ -567,8 +561,6 @@ public final class RunSession {
     private void commit(RoundCommit c, int bytes) {
         lastCommitBytes = bytes;
         traffic.daily().record(0, bytes);
-        lossHistory.add(c.getMeanLoss());
-        if (lossHistory.size() > MAX_LOSS_POINTS) lossHistory.removeFirst();
         if (params == null || version != c.getNewVersion() - 1) {
             if (download == null && version < c.getNewVersion() && welcome != null) {
                 log.info("behind the run (have version " + version + ", run is at " + c.getNewVersion() + ")");
