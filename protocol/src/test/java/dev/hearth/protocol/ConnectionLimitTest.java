@@ -37,16 +37,32 @@ class ConnectionLimitTest {
         try (HearthServer server = HearthServer.start(ServerConfig.loopback(0, certificate).withMaxConnections(1),
                 welcomeAll)) {
             InetAddress loopback = InetAddress.getLoopbackAddress();
-            try (Socket first = new Socket(loopback, server.port());
-                 Socket second = new Socket(loopback, server.port())) {
-                second.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-                InputStream in = second.getInputStream();
-                assertEquals(-1, in.read(), "the connection over the limit is closed by the server");
+            try (Socket first = new Socket(loopback, server.port())) {
+                // the two accepts may be initialised on different event loops: let the first one count
+                // before the second arrives, so which of the two is refused is not a race
+                awaitConnectionCount(server, 1);
+                try (Socket second = new Socket(loopback, server.port())) {
+                    second.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+                    InputStream in = second.getInputStream();
+                    assertEquals(-1, in.read(), "the connection over the limit is closed by the server");
+                }
             }
+            awaitConnectionCount(server, 0);
             // both closed: a real node now gets in
             try (LoopbackTest.TestNode node = LoopbackTest.TestNode.connect(server.runAddress("127.0.0.1"))) {
                 assertNotNull(welcomed.poll(SOCKET_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
             }
+        }
+    }
+
+    private static void awaitConnectionCount(HearthServer server, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SOCKET_TIMEOUT_MILLIS);
+        while (server.connectionCount() != expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("server still counts " + server.connectionCount()
+                        + " connections, expected " + expected);
+            }
+            Thread.sleep(10);
         }
     }
 }
