@@ -53,13 +53,14 @@ public final class QualityBench {
     /// A real round waits at most this long for its uploads (nano rounds take seconds; generous for a loaded machine).
     static final Duration REAL_ROUND_LIMIT = Duration.ofMinutes(2);
 
-    record Options(int rounds, int nodes, int seqs, long seed, List<String> parts, Path work, String sweep,
-                   int evalEvery, int localSteps, double[] outerLrs, double baselineLr, double baselineVal) {}
+    record Options(String model, int rounds, int nodes, int seqs, long seed, List<String> parts, Path work, String sweep,
+                   int evalEvery, int localSteps, double[] outerLrs, boolean meanOuter, String localDemo, double baselineLr,
+                   double baselineVal) {}
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
         if (o == null) return;
-        ModelConfig model = ModelConfig.nano();
+        ModelConfig model = ModelConfig.byName(o.model());
         Files.createDirectories(o.work());
         Corpus corpus = Corpus.bundled(o.work().resolve("corpus"));
         try (TrainingBackend backend = BackendSelector.select(model).backend()) {
@@ -97,10 +98,16 @@ public final class QualityBench {
                 LrSchedule innerLr = new LrSchedule(1e-3, 1e-4, warmup(o.rounds()), o.rounds());
                 System.out.println("| local steps | outer lr max | compression per token | val loss | ratio | s |");
                 System.out.println("|---:|---:|---:|---:|---:|---:|");
+                DemoConfig localDemo = chosen(o.rounds()).setting().demo();
+                if (o.localDemo() != null) {
+                    localDemo = sweeps(o.localDemo() + ":1", o.rounds()).getFirst().setting().demo();
+                }
                 for (double outerLr : o.outerLrs()) {
-                    var st = new QualitySimulation.Setting(chosen(o.rounds()).setting().demo(),
-                            new LrSchedule(outerLr, outerLr / 10, Math.max(1, outer / 20), outer), 0.0);
-                    var r = sim.demoLocalSteps(st, h, adam, innerLr);
+                    // the mean outer step applies inner AdamW steps that are already scheduled: a constant rate
+                    var outerLrs = o.meanOuter() ? new LrSchedule(outerLr, outerLr, 0, outer)
+                            : new LrSchedule(outerLr, outerLr / 10, Math.max(1, outer / 20), outer);
+                    var st = new QualitySimulation.Setting(localDemo, outerLrs, 0.0);
+                    var r = sim.demoLocalSteps(st, h, adam, innerLr, o.meanOuter());
                     System.out.printf(Locale.ROOT, "| %d | %s | %.1f× | %.4f | %.4f | %.0f |  curve %s%n", h, outerLr,
                             r.compression(), r.valLoss(), r.valLoss() / baseline, r.seconds(), fmt(r.curve()));
                 }
@@ -153,9 +160,9 @@ public final class QualityBench {
         }
         for (String item : spec.split(",")) {
             String[] f = item.trim().split(":");
-            if (f.length < 4 || f.length > 6) {
-                throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr_max[:lr_min[:zero_below]] "
-                        + "(encoding sign|fp16), got " + item);
+            if (f.length < 4) {
+                throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr_max[:lr_min[:zero_below]]"
+                        + "[:key=value...] (encoding sign|fp16), got " + item);
             }
             ValueEncoding e = switch (f[1]) {
                 case "sign" -> ValueEncoding.SIGN_1BIT;
@@ -163,11 +170,34 @@ public final class QualityBench {
                 default -> throw new IllegalArgumentException("encoding must be sign or fp16, got " + f[1]);
             };
             double lrMax = Double.parseDouble(f[3]);
-            double lrMin = f.length >= 5 ? Double.parseDouble(f[4]) : lrMax / 10;
+            double lrMin = lrMax / 10;
+            double zero = 0;
+            double precondition = 0;
+            double weightDecay = 0;
+            boolean feedback = false;
+            double adamTernary = 0;
+            int block = DemoConfig.DEFAULT_BLOCK_SIZE;
+            int positional = 0;
+            for (int i = 4; i < f.length; i++) {
+                String[] kv = f[i].split("=", 2);
+                if (kv.length == 1) {
+                    if (positional++ == 0) lrMin = Double.parseDouble(f[i]);
+                    else zero = Double.parseDouble(f[i]);
+                    continue;
+                }
+                switch (kv[0]) {
+                    case "block" -> block = Integer.parseInt(kv[1]);
+                    case "wd" -> weightDecay = Double.parseDouble(kv[1]);
+                    case "pre" -> precondition = Double.parseDouble(kv[1]);
+                    case "ef" -> feedback = Boolean.parseBoolean(kv[1]);
+                    case "adam" -> adamTernary = Double.parseDouble(kv[1]);
+                    default -> throw new IllegalArgumentException("unknown sweep key " + kv[0]
+                            + " (block, wd, pre, ef, adam) in " + item);
+                }
+            }
             var base = setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin, rounds);
-            double zero = f.length == 6 ? Double.parseDouble(f[5]) : 0;
-            out.add(new Sweep(item.trim(), new QualitySimulation.Setting(base.demo(), base.lr(), base.weightDecay(),
-                    zero)));
+            out.add(new Sweep(item.trim(), new QualitySimulation.Setting(base.demo().withBlockSize(block), base.lr(),
+                    weightDecay, zero, precondition, feedback, adamTernary)));
         }
         return out;
     }
@@ -287,6 +317,7 @@ public final class QualityBench {
     }
 
     static Options parse(String[] args) throws IOException {
+        String model = "nano";
         int rounds = FULL_ROUNDS;
         int nodes = NODES;
         int seqs = SEQS_PER_NODE;
@@ -301,24 +332,34 @@ public final class QualityBench {
         double baselineLr = 1e-3;
         double baselineVal = Double.NaN;
         String outerLrs = "0.002,0.004";
+        boolean meanOuter = false;
+        String localDemo = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
                     System.out.println("""
-                            Usage: QualityBench [--quick] [--rounds N] [--nodes N] [--seqs N] [--seed S]
+                            Usage: QualityBench [--quick] [--model nano|small] [--rounds N] [--nodes N] [--seqs N] [--seed S]
                                                 [--parts sweep,churn,tls] [--sweep k:enc:beta:lr,...] [--work DIR]
                               --quick   %d rounds instead of %d and a 2-setting sweep (under 20 minutes on a 2-core machine;
                                         the full bench is ~17 runs of %d rounds: hours on 2 shared cores)
                               --parts   which parts to run: sweep,churn,tls (default) and local (simulation only)
-                              --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max[:lr_min[:zero_below]]
+                              --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max[:lr_min[:zero_below]][:key=value...]
                                         (encoding sign|fp16; zero_below: simulation-only experiment, direction values
-                                        under zero_below × the tensor's RMS get no step)
+                                        under zero_below × the tensor's RMS get no step); keys: block=N (DCT chunk),
+                                        wd=X (decoupled weight decay), and two simulation-only experiments: pre=β₂
+                                        (nodes divide gradients by Adam's √v before compressing), ef=true (error-
+                                        feedback sign at the coordinator), adam=β₂ (the coordinator
+                                        sends sign(d) with probability |d|/√v̂: Adam's step in expectation)
+                              --model   nano (default) or small (~12× the compute per token)
                               --eval-every N  validation loss every N rounds in the printed curves
                               --baseline-lr L  the dense AdamW baseline's peak lr (default 1e-3, nanoGPT's; cosine to L/10)
                               --baseline-val V  skip training the baseline of the sweep: its validation loss from an
                                         earlier run with the same rounds and seed (the runs are deterministic)
                               --local-steps H, --outer-lr a,b  part "local" (simulation only): H inner AdamW steps
                                         per round, DeMo-compressed pseudo-gradient, sign outer step at each outer lr
+                              --outer sign|mean  part "local": the coordinator's step is the sign of the aggregate
+                                        (default) or the aggregate itself × outer lr (DiLoCo's outer SGD)
+                              --local-demo k:encoding:beta  part "local": the DeMo setting (default: the run's)
                             """.formatted(QUICK_ROUNDS, FULL_ROUNDS, FULL_ROUNDS));
                     return null;
                 }
@@ -333,20 +374,27 @@ public final class QualityBench {
                 case "--parts" -> parts = args[++i];
                 case "--sweep" -> sweep = args[++i];
                 case "--work" -> work = Path.of(args[++i]);
+                case "--model" -> model = args[++i];
                 case "--eval-every" -> evalEvery = Integer.parseInt(args[++i]);
                 case "--local-steps" -> localSteps = Integer.parseInt(args[++i]);
                 case "--baseline-lr" -> baselineLr = Double.parseDouble(args[++i]);
                 case "--baseline-val" -> baselineVal = Double.parseDouble(args[++i]);
                 case "--outer-lr" -> outerLrs = args[++i];
+                case "--outer" -> meanOuter = switch (args[++i]) {
+                    case "mean" -> true;
+                    case "sign" -> false;
+                    default -> throw new IllegalArgumentException("--outer must be sign or mean, got " + args[i]);
+                };
+                case "--local-demo" -> localDemo = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }
         }
         if (rounds < 3 || nodes < 1 || seqs < 1) {
             throw new IllegalArgumentException("need rounds ≥ 3, nodes ≥ 1, seqs ≥ 1");
         }
-        return new Options(rounds, nodes, seqs, seed, List.of(parts.split(",")), work, sweep,
+        return new Options(model, rounds, nodes, seqs, seed, List.of(parts.split(",")), work, sweep,
                 evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4), localSteps,
-                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), baselineLr,
-                baselineVal);
+                java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), meanOuter,
+                localDemo, baselineLr, baselineVal);
     }
 }

@@ -20,6 +20,7 @@ import dev.hearth.engine.train.TrainingBackend;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /// N DeMo nodes and their coordinator in one process, without the network: every node computes the gradient of
 /// its own batch at the shared parameters, compresses it with its own {@link DemoCompressor} (its own residual),
@@ -53,9 +54,19 @@ public final class QualitySimulation {
     /// @param weightDecay decoupled, per outer step
     /// @param zeroBelow   experiment, not in the product: before the sign, zero every direction value whose magnitude
     ///                    is below `zeroBelow × RMS` of its tensor (0 = plain DeMo sign)
-    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, double zeroBelow) {
+    /// @param precondition experiment, not in the product: every node divides its gradient by the square root of its
+    ///                    own running mean of squared gradients (decay `precondition`, Adam's second moment with bias
+    ///                    correction) before compressing it (0 = raw gradients, as DeMo)
+    /// @param coordinatorFeedback experiment, not in the product: the coordinator keeps the part of the direction the
+    ///                    sign step did not carry (`u − mean|u|·sign(u)` per tensor) and adds it to the next round's
+    ///                    direction (error-feedback sign descent)
+    /// @param adamTernary experiment, not in the product: the coordinator keeps Adam's second moment of the direction
+    ///                    (decay `adamTernary`) and sends `sign(d)` with probability `min(1, |d|/√v̂)`, else 0 — a
+    ///                    ternary step whose expectation is Adam's `d/√v̂` (0 = plain sign)
+    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, double zeroBelow, double precondition,
+                          boolean coordinatorFeedback, double adamTernary) {
         public Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {
-            this(demo, lr, weightDecay, 0);
+            this(demo, lr, weightDecay, 0, 0, false, 0);
         }
     }
 
@@ -116,6 +127,10 @@ public final class QualitySimulation {
             compressors.add(new DemoCompressor(layout, s.demo()));
         }
         float[] grad = new float[layout.size()];
+        float[][] secondMoment = new float[s.precondition() > 0 ? nodes : 0][];
+        long[] nodeSteps = new long[nodes];
+        float[] feedback = s.coordinatorFeedback() ? new float[layout.size()] : null;
+        float[] coordinatorMoment = s.adamTernary() > 0 ? new float[layout.size()] : null;
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long bytes = 0;
@@ -127,6 +142,10 @@ public final class QualitySimulation {
                 if (!churn.present(n, r)) continue;
                 Batch b = corpus.batch(batchIds(r, n), model.context());
                 backend.lossAndGradient(params, b, grad);
+                if (s.precondition() > 0) {
+                    if (secondMoment[n] == null) secondMoment[n] = new float[layout.size()];
+                    precondition(grad, secondMoment[n], (float) s.precondition(), ++nodeSteps[n]);
+                }
                 byte[] wire = UpdateCodec.encode(compressors.get(n).compress(grad), s.demo().encoding());
                 bytes += wire.length;
                 uploads++;
@@ -140,6 +159,10 @@ public final class QualitySimulation {
             float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates,
                     weights.stream().mapToLong(Long::longValue).toArray(), RobustMode.NONE);
             if (s.zeroBelow() > 0) zeroSmall(direction, s.zeroBelow());
+            if (feedback != null) signFeedback(direction, feedback);
+            if (coordinatorMoment != null) {
+                adamTernary(direction, coordinatorMoment, (float) s.adamTernary(), r + 1, new SplittableRandom(seed * 1_000_003L + r));
+            }
             try {
                 OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(r),
                         (float) s.weightDecay());
@@ -160,7 +183,11 @@ public final class QualitySimulation {
     /// through the same DeMo compressor (β-momentum = error feedback), codec and aggregator; the coordinator takes
     /// its usual sign step with `s.lr()`. The same tokens as {@link #demo} in `rounds / localSteps` outer rounds,
     /// so the traffic per token falls by `localSteps`.
-    public Result demoLocalSteps(Setting s, int localSteps, AdamW.Settings inner, LrSchedule innerLr) {
+    ///
+    /// With `meanOuter` the coordinator applies the aggregated pseudo-gradient itself, `θ ← θ − lr·IDCT(Q)` (DiLoCo's
+    /// outer SGD), instead of its sign; the inner AdamW has already normalised the step.
+    public Result demoLocalSteps(Setting s, int localSteps, AdamW.Settings inner, LrSchedule innerLr,
+                                 boolean meanOuter) {
         long t0 = System.nanoTime();
         float[] params = GptInit.init(model, seed);
         List<DemoCompressor> compressors = new ArrayList<>();
@@ -201,11 +228,16 @@ public final class QualitySimulation {
                 weights[n] = tokens;
             }
             float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates, weights, RobustMode.NONE);
-            try {
-                OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(o),
-                        (float) s.weightDecay());
-            } catch (MalformedUpdateException e) {
-                throw new IllegalStateException("a step packed here failed its own check", e);
+            if (meanOuter) {
+                float lr = (float) s.lr().at(o);
+                for (int i = 0; i < params.length; i++) params[i] -= lr * direction[i];
+            } else {
+                try {
+                    OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(o),
+                            (float) s.weightDecay());
+                } catch (MalformedUpdateException e) {
+                    throw new IllegalStateException("a step packed here failed its own check", e);
+                }
             }
             if (((o + 1) * localSteps) % evalEvery < localSteps || o + 1 == outerRounds) {
                 curve.add(validationLoss(params));
@@ -255,6 +287,43 @@ public final class QualitySimulation {
             }
         }
         return new Result(curve.getLast(), curve, 4.0 * layout.size(), 1.0, seconds(t0));
+    }
+
+    /// Adam's second-moment normalisation of one node's gradient, in place: `v ← β₂v + (1−β₂)g²`,
+    /// `g ← g / (√(v / (1−β₂ᵗ)) + ε)`.
+    static void precondition(float[] g, float[] v, float beta2, long step) {
+        float correction = (float) (1 - Math.pow(beta2, step));
+        for (int i = 0; i < g.length; i++) {
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            g[i] = g[i] / ((float) Math.sqrt(v[i] / correction) + 1e-8f);
+        }
+    }
+
+    /// Adam-in-expectation ternary, in place: `v ← β₂v + (1−β₂)d²`, `d ← sign(d)` with probability
+    /// `min(1, |d| / (√(v/(1−β₂ᵗ)) + ε))`, else 0.
+    static void adamTernary(float[] d, float[] v, float beta2, long step, SplittableRandom random) {
+        float correction = (float) (1 - Math.pow(beta2, step));
+        for (int i = 0; i < d.length; i++) {
+            v[i] = beta2 * v[i] + (1 - beta2) * d[i] * d[i];
+            float ratio = Math.abs(d[i]) / ((float) Math.sqrt(v[i] / correction) + 1e-30f);
+            d[i] = random.nextFloat() < ratio ? Math.signum(d[i]) : 0f;
+        }
+    }
+
+    /// Error-feedback sign descent at the coordinator, in place: `u = d + e`, the step takes `sign(u)`, and `e`
+    /// keeps `u − mean|u|·sign(u)` per tensor (what a magnitude-carrying sign would have missed).
+    void signFeedback(float[] d, float[] e) {
+        for (ParameterLayout.Tensor t : layout.tensors()) {
+            double abs = 0;
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+                d[i] += e[i];
+                abs += Math.abs(d[i]);
+            }
+            float scale = (float) (abs / t.size());
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+                e[i] = d[i] - scale * Math.signum(d[i]);
+            }
+        }
     }
 
     /// Zeroes, per tensor, the direction values below `factor × RMS` of the tensor (the sign step then leaves
