@@ -27,6 +27,11 @@ public final class GpuVerdict {
 
     public static final String CPU_FALLBACK = "Hearth will train on your CPU (slower, still useful).";
 
+    /// Said with every supported card while training runs on the CPU only (docs/benchmarks.md "GPU"): the owner
+    /// must not read "supported" as "training on the GPU now".
+    public static final String GPU_TRAINING_NOT_YET = "This version of Hearth still trains on your CPU; GPU training"
+            + " comes with a later update.";
+
     /// What the probes found about one graphics card.
     ///
     /// @param nvidia            true for an NVIDIA card
@@ -90,7 +95,8 @@ public final class GpuVerdict {
         }
         String extra = t > 86 ? " It runs Hearth's engine through binary compatibility with the RTX 30 series code." : "";
         return new GpuCheck(c.model(), c.vramBytes(), cc, c.driver(), true,
-                "Your " + c.model() + " (" + vram + ", compute capability " + cc + ") can train for Hearth." + extra);
+                "Your " + c.model() + " (" + vram + ", compute capability " + cc + ") is supported by Hearth's GPU engine."
+                        + extra + " " + GPU_TRAINING_NOT_YET);
     }
 
     /// "8.6" → 86; "" or garbage → -1.

@@ -28,7 +28,8 @@ class GpuVerdictTest {
     void ampereIsUsable() {
         GpuCheck c = GpuVerdict.check(List.of(nvidia("NVIDIA GeForce RTX 3060", "8.6", 12 * GB)), -1, "");
         assertTrue(c.usable());
-        assertEquals("Your NVIDIA GeForce RTX 3060 (12 GB, compute capability 8.6) can train for Hearth.", c.verdict());
+        assertEquals("Your NVIDIA GeForce RTX 3060 (12 GB, compute capability 8.6) is supported by Hearth's GPU engine. "
+                + "This version of Hearth still trains on your CPU; GPU training comes with a later update.", c.verdict());
     }
 
     @Test

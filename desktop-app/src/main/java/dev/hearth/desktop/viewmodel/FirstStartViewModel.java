@@ -67,6 +67,12 @@ public final class FirstStartViewModel {
 
     /// The GPU check in plain words: model, memory, compute capability, driver, and the node's verdict.
     static String describe(GpuCheck c) {
+        boolean noCard = c.vramBytes() == 0 && c.computeCapability().isBlank() && c.driver().isBlank()
+                && c.verdict().toLowerCase(java.util.Locale.ROOT).startsWith(c.model().toLowerCase(java.util.Locale.ROOT));
+        if (noCard) {
+            // "no NVIDIA GPU found": the verdict already says it, with what happens instead
+            return (c.usable() ? "✔ " : "✘ ") + c.verdict();
+        }
         StringBuilder b = new StringBuilder(c.model());
         if (c.vramBytes() > 0) b.append(" with ").append(Formats.bytes(c.vramBytes())).append(" of video memory");
         if (!c.computeCapability().isBlank()) b.append(", compute capability ").append(c.computeCapability());

@@ -73,4 +73,17 @@ class FirstStartViewModelTest {
         assertEquals("no NVIDIA GPU found. ✘ Hearth will train on the processor instead; it helps, just more slowly.",
                 vm.gpuTextProperty().get());
     }
+
+    @Test
+    void theGpuLineSaysEachThingOnce() {
+        var none = new dev.hearth.node.api.GpuCheck("no NVIDIA GPU found", 0, "", "", false,
+                "No NVIDIA GPU found — Hearth will train on your CPU (slower, still useful).");
+        assertEquals("✘ No NVIDIA GPU found — Hearth will train on your CPU (slower, still useful).",
+                FirstStartViewModel.describe(none));
+        var card = new dev.hearth.node.api.GpuCheck("NVIDIA GeForce RTX 3060", 12L << 30, "8.6", "550.54", true,
+                "Your NVIDIA GeForce RTX 3060 is supported.");
+        String text = FirstStartViewModel.describe(card);
+        assertTrue(text.startsWith("NVIDIA GeForce RTX 3060 with "), text);
+        assertTrue(text.contains("compute capability 8.6, driver 550.54. ✔ Your"), text);
+    }
 }
