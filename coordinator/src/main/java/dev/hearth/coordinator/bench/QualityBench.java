@@ -55,7 +55,7 @@ public final class QualityBench {
 
     record Options(String model, int rounds, int nodes, int seqs, long seed, List<String> parts, Path work, String sweep,
                    int evalEvery, int localSteps, double[] outerLrs, boolean meanOuter, String localDemo, double baselineLr,
-                   double baselineVal) {}
+                   double baselineVal, long[] seeds) {}
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
@@ -64,6 +64,10 @@ public final class QualityBench {
         Files.createDirectories(o.work());
         Corpus corpus = Corpus.bundled(o.work().resolve("corpus"));
         try (TrainingBackend backend = BackendSelector.select(model).backend()) {
+            if (o.seeds().length > 0) {
+                sweepOverSeeds(o, model, corpus, backend);
+                return;
+            }
             QualitySimulation sim = new QualitySimulation(model, corpus, backend, o.nodes(), o.seqs(), o.rounds(),
                     o.seed(), o.evalEvery());
             System.out.printf(Locale.ROOT, "# Hearth quality bench: %s%n# backend: %s%n", sim, backend.description());
@@ -131,6 +135,43 @@ public final class QualityBench {
 
     record Sweep(String name, QualitySimulation.Setting setting) {}
 
+    /// `--seeds`: the sweep once per seed (other initial weights, the same batch ids), each against its own
+    /// baseline, then one line per setting with every seed's ratio and their mean — single runs differ by a few
+    /// per cent from seed to seed, more than neighbouring settings do.
+    static void sweepOverSeeds(Options o, ModelConfig model, Corpus corpus, TrainingBackend backend) {
+        List<Sweep> sweeps = sweeps(o.sweep(), o.rounds());
+        double[][] ratio = new double[sweeps.size()][o.seeds().length];
+        double[] compression = new double[sweeps.size()];
+        LrSchedule baseLr = new LrSchedule(o.baselineLr(), o.baselineLr() / 10, warmup(o.rounds()), o.rounds());
+        for (int j = 0; j < o.seeds().length; j++) {
+            QualitySimulation sim = new QualitySimulation(model, corpus, backend, o.nodes(), o.seqs(), o.rounds(),
+                    o.seeds()[j], o.evalEvery());
+            System.out.printf(Locale.ROOT, "# %s%n", sim);
+            var b = sim.baseline(AdamW.Settings.defaults(), baseLr, QualitySimulation.Churn.NONE);
+            System.out.printf(Locale.ROOT, "baseline seed %d: val %.4f curve %s%n", o.seeds()[j], b.valLoss(),
+                    fmt(b.curve()));
+            for (int i = 0; i < sweeps.size(); i++) {
+                var r = sim.demo(sweeps.get(i).setting(), QualitySimulation.Churn.NONE);
+                ratio[i][j] = r.valLoss() / b.valLoss();
+                compression[i] = r.compression();
+                System.out.printf(Locale.ROOT, "seed %d %s: val %.4f ratio %.4f curve %s%n", o.seeds()[j],
+                        sweeps.get(i).name(), r.valLoss(), ratio[i][j], fmt(r.curve()));
+            }
+        }
+        System.out.println("| setting | compression | ratio per seed | mean ratio |");
+        System.out.println("|---|---:|---|---:|");
+        for (int i = 0; i < sweeps.size(); i++) {
+            StringBuilder each = new StringBuilder();
+            double sum = 0;
+            for (double x : ratio[i]) {
+                each.append(each.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x));
+                sum += x;
+            }
+            System.out.printf(Locale.ROOT, "| %s | %.1f× | %s | %.3f |%n", sweeps.get(i).name(), compression[i], each,
+                    sum / ratio[i].length);
+        }
+    }
+
     static int warmup(int rounds) {
         return Math.max(1, rounds / 20);
     }
@@ -176,6 +217,8 @@ public final class QualityBench {
             double weightDecay = 0;
             boolean feedback = false;
             double adamTernary = 0;
+            double lionBeta1 = 0;
+            double lionBeta2 = 0;
             int block = DemoConfig.DEFAULT_BLOCK_SIZE;
             int positional = 0;
             for (int i = 4; i < f.length; i++) {
@@ -191,13 +234,18 @@ public final class QualityBench {
                     case "pre" -> precondition = Double.parseDouble(kv[1]);
                     case "ef" -> feedback = Boolean.parseBoolean(kv[1]);
                     case "adam" -> adamTernary = Double.parseDouble(kv[1]);
+                    case "lion" -> {
+                        String[] b = kv[1].split("/");
+                        lionBeta1 = Double.parseDouble(b[0]);
+                        lionBeta2 = Double.parseDouble(b[b.length - 1]);
+                    }
                     default -> throw new IllegalArgumentException("unknown sweep key " + kv[0]
-                            + " (block, wd, pre, ef, adam) in " + item);
+                            + " (block, wd, pre, ef, adam, lion) in " + item);
                 }
             }
             var base = setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin, rounds);
             out.add(new Sweep(item.trim(), new QualitySimulation.Setting(base.demo().withBlockSize(block), base.lr(),
-                    weightDecay, zero, precondition, feedback, adamTernary)));
+                    weightDecay, zero, precondition, feedback, adamTernary, lionBeta1, lionBeta2)));
         }
         return out;
     }
@@ -334,6 +382,7 @@ public final class QualityBench {
         String outerLrs = "0.002,0.004";
         boolean meanOuter = false;
         String localDemo = null;
+        long[] seeds = new long[0];
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
@@ -349,8 +398,12 @@ public final class QualityBench {
                                         wd=X (decoupled weight decay), and two simulation-only experiments: pre=β₂
                                         (nodes divide gradients by Adam's √v before compressing), ef=true (error-
                                         feedback sign at the coordinator), adam=β₂ (the coordinator
-                                        sends sign(d) with probability |d|/√v̂: Adam's step in expectation)
+                                        sends sign(d) with probability |d|/√v̂: Adam's step in expectation),
+                                        lion=β₁/β₂ (the coordinator keeps a momentum of the direction and steps by
+                                        sign(β₁·M + (1−β₁)·d), Lion's update)
                               --model   nano (default) or small (~12× the compute per token)
+                              --seeds a,b,c  run only the sweep, once per seed (each with its own baseline), and
+                                        print every setting's ratio per seed and the mean
                               --eval-every N  validation loss every N rounds in the printed curves
                               --baseline-lr L  the dense AdamW baseline's peak lr (default 1e-3, nanoGPT's; cosine to L/10)
                               --baseline-val V  skip training the baseline of the sweep: its validation loss from an
@@ -371,6 +424,8 @@ public final class QualityBench {
                 case "--nodes" -> nodes = Integer.parseInt(args[++i]);
                 case "--seqs" -> seqs = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--seeds" -> seeds = java.util.Arrays.stream(args[++i].split(",")).mapToLong(Long::parseLong)
+                        .toArray();
                 case "--parts" -> parts = args[++i];
                 case "--sweep" -> sweep = args[++i];
                 case "--work" -> work = Path.of(args[++i]);
@@ -395,6 +450,6 @@ public final class QualityBench {
         return new Options(model, rounds, nodes, seqs, seed, List.of(parts.split(",")), work, sweep,
                 evalEvery > 0 ? evalEvery : Math.max(1, rounds / 4), localSteps,
                 java.util.Arrays.stream(outerLrs.split(",")).mapToDouble(Double::parseDouble).toArray(), meanOuter,
-                localDemo, baselineLr, baselineVal);
+                localDemo, baselineLr, baselineVal, seeds);
     }
 }

@@ -63,10 +63,13 @@ public final class QualitySimulation {
     /// @param adamTernary experiment, not in the product: the coordinator keeps Adam's second moment of the direction
     ///                    (decay `adamTernary`) and sends `sign(d)` with probability `min(1, |d|/√v̂)`, else 0 — a
     ///                    ternary step whose expectation is Adam's `d/√v̂` (0 = plain sign)
+    /// @param lionBeta1   with `lionBeta2` > 0: the coordinator keeps a momentum `M` of the aggregated direction and
+    ///                    steps by `sign(β₁·M + (1−β₁)·d)`, then `M ← β₂·M + (1−β₂)·d` (Lion's update)
+    /// @param lionBeta2   0 = no coordinator momentum (plain DeMo sign)
     public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, double zeroBelow, double precondition,
-                          boolean coordinatorFeedback, double adamTernary) {
+                          boolean coordinatorFeedback, double adamTernary, double lionBeta1, double lionBeta2) {
         public Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {
-            this(demo, lr, weightDecay, 0, 0, false, 0);
+            this(demo, lr, weightDecay, 0, 0, false, 0, 0, 0);
         }
     }
 
@@ -131,6 +134,7 @@ public final class QualitySimulation {
         long[] nodeSteps = new long[nodes];
         float[] feedback = s.coordinatorFeedback() ? new float[layout.size()] : null;
         float[] coordinatorMoment = s.adamTernary() > 0 ? new float[layout.size()] : null;
+        float[] coordinatorMomentum = s.lionBeta2() > 0 ? new float[layout.size()] : null;
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long bytes = 0;
@@ -160,6 +164,9 @@ public final class QualitySimulation {
                     weights.stream().mapToLong(Long::longValue).toArray(), RobustMode.NONE);
             if (s.zeroBelow() > 0) zeroSmall(direction, s.zeroBelow());
             if (feedback != null) signFeedback(direction, feedback);
+            if (coordinatorMomentum != null) {
+                lion(direction, coordinatorMomentum, (float) s.lionBeta1(), (float) s.lionBeta2());
+            }
             if (coordinatorMoment != null) {
                 adamTernary(direction, coordinatorMoment, (float) s.adamTernary(), r + 1, new SplittableRandom(seed * 1_000_003L + r));
             }
@@ -296,6 +303,16 @@ public final class QualitySimulation {
         for (int i = 0; i < g.length; i++) {
             v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
             g[i] = g[i] / ((float) Math.sqrt(v[i] / correction) + 1e-8f);
+        }
+    }
+
+    /// Lion's update direction, in place: `d ← β₁·M + (1−β₁)·d` (the sign step takes its sign), and
+    /// `M ← β₂·M + (1−β₂)·d` with the fresh `d`.
+    static void lion(float[] d, float[] m, float beta1, float beta2) {
+        for (int i = 0; i < d.length; i++) {
+            float fresh = d[i];
+            d[i] = beta1 * m[i] + (1 - beta1) * fresh;
+            m[i] = beta2 * m[i] + (1 - beta2) * fresh;
         }
     }
 

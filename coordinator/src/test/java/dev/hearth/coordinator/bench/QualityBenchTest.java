@@ -66,4 +66,15 @@ class QualityBenchTest {
         double expected = 0.05 / Math.sqrt((0.01 * 0.99 * 0.04 + 0.01 * 0.0025) / (1 - 0.99 * 0.99));
         assertEquals(expected, share / n, 0.02);
     }
+
+    @Test
+    void lionStepsByTheInterpolationAndKeepsTheSlowerMomentum() {
+        float[] m = {1f, -1f};
+        float[] d = {-3f, 0.5f};
+        QualitySimulation.lion(d, m, 0.9f, 0.99f);
+        assertEquals(0.9f - 0.3f, d[0], 1e-6f, "β₁·M + (1−β₁)·d: the step keeps M's sign against a larger fresh value");
+        assertEquals(-0.9f + 0.05f, d[1], 1e-6f);
+        assertEquals(0.99f - 0.03f, m[0], 1e-6f);
+        assertEquals(-0.99f + 0.005f, m[1], 1e-6f);
+    }
 }
