@@ -245,7 +245,8 @@ public final class QualityBench {
             }
             var base = setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin, rounds);
             out.add(new Sweep(item.trim(), new QualitySimulation.Setting(base.demo().withBlockSize(block), base.lr(),
-                    weightDecay, zero, precondition, feedback, adamTernary, lionBeta1, lionBeta2)));
+                    weightDecay, new QualitySimulation.Experiments(zero, precondition, feedback, adamTernary,
+                    lionBeta1, lionBeta2))));
         }
         return out;
     }

@@ -52,25 +52,31 @@ public final class QualitySimulation {
     /// @param demo        compressor + codec settings
     /// @param lr          the outer sign step's schedule
     /// @param weightDecay decoupled, per outer step
-    /// @param zeroBelow   experiment, not in the product: before the sign, zero every direction value whose magnitude
-    ///                    is below `zeroBelow × RMS` of its tensor (0 = plain DeMo sign)
-    /// @param precondition experiment, not in the product: every node divides its gradient by the square root of its
-    ///                    own running mean of squared gradients (decay `precondition`, Adam's second moment with bias
-    ///                    correction) before compressing it (0 = raw gradients, as DeMo)
-    /// @param coordinatorFeedback experiment, not in the product: the coordinator keeps the part of the direction the
-    ///                    sign step did not carry (`u − mean|u|·sign(u)` per tensor) and adds it to the next round's
-    ///                    direction (error-feedback sign descent)
-    /// @param adamTernary experiment, not in the product: the coordinator keeps Adam's second moment of the direction
-    ///                    (decay `adamTernary`) and sends `sign(d)` with probability `min(1, |d|/√v̂)`, else 0 — a
-    ///                    ternary step whose expectation is Adam's `d/√v̂` (0 = plain sign)
-    /// @param lionBeta1   with `lionBeta2` > 0: the coordinator keeps a momentum `M` of the aggregated direction and
-    ///                    steps by `sign(β₁·M + (1−β₁)·d)`, then `M ← β₂·M + (1−β₂)·d` (Lion's update)
-    /// @param lionBeta2   0 = no coordinator momentum (plain DeMo sign)
-    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, double zeroBelow, double precondition,
-                          boolean coordinatorFeedback, double adamTernary, double lionBeta1, double lionBeta2) {
+    /// @param experiments levers that are not in the product ({@link Experiments#NONE}: plain DeMo, as a run does)
+    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, Experiments experiments) {
         public Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {
-            this(demo, lr, weightDecay, 0, 0, false, 0, 0, 0);
+            this(demo, lr, weightDecay, Experiments.NONE);
         }
+    }
+
+    /// Simulation-only changes to DeMo's arithmetic, measured against the plain algorithm (docs/benchmarks.md,
+    /// "the second session's levers"). Each is off at 0 / false.
+    ///
+    /// @param zeroBelow    before the sign, zero every direction value whose magnitude is below `zeroBelow × RMS` of
+    ///                     its tensor
+    /// @param precondition every node divides its gradient by the square root of its own running mean of squared
+    ///                     gradients (decay `precondition`, Adam's second moment with bias correction) before
+    ///                     compressing it
+    /// @param signFeedback the coordinator keeps the part of the direction the sign step did not carry
+    ///                     (`u − mean|u|·sign(u)` per tensor) and adds it to the next round's direction
+    /// @param adamTernary  the coordinator keeps Adam's second moment of the direction (decay `adamTernary`) and sends
+    ///                     `sign(d)` with probability `min(1, |d|/√v̂)`, else 0: Adam's `d/√v̂` in expectation
+    /// @param lionBeta1    with `lionBeta2` > 0: the coordinator keeps a momentum `M` of the aggregated direction and
+    ///                     steps by `sign(β₁·M + (1−β₁)·d)`, then `M ← β₂·M + (1−β₂)·d` (Lion's update)
+    /// @param lionBeta2    0 = no coordinator momentum
+    public record Experiments(double zeroBelow, double precondition, boolean signFeedback, double adamTernary,
+                              double lionBeta1, double lionBeta2) {
+        public static final Experiments NONE = new Experiments(0, 0, false, 0, 0, 0);
     }
 
     /// Result of one run: validation losses at the checkpoints, and the wire cost.
@@ -130,11 +136,12 @@ public final class QualitySimulation {
             compressors.add(new DemoCompressor(layout, s.demo()));
         }
         float[] grad = new float[layout.size()];
-        float[][] secondMoment = new float[s.precondition() > 0 ? nodes : 0][];
+        Experiments x = s.experiments();
+        float[][] secondMoment = new float[x.precondition() > 0 ? nodes : 0][];
         long[] nodeSteps = new long[nodes];
-        float[] feedback = s.coordinatorFeedback() ? new float[layout.size()] : null;
-        float[] coordinatorMoment = s.adamTernary() > 0 ? new float[layout.size()] : null;
-        float[] coordinatorMomentum = s.lionBeta2() > 0 ? new float[layout.size()] : null;
+        float[] feedback = x.signFeedback() ? new float[layout.size()] : null;
+        float[] coordinatorMoment = x.adamTernary() > 0 ? new float[layout.size()] : null;
+        float[] coordinatorMomentum = x.lionBeta2() > 0 ? new float[layout.size()] : null;
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long bytes = 0;
@@ -146,9 +153,9 @@ public final class QualitySimulation {
                 if (!churn.present(n, r)) continue;
                 Batch b = corpus.batch(batchIds(r, n), model.context());
                 backend.lossAndGradient(params, b, grad);
-                if (s.precondition() > 0) {
+                if (x.precondition() > 0) {
                     if (secondMoment[n] == null) secondMoment[n] = new float[layout.size()];
-                    precondition(grad, secondMoment[n], (float) s.precondition(), ++nodeSteps[n]);
+                    precondition(grad, secondMoment[n], (float) x.precondition(), ++nodeSteps[n]);
                 }
                 byte[] wire = UpdateCodec.encode(compressors.get(n).compress(grad), s.demo().encoding());
                 bytes += wire.length;
@@ -162,13 +169,14 @@ public final class QualitySimulation {
             }
             float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates,
                     weights.stream().mapToLong(Long::longValue).toArray(), RobustMode.NONE);
-            if (s.zeroBelow() > 0) zeroSmall(direction, s.zeroBelow());
+            if (x.zeroBelow() > 0) zeroSmall(direction, x.zeroBelow());
             if (feedback != null) signFeedback(direction, feedback);
             if (coordinatorMomentum != null) {
-                lion(direction, coordinatorMomentum, (float) s.lionBeta1(), (float) s.lionBeta2());
+                lion(direction, coordinatorMomentum, (float) x.lionBeta1(), (float) x.lionBeta2());
             }
             if (coordinatorMoment != null) {
-                adamTernary(direction, coordinatorMoment, (float) s.adamTernary(), r + 1, new SplittableRandom(seed * 1_000_003L + r));
+                adamTernary(direction, coordinatorMoment, (float) x.adamTernary(), r + 1,
+                        new SplittableRandom(seed * 1_000_003L + r));
             }
             try {
                 OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(r),

@@ -27,6 +27,15 @@ class QualityBenchTest {
         assertEquals(ValueEncoding.FP16, second.demo().encoding());
         assertEquals(0.0003, second.lr().lrMin(), 1e-12, "lr_min defaults to lr_max / 10");
         assertEquals(64, second.demo().blockSize());
+        assertEquals(QualitySimulation.Experiments.NONE, second.experiments(), "plain DeMo unless a key says otherwise");
+    }
+
+    @Test
+    void experimentKeysFillTheExperiments() {
+        QualitySimulation.Experiments x = QualityBench.sweeps(
+                "8:sign:0.999:0.012:0.0012:0.5:lion=0.9/0.99:adam=0.999:ef=true:pre=0.95", 200).getFirst()
+                .setting().experiments();
+        assertEquals(new QualitySimulation.Experiments(0.5, 0.95, true, 0.999, 0.9, 0.99), x);
     }
 
     @Test
