@@ -396,7 +396,7 @@ public final class QualityBench {
                               --sweep   DeMo settings of the sweep, each k:encoding:beta:lr_max[:lr_min[:zero_below]][:key=value...]
                                         (encoding sign|fp16; zero_below: simulation-only experiment, direction values
                                         under zero_below × the tensor's RMS get no step); keys: block=N (DCT chunk),
-                                        wd=X (decoupled weight decay), and two simulation-only experiments: pre=β₂
+                                        wd=X (decoupled weight decay), and four simulation-only experiments: pre=β₂
                                         (nodes divide gradients by Adam's √v before compressing), ef=true (error-
                                         feedback sign at the coordinator), adam=β₂ (the coordinator
                                         sends sign(d) with probability |d|/√v̂: Adam's step in expectation),
