@@ -5,6 +5,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 import dev.hearth.protocol.wire.Envelope;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import java.util.List;
@@ -40,6 +42,7 @@ public final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
             throw new MalformedFrameException("unknown message kind tag " + tag);
         }
         int bodyBytes = frame.readableBytes();
+        int bodyStart = frame.readerIndex();
         Envelope envelope;
         try {
             envelope = PARSER.parseFrom(frame.nioBuffer());
@@ -59,6 +62,11 @@ public final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
         if (canonical != bodyBytes) {
             throw new MalformedFrameException(kind + " body has " + bodyBytes + " bytes but its message encodes to "
                     + canonical + " (trailing bytes, unknown or repeated fields)");
+        }
+        // Same size is not yet the same bytes: fields out of order or a value in a longer varint form parse too.
+        if (!ByteBufUtil.equals(frame, bodyStart, Unpooled.wrappedBuffer(envelope.toByteArray()), 0, bodyBytes)) {
+            throw new MalformedFrameException(kind + " body is not the canonical encoding of its message (fields out"
+                    + " of order or non-minimal varints)");
         }
         return envelope;
     }

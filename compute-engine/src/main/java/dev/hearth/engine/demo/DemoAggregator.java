@@ -29,6 +29,34 @@ public final class DemoAggregator {
     public static float[] aggregate(ParameterLayout layout, DemoConfig config, List<SparseUpdate> updates,
                                     long[] tokenWeights, RobustMode mode) {
         DemoBlocking blocking = new DemoBlocking(layout, config);
+        float[] weight = shares(blocking, updates, tokenWeights);
+        float[] scale = clipScales(updates, mode);
+        float[] direction = new float[layout.size()];
+        List<DemoBlocking.Tile> tiles = blocking.tiles();
+        int slab = blocking.maxSlabFloats();
+        ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][] {
+                new float[slab], new float[slab]});
+        ThreadLocal<TransformDct.Workspace> workspace = ThreadLocal.withInitial(blocking::newWorkspace);
+        IntStream.range(0, tiles.size()).parallel().forEach(i -> {
+            float[][] s = scratch.get();
+            DemoBlocking.Tile tile = tiles.get(i);
+            if (mode instanceof RobustMode.TrimmedMean tm) {
+                trimmedMeanTile(tile, updates, weight, tm.fraction(), s[0]);
+            } else {
+                meanTile(tile, updates, weight, scale, s[0], s[1]);
+            }
+            DemoBlocking.TensorBlocks t = tile.tensor();
+            TransformDct.inverseTile(s[0], 0, t.blockRows(), t.blockCols(), tile.blocks(), direction, tile.offset(),
+                    t.cols(), workspace.get());
+        });
+        return direction;
+    }
+
+    /// Checks a round's updates and weights and returns each update's share of the round's tokens.
+    ///
+    /// @throws IllegalArgumentException on an empty list, mismatched lengths, non-positive weights, an update made
+    ///                                  for another layout or blocking, or a non-finite value
+    static float[] shares(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights) {
         int n = updates.size();
         if (n == 0 || n > MAX_UPDATES) {
             throw new IllegalArgumentException("aggregation takes 1.." + MAX_UPDATES + " updates, got " + n);
@@ -56,26 +84,7 @@ public final class DemoAggregator {
         for (int u = 0; u < n; u++) {
             weight[u] = (float) ((double) tokenWeights[u] / total);
         }
-        float[] scale = clipScales(updates, mode);
-        float[] direction = new float[layout.size()];
-        List<DemoBlocking.Tile> tiles = blocking.tiles();
-        int slab = blocking.maxSlabFloats();
-        ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][] {
-                new float[slab], new float[slab]});
-        ThreadLocal<TransformDct.Workspace> workspace = ThreadLocal.withInitial(blocking::newWorkspace);
-        IntStream.range(0, tiles.size()).parallel().forEach(i -> {
-            float[][] s = scratch.get();
-            DemoBlocking.Tile tile = tiles.get(i);
-            if (mode instanceof RobustMode.TrimmedMean tm) {
-                trimmedMeanTile(tile, updates, weight, tm.fraction(), s[0]);
-            } else {
-                meanTile(tile, updates, weight, scale, s[0], s[1]);
-            }
-            DemoBlocking.TensorBlocks t = tile.tensor();
-            TransformDct.inverseTile(s[0], 0, t.blockRows(), t.blockCols(), tile.blocks(), direction, tile.offset(),
-                    t.cols(), workspace.get());
-        });
-        return direction;
+        return weight;
     }
 
     /// Per-update factor `min(1, median / norm)` for NORM_CLIP, all ones otherwise. The median of an even count

@@ -1,8 +1,9 @@
 package dev.hearth.node.session;
 
+import com.google.protobuf.ByteString;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.node.MachineProbes;
@@ -44,7 +45,6 @@ import dev.hearth.protocol.wire.RunStatusRequest;
 import dev.hearth.protocol.wire.UpdateReceipt;
 import dev.hearth.protocol.wire.UpdateUpload;
 import dev.hearth.protocol.wire.Welcome;
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ import java.util.function.Consumer;
 ///                                                                        │ policy PAUSE     │ receipt
 ///  PAUSED ◄─── policy PAUSE (worker stopped: residual saved, memory freed)                  ▼
 ///                                                                        WAITING_FOR_ROUND ◄┘
-///  RoundCommit: apply the ternary step; SHA-256 mismatch → DOWNLOADING
+///  RoundCommit: apply the step (ternary sign, or the mean DCT coefficients); SHA-256 mismatch → DOWNLOADING
 /// ```
 public final class RunSession {
 
@@ -105,6 +105,7 @@ public final class RunSession {
     private Welcome welcome;
     private ModelConfig model;
     private ParameterLayout layout;
+    private DemoBlocking blocking;
     private float[] params;
     private long version = -1;
     private CheckpointDownload download;
@@ -310,11 +311,13 @@ public final class RunSession {
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
         this.model = model;
         layout = ParameterLayout.gpt(model);
+        blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
         WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
                 rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                "bundled", MICRO_BATCH, runDir().resolve("trainer"));
+                "bundled", MICRO_BATCH, runDir().resolve("trainer"), CommitStep.meanStep(rc) ? rc.getLocalSteps() : 0,
+                CommitStep.meanStep(rc) ? (float) rc.getWeightDecay() : 0f);
         if (!spec.equals(workerSpec)) {
             stopWorkerNow();
             workerSpec = spec;
@@ -477,7 +480,7 @@ public final class RunSession {
                     Checkpoint.ofParams(model, welcome.getRunId(), v, snapshotParams).write(file);
                     workerFileVersion = v;
                 }
-                TrainJob job = new TrainJob(rs.getRound(), v, file, ids);
+                TrainJob job = new TrainJob(rs.getRound(), v, file, ids, (float) rs.getLr());
                 w.train(job, (done, total) -> post(() -> {
                     if (trainingRound == rs) {
                         progress = (double) done / total;
@@ -558,6 +561,12 @@ public final class RunSession {
         roundRecorded.accept(record);
     }
 
+    /// The run's DCT blocking (for the mean step), made once per joined run.
+    private DemoBlocking blocking() {
+        if (blocking == null) blocking = CommitStep.blocking(welcome.getConfig(), layout);
+        return blocking;
+    }
+
     private void commit(RoundCommit c, int bytes) {
         lastCommitBytes = bytes;
         traffic.daily().record(0, bytes);
@@ -569,8 +578,7 @@ public final class RunSession {
             return;
         }
         try {
-            OuterStep.apply(layout, params, c.getStep().toByteArray(), (float) c.getLr(),
-                    (float) welcome.getConfig().getWeightDecay());
+            CommitStep.apply(welcome.getConfig(), blocking(), params, c);
         } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
             log.warn("round " + c.getRound() + " commit unusable (" + e.getMessage() + "); downloading the model");
             params = null;

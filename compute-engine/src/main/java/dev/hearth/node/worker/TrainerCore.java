@@ -10,6 +10,7 @@ import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.train.AdamW;
 import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.TrainingBackend;
 import java.io.IOException;
@@ -21,8 +22,15 @@ import java.util.Arrays;
 /// The trainer proper: parameters in, one DeMo-compressed update out. Runs inside the worker
 /// child process ({@link WorkerMain}) or, for tests only, inside the node ({@link InProcessWorker}).
 ///
-/// Its only state that matters is the DeMo residual (momentum): it is saved after every round and on
-/// shutdown, so a killed or paused worker resumes without losing it.
+/// Two ways to make the update, set by the run ({@link WorkerSpec#localSteps}):
+/// - **gradient** (0 local steps, the sign outer step): the mean gradient of the round's windows at the
+///   round's parameters, folded into the DeMo momentum;
+/// - **pseudo-gradient** (n ≥ 1, the mean outer step, SparseLoCo style): n inner AdamW steps on a local copy,
+///   each on the next n-th of the round's windows, then `θ_start − θ_local` goes into the same compressor, whose
+///   residual is then the error feedback.
+///
+/// Its state that matters is the DeMo residual and, with local steps, the inner AdamW's moments: both are saved
+/// after every round and on shutdown, so a killed or paused worker resumes without losing them.
 public final class TrainerCore implements AutoCloseable {
 
     /// Progress callback: windows done of total.
@@ -33,6 +41,15 @@ public final class TrainerCore implements AutoCloseable {
     static final String MOMENTUM_FILE = "momentum.bin";
     /// The state array holding the DeMo residual in {@link #MOMENTUM_FILE}.
     static final String MOMENTUM_STATE = "demo.momentum";
+    /// The inner AdamW's first and second moments and step count (one float) in {@link #MOMENTUM_FILE}.
+    static final String INNER_M_STATE = "inner.m";
+    static final String INNER_V_STATE = "inner.v";
+    static final String INNER_STEPS_STATE = "inner.steps";
+    /// The inner AdamW's betas and epsilon: nanoGPT's small-model defaults, the dense baseline's
+    /// (docs/benchmarks.md, "Learning quality").
+    public static final float INNER_BETA1 = 0.9f;
+    public static final float INNER_BETA2 = 0.99f;
+    public static final float INNER_EPS = 1e-8f;
 
     /// The DeMo residual saved by {@link #saveState}.
     static float[] readMomentum(Path file, int size) throws IOException {
@@ -52,6 +69,8 @@ public final class TrainerCore implements AutoCloseable {
     private final ValueEncoding encoding;
     private final float[] grad;
     private final float[] microGrad;
+    /// The inner optimizer (local steps only), its state kept across rounds.
+    private final AdamW inner;
     private float[] params;
     private long paramsVersion = -1;
 
@@ -68,9 +87,12 @@ public final class TrainerCore implements AutoCloseable {
         this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
         this.grad = new float[layout.size()];
         this.microGrad = new float[layout.size()];
+        this.inner = spec.localSteps() == 0 ? null : new AdamW(layout,
+                new AdamW.Settings(0f, INNER_BETA1, INNER_BETA2, INNER_EPS, spec.weightDecay()));
         Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
         if (Files.exists(momentum)) {
             compressor.restoreMomentum(readMomentum(momentum, layout.size()));
+            if (inner != null) restoreInner(momentum);
         }
     }
 
@@ -91,35 +113,76 @@ public final class TrainerCore implements AutoCloseable {
         }
         long[] ids = job.batchIds();
         if (ids.length == 0) throw new IllegalArgumentException("round " + job.round() + ": no batches assigned");
-        Arrays.fill(grad, 0f);
-        double lossSum = 0;
-        int done = 0;
-        int micro = Math.max(1, spec.microBatch());
-        while (done < ids.length) {
-            int n = Math.min(micro, ids.length - done);
-            Batch batch = corpus.batch(Arrays.copyOfRange(ids, done, done + n), config.context());
-            float loss = backend.lossAndGradient(params, batch, microGrad);
-            // Each micro-batch's gradient is a mean over its windows; weight it by its share of all windows.
-            float w = (float) n / ids.length;
-            for (int i = 0; i < grad.length; i++) grad[i] += w * microGrad[i];
-            lossSum += (double) loss * n;
-            done += n;
-            progress.update(done, ids.length);
+        double lossSum;
+        if (inner == null) {
+            lossSum = gradient(ids, 0, ids.length, params, progress, 0, ids.length);
+        } else {
+            int steps = Math.min(spec.localSteps(), ids.length);
+            float[] local = params.clone();
+            lossSum = 0;
+            for (int h = 0; h < steps; h++) {
+                int from = (int) ((long) h * ids.length / steps);
+                int to = (int) ((long) (h + 1) * ids.length / steps);
+                lossSum += gradient(ids, from, to, local, progress, from, ids.length) * (to - from);
+                inner.step(local, grad, job.lr());
+            }
+            lossSum /= ids.length;
+            // the pseudo-gradient θ_start − θ_local, in grad
+            for (int i = 0; i < grad.length; i++) grad[i] = params[i] - local[i];
         }
         SparseUpdate update = compressor.compress(grad);
         byte[] payload = UpdateCodec.encode(update, encoding);
         saveState(job.round());
         long tokens = (long) ids.length * config.context();
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new TrainResult(job.round(), payload, (float) (lossSum / ids.length), tokens, millis,
+        return new TrainResult(job.round(), payload, (float) lossSum, tokens, millis,
                 4.0 * layout.size() / payload.length);
+    }
+
+    /// The mean gradient of windows `ids[from, to)` at `at`, left in {@link #grad}, in micro-batches; returns the
+    /// mean loss of those windows. Progress counts from `doneBefore` of `total` windows.
+    private double gradient(long[] ids, int from, int to, float[] at, Progress progress, int doneBefore, int total) {
+        Arrays.fill(grad, 0f);
+        double lossSum = 0;
+        int count = to - from;
+        int done = 0;
+        int micro = Math.max(1, spec.microBatch());
+        while (done < count) {
+            int n = Math.min(micro, count - done);
+            Batch batch = corpus.batch(Arrays.copyOfRange(ids, from + done, from + done + n), config.context());
+            float loss = backend.lossAndGradient(at, batch, microGrad);
+            // Each micro-batch's gradient is a mean over its windows; weight it by its share of all windows.
+            float w = (float) n / count;
+            for (int i = 0; i < grad.length; i++) grad[i] += w * microGrad[i];
+            lossSum += (double) loss * n;
+            done += n;
+            progress.update(doneBefore + done, total);
+        }
+        return lossSum / count;
+    }
+
+    private void restoreInner(Path file) throws IOException {
+        var state = Checkpoint.read(file).state();
+        float[] m = state.get(INNER_M_STATE);
+        float[] v = state.get(INNER_V_STATE);
+        float[] steps = state.get(INNER_STEPS_STATE);
+        if (m == null || v == null || steps == null) {
+            return; // saved by a run without local steps: the inner optimizer starts fresh
+        }
+        if (m.length != layout.size() || v.length != layout.size() || steps.length != 1 || !(steps[0] >= 0)) {
+            throw new IOException(file + " holds an inner optimizer state for another model; delete it to start"
+                    + " with a fresh one");
+        }
+        inner.restore(m, v, (long) steps[0]);
     }
 
     /// Persists the DeMo residual (atomically).
     public void saveState(long round) {
         try {
             new Checkpoint(new Checkpoint.Metadata(config.name(), ParameterLayout.FORMAT_VERSION, "trainer", round),
-                    new float[0], java.util.Map.of(MOMENTUM_STATE, compressor.momentum()))
+                    new float[0], inner == null ? java.util.Map.of(MOMENTUM_STATE, compressor.momentum())
+                    : java.util.Map.of(MOMENTUM_STATE, compressor.momentum(), INNER_M_STATE, inner.firstMoment(),
+                    INNER_V_STATE, inner.secondMoment(), INNER_STEPS_STATE, new float[] {inner.steps()}))
                     .write(spec.stateDir().resolve(MOMENTUM_FILE));
         } catch (IOException e) {
             throw new UncheckedIOException("could not save the optimizer state in " + spec.stateDir(), e);

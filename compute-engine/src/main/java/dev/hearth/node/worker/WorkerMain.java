@@ -84,6 +84,7 @@ public final class WorkerMain {
         d.writeUTF(job.paramsFile().toString());
         d.writeInt(job.batchIds().length);
         for (long id : job.batchIds()) d.writeLong(id);
+        d.writeFloat(job.lr());
         return bytes.toByteArray();
     }
 
@@ -96,7 +97,9 @@ public final class WorkerMain {
         if (n < 0 || n > 1 << 20) throw new IOException("job with " + n + " batches");
         long[] ids = new long[n];
         for (int i = 0; i < n; i++) ids[i] = d.readLong();
-        return new TrainJob(round, version, file, ids);
+        float lr = d.readFloat();
+        if (!(lr >= 0f && Float.isFinite(lr))) throw new IOException("job with learning rate " + lr);
+        return new TrainJob(round, version, file, ids, lr);
     }
 
     static byte[] encodeResult(TrainResult r) throws IOException {

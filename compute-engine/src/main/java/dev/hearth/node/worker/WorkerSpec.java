@@ -1,5 +1,6 @@
 package dev.hearth.node.worker;
 
+import dev.hearth.engine.demo.MeanStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +16,27 @@ import java.util.List;
 /// @param corpus       `bundled` or a directory of text files
 /// @param microBatch   windows per forward/backward pass (bounds activation memory)
 /// @param stateDir     where the worker keeps its optimizer state (the DeMo residual) and corpus cache
+/// @param localSteps   0: send the DeMo-compressed gradient of the round's windows (the run's sign outer step);
+///                     n ≥ 1: take n inner AdamW steps over the round's windows and send the compressed
+///                     pseudo-gradient `θ_start − θ_local` (the run's mean outer step)
+/// @param weightDecay  the inner AdamW's decoupled weight decay (with localSteps ≥ 1)
 public record WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                         int microBatch, Path stateDir) {
+                         int microBatch, Path stateDir, int localSteps, float weightDecay) {
+
+    public WorkerSpec {
+        if (localSteps < 0 || localSteps > MeanStep.MAX_LOCAL_STEPS) {
+            throw new IllegalArgumentException("local steps must be in [0, " + MeanStep.MAX_LOCAL_STEPS + "], got " + localSteps);
+        }
+        if (!(weightDecay >= 0f && weightDecay <= 1f)) {
+            throw new IllegalArgumentException("inner weight decay must be in [0, 1], got " + weightDecay);
+        }
+    }
+
+    /// A spec for the sign outer step (one gradient per round, no inner optimizer).
+    public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
+                      int microBatch, Path stateDir) {
+        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, 0, 0f);
+    }
 
     public List<String> toArgs() {
         List<String> a = new ArrayList<>();
@@ -28,6 +48,8 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         a.add("--corpus"); a.add(corpus);
         a.add("--micro-batch"); a.add(Integer.toString(microBatch));
         a.add("--state-dir"); a.add(stateDir.toString());
+        a.add("--local-steps"); a.add(Integer.toString(localSteps));
+        a.add("--weight-decay"); a.add(Float.toString(weightDecay));
         return a;
     }
 
@@ -36,6 +58,8 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         Float beta = null;
         Integer block = null, topK = null, micro = null;
         Path state = null;
+        int localSteps = 0;
+        float weightDecay = 0f;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) throw new IllegalArgumentException("option " + args[i] + " needs a value");
@@ -48,6 +72,8 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
                 case "--corpus" -> corpus = v;
                 case "--micro-batch" -> micro = Integer.parseInt(v);
                 case "--state-dir" -> state = Path.of(v);
+                case "--local-steps" -> localSteps = Integer.parseInt(v);
+                case "--weight-decay" -> weightDecay = Float.parseFloat(v);
                 default -> throw new IllegalArgumentException("unknown worker option " + args[i]);
             }
             i++;
@@ -56,6 +82,6 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
                 || micro == null || state == null) {
             throw new IllegalArgumentException("worker: missing options (got " + String.join(" ", args) + ")");
         }
-        return new WorkerSpec(model, beta, block, topK, encoding, corpus, micro, state);
+        return new WorkerSpec(model, beta, block, topK, encoding, corpus, micro, state, localSteps, weightDecay);
     }
 }

@@ -5,9 +5,11 @@ import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.demo.DemoAggregator;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.OuterStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -93,6 +95,7 @@ public final class HostileUploadScenario {
                 spot_check_fraction = 0.0
                 loss_every_rounds = 0
                 [optimizer]
+                local_steps = 2
                 robust = "mean"
                 [quorum]
                 min_nodes = 4
@@ -236,7 +239,9 @@ public final class HostileUploadScenario {
         List<SparseUpdate> decoded = new ArrayList<>();
         for (UpdateUpload u : counted) decoded.add(UpdateCodec.decode(u.getPayload().toByteArray(), layout, demo));
         long[] tokens = counted.stream().mapToLong(UpdateUpload::getTokens).toArray();
-        byte[] step = commit.getStep().toByteArray();
+        boolean mean = config.meanStep();
+        DemoBlocking blocking = new DemoBlocking(layout, demo);
+        byte[] step = (mean ? commit.getMeanStep() : commit.getStep()).toByteArray();
         boolean stepMatches = false;
         for (int[] order : permutations(decoded.size())) {
             List<SparseUpdate> ordered = new ArrayList<>();
@@ -245,13 +250,18 @@ public final class HostileUploadScenario {
                 ordered.add(decoded.get(order[i]));
                 w[i] = tokens[order[i]];
             }
-            byte[] expected = OuterStep.ternary(DemoAggregator.aggregate(layout, demo, ordered, w, RobustMode.NONE));
+            byte[] expected = mean ? MeanStep.aggregate(blocking, ordered, w, RobustMode.NONE)
+                    : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, ordered, w, RobustMode.NONE));
             if (Arrays.equals(expected, step)) {
                 stepMatches = true;
                 break;
             }
         }
-        OuterStep.apply(layout, params, step, (float) commit.getLr(), (float) config.weightDecay());
+        if (mean) {
+            MeanStep.apply(blocking, params, step, (float) commit.getLr(), 0f);
+        } else {
+            OuterStep.apply(layout, params, step, (float) commit.getLr(), (float) config.weightDecay());
+        }
         boolean shaMatches = Arrays.equals(ParamsDigest.sha256(params), commit.getParamsSha256().toByteArray());
         return stepMatches && shaMatches && commit.getAcceptedUpdates() == counted.size();
     }

@@ -4,10 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
-import dev.hearth.engine.demo.OuterStep;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
@@ -16,6 +16,7 @@ import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.node.session.CommitStep;
 import dev.hearth.protocol.ClientConfig;
 import dev.hearth.protocol.ClientListener;
 import dev.hearth.protocol.Disconnect;
@@ -94,7 +95,8 @@ public final class ProtocolNode implements AutoCloseable {
     private DemoCompressor compressor;
     private DemoConfig demo;
     private String runId;
-    private float weightDecay;
+    private dev.hearth.protocol.wire.RunConfig runConfig;
+    private DemoBlocking blocking;
 
     /// @param corpus the run's corpus (shared read-only with other nodes of the scenario)
     /// @param seed   the run's seed: the initial parameters are `GptInit.init(model, seed)`, as the coordinator's
@@ -205,7 +207,8 @@ public final class ProtocolNode implements AutoCloseable {
         }
         var c = w.getConfig();
         runId = w.getRunId();
-        weightDecay = (float) c.getWeightDecay();
+        runConfig = c;
+        blocking = CommitStep.blocking(c, layout);
         demo = new DemoConfig((float) c.getDemoBeta(), c.getDemoBlockSize(), c.getDemoTopK(),
                 c.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? ValueEncoding.FP16
                         : ValueEncoding.SIGN_1BIT);
@@ -264,7 +267,7 @@ public final class ProtocolNode implements AutoCloseable {
             return;
         }
         try {
-            OuterStep.apply(layout, params, c.getStep().toByteArray(), (float) c.getLr(), weightDecay);
+            CommitStep.apply(runConfig, blocking, params, c);
         } catch (MalformedUpdateException e) {
             failure = "commit " + c.getNewVersion() + " has a malformed step: " + e.getMessage();
             return;

@@ -103,14 +103,20 @@ public final class QualityBench {
                 System.out.println("| local steps | outer lr max | compression per token | val loss | ratio | s |");
                 System.out.println("|---:|---:|---:|---:|---:|---:|");
                 DemoConfig localDemo = chosen(o.rounds()).setting().demo();
+                QualitySimulation.Experiments localExperiments = QualitySimulation.Experiments.NONE;
                 if (o.localDemo() != null) {
-                    localDemo = sweeps(o.localDemo() + ":1", o.rounds()).getFirst().setting().demo();
+                    // k:encoding:beta[:key=value...]: the lr fields of a sweep item do not apply (--outer-lr does)
+                    String[] f = o.localDemo().split(":", 4);
+                    String spec = f[0] + ":" + f[1] + ":" + f[2] + ":1" + (f.length > 3 ? ":" + f[3] : "");
+                    var given = sweeps(spec, o.rounds()).getFirst().setting();
+                    localDemo = given.demo();
+                    localExperiments = given.experiments();
                 }
                 for (double outerLr : o.outerLrs()) {
                     // the mean outer step applies inner AdamW steps that are already scheduled: a constant rate
                     var outerLrs = o.meanOuter() ? new LrSchedule(outerLr, outerLr, 0, outer)
                             : new LrSchedule(outerLr, outerLr / 10, Math.max(1, outer / 20), outer);
-                    var st = new QualitySimulation.Setting(localDemo, outerLrs, 0.0);
+                    var st = new QualitySimulation.Setting(localDemo, outerLrs, 0.0, localExperiments);
                     var r = sim.demoLocalSteps(st, h, adam, innerLr, o.meanOuter());
                     System.out.printf(Locale.ROOT, "| %d | %s | %.1f× | %.4f | %.4f | %.0f |  curve %s%n", h, outerLr,
                             r.compression(), r.valLoss(), r.valLoss() / baseline, r.seconds(), fmt(r.curve()));
@@ -118,11 +124,12 @@ public final class QualityBench {
             }
             Sweep chosen = chosen(o.rounds());
             if (o.parts().contains("churn")) {
-                long third = o.rounds() / 3;
+                int h = chosen.setting().mean() == null ? 1 : chosen.setting().mean().localSteps();
+                long third = o.rounds() / h / 3; // in outer rounds
                 var churn = new QualitySimulation.Churn(Math.max(1, o.nodes() / 4), third, 2 * third);
-                var bc = sim.baseline(adam, baseLr, churn);
+                var bc = sim.baseline(adam, baseLr, churn, h);
                 var dc = sim.demo(chosen.setting(), churn);
-                System.out.printf(Locale.ROOT, "churn (%d of %d nodes away in rounds %d..%d): baseline %.4f, DeMo %s %.4f, "
+                System.out.printf(Locale.ROOT, "churn (%d of %d nodes away in rounds %d..%d): baseline %.4f, Hearth %s %.4f, "
                                 + "ratio %.4f (without churn the baseline was %.4f)%n",
                         churn.leavers(), o.nodes(), third, 2 * third - 1, bc.valLoss(), chosen.name(), dc.valLoss(),
                         dc.valLoss() / bc.valLoss(), baseline);
@@ -182,13 +189,28 @@ public final class QualityBench {
                 new LrSchedule(lrMax, lrMin, warmup(rounds), rounds), 0.0);
     }
 
+    /// The inner AdamW's schedule of a mean-step setting over `rounds / localSteps` outer rounds, with the run
+    /// default's warm-up.
+    static LrSchedule meanLr(double lrMax, double lrMin, int rounds, int localSteps) {
+        long outer = Math.max(1, rounds / localSteps);
+        return new LrSchedule(lrMax, lrMin, Math.min(RunConfig.MeanDefaults.WARMUP_ROUNDS, outer / 5), outer);
+    }
+
     /// The setting the tls and churn parts run: the run config's defaults (RunConfig.defaults(), i.e.
-    /// run.example.toml), with the run's length.
+    /// run.example.toml), with the run's length (`rounds` of the baseline's steps).
     static Sweep chosen(int rounds) {
         RunConfig d = RunConfig.defaults();
+        DemoConfig demo = new DemoConfig((float) d.demoBeta(), d.demoBlock(), d.demoTopK(),
+                "fp16".equals(d.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
+        if (d.meanStep()) {
+            return new Sweep("defaults (mean step, " + d.localSteps() + " local steps, k " + d.demoTopK()
+                    + ", outer lr " + d.outerLr() + ", inner lr " + d.lrMax() + "→" + d.lrMin() + ")",
+                    new QualitySimulation.Setting(demo, meanLr(d.lrMax(), d.lrMin(), rounds, d.localSteps()),
+                            d.weightDecay(), QualitySimulation.Experiments.NONE,
+                            new QualitySimulation.Mean(d.localSteps(), d.outerLr())));
+        }
         return new Sweep("defaults (k " + d.demoTopK() + ", lr " + d.lrMax() + "→" + d.lrMin() + ")",
-                new QualitySimulation.Setting(new DemoConfig((float) d.demoBeta(), d.demoBlock(), d.demoTopK(),
-                        "fp16".equals(d.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT),
+                new QualitySimulation.Setting(demo,
                         new LrSchedule(d.lrMax(), d.lrMin(), Math.min(d.warmupRounds(), rounds / 5), rounds),
                         d.weightDecay()));
     }
@@ -219,6 +241,11 @@ public final class QualityBench {
             double adamTernary = 0;
             double lionBeta1 = 0;
             double lionBeta2 = 0;
+            boolean outerAdamW = false;
+            boolean outerMean = false;
+            int localSteps = RunConfig.MeanDefaults.LOCAL_STEPS;
+            double outerLr = RunConfig.MeanDefaults.OUTER_LR;
+            boolean totalMean = false;
             int block = DemoConfig.DEFAULT_BLOCK_SIZE;
             int positional = 0;
             for (int i = 4; i < f.length; i++) {
@@ -239,14 +266,34 @@ public final class QualityBench {
                         lionBeta1 = Double.parseDouble(b[0]);
                         lionBeta2 = Double.parseDouble(b[b.length - 1]);
                     }
+                    case "outer" -> {
+                        switch (kv[1]) {
+                            case "adamw" -> outerAdamW = true;
+                            case "mean" -> outerMean = true;
+                            case "sign" -> { }
+                            default -> throw new IllegalArgumentException("outer must be sign, mean or adamw, got "
+                                    + kv[1]);
+                        }
+                    }
+                    case "h" -> localSteps = Integer.parseInt(kv[1]);
+                    case "olr" -> outerLr = Double.parseDouble(kv[1]);
+                    case "mean" -> totalMean = switch (kv[1]) {
+                        case "all" -> true;
+                        case "senders" -> false;
+                        default -> throw new IllegalArgumentException("mean must be all or senders, got " + kv[1]);
+                    };
                     default -> throw new IllegalArgumentException("unknown sweep key " + kv[0]
-                            + " (block, wd, pre, ef, adam, lion) in " + item);
+                            + " (block, wd, pre, ef, adam, lion, outer, h, olr, mean) in " + item);
                 }
             }
             var base = setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin, rounds);
-            out.add(new Sweep(item.trim(), new QualitySimulation.Setting(base.demo().withBlockSize(block), base.lr(),
-                    weightDecay, new QualitySimulation.Experiments(zero, precondition, feedback, adamTernary,
-                    lionBeta1, lionBeta2))));
+            var experiments = new QualitySimulation.Experiments(zero, precondition, feedback, adamTernary, lionBeta1,
+                    lionBeta2, outerAdamW, totalMean);
+            out.add(new Sweep(item.trim(), outerMean
+                    ? new QualitySimulation.Setting(base.demo().withBlockSize(block), meanLr(lrMax, lrMin, rounds,
+                    localSteps), weightDecay, experiments, new QualitySimulation.Mean(localSteps, outerLr))
+                    : new QualitySimulation.Setting(base.demo().withBlockSize(block), base.lr(), weightDecay,
+                    experiments)));
         }
         return out;
     }
@@ -257,6 +304,11 @@ public final class QualityBench {
         Path dir = o.work().resolve("tls-" + System.currentTimeMillis());
         DemoConfig d = chosen.setting().demo();
         LrSchedule lr = chosen.setting().lr();
+        QualitySimulation.Mean mean = chosen.setting().mean();
+        int h = mean == null ? 1 : mean.localSteps();
+        int rounds = o.rounds() / h;
+        String outer = mean == null ? "outer = \"sign\"" : "outer = \"mean\"\nlocal_steps = %d\nouter_lr = %s"
+                .formatted(h, mean.outerLr());
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "quality-bench"
@@ -270,6 +322,7 @@ public final class QualityBench {
                 top_k = %d
                 encoding = "%s"
                 [optimizer]
+                %s
                 lr_max = %s
                 lr_min = %s
                 warmup_rounds = %d
@@ -288,13 +341,13 @@ public final class QualityBench {
                 [server]
                 port = 0
                 http_port = 0
-                """.formatted(o.rounds(), o.seed(), o.seqs(), d.beta(), d.blockSize(), d.topK(),
-                d.encoding() == ValueEncoding.FP16 ? "fp16" : "sign", lr.lrMax(), lr.lrMin(), lr.warmup(),
-                chosen.setting().weightDecay(), o.rounds(), o.nodes(), o.nodes(), REAL_ROUND_LIMIT.toSeconds(),
+                """.formatted(rounds, o.seed(), o.seqs() * h, d.beta(), d.blockSize(), d.topK(),
+                d.encoding() == ValueEncoding.FP16 ? "fp16" : "sign", outer, lr.lrMax(), lr.lrMin(), lr.warmup(),
+                chosen.setting().weightDecay(), rounds, o.nodes(), o.nodes(), REAL_ROUND_LIMIT.toSeconds(),
                 REAL_ROUND_LIMIT.toSeconds()), "quality bench",
                 Map.of("server.data_dir", new RunConfig.Override("quality bench", dir.resolve("coordinator"))));
         List<CoordinatorService.CommitEvent> commits = new CopyOnWriteArrayList<>();
-        CountDownLatch finished = new CountDownLatch(o.rounds());
+        CountDownLatch finished = new CountDownLatch(rounds);
         long t0 = System.nanoTime();
         try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC())) {
             coordinator.onCommit(e -> {
@@ -310,16 +363,16 @@ public final class QualityBench {
                     node.joinRun(address);
                     nodes.add(node);
                 }
-                if (!finished.await(REAL_ROUND_LIMIT.toSeconds() * o.rounds(), TimeUnit.SECONDS)) {
+                if (!finished.await(REAL_ROUND_LIMIT.toSeconds() * rounds, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("the real run committed only " + commits.size() + " of "
-                            + o.rounds() + " rounds");
+                            + rounds + " rounds");
                 }
             } finally {
                 nodes.forEach(NodeRuntime::close);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        List<long[]> ids = committedIds(dir.resolve("coordinator").resolve("ledger.db"), o.rounds());
+        List<long[]> ids = committedIds(dir.resolve("coordinator").resolve("ledger.db"), rounds, h);
         double hearth = commits.getLast().valLoss();
         long bytesIn = commits.stream().mapToLong(CoordinatorService.CommitEvent::bytesIn).sum();
         long uploads = commits.stream().mapToLong(CoordinatorService.CommitEvent::updates).sum();
@@ -329,32 +382,46 @@ public final class QualityBench {
         double upload = (double) bytesIn / uploads;
         System.out.printf(Locale.ROOT, "real TLS run: %d nodes, %d rounds, %d uploads, %d windows committed, %.0f s%n",
                 o.nodes(), commits.size(), uploads, windows, seconds);
-        System.out.printf(Locale.ROOT, "  upload bytes per update on the wire %.0f (message incl. envelope), dense fp32 %d → %.1f×%n",
-                upload, 4L * sim.layout().size(), 4.0 * sim.layout().size() / upload);
+        System.out.printf(Locale.ROOT, "  upload bytes per update on the wire %.0f (message incl. envelope), dense fp32 %d → %.1f×"
+                        + " per update, %.1f× per token (%d local steps per upload)%n",
+                upload, 4L * sim.layout().size(), 4.0 * sim.layout().size() / upload,
+                4.0 * sim.layout().size() * h / upload, h);
         System.out.printf(Locale.ROOT, "  Hearth val %.4f, baseline on the committed ids %.4f, ratio %.4f; "
                 + "simulation of the same setting %.4f (sim ÷ real %.4f)%n", hearth, base.valLoss(),
                 hearth / base.valLoss(), simulated.valLoss(), simulated.valLoss() / hearth);
     }
 
-    /// Batch ids per committed round, in round order (node id, then id order, within a round).
-    static List<long[]> committedIds(Path ledger, int rounds) throws SQLException {
+    /// The baseline's batch ids, one array per dense step, from the ledger's committed rounds in round order: a
+    /// round of `localSteps` inner steps becomes `localSteps` steps, step j taking the j-th share of every node's
+    /// windows (node id, then id order; the node itself splits them in RoundStart's order, so the grouping differs
+    /// while the tokens, the number of steps and the batch size are the same).
+    static List<long[]> committedIds(Path ledger, int rounds, int localSteps) throws SQLException {
         List<long[]> out = new ArrayList<>();
+        int committed = 0;
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + ledger);
-             var q = c.prepareStatement("SELECT batch_id FROM committed_batches WHERE round = ? ORDER BY node_id, batch_id")) {
+             var q = c.prepareStatement("SELECT node_id, batch_id FROM committed_batches WHERE round = ?"
+                     + " ORDER BY node_id, batch_id")) {
             var rs0 = c.createStatement().executeQuery("SELECT DISTINCT round FROM committed_batches ORDER BY round");
             List<Long> committedRounds = new ArrayList<>();
             while (rs0.next()) committedRounds.add(rs0.getLong(1));
             for (long r : committedRounds) {
                 q.setLong(1, r);
-                List<Long> ids = new ArrayList<>();
+                Map<String, List<Long>> byNode = new java.util.TreeMap<>();
                 try (var rs = q.executeQuery()) {
-                    while (rs.next()) ids.add(rs.getLong(1));
+                    while (rs.next()) byNode.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
                 }
-                out.add(ids.stream().mapToLong(Long::longValue).toArray());
+                for (int j = 0; j < localSteps; j++) {
+                    List<Long> step = new ArrayList<>();
+                    for (List<Long> ids : byNode.values()) {
+                        step.addAll(ids.subList(j * ids.size() / localSteps, (j + 1) * ids.size() / localSteps));
+                    }
+                    out.add(step.stream().mapToLong(Long::longValue).toArray());
+                }
+                committed++;
             }
         }
-        if (out.size() != rounds) {
-            throw new IllegalStateException("ledger holds " + out.size() + " committed rounds, expected " + rounds);
+        if (committed != rounds) {
+            throw new IllegalStateException("ledger holds " + committed + " committed rounds, expected " + rounds);
         }
         return out;
     }

@@ -5,8 +5,10 @@ import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.CompressionStats;
 import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoCompressor;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.OuterStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -53,11 +55,22 @@ public final class QualitySimulation {
     /// @param lr          the outer sign step's schedule
     /// @param weightDecay decoupled, per outer step
     /// @param experiments levers that are not in the product ({@link Experiments#NONE}: plain DeMo, as a run does)
-    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, Experiments experiments) {
+    /// @param mean        the mean outer step (the run default), or null for the sign step; with it, `lr` and
+    ///                    `weightDecay` are the inner AdamW's, per outer round
+    public record Setting(DemoConfig demo, LrSchedule lr, double weightDecay, Experiments experiments, Mean mean) {
         public Setting(DemoConfig demo, LrSchedule lr, double weightDecay) {
-            this(demo, lr, weightDecay, Experiments.NONE);
+            this(demo, lr, weightDecay, Experiments.NONE, null);
+        }
+
+        public Setting(DemoConfig demo, LrSchedule lr, double weightDecay, Experiments experiments) {
+            this(demo, lr, weightDecay, experiments, null);
         }
     }
+
+    /// The mean outer step as a run takes it (`optimizer.outer = "mean"`): every node takes `localSteps` inner
+    /// AdamW steps per round, each on `seqsPerNode` windows (so a round covers `localSteps` of the baseline's
+    /// steps), and sends the compressed pseudo-gradient; the coordinator applies {@link MeanStep} at `outerLr`.
+    public record Mean(int localSteps, double outerLr) {}
 
     /// Simulation-only changes to DeMo's arithmetic, measured against the plain algorithm (docs/benchmarks.md,
     /// "the second session's levers"). Each is off at 0 / false.
@@ -74,9 +87,13 @@ public final class QualitySimulation {
     /// @param lionBeta1    with `lionBeta2` > 0: the coordinator keeps a momentum `M` of the aggregated direction and
     ///                     steps by `sign(β₁·M + (1−β₁)·d)`, then `M ← β₂·M + (1−β₂)·d` (Lion's update)
     /// @param lionBeta2    0 = no coordinator momentum
+    /// @param outerAdamW   the coordinator steps by AdamW (betas 0.9/0.99, the setting's lr and weight decay) with
+    ///                     the aggregated direction as its gradient, instead of the sign step
+    /// @param totalMean    each coefficient is the token-weighted mean over *all* updates of the round (a node that
+    ///                     did not send it counts as 0: its residual still holds it), not over its senders only
     public record Experiments(double zeroBelow, double precondition, boolean signFeedback, double adamTernary,
-                              double lionBeta1, double lionBeta2) {
-        public static final Experiments NONE = new Experiments(0, 0, false, 0, 0, 0);
+                              double lionBeta1, double lionBeta2, boolean outerAdamW, boolean totalMean) {
+        public static final Experiments NONE = new Experiments(0, 0, false, 0, 0, 0, false, false);
     }
 
     /// Result of one run: validation losses at the checkpoints, and the wire cost.
@@ -127,8 +144,12 @@ public final class QualitySimulation {
         return ids;
     }
 
-    /// Hearth's arithmetic over `rounds` rounds.
+    /// Hearth's arithmetic over `rounds` rounds (the baseline's steps: with the mean step, `rounds / localSteps`
+    /// outer rounds).
     public Result demo(Setting s, Churn churn) {
+        if (s.mean() != null) {
+            return demoMean(s, churn);
+        }
         long t0 = System.nanoTime();
         float[] params = GptInit.init(model, seed);
         List<DemoCompressor> compressors = new ArrayList<>();
@@ -142,6 +163,9 @@ public final class QualitySimulation {
         float[] feedback = x.signFeedback() ? new float[layout.size()] : null;
         float[] coordinatorMoment = x.adamTernary() > 0 ? new float[layout.size()] : null;
         float[] coordinatorMomentum = x.lionBeta2() > 0 ? new float[layout.size()] : null;
+        AdamW outer = x.outerAdamW()
+                ? new AdamW(layout, new AdamW.Settings(1e-3f, 0.9f, 0.99f, 1e-8f, (float) s.weightDecay()))
+                : null;
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long bytes = 0;
@@ -167,8 +191,16 @@ public final class QualitySimulation {
                 }
                 weights.add(b.tokens());
             }
-            float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates,
-                    weights.stream().mapToLong(Long::longValue).toArray(), RobustMode.NONE);
+            long[] w = weights.stream().mapToLong(Long::longValue).toArray();
+            float[] direction = x.totalMean() ? totalMean(s.demo(), updates, w)
+                    : DemoAggregator.aggregate(layout, s.demo(), updates, w, RobustMode.NONE);
+            if (outer != null) {
+                outer.step(params, direction, (float) s.lr().at(r));
+                if ((r + 1) % evalEvery == 0 || r + 1 == rounds) {
+                    curve.add(validationLoss(params));
+                }
+                continue;
+            }
             if (x.zeroBelow() > 0) zeroSmall(direction, x.zeroBelow());
             if (feedback != null) signFeedback(direction, feedback);
             if (coordinatorMomentum != null) {
@@ -190,6 +222,68 @@ public final class QualitySimulation {
         }
         double mean = (double) bytes / uploads;
         return new Result(curve.getLast(), curve, mean, 4.0 * layout.size() / mean, seconds(t0));
+    }
+
+    /// The mean outer step with the product's code: {@link AdamW} inner steps per node (state kept across rounds,
+    /// as {@code TrainerCore} keeps it), {@link DemoCompressor} on `θ_start − θ_local` (its residual is the error
+    /// feedback), the wire codec, {@link MeanStep#aggregate} and {@link MeanStep#apply}. The inner rate is
+    /// `s.lr()` at the outer round (a run sends one rate per round); node n is away in the outer rounds `churn`
+    /// says. Compression is per token: one upload covers `localSteps` of the baseline's dense gradients.
+    Result demoMean(Setting s, Churn churn) {
+        long t0 = System.nanoTime();
+        int h = s.mean().localSteps();
+        float[] params = GptInit.init(model, seed);
+        DemoBlocking blocking = new DemoBlocking(layout, s.demo());
+        List<DemoCompressor> compressors = new ArrayList<>();
+        List<AdamW> inner = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+            compressors.add(new DemoCompressor(layout, s.demo()));
+            inner.add(new AdamW(layout, new AdamW.Settings(0f, 0.9f, 0.99f, 1e-8f, (float) s.weightDecay())));
+        }
+        float[] grad = new float[layout.size()];
+        List<Double> curve = new ArrayList<>();
+        curve.add(validationLoss(params));
+        long outerRounds = rounds / h;
+        long bytes = 0;
+        long uploads = 0;
+        for (long o = 0; o < outerRounds; o++) {
+            List<SparseUpdate> updates = new ArrayList<>();
+            List<Long> weights = new ArrayList<>();
+            float lr = (float) s.lr().at(o);
+            for (int n = 0; n < nodes; n++) {
+                if (!churn.present(n, o)) continue;
+                float[] local = params.clone();
+                long tokens = 0;
+                for (int step = 0; step < h; step++) {
+                    Batch b = corpus.batch(batchIds(o * h + step, n), model.context());
+                    backend.lossAndGradient(local, b, grad);
+                    inner.get(n).step(local, grad, lr);
+                    tokens += b.tokens();
+                }
+                for (int i = 0; i < grad.length; i++) grad[i] = params[i] - local[i];
+                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(grad), s.demo().encoding());
+                bytes += wire.length;
+                uploads++;
+                try {
+                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
+                } catch (MalformedUpdateException e) {
+                    throw new IllegalStateException("an update encoded here failed to decode", e);
+                }
+                weights.add(tokens);
+            }
+            try {
+                byte[] step = MeanStep.aggregate(blocking, updates, weights.stream().mapToLong(Long::longValue)
+                        .toArray(), RobustMode.NONE);
+                MeanStep.apply(blocking, params, step, (float) s.mean().outerLr(), 0f);
+            } catch (MalformedUpdateException e) {
+                throw new IllegalStateException("a step encoded here failed its own check", e);
+            }
+            if (((o + 1) * h) % evalEvery < h || o + 1 == outerRounds) {
+                curve.add(validationLoss(params));
+            }
+        }
+        double mean = (double) bytes / uploads;
+        return new Result(curve.getLast(), curve, mean / h, 4.0 * layout.size() * h / mean, seconds(t0));
     }
 
     /// The DiLoCo / SparseLoCo lever, simulated only (the node protocol sends one gradient's DeMo update per
@@ -242,7 +336,8 @@ public final class QualitySimulation {
                 }
                 weights[n] = tokens;
             }
-            float[] direction = DemoAggregator.aggregate(layout, s.demo(), updates, weights, RobustMode.NONE);
+            float[] direction = s.experiments().totalMean() ? totalMean(s.demo(), updates, weights)
+                    : DemoAggregator.aggregate(layout, s.demo(), updates, weights, RobustMode.NONE);
             if (meanOuter) {
                 float lr = (float) s.lr().at(o);
                 for (int i = 0; i < params.length; i++) params[i] -= lr * direction[i];
@@ -266,6 +361,12 @@ public final class QualitySimulation {
 
     /// Dense AdamW on the same batch ids (per round, the union of the present nodes' batches as one batch).
     public Result baseline(AdamW.Settings adam, LrSchedule lr, Churn churn) {
+        return baseline(adam, lr, churn, 1);
+    }
+
+    /// As {@link #baseline(AdamW.Settings, LrSchedule, Churn)}, with `churn` counted in rounds of `stepsPerRound`
+    /// steps (the mean step's outer rounds).
+    public Result baseline(AdamW.Settings adam, LrSchedule lr, Churn churn, int stepsPerRound) {
         long t0 = System.nanoTime();
         float[] params = GptInit.init(model, seed);
         AdamW opt = new AdamW(layout, adam);
@@ -275,7 +376,7 @@ public final class QualitySimulation {
         for (long r = 0; r < rounds; r++) {
             List<long[]> parts = new ArrayList<>();
             for (int n = 0; n < nodes; n++) {
-                if (churn.present(n, r)) parts.add(batchIds(r, n));
+                if (churn.present(n, r / stepsPerRound)) parts.add(batchIds(r, n));
             }
             backend.lossAndGradient(params, corpus.batch(concat(parts), model.context()), grad);
             opt.step(params, grad, (float) lr.at(r));
@@ -302,6 +403,19 @@ public final class QualitySimulation {
             }
         }
         return new Result(curve.getLast(), curve, 4.0 * layout.size(), 1.0, seconds(t0));
+    }
+
+    /// `Σ_u (w_u / W)·IDCT(q_u)`: every update counts at every coefficient, 0 where it sent nothing.
+    float[] totalMean(DemoConfig demo, List<SparseUpdate> updates, long[] w) {
+        long total = Arrays.stream(w).sum();
+        float[] out = new float[layout.size()];
+        for (int u = 0; u < updates.size(); u++) {
+            float[] one = DemoAggregator.aggregate(layout, demo, List.of(updates.get(u)), new long[] {1},
+                    RobustMode.NONE);
+            float share = (float) ((double) w[u] / total);
+            for (int i = 0; i < out.length; i++) out[i] += share * one[i];
+        }
+        return out;
     }
 
     /// Adam's second-moment normalisation of one node's gradient, in place: `v ← β₂v + (1−β₂)g²`,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.hearth.coordinator.run.DeadlinePolicy;
 import dev.hearth.coordinator.run.LrSchedule;
 import dev.hearth.coordinator.run.RunRules;
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.model.ModelConfig;
 
 import java.io.IOException;
@@ -36,10 +37,15 @@ import java.util.TreeSet;
 /// @param demoBlock         DeMo DCT chunk size
 /// @param demoTopK          DeMo coefficients kept per chunk
 /// @param demoEncoding      how kept values travel: `sign` (1 bit) or `fp16`
-/// @param lrMax             outer learning rate after warm-up
-/// @param lrMin             outer learning rate at the end of the cosine decay
+/// @param lrMax             after warm-up: the sign step's rate (outer `sign`), the inner AdamW's (outer `mean`)
+/// @param lrMin             the same rate at the end of the cosine decay
 /// @param warmupRounds      rounds of linear warm-up from `lrMin` to `lrMax`
-/// @param weightDecay       decoupled weight decay per outer step
+/// @param weightDecay       decoupled weight decay: per sign step (outer `sign`), per inner AdamW step (`mean`)
+/// @param outerStep         `mean` (nodes take `localSteps` inner AdamW steps and send the compressed
+///                          pseudo-gradient; the run applies the mean, SparseLoCo style) or `sign` (nodes send the
+///                          compressed gradient; the run steps by its sign, DeMo)
+/// @param localSteps        outer `mean`: inner AdamW steps per round, each on `sequencesPerNode / localSteps` windows
+/// @param outerLr           outer `mean`: the rate of the mean step (constant)
 /// @param robust            aggregation: `mean`, `trimmed_mean` or `norm_clip`
 /// @param spotCheckFraction share of updates spot-checked per round
 /// @param normFactor        an update's norm may be at most this × the round's median
@@ -55,7 +61,8 @@ import java.util.TreeSet;
 /// @param dataDir           ledger, checkpoints and TLS material
 public record RunConfig(String runId, String name, long totalRounds, long seed, ModelConfig model, String corpus,
                         int sequencesPerNode, double demoBeta, int demoBlock, int demoTopK, String demoEncoding,
-                        double lrMax, double lrMin, int warmupRounds, double weightDecay, String robust,
+                        double lrMax, double lrMin, int warmupRounds, double weightDecay, String outerStep,
+                        int localSteps, double outerLr, String robust,
                         double spotCheckFraction, double normFactor, int validationEvery, int minNodes, int minUploads,
                         DeadlinePolicy deadline, int checkpointEvery, String bind, int port, int httpPort, Path tlsDir,
                         Path dataDir) {
@@ -71,6 +78,30 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
     public static final int MAX_BLOCK = 4096;
     /// Sequences per node per round: 1024 × 256 tokens is already minutes on a gaming GPU for `small`.
     public static final int MAX_SEQUENCES_PER_NODE = 1024;
+    /// The defaults with `optimizer.outer = "mean"`, chosen by the quality sweep on `nano` (docs/benchmarks.md,
+    /// "The mean outer step"). The sign step keeps its own (k 8, lr 1.2e-2 → 1.2e-3, no decay, 8 windows).
+    public static final class MeanDefaults {
+        public static final int LOCAL_STEPS = 4;
+        /// 8 windows per inner step, as the sign step's 8 per round.
+        public static final int SEQUENCES_PER_NODE = 8 * LOCAL_STEPS;
+        public static final int TOP_K = 64;
+        public static final double OUTER_LR = 1.5;
+        /// The inner AdamW: the dense baseline's nanoGPT settings.
+        public static final double LR_MAX = 1e-3;
+        public static final double LR_MIN = 1e-4;
+        public static final double WEIGHT_DECAY = 0.1;
+        /// 3 rounds of 4 inner steps: about the 10 steps the dense baseline warms up over.
+        public static final int WARMUP_ROUNDS = 3;
+
+        private MeanDefaults() {
+        }
+    }
+
+    /// `true` with `optimizer.outer = "mean"`.
+    public boolean meanStep() {
+        return "mean".equals(outerStep);
+    }
+
     /// Sections and their keys: the whole schema, used to reject typos.
     static final Map<String, List<String>> SCHEMA = schema();
 
@@ -80,7 +111,8 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         s.put("model", List.of("name"));
         s.put("data", List.of("corpus", "sequences_per_node"));
         s.put("demo", List.of("beta", "block", "top_k", "encoding"));
-        s.put("optimizer", List.of("lr_max", "lr_min", "warmup_rounds", "weight_decay", "robust"));
+        s.put("optimizer", List.of("outer", "local_steps", "outer_lr", "lr_max", "lr_min", "warmup_rounds",
+                "weight_decay", "robust"));
         s.put("validation", List.of("spot_check_fraction", "norm_factor", "loss_every_rounds"));
         s.put("quorum", List.of("min_nodes", "min_uploads"));
         s.put("deadline", List.of("safety_factor", "slack_seconds", "min_seconds", "max_seconds"));
@@ -138,19 +170,43 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         String modelName = r.choice("model.name", "nano", "nano", "small");
         ModelConfig model = ModelConfig.byName(modelName);
         String corpus = r.string("data.corpus", "bundled");
-        int seqs = (int) r.integer("data.sequences_per_node", 8, 1, MAX_SEQUENCES_PER_NODE);
+        String outer = r.choice("optimizer.outer", "mean", "mean", "sign");
+        boolean mean = outer.equals("mean");
+        int localSteps = (int) r.integer("optimizer.local_steps", mean ? MeanDefaults.LOCAL_STEPS : 1, 1,
+                MeanStep.MAX_LOCAL_STEPS);
+        if (!mean && localSteps != 1) {
+            throw r.error("optimizer.local_steps", "needs optimizer.outer = \"mean\" (the sign step takes one gradient"
+                    + " per round), got " + localSteps);
+        }
+        double outerLr = r.number("optimizer.outer_lr", mean ? MeanDefaults.OUTER_LR : 0, 0, 10);
+        if (!mean && outerLr != 0) {
+            throw r.error("optimizer.outer_lr", "needs optimizer.outer = \"mean\" (the sign step's rate is lr_max)");
+        }
+        if (mean && outerLr == 0) {
+            throw r.error("optimizer.outer_lr", "must be above 0 with optimizer.outer = \"mean\"");
+        }
+        int seqs = (int) r.integer("data.sequences_per_node", mean ? MeanDefaults.SEQUENCES_PER_NODE : 8, 1,
+                MAX_SEQUENCES_PER_NODE);
+        if (seqs < localSteps) {
+            throw r.error("data.sequences_per_node", "must be at least optimizer.local_steps (" + localSteps
+                    + "): every inner step needs a window, got " + seqs);
+        }
         double beta = r.number("demo.beta", 0.999, 0, 0.99999);
         int block = (int) r.integer("demo.block", 64, 2, MAX_BLOCK);
-        int topK = (int) r.integer("demo.top_k", 8, 1, MAX_TOP_K);
+        int topK = (int) r.integer("demo.top_k", mean ? MeanDefaults.TOP_K : 8, 1, MAX_TOP_K);
         String encoding = r.choice("demo.encoding", "sign", "sign", "fp16");
-        double lrMax = r.number("optimizer.lr_max", 1.2e-2, 1e-8, 1);
-        double lrMin = r.number("optimizer.lr_min", 1.2e-3, 0, 1);
+        double lrMax = r.number("optimizer.lr_max", mean ? MeanDefaults.LR_MAX : 1.2e-2, 1e-8, 1);
+        double lrMin = r.number("optimizer.lr_min", mean ? MeanDefaults.LR_MIN : 1.2e-3, 0, 1);
         if (lrMin > lrMax) {
             throw r.error("optimizer.lr_min", "must not exceed optimizer.lr_max (" + lrMax + "), got " + lrMin);
         }
-        int warmup = (int) r.integer("optimizer.warmup_rounds", 10, 0, 1_000_000);
-        double weightDecay = r.number("optimizer.weight_decay", 0.0, 0, 1);
+        int warmup = (int) r.integer("optimizer.warmup_rounds", mean ? MeanDefaults.WARMUP_ROUNDS : 10, 0, 1_000_000);
+        double weightDecay = r.number("optimizer.weight_decay", mean ? MeanDefaults.WEIGHT_DECAY : 0.0, 0, 1);
         String robust = r.choice("optimizer.robust", "mean", "mean", "trimmed_mean", "norm_clip");
+        if (mean && robust.equals("trimmed_mean")) {
+            throw r.error("optimizer.robust", "trimmed_mean is defined over the senders of each coefficient and needs"
+                    + " optimizer.outer = \"sign\"; with the mean step use mean or norm_clip");
+        }
         double spot = r.number("validation.spot_check_fraction", 0.1, 0, 1);
         double normFactor = r.number("validation.norm_factor", 5.0, 1.0001, 1_000_000);
         int lossEvery = (int) r.integer("validation.loss_every_rounds", 5, 0, 1_000_000);
@@ -180,7 +236,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         }
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
         return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
-                lrMin, warmup, weightDecay, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
+                lrMin, warmup, weightDecay, outer, localSteps, outerLr, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
                 httpPort, tlsDir, dataDir);
     }
 
@@ -190,7 +246,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
                 spotCheckFraction, deadline);
     }
 
-    /// The outer learning rate per version.
+    /// The per-round rate: the sign step's (outer `sign`) or the inner AdamW's (outer `mean`), per version.
     public LrSchedule lrSchedule() {
         return new LrSchedule(lrMax, lrMin, warmupRounds, totalRounds);
     }

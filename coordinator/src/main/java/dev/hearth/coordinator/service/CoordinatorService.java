@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.hearth.coordinator.config.ConfigException;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.dashboard.DashboardServer;
 import dev.hearth.coordinator.ledger.Ledger;
@@ -14,8 +15,10 @@ import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoAggregator;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.OuterStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -92,6 +95,9 @@ public final class CoordinatorService implements AutoCloseable {
     private final Clock clock;
     private final ParameterLayout layout;
     private final DemoConfig demo;
+    private final DemoBlocking blocking;
+    /// Largest outer step a RoundCommit may carry: its frame cap less 64 KiB for the other fields and framing.
+    static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
     private final RobustMode robust;
     private final Corpus corpus;
     private final TrainingBackend evaluator;
@@ -117,14 +123,18 @@ public final class CoordinatorService implements AutoCloseable {
     /// A round as the I/O layer sees it: what was sent, what came back decoded.
     private static final class OpenRound {
         final RunAction.OpenRound action;
+        /// the round's rate in RoundStart: the sign step's, or the inner AdamW's with the mean step
         final float lr;
+        /// the rate the commit applies its step with (RoundCommit.lr): `lr`, or the mean step's outer rate
+        final float stepLr;
         final Map<String, Received> accepted = new LinkedHashMap<>();
         int rejected;
         long bytesIn;
 
-        OpenRound(RunAction.OpenRound action, float lr) {
+        OpenRound(RunAction.OpenRound action, float lr, float stepLr) {
             this.action = action;
             this.lr = lr;
+            this.stepLr = stepLr;
         }
     }
 
@@ -140,6 +150,13 @@ public final class CoordinatorService implements AutoCloseable {
         this.layout = ParameterLayout.gpt(rc.model());
         this.demo = new DemoConfig((float) rc.demoBeta(), rc.demoBlock(), rc.demoTopK(),
                 "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
+        this.blocking = new DemoBlocking(layout, demo);
+        long worstCommit = rc.meanStep() ? MeanStep.maxEncodedBytes(blocking) : OuterStep.packedLength(layout.size());
+        if (worstCommit > MAX_STEP_BYTES) {
+            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
+                    + " step can take " + worstCommit + " bytes, more than the " + MAX_STEP_BYTES + " a RoundCommit may"
+                    + " carry; use a smaller model or optimizer.outer = \"sign\"");
+        }
         this.robust = switch (rc.robust()) {
             case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
             case "norm_clip" -> RobustMode.NORM_CLIP;
@@ -389,7 +406,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     private void openRound(RunAction.OpenRound o) {
         float lr = (float) config.lrSchedule().at(o.baseVersion());
-        open = new OpenRound(o, lr);
+        open = new OpenRound(o, lr, config.meanStep() ? (float) config.outerLr() : lr);
         for (var e : o.batches().entrySet()) {
             Peer p = peers.get(e.getKey());
             if (p == null) continue;
@@ -447,11 +464,8 @@ public final class CoordinatorService implements AutoCloseable {
             if (!spotCheck.contains(r.nodeId()) || dropped.containsKey(r.nodeId())) continue;
             var batch = corpus.batch(r.batchIds(), config.model().context());
             float before = evaluator.loss(base, batch);
-            float[] alone = OuterStep.applyAlone(layout, demo, base, r.update(), round.lr, (float) config.weightDecay());
-            float after = evaluator.loss(alone, batch);
-            float[] opposite = OuterStep.applyAlone(layout, demo, base, negated(r.update()), round.lr,
-                    (float) config.weightDecay());
-            float afterNegated = evaluator.loss(opposite, batch);
+            float after = evaluator.loss(alone(base, r.update(), round), batch);
+            float afterNegated = evaluator.loss(alone(base, negated(r.update()), round), batch);
             spots.add(new SpotResult(r.nodeId(), before, after, afterNegated));
             if (!SpotCheckPolicy.passes(before, after, afterNegated)) {
                 dropped.put(r.nodeId(), String.format(java.util.Locale.ROOT,
@@ -471,19 +485,32 @@ public final class CoordinatorService implements AutoCloseable {
             tokenSum += r.tokens();
         }
         float[] next = base.clone();
-        byte[] step = used.isEmpty()
-                ? OuterStep.ternary(new float[base.length]) // nothing usable: decay only
-                : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, used,
-                weights.stream().mapToLong(Long::longValue).toArray(), robust));
+        long[] w = weights.stream().mapToLong(Long::longValue).toArray();
+        byte[] step;
         try {
-            OuterStep.apply(layout, next, step, round.lr, (float) config.weightDecay());
+            if (config.meanStep()) {
+                // nothing usable: an empty step (the inner decay is in the nodes' pseudo-gradients)
+                step = used.isEmpty() ? MeanStep.empty(blocking) : MeanStep.aggregate(blocking, used, w, robust);
+                MeanStep.apply(blocking, next, step, round.stepLr, 0f);
+            } else {
+                step = used.isEmpty()
+                        ? OuterStep.ternary(new float[base.length]) // nothing usable: decay only
+                        : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, used, w, robust));
+                OuterStep.apply(layout, next, step, round.lr, (float) config.weightDecay());
+            }
         } catch (MalformedUpdateException e) {
-            throw new IllegalStateException("the step packed here failed its own check", e);
+            throw new IllegalStateException("the step encoded here failed its own check", e);
         }
         double valLoss = validate ? validationLoss(next) : Double.NaN;
         String sample = validate ? sampler.sample(next, corpus) : null;
         return new Aggregated(next, step, ParamsDigest.sha256(next), dropped, spots,
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
+    }
+
+    /// A copy of `base` after the step made of one update alone, as this round would apply it.
+    private float[] alone(float[] base, SparseUpdate update, OpenRound round) {
+        return config.meanStep() ? MeanStep.applyAlone(blocking, base, update, round.stepLr, 0f)
+                : OuterStep.applyAlone(layout, demo, base, update, round.lr, (float) config.weightDecay());
     }
 
     /// The update with every value negated (the spot check's antithetic step).
@@ -524,9 +551,10 @@ public final class CoordinatorService implements AutoCloseable {
         Envelope commitMsg = Envelope.newBuilder().setRoundCommit(dev.hearth.protocol.wire.RoundCommit.newBuilder()
                 .setRound(round.action.round())
                 .setNewVersion(newVersion)
-                .setStep(ByteString.copyFrom(r.step()))
+                .setStep(config.meanStep() ? ByteString.EMPTY : ByteString.copyFrom(r.step()))
+                .setMeanStep(config.meanStep() ? ByteString.copyFrom(r.step()) : ByteString.EMPTY)
                 .setParamsSha256(ByteString.copyFrom(r.sha()))
-                .setLr(round.lr)
+                .setLr(round.stepLr)
                 .setMeanLoss(Double.isNaN(r.meanLoss()) ? 0 : r.meanLoss())
                 .setAcceptedUpdates(r.used())
                 .setTokens(round.accepted.values().stream().filter(x -> !r.dropped().containsKey(x.nodeId()))

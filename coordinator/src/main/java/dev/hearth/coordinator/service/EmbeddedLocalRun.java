@@ -16,8 +16,8 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
 
     /// The local run's `run.toml`: one node is a quorum, ephemeral loopback ports, a checkpoint every version
     /// (3.6 MB for `nano`) so that nothing is lost when the app quits, no spot checks (the only node is the owner's).
-    /// DeMo k and lr are the run defaults chosen by the quality sweep (docs/benchmarks.md); the weight decay keeps
-    /// the per-step decay lr·wd at its earlier 3e-4.
+    /// The optimizer is the run default chosen by the quality sweep (docs/benchmarks.md): the mean outer step, 4
+    /// local AdamW steps of 8 windows per round, k 64.
     static final String LOCAL_RUN_TOML = """
             [run]
             id = "local"
@@ -26,14 +26,6 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
             name = "nano"
             [data]
             corpus = "bundled"
-            sequences_per_node = 16
-            [demo]
-            top_k = 8
-            [optimizer]
-            lr_max = 0.012
-            lr_min = 0.0012
-            warmup_rounds = 5
-            weight_decay = 0.025
             [validation]
             spot_check_fraction = 0.0
             loss_every_rounds = 5

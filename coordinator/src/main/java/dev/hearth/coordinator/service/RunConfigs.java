@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.service;
 
 import dev.hearth.coordinator.config.RunConfig;
+import dev.hearth.protocol.wire.OuterStepKind;
 import dev.hearth.protocol.wire.ValueEncoding;
 
 /// What nodes are told about a run in `Welcome`.
@@ -23,6 +24,9 @@ final class RunConfigs {
                 .setWeightDecay(c.weightDecay())
                 .setDataSeed(c.seed())
                 .setCorpusId(corpusId)
+                .setOuterStep(c.meanStep() ? OuterStepKind.OUTER_MEAN : OuterStepKind.OUTER_SIGN)
+                .setLocalSteps(c.meanStep() ? c.localSteps() : 0)
+                .setOuterLr(c.outerLr())
                 .build();
     }
 }

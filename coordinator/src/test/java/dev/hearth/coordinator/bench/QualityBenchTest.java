@@ -35,7 +35,7 @@ class QualityBenchTest {
         QualitySimulation.Experiments x = QualityBench.sweeps(
                 "8:sign:0.999:0.012:0.0012:0.5:lion=0.9/0.99:adam=0.999:ef=true:pre=0.95", 200).getFirst()
                 .setting().experiments();
-        assertEquals(new QualitySimulation.Experiments(0.5, 0.95, true, 0.999, 0.9, 0.99), x);
+        assertEquals(new QualitySimulation.Experiments(0.5, 0.95, true, 0.999, 0.9, 0.99, false, false), x);
     }
 
     @Test

@@ -61,6 +61,7 @@ class RunConfigTest {
                 top_k = 64
                 encoding = "fp16"
                 [optimizer]
+                outer = "sign"
                 robust = "trimmed_mean"
                 weight_decay = 0.01
                 [deadline]
@@ -81,6 +82,29 @@ class RunConfigTest {
         assertEquals(Duration.ofSeconds(30), c.deadline().min());
         assertEquals(Path.of("/etc/hearth/tls"), c.tlsDir());
         assertEquals(Path.of("/srv/hearth/checkpoints"), c.checkpointDir());
+    }
+
+    @Test
+    void theMeanStepIsTheDefaultAndItsKeysAreCheckedAgainstEachOther() {
+        RunConfig d = RunConfig.defaults();
+        assertTrue(d.meanStep());
+        assertEquals(4, d.localSteps());
+        assertEquals(32, d.sequencesPerNode(), "8 windows per inner step");
+        assertEquals(64, d.demoTopK());
+        assertEquals(1e-3, d.lrMax(), "the inner AdamW's rate");
+        RunConfig sign = RunConfig.parse("[optimizer]\nouter = \"sign\"\n", "run.toml", Map.of());
+        assertEquals(8, sign.demoTopK(), "the sign step keeps its own defaults");
+        assertEquals(1.2e-2, sign.lrMax());
+        assertEquals(8, sign.sequencesPerNode());
+        assertTrue(fails("[optimizer]\nouter = \"sign\"\nlocal_steps = 4\n").getMessage()
+                .contains("'optimizer.local_steps'"));
+        assertTrue(fails("[optimizer]\nouter = \"sign\"\nouter_lr = 1.0\n").getMessage()
+                .contains("'optimizer.outer_lr'"));
+        assertTrue(fails("[optimizer]\nouter_lr = 0\n").getMessage().contains("'optimizer.outer_lr'"));
+        assertTrue(fails("[optimizer]\nrobust = \"trimmed_mean\"\n").getMessage().contains("'optimizer.robust'"));
+        assertTrue(fails("[optimizer]\nlocal_steps = 8\n[data]\nsequences_per_node = 4\n").getMessage()
+                .contains("'data.sequences_per_node'"));
+        assertTrue(fails("[optimizer]\nouter = \"adam\"\n").getMessage().contains("'optimizer.outer'"));
     }
 
     @Test

@@ -17,8 +17,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /// Issue 4's "done when": a coordinator and three nodes over loopback TLS in one JVM train `nano` for ten
 /// rounds; the validation loss falls and the ledger shows every batch committed exactly once.
@@ -27,8 +28,13 @@ class LocalRunIntegrationTest {
     static final int ROUNDS = 10;
     static final int NODES = 3;
 
-    @Test
-    void threeNodesTrainTenRoundsAndTheValidationLossFalls(@TempDir Path dir) throws Exception {
+    /// Both outer steps: the mean step (the default: 4 local AdamW steps of 2 windows, pseudo-gradients, the mean
+    /// DCT coefficients in the commit) and the sign step (gradients, the ternary commit).
+    @ParameterizedTest
+    @ValueSource(strings = {"mean", "sign"})
+    void threeNodesTrainTenRoundsAndTheValidationLossFalls(String outer, @TempDir Path dir) throws Exception {
+        String optimizer = outer.equals("mean") ? "outer = \"mean\"\nwarmup_rounds = 0"
+                : "outer = \"sign\"\nlr_max = 0.003\nlr_min = 0.003\nwarmup_rounds = 0";
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "it-three-nodes"
@@ -36,9 +42,7 @@ class LocalRunIntegrationTest {
                 [data]
                 sequences_per_node = 8
                 [optimizer]
-                lr_max = 0.003
-                lr_min = 0.003
-                warmup_rounds = 0
+                %s
                 [validation]
                 loss_every_rounds = 1
                 spot_check_fraction = 0.0
@@ -53,7 +57,7 @@ class LocalRunIntegrationTest {
                 [server]
                 port = 0
                 http_port = 0
-                """.formatted(ROUNDS, NODES, NODES), "test", Map.of(
+                """.formatted(ROUNDS, optimizer, NODES, NODES), "test", Map.of(
                 "server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
         List<CoordinatorService.CommitEvent> commits = new CopyOnWriteArrayList<>();
         CountDownLatch finished = new CountDownLatch(ROUNDS);

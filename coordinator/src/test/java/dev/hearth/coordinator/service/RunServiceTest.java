@@ -39,6 +39,8 @@ class RunServiceTest {
                 total_rounds = %d
                 [data]
                 sequences_per_node = 2
+                [optimizer]
+                local_steps = 2
                 [quorum]
                 min_nodes = 3
                 min_uploads = 3

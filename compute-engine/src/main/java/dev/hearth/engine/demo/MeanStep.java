@@ -1,0 +1,241 @@
+package dev.hearth.engine.demo;
+
+import dev.hearth.engine.model.ParameterLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/// The outer step of the `mean` mode (SparseLoCo style: Sarfi et al. 2025, "SparseLoCo: Communication-Efficient
+/// LLM Training"): nodes send the DeMo-compressed *pseudo-gradient* of several local AdamW steps, and the run
+/// applies the token-weighted mean of those coefficients itself, `θ ← θ − lr·wd·θ − lr·IDCT(mean q)`, instead of
+/// its sign ({@link OuterStep}).
+///
+/// The mean is over **all** updates of the round: a coefficient a node did not send counts as 0 for it (its
+/// residual still holds it and sends it later, which is the error feedback). {@link DemoAggregator}'s mean over
+/// the senders only suits the sign step, which discards magnitudes anyway.
+///
+/// The coordinator sends the mean coefficients (not the dense step) and applies the step through
+/// {@link #apply} on the very bytes it sends, so every node computes bit-identical parameters (Java float
+/// arithmetic is IEEE-754 without extended precision, the transform is the same code, each tile is independent).
+///
+/// Encoding (all little-endian): byte 0 = {@link #FORMAT}; then per block, in the blocking's tile order and block
+/// order within a tile: int32 count, `count` × uint16 within-block indices in strictly ascending order, `count` ×
+/// float32 values, all finite. Nothing may follow the last block.
+public final class MeanStep {
+
+    /// Most inner steps per round: each is a forward/backward over a share of the round's windows (one window at
+    /// least); SparseLoCo uses tens, and more than this many per upload is a configuration mistake.
+    public static final int MAX_LOCAL_STEPS = 256;
+
+    /// Format byte of the encoding above.
+    public static final byte FORMAT = 1;
+
+    /// Coefficients a block may carry at most: an eighth of a large block, or every coefficient of a block of at
+    /// most {@link #SMALL_BLOCK} (the 1-D tensors' 64-long blocks are few parameters but every node sends most of
+    /// them). Bounds the commit at ~0.75 bytes per parameter (see {@link #maxEncodedBytes}) whatever the number of
+    /// nodes; when more distinct coefficients arrive, the largest means are kept.
+    static final int BLOCK_SHARE_DIVISOR = 8;
+    /// Blocks this small are committed whole (see {@link #BLOCK_SHARE_DIVISOR}).
+    static final int SMALL_BLOCK = 64;
+
+    private static final int BYTES_PER_ENTRY = Short.BYTES + Float.BYTES;
+
+    private MeanStep() {
+    }
+
+    /// Most coefficients one block of `blockElems` coefficients may carry.
+    public static int blockCap(int blockElems) {
+        return blockElems <= SMALL_BLOCK ? blockElems : Math.max(SMALL_BLOCK, blockElems / BLOCK_SHARE_DIVISOR);
+    }
+
+    /// Largest possible encoding for a blocking: what the run must be able to send in one RoundCommit.
+    public static long maxEncodedBytes(DemoBlocking blocking) {
+        long bytes = 1;
+        for (DemoBlocking.TensorBlocks t : blocking.tensors()) {
+            bytes += (long) t.blockCount() * (Integer.BYTES + (long) blockCap(t.blockElems()) * BYTES_PER_ENTRY);
+        }
+        return bytes;
+    }
+
+    /// The round's step: the token-weighted mean over all `updates` of every DCT coefficient, encoded.
+    ///
+    /// @param mode {@link RobustMode#NONE} or {@link RobustMode.NormClip} (a trimmed mean is defined over senders;
+    ///             the run config refuses it with this outer step)
+    /// @throws IllegalArgumentException as {@link DemoAggregator#aggregate} does, or for a trimmed mean
+    public static byte[] aggregate(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights,
+                                   RobustMode mode) {
+        if (mode instanceof RobustMode.TrimmedMean) {
+            throw new IllegalArgumentException("the mean outer step takes mean or norm_clip aggregation, not a trimmed"
+                    + " mean (that is defined over the senders of each coefficient)");
+        }
+        float[] weight = DemoAggregator.shares(blocking, updates, tokenWeights);
+        float[] scale = DemoAggregator.clipScales(updates, mode);
+        float[] coef = new float[blocking.paramCount()];
+        for (DemoBlocking.Tile tile : blocking.tiles()) {
+            DemoBlocking.TensorBlocks t = tile.tensor();
+            int keep = t.keep();
+            int e0 = tile.entryOffset();
+            int entries = tile.blocks() * keep;
+            for (int u = 0; u < updates.size(); u++) {
+                SparseUpdate up = updates.get(u);
+                short[] idx = up.indexArray();
+                float[] val = up.valueArray();
+                float wv = weight[u] * scale[u];
+                for (int e = 0; e < entries; e++) {
+                    coef[tile.packedPosition(e / keep, idx[e0 + e] & 0xFFFF)] += wv * val[e0 + e];
+                }
+            }
+        }
+        return encode(blocking, coef);
+    }
+
+    /// A step that moves nothing (every block empty): what a round commits when no update was usable.
+    public static byte[] empty(DemoBlocking blocking) {
+        return encode(blocking, new float[blocking.paramCount()]);
+    }
+
+    /// Encodes packed coefficients (tile-major, as {@link DemoBlocking.Tile#packedPosition}), keeping per block the
+    /// non-zero ones, at most {@link #blockCap} of them (the largest magnitudes; ties to the lower index).
+    static byte[] encode(DemoBlocking blocking, float[] coef) {
+        ByteBuffer out = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, maxEncodedBytes(blocking)))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        out.put(FORMAT);
+        int[] picked = new int[0];
+        for (DemoBlocking.Tile tile : blocking.tiles()) {
+            int elems = tile.tensor().blockElems();
+            int cap = blockCap(elems);
+            if (picked.length < elems) picked = new int[elems];
+            for (int x = 0; x < tile.blocks(); x++) {
+                int n = 0;
+                for (int k = 0; k < elems; k++) {
+                    float v = coef[tile.packedPosition(x, k)];
+                    if (v != 0f) picked[n++] = k;
+                }
+                if (n > cap) {
+                    int blockX = x;
+                    Integer[] order = new Integer[n];
+                    for (int i = 0; i < n; i++) order[i] = picked[i];
+                    Arrays.sort(order, (a, b) -> {
+                        int c = Float.compare(Math.abs(coef[tile.packedPosition(blockX, b)]),
+                                Math.abs(coef[tile.packedPosition(blockX, a)]));
+                        return c != 0 ? c : Integer.compare(a, b);
+                    });
+                    for (int i = 0; i < cap; i++) picked[i] = order[i];
+                    n = cap;
+                    Arrays.sort(picked, 0, n);
+                }
+                out.putInt(n);
+                for (int i = 0; i < n; i++) out.putShort((short) picked[i]);
+                for (int i = 0; i < n; i++) out.putFloat(coef[tile.packedPosition(x, picked[i])]);
+            }
+        }
+        return Arrays.copyOf(out.array(), out.position());
+    }
+
+    /// Decodes a step into packed coefficients (zero where the step has none).
+    ///
+    /// @throws MalformedUpdateException naming the first thing wrong: format, a count above the block's cap, an
+    ///                                  index out of order or range, a non-finite value, short or trailing bytes
+    public static float[] decode(DemoBlocking blocking, byte[] step) throws MalformedUpdateException {
+        ByteBuffer in = ByteBuffer.wrap(step).order(ByteOrder.LITTLE_ENDIAN);
+        if (!in.hasRemaining() || in.get() != FORMAT) {
+            throw new MalformedUpdateException("mean step: format byte is not " + FORMAT);
+        }
+        float[] coef = new float[blocking.paramCount()];
+        int block = 0;
+        for (DemoBlocking.Tile tile : blocking.tiles()) {
+            int elems = tile.tensor().blockElems();
+            int cap = blockCap(elems);
+            for (int x = 0; x < tile.blocks(); x++, block++) {
+                if (in.remaining() < Integer.BYTES) {
+                    throw new MalformedUpdateException("mean step: ends before block " + block);
+                }
+                int n = in.getInt();
+                if (n < 0 || n > cap) {
+                    throw new MalformedUpdateException("mean step: block " + block + " carries " + n
+                            + " coefficients, at most " + cap + " allowed");
+                }
+                if (in.remaining() < (long) n * BYTES_PER_ENTRY) {
+                    throw new MalformedUpdateException("mean step: ends inside block " + block);
+                }
+                int at = in.position();
+                int previous = -1;
+                for (int i = 0; i < n; i++) {
+                    int k = in.getShort(at + 2 * i) & 0xFFFF;
+                    if (k <= previous || k >= elems) {
+                        throw new MalformedUpdateException("mean step: block " + block + " index " + k
+                                + (k >= elems ? " is outside the block's " + elems + " coefficients"
+                                : " is not above the previous index " + previous));
+                    }
+                    previous = k;
+                    float v = in.getFloat(at + 2 * n + 4 * i);
+                    if (!Float.isFinite(v)) {
+                        throw new MalformedUpdateException("mean step: block " + block + " holds " + v);
+                    }
+                    coef[tile.packedPosition(x, k)] = v;
+                }
+                in.position(at + n * BYTES_PER_ENTRY);
+            }
+        }
+        if (in.hasRemaining()) {
+            throw new MalformedUpdateException("mean step: " + in.remaining() + " bytes after the last block");
+        }
+        return coef;
+    }
+
+    /// `θ ← θ − lr·wd·θ − lr·IDCT(c)` in place, with decay on 2-D tensors only (as {@link OuterStep#apply}). The
+    /// step is decoded whole before any parameter changes.
+    ///
+    /// @throws MalformedUpdateException if the step is malformed ({@link #decode})
+    public static void apply(DemoBlocking blocking, float[] params, byte[] step, float lr, float weightDecay)
+            throws MalformedUpdateException {
+        ParameterLayout layout = blocking.layout();
+        if (params.length != layout.size()) {
+            throw new IllegalArgumentException("params hold " + params.length + " values, the layout has "
+                    + layout.size());
+        }
+        if (!(lr >= 0f && Float.isFinite(lr)) || !(weightDecay >= 0f && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("lr and weight decay must be finite and ≥ 0, got " + lr + ", "
+                    + weightDecay);
+        }
+        float[] direction = direction(blocking, decode(blocking, step));
+        float decay = lr * weightDecay;
+        for (ParameterLayout.Tensor t : layout.tensors()) {
+            float d = t.isMatrix() ? decay : 0f;
+            for (int i = t.offset(); i < t.offset() + t.size(); i++) {
+                float p = params[i];
+                params[i] = p - d * p - lr * direction[i];
+            }
+        }
+    }
+
+    /// The coordinator's spot check: a copy of `params` after the step made of one node's update alone, at this
+    /// round's lr and decay. `params` is not changed.
+    public static float[] applyAlone(DemoBlocking blocking, float[] params, SparseUpdate update, float lr,
+                                     float weightDecay) {
+        float[] copy = params.clone();
+        try {
+            apply(blocking, copy, aggregate(blocking, List.of(update), new long[] {1}, RobustMode.NONE), lr,
+                    weightDecay);
+        } catch (MalformedUpdateException e) {
+            throw new IllegalStateException("a step encoded here failed its own check", e);
+        }
+        return copy;
+    }
+
+    /// The inverse DCT of packed coefficients, per tile (parameter space, a fresh array).
+    static float[] direction(DemoBlocking blocking, float[] coef) {
+        float[] out = new float[blocking.paramCount()];
+        List<DemoBlocking.Tile> tiles = blocking.tiles();
+        ThreadLocal<TransformDct.Workspace> workspace = ThreadLocal.withInitial(blocking::newWorkspace);
+        IntStream.range(0, tiles.size()).parallel().forEach(i -> {
+            DemoBlocking.Tile tile = tiles.get(i);
+            DemoBlocking.TensorBlocks t = tile.tensor();
+            TransformDct.inverseTile(coef, tile.packedOffset(), t.blockRows(), t.blockCols(), tile.blocks(), out,
+                    tile.offset(), t.cols(), workspace.get());
+        });
+        return out;
+    }
+}
