@@ -43,9 +43,9 @@ public final class QualityBench {
     /// `--quick`: rounds per configuration, sized so that the whole quick bench (7 simulated runs and one real run)
     /// stays under 20 minutes on 2 cores even at load 15–20 (estimated from this machine's per-round times:
     /// ~1.5–2.5 s per simulated round, ~7 s per real round at that load).
-    static final int QUICK_ROUNDS = 30;
-    /// `--quick`'s sweep: the old default (k 32, lr 1e-3) and the chosen one (k 8, lr 1.2e-2).
-    static final String QUICK_SWEEP = "32:sign:0.999:0.001:0.0001,8:sign:0.999:0.012:0.0012";
+    static final int QUICK_ROUNDS = 32; // divisible by the mean step's 4 local steps
+    /// `--quick`'s sweep: the sign step's best setting (k 8, lr 1.2e-2) and the default mean step.
+    static final String QUICK_SWEEP = "8:sign:0.999:0.012:0.0012,64:sign:0.999:0.001:0.0001:outer=mean:h=4:olr=1.5:wd=0.1";
     /// Nodes of the experiment.
     static final int NODES = 4;
     /// Windows per node per round (the run config's default).
@@ -286,6 +286,10 @@ public final class QualityBench {
                             + " (block, wd, pre, ef, adam, lion, outer, h, olr, mean) in " + item);
                 }
             }
+            if (outerMean && (localSteps < 1 || rounds % localSteps != 0)) {
+                throw new IllegalArgumentException("h=" + localSteps + " must be ≥ 1 and divide the " + rounds
+                        + " rounds (the baseline's steps) in " + item);
+            }
             var base = setting(Integer.parseInt(f[0]), e, Double.parseDouble(f[2]), lrMax, lrMin, rounds);
             var experiments = new QualitySimulation.Experiments(zero, precondition, feedback, adamTernary, lionBeta1,
                     lionBeta2, outerAdamW, totalMean);
@@ -468,7 +472,11 @@ public final class QualityBench {
                                         feedback sign at the coordinator), adam=β₂ (the coordinator
                                         sends sign(d) with probability |d|/√v̂: Adam's step in expectation),
                                         lion=β₁/β₂ (the coordinator keeps a momentum of the direction and steps by
-                                        sign(β₁·M + (1−β₁)·d), Lion's update)
+                                        sign(β₁·M + (1−β₁)·d), Lion's update), outer=adamw (coordinator AdamW on
+                                        the aggregate), mean=all (a coefficient's mean over all updates, not its
+                                        senders); and the product's mean step: outer=mean h=H olr=X (H local AdamW
+                                        steps per round, the lr fields are theirs, wd their decay; the coordinator
+                                        applies X × the mean; H must divide --rounds, which counts the baseline's steps)
                               --model   nano (default) or small (~12× the compute per token)
                               --seeds a,b,c  run only the sweep, once per seed (each with its own baseline), and
                                         print every setting's ratio per seed and the mean

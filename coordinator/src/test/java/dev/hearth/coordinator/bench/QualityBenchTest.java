@@ -39,6 +39,26 @@ class QualityBenchTest {
     }
 
     @Test
+    void theMeanStepItemCountsOuterRoundsAndItsInnerSchedule() {
+        QualitySimulation.Setting s = QualityBench.sweeps(
+                "64:sign:0.999:0.001:0.0001:outer=mean:h=4:olr=1.5:wd=0.1", 200).getFirst().setting();
+        assertEquals(new QualitySimulation.Mean(4, 1.5), s.mean());
+        assertEquals(50, s.lr().total(), "200 baseline steps are 50 rounds of 4 local steps");
+        assertEquals(0.001, s.lr().lrMax(), 1e-12);
+        assertEquals(0.1, s.weightDecay(), 1e-12);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> QualityBench.sweeps("64:sign:0.999:0.001:outer=mean:h=3", 200));
+        assertTrue(e.getMessage().contains("h=3"), e.getMessage());
+    }
+
+    @Test
+    void theChosenSettingIsTheRunDefaultsMeanStep() {
+        QualitySimulation.Setting s = QualityBench.chosen(200).setting();
+        assertEquals(new QualitySimulation.Mean(4, 1.5), s.mean());
+        assertEquals(64, s.demo().topK());
+    }
+
+    @Test
     void anUnknownSweepKeyIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> QualityBench.sweeps("8:sign:0.999:0.012:blocks=32", 200));
