@@ -73,7 +73,10 @@ public final class MeanStep {
         float[] weight = DemoAggregator.shares(blocking, updates, tokenWeights);
         float[] scale = DemoAggregator.clipScales(updates, mode);
         float[] coef = new float[blocking.paramCount()];
-        for (DemoBlocking.Tile tile : blocking.tiles()) {
+        List<DemoBlocking.Tile> tiles = blocking.tiles();
+        // Tiles own disjoint coefficients and each sums its updates in list order: the same floats on any thread count.
+        IntStream.range(0, tiles.size()).parallel().forEach(ti -> {
+            DemoBlocking.Tile tile = tiles.get(ti);
             DemoBlocking.TensorBlocks t = tile.tensor();
             int keep = t.keep();
             int e0 = tile.entryOffset();
@@ -87,7 +90,7 @@ public final class MeanStep {
                     coef[tile.packedPosition(e / keep, idx[e0 + e] & 0xFFFF)] += wv * val[e0 + e];
                 }
             }
-        }
+        });
         return encode(blocking, coef);
     }
 
@@ -103,28 +106,39 @@ public final class MeanStep {
                 .order(ByteOrder.LITTLE_ENDIAN);
         out.put(FORMAT);
         int[] picked = new int[0];
+        float[] magnitude = new float[0];
+        float[] sorted = new float[0];
         for (DemoBlocking.Tile tile : blocking.tiles()) {
             int elems = tile.tensor().blockElems();
             int cap = blockCap(elems);
-            if (picked.length < elems) picked = new int[elems];
+            if (picked.length < elems) {
+                picked = new int[elems];
+                magnitude = new float[elems];
+                sorted = new float[elems];
+            }
             for (int x = 0; x < tile.blocks(); x++) {
                 int n = 0;
                 for (int k = 0; k < elems; k++) {
                     float v = coef[tile.packedPosition(x, k)];
-                    if (v != 0f) picked[n++] = k;
+                    if (v != 0f) {
+                        magnitude[n] = Math.abs(v);
+                        picked[n++] = k;
+                    }
                 }
                 if (n > cap) {
-                    int blockX = x;
-                    Integer[] order = new Integer[n];
-                    for (int i = 0; i < n; i++) order[i] = picked[i];
-                    Arrays.sort(order, (a, b) -> {
-                        int c = Float.compare(Math.abs(coef[tile.packedPosition(blockX, b)]),
-                                Math.abs(coef[tile.packedPosition(blockX, a)]));
-                        return c != 0 ? c : Integer.compare(a, b);
-                    });
-                    for (int i = 0; i < cap; i++) picked[i] = order[i];
-                    n = cap;
-                    Arrays.sort(picked, 0, n);
+                    // keep the cap largest magnitudes; at the threshold, the lowest indices (picked is ascending)
+                    System.arraycopy(magnitude, 0, sorted, 0, n);
+                    Arrays.sort(sorted, 0, n);
+                    float kth = sorted[n - cap];
+                    int ties = cap;
+                    for (int i = 0; i < n; i++) {
+                        if (magnitude[i] > kth) ties--;
+                    }
+                    int kept = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (magnitude[i] > kth || (magnitude[i] == kth && ties-- > 0)) picked[kept++] = picked[i];
+                    }
+                    n = kept;
                 }
                 out.putInt(n);
                 for (int i = 0; i < n; i++) out.putShort((short) picked[i]);

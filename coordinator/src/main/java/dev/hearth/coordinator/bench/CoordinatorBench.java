@@ -9,8 +9,10 @@ import dev.hearth.coordinator.run.RoundCommit;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.demo.DemoAggregator;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.OuterStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -51,8 +53,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 ///   with the same calls the service makes: {@link UpdateCodec#decode} of every upload (the service does it on
 ///   receipt), {@link DemoAggregator#aggregate}, {@link OuterStep#ternary}, {@link OuterStep#apply},
 ///   {@link dev.hearth.engine.checkpoint.ParamsDigest#sha256}, and the ledger's {@link Ledger#commitRound} (its batches and credits). The updates
-///   are realistic in size and content: DeMo compressions (default config) of random gradients by a few distinct
-///   compressors, cycled over the N senders.
+///   are realistic in size and content: DeMo compressions of random gradients by a few distinct compressors,
+///   cycled over the N senders. `--outer mean` (the run default) times the mean step instead: k 64 updates,
+///   {@link MeanStep#aggregate} (mean over all updates + encoding, in the aggregate column) and {@link MeanStep#apply}
+///   (decode + inverse DCT + step, in the apply column); `--outer sign` the sign step with k 32.
 public final class CoordinatorBench {
 
     /// Distinct compressed updates generated (compressing 10M params costs ~0.1 s of CPU each; senders cycle them).
@@ -71,6 +75,7 @@ public final class CoordinatorBench {
         String connectSteps = "100,250,500,1000";
         String commitSizes = "10,100,300,1000";
         int repeats = 2;
+        boolean mean = true; // the run default
         int hold = DEFAULT_HOLD_SECONDS;
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-coordinator-bench");
         for (int i = 0; i < args.length; i++) {
@@ -79,6 +84,7 @@ public final class CoordinatorBench {
                     System.out.println("""
                             Usage: CoordinatorBench [--parts connect,commit] [--connect 100,250,500,1000]
                                                     [--commit 10,100,300,1000] [--repeats 2] [--hold S] [--quick]
+                                                    [--outer mean|sign]
                                                     [--work DIR]
                               --connect  cumulative counts of simulated nodes connected over loopback TLS
                               --commit   updates per aggregation+commit on model small
@@ -88,6 +94,13 @@ public final class CoordinatorBench {
                     return;
                 }
                 case "--parts" -> parts = args[++i];
+                case "--outer" -> {
+                    mean = switch (args[++i]) {
+                        case "mean" -> true;
+                        case "sign" -> false;
+                        default -> throw new IllegalArgumentException("--outer takes mean or sign, got " + args[i]);
+                    };
+                }
                 case "--connect" -> connectSteps = args[++i];
                 case "--commit" -> commitSizes = args[++i];
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
@@ -105,7 +118,7 @@ public final class CoordinatorBench {
         System.out.printf(Locale.ROOT, "# Hearth coordinator bench: %d CPUs, max heap %d MiB%n",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         if (parts.contains("commit")) {
-            commit(work, ints(commitSizes), repeats);
+            commit(work, ints(commitSizes), repeats, mean);
         }
         if (parts.contains("connect")) {
             connect(work, ints(connectSteps), hold);
@@ -209,10 +222,12 @@ public final class CoordinatorBench {
 
     // ---- aggregation + commit --------------------------------------------------------------------------------
 
-    static void commit(Path work, int[] sizes, int repeats) throws Exception {
+    static void commit(Path work, int[] sizes, int repeats, boolean mean) throws Exception {
         ModelConfig model = ModelConfig.small();
         ParameterLayout layout = ParameterLayout.gpt(model);
-        DemoConfig demo = DemoConfig.defaults();
+        DemoConfig demo = mean ? DemoConfig.defaults().withTopK(RunConfig.MeanDefaults.TOP_K) : DemoConfig.defaults();
+        DemoBlocking blocking = new DemoBlocking(layout, demo);
+        System.out.println("# outer step: " + (mean ? "mean (MeanStep, k " : "sign (ternary, k ") + demo.topK() + ")");
         long t0 = System.nanoTime();
         List<byte[]> wire = new ArrayList<>();
         Random rnd = new Random(7);
@@ -233,6 +248,7 @@ public final class CoordinatorBench {
         java.util.Arrays.fill(warmWeights, 1);
         OuterStep.apply(layout, base.clone(), OuterStep.ternary(DemoAggregator.aggregate(layout, demo, warm,
                 warmWeights, RobustMode.NONE)), 1e-3f, 0f);
+        MeanStep.apply(blocking, base.clone(), MeanStep.aggregate(blocking, warm, warmWeights, RobustMode.NONE), 1.5f, 0f);
         ParamsDigest.sha256(base);
         ledgerCommit(work, warm.size(), model.context());
         System.out.println("| updates | decode all | aggregate | ternary | apply | SHA-256 | ledger commit | commit (excl. decode) |");
@@ -255,18 +271,24 @@ public final class CoordinatorBench {
                 java.util.Arrays.fill(weights, (long) WINDOWS_PER_NODE * model.context());
                 c = processCpuNanos();
                 s = System.nanoTime();
-                float[] direction = DemoAggregator.aggregate(layout, demo, updates, weights, RobustMode.NONE);
+                byte[] step = mean ? MeanStep.aggregate(blocking, updates, weights, RobustMode.NONE) : null;
+                float[] direction = mean ? null : DemoAggregator.aggregate(layout, demo, updates, weights,
+                        RobustMode.NONE);
                 ms[1] = lap(s);
                 cpu[1] = cpuLap(c);
                 c = processCpuNanos();
                 s = System.nanoTime();
-                byte[] step = OuterStep.ternary(direction);
+                if (!mean) step = OuterStep.ternary(direction);
                 ms[2] = lap(s);
                 cpu[2] = cpuLap(c);
                 c = processCpuNanos();
                 s = System.nanoTime();
                 float[] next = base.clone();
-                OuterStep.apply(layout, next, step, 1e-3f, 0f);
+                if (mean) {
+                    MeanStep.apply(blocking, next, step, 1.5f, 0f);
+                } else {
+                    OuterStep.apply(layout, next, step, 1e-3f, 0f);
+                }
                 ms[3] = lap(s);
                 cpu[3] = cpuLap(c);
                 c = processCpuNanos();

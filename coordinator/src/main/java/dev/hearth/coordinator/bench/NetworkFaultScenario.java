@@ -40,6 +40,8 @@ public final class NetworkFaultScenario {
                 total_rounds = 1000
                 [data]
                 sequences_per_node = 4
+                [optimizer]
+                local_steps = 4
                 [validation]
                 spot_check_fraction = 0.0
                 loss_every_rounds = 0

@@ -43,9 +43,9 @@ public final class QualityBench {
     /// `--quick`: rounds per configuration, sized so that the whole quick bench (7 simulated runs and one real run)
     /// stays under 20 minutes on 2 cores even at load 15–20 (estimated from this machine's per-round times:
     /// ~1.5–2.5 s per simulated round, ~7 s per real round at that load).
-    static final int QUICK_ROUNDS = 32; // divisible by the mean step's 4 local steps
+    static final int QUICK_ROUNDS = 64; // 8 rounds of the default mean step's 8 local steps
     /// `--quick`'s sweep: the sign step's best setting (k 8, lr 1.2e-2) and the default mean step.
-    static final String QUICK_SWEEP = "8:sign:0.999:0.012:0.0012,64:sign:0.999:0.001:0.0001:outer=mean:h=4:olr=1.5:wd=0.1";
+    static final String QUICK_SWEEP = "8:sign:0.999:0.012:0.0012,64:sign:0.999:0.001:0.0001:outer=mean:h=8:olr=1.5:wd=0.1";
     /// Nodes of the experiment.
     static final int NODES = 4;
     /// Windows per node per round (the run config's default).

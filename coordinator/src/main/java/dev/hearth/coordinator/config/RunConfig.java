@@ -81,7 +81,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
     /// The defaults with `optimizer.outer = "mean"`, chosen by the quality sweep on `nano` (docs/benchmarks.md,
     /// "The mean outer step"). The sign step keeps its own (k 8, lr 1.2e-2 → 1.2e-3, no decay, 8 windows).
     public static final class MeanDefaults {
-        public static final int LOCAL_STEPS = 4;
+        public static final int LOCAL_STEPS = 8;
         /// 8 windows per inner step, as the sign step's 8 per round.
         public static final int SEQUENCES_PER_NODE = 8 * LOCAL_STEPS;
         public static final int TOP_K = 64;
@@ -90,7 +90,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         public static final double LR_MAX = 1e-3;
         public static final double LR_MIN = 1e-4;
         public static final double WEIGHT_DECAY = 0.1;
-        /// 3 rounds of 4 inner steps: about the 10 steps the dense baseline warms up over.
+        /// 3 rounds: the warm-up the sweep measured (the dense baseline warms up over 10 steps).
         public static final int WARMUP_ROUNDS = 3;
 
         private MeanDefaults() {

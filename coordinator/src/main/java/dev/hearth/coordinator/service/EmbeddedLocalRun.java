@@ -16,7 +16,7 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
 
     /// The local run's `run.toml`: one node is a quorum, ephemeral loopback ports, a checkpoint every version
     /// (3.6 MB for `nano`) so that nothing is lost when the app quits, no spot checks (the only node is the owner's).
-    /// The optimizer is the run default chosen by the quality sweep (docs/benchmarks.md): the mean outer step, 4
+    /// The optimizer is the run default chosen by the quality sweep (docs/benchmarks.md): the mean outer step, 8
     /// local AdamW steps of 8 windows per round, k 64.
     static final String LOCAL_RUN_TOML = """
             [run]

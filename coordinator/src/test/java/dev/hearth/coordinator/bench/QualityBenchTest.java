@@ -54,7 +54,7 @@ class QualityBenchTest {
     @Test
     void theChosenSettingIsTheRunDefaultsMeanStep() {
         QualitySimulation.Setting s = QualityBench.chosen(200).setting();
-        assertEquals(new QualitySimulation.Mean(4, 1.5), s.mean());
+        assertEquals(new QualitySimulation.Mean(8, 1.5), s.mean());
         assertEquals(64, s.demo().topK());
     }
 

@@ -88,8 +88,8 @@ class RunConfigTest {
     void theMeanStepIsTheDefaultAndItsKeysAreCheckedAgainstEachOther() {
         RunConfig d = RunConfig.defaults();
         assertTrue(d.meanStep());
-        assertEquals(4, d.localSteps());
-        assertEquals(32, d.sequencesPerNode(), "8 windows per inner step");
+        assertEquals(8, d.localSteps());
+        assertEquals(64, d.sequencesPerNode(), "8 windows per inner step");
         assertEquals(64, d.demoTopK());
         assertEquals(1e-3, d.lrMax(), "the inner AdamW's rate");
         RunConfig sign = RunConfig.parse("[optimizer]\nouter = \"sign\"\n", "run.toml", Map.of());

@@ -28,7 +28,7 @@ class LocalRunIntegrationTest {
     static final int ROUNDS = 10;
     static final int NODES = 3;
 
-    /// Both outer steps: the mean step (the default: 4 local AdamW steps of 2 windows, pseudo-gradients, the mean
+    /// Both outer steps: the mean step (the default: 8 local AdamW steps of 1 window, pseudo-gradients, the mean
     /// DCT coefficients in the commit) and the sign step (gradients, the ternary commit).
     @ParameterizedTest
     @ValueSource(strings = {"mean", "sign"})
