@@ -124,6 +124,10 @@ public final class ByzantineScenario {
                 [data]
                 sequences_per_node = %d
                 [optimizer]
+                # the sign step: the trimmed mean measured here is defined over each coefficient's senders, which
+                # only the sign step aggregates by (the mean step takes mean or norm_clip), and ProtocolNode sends
+                # gradients, not the mean step's pseudo-gradients
+                outer = "sign"
                 lr_max = 0.001
                 lr_min = 0.001
                 warmup_rounds = 0

@@ -217,8 +217,14 @@ public final class ProtocolNode implements AutoCloseable {
         if (wantsWork) ready();
     }
 
+    /// One gradient per round, compressed: the sign step's node. A run with the mean step (its nodes take local
+    /// AdamW steps) is refused at the first round rather than fed updates of the wrong kind.
     private void train(RoundStart rs) {
         if (failure != null || compressor == null) return;
+        if (CommitStep.meanStep(runConfig)) {
+            failure = "this bench node sends gradients (the sign step); the run applies the mean step";
+            return;
+        }
         if (rs.getBaseVersion() != version) {
             failure = "round " + rs.getRound() + " trains from version " + rs.getBaseVersion() + ", this node holds " + version;
             return;
