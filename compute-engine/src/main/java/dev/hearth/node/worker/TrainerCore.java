@@ -113,20 +113,20 @@ public final class TrainerCore implements AutoCloseable {
         }
         long[] ids = job.batchIds();
         if (ids.length == 0) throw new IllegalArgumentException("round " + job.round() + ": no batches assigned");
-        double lossSum;
+        double meanLoss; // over the round's windows (with local steps: each at the parameters it was trained at)
         if (inner == null) {
-            lossSum = gradient(ids, 0, ids.length, params, progress, 0, ids.length);
+            meanLoss = gradient(ids, 0, ids.length, params, progress, 0, ids.length);
         } else {
             int steps = Math.min(spec.localSteps(), ids.length);
             float[] local = params.clone();
-            lossSum = 0;
+            double lossSum = 0;
             for (int h = 0; h < steps; h++) {
                 int from = (int) ((long) h * ids.length / steps);
                 int to = (int) ((long) (h + 1) * ids.length / steps);
                 lossSum += gradient(ids, from, to, local, progress, from, ids.length) * (to - from);
                 inner.step(local, grad, job.lr());
             }
-            lossSum /= ids.length;
+            meanLoss = lossSum / ids.length;
             // the pseudo-gradient θ_start − θ_local, in grad
             for (int i = 0; i < grad.length; i++) grad[i] = params[i] - local[i];
         }
@@ -135,7 +135,7 @@ public final class TrainerCore implements AutoCloseable {
         saveState(job.round());
         long tokens = (long) ids.length * config.context();
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new TrainResult(job.round(), payload, (float) lossSum, tokens, millis,
+        return new TrainResult(job.round(), payload, (float) meanLoss, tokens, millis,
                 4.0 * layout.size() / payload.length);
     }
 
