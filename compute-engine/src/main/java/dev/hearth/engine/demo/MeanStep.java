@@ -206,14 +206,7 @@ public final class MeanStep {
     public static void apply(DemoBlocking blocking, float[] params, byte[] step, float lr, float weightDecay)
             throws MalformedUpdateException {
         ParameterLayout layout = blocking.layout();
-        if (params.length != layout.size()) {
-            throw new IllegalArgumentException("params hold " + params.length + " values, the layout has "
-                    + layout.size());
-        }
-        if (!(lr >= 0f && Float.isFinite(lr)) || !(weightDecay >= 0f && Float.isFinite(weightDecay))) {
-            throw new IllegalArgumentException("lr and weight decay must be finite and ≥ 0, got " + lr + ", "
-                    + weightDecay);
-        }
+        OuterStep.requireStepArguments(layout, params, lr, weightDecay);
         float[] direction = direction(blocking, decode(blocking, step));
         float decay = lr * weightDecay;
         for (ParameterLayout.Tensor t : layout.tensors()) {

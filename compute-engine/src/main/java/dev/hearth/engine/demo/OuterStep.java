@@ -86,14 +86,7 @@ public final class OuterStep {
     /// @throws MalformedUpdateException if the packed vector does not fit the layout
     public static void apply(ParameterLayout layout, float[] params, byte[] packedSigns, float lr, float weightDecay)
             throws MalformedUpdateException {
-        if (params.length != layout.size()) {
-            throw new IllegalArgumentException("params hold " + params.length + " values, the layout has "
-                    + layout.size());
-        }
-        if (!(lr >= 0f && Float.isFinite(lr)) || !(weightDecay >= 0f && Float.isFinite(weightDecay))) {
-            throw new IllegalArgumentException("lr and weight decay must be finite and ≥ 0, got " + lr + ", "
-                    + weightDecay);
-        }
+        requireStepArguments(layout, params, lr, weightDecay);
         requireValid(packedSigns, params.length);
         float decay = lr * weightDecay;
         // step per 2-bit code (11 was rejected above): a table instead of branches on random signs
@@ -106,6 +99,19 @@ public final class OuterStep {
                 float p = params[i];
                 params[i] = p - d * p - step;
             }
+        }
+    }
+
+    /// What every outer step checks before it touches the parameters: they fit the layout, and lr and weight decay
+    /// are finite and ≥ 0.
+    static void requireStepArguments(ParameterLayout layout, float[] params, float lr, float weightDecay) {
+        if (params.length != layout.size()) {
+            throw new IllegalArgumentException("params hold " + params.length + " values, the layout has "
+                    + layout.size());
+        }
+        if (!(lr >= 0f && Float.isFinite(lr)) || !(weightDecay >= 0f && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("lr and weight decay must be finite and ≥ 0, got " + lr + ", "
+                    + weightDecay);
         }
     }
 

@@ -168,8 +168,7 @@ public final class QualitySimulation {
                 : null;
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
-        long bytes = 0;
-        long uploads = 0;
+        Wire wire = new Wire();
         for (long r = 0; r < rounds; r++) {
             List<SparseUpdate> updates = new ArrayList<>();
             List<Long> weights = new ArrayList<>();
@@ -181,14 +180,7 @@ public final class QualitySimulation {
                     if (secondMoment[n] == null) secondMoment[n] = new float[layout.size()];
                     precondition(grad, secondMoment[n], (float) x.precondition(), ++nodeSteps[n]);
                 }
-                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(grad), s.demo().encoding());
-                bytes += wire.length;
-                uploads++;
-                try {
-                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
-                } catch (MalformedUpdateException e) {
-                    throw new IllegalStateException("an update encoded here failed to decode", e);
-                }
+                updates.add(wire.send(compressors.get(n), grad, s.demo()));
                 weights.add(b.tokens());
             }
             long[] w = weights.stream().mapToLong(Long::longValue).toArray();
@@ -220,7 +212,7 @@ public final class QualitySimulation {
                 curve.add(validationLoss(params));
             }
         }
-        double mean = (double) bytes / uploads;
+        double mean = wire.meanBytes();
         return new Result(curve.getLast(), curve, mean, 4.0 * layout.size() / mean, seconds(t0));
     }
 
@@ -244,8 +236,7 @@ public final class QualitySimulation {
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long outerRounds = rounds / h;
-        long bytes = 0;
-        long uploads = 0;
+        Wire wire = new Wire();
         for (long o = 0; o < outerRounds; o++) {
             List<SparseUpdate> updates = new ArrayList<>();
             List<Long> weights = new ArrayList<>();
@@ -261,14 +252,7 @@ public final class QualitySimulation {
                     tokens += b.tokens();
                 }
                 for (int i = 0; i < grad.length; i++) grad[i] = params[i] - local[i];
-                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(grad), s.demo().encoding());
-                bytes += wire.length;
-                uploads++;
-                try {
-                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
-                } catch (MalformedUpdateException e) {
-                    throw new IllegalStateException("an update encoded here failed to decode", e);
-                }
+                updates.add(wire.send(compressors.get(n), grad, s.demo()));
                 weights.add(tokens);
             }
             try {
@@ -282,7 +266,7 @@ public final class QualitySimulation {
                 curve.add(validationLoss(params));
             }
         }
-        double mean = (double) bytes / uploads;
+        double mean = wire.meanBytes();
         return new Result(curve.getLast(), curve, mean / h, 4.0 * layout.size() * h / mean, seconds(t0));
     }
 
@@ -310,8 +294,7 @@ public final class QualitySimulation {
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long outerRounds = rounds / localSteps;
-        long bytes = 0;
-        long uploads = 0;
+        Wire wire = new Wire();
         for (long o = 0; o < outerRounds; o++) {
             List<SparseUpdate> updates = new ArrayList<>();
             long[] weights = new long[nodes];
@@ -326,14 +309,7 @@ public final class QualitySimulation {
                     tokens += b.tokens();
                 }
                 for (int i = 0; i < delta.length; i++) delta[i] = params[i] - local[i];
-                byte[] wire = UpdateCodec.encode(compressors.get(n).compress(delta), s.demo().encoding());
-                bytes += wire.length;
-                uploads++;
-                try {
-                    updates.add(UpdateCodec.decode(wire, layout, s.demo()));
-                } catch (MalformedUpdateException e) {
-                    throw new IllegalStateException("an update encoded here failed to decode", e);
-                }
+                updates.add(wire.send(compressors.get(n), delta, s.demo()));
                 weights[n] = tokens;
             }
             float[] direction = s.experiments().totalMean() ? totalMean(s.demo(), updates, weights)
@@ -353,10 +329,32 @@ public final class QualitySimulation {
                 curve.add(validationLoss(params));
             }
         }
-        double mean = (double) bytes / uploads;
+        double mean = wire.meanBytes();
         // traffic per token against one dense fp32 gradient per round of the baseline
         return new Result(curve.getLast(), curve, mean / localSteps, 4.0 * layout.size() * localSteps / mean,
                 seconds(t0));
+    }
+
+    /// The wire between the simulated nodes and the coordinator: every update is encoded and decoded as in a run
+    /// ({@link UpdateCodec}), and its bytes counted.
+    private final class Wire {
+        private long bytes;
+        private long uploads;
+
+        SparseUpdate send(DemoCompressor compressor, float[] update, DemoConfig demo) {
+            byte[] encoded = UpdateCodec.encode(compressor.compress(update), demo.encoding());
+            bytes += encoded.length;
+            uploads++;
+            try {
+                return UpdateCodec.decode(encoded, layout, demo);
+            } catch (MalformedUpdateException e) {
+                throw new IllegalStateException("an update encoded here failed to decode", e);
+            }
+        }
+
+        double meanBytes() {
+            return (double) bytes / uploads;
+        }
     }
 
     /// Dense AdamW on the same batch ids (per round, the union of the present nodes' batches as one batch).
