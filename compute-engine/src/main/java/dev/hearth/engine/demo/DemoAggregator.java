@@ -43,7 +43,7 @@ public final class DemoAggregator {
             if (mode instanceof RobustMode.TrimmedMean tm) {
                 trimmedMeanTile(tile, updates, weight, tm.fraction(), s[0]);
             } else {
-                meanTile(tile, updates, weight, scale, s[0], s[1]);
+                meanTile(tile, updates, weight, scale, s[0], 0, s[1]);
             }
             DemoBlocking.TensorBlocks t = tile.tensor();
             TransformDct.inverseTile(s[0], 0, t.blockRows(), t.blockCols(), tile.blocks(), direction, tile.offset(),
@@ -111,16 +111,18 @@ public final class DemoAggregator {
         return scale;
     }
 
-    /// Weighted mean of the senders at each coefficient of one tile; leaves packed coefficients in `coef`.
+    /// Weighted mean at each coefficient of one tile, left packed in `coef` from `offset`: over the updates that
+    /// sent the coefficient when `wsum` is given (DeMo's, for the sign step), over all updates when it is null (each
+    /// weight is then already a share of the round: a coefficient an update did not send counts as 0 for it).
     private static void meanTile(DemoBlocking.Tile tile, List<SparseUpdate> updates, float[] weight, float[] scale,
-                                 float[] coef, float[] wsum) {
+                                 float[] coef, int offset, float[] wsum) {
         DemoBlocking.TensorBlocks t = tile.tensor();
         int n1 = t.blockRows();
         int n2 = t.blockCols();
         int stride = tile.packedStride();
         int size = tile.size();
-        Arrays.fill(coef, 0, size, 0f);
-        Arrays.fill(wsum, 0, size, 0f);
+        Arrays.fill(coef, offset, offset + size, 0f);
+        if (wsum != null) Arrays.fill(wsum, 0, size, 0f);
         int keep = t.keep();
         int e0 = tile.entryOffset();
         int entries = tile.blocks() * keep;
@@ -134,15 +136,39 @@ public final class DemoAggregator {
                 int k = idx[e0 + e] & 0xFFFF;
                 int x = e / keep;
                 int pos = (k % n2) * stride + x * n1 + k / n2;
-                coef[pos] += wv * val[e0 + e];
-                wsum[pos] += w;
+                coef[offset + pos] += wv * val[e0 + e];
+                if (wsum != null) wsum[pos] += w;
             }
         }
+        if (wsum == null) return;
         for (int p = 0; p < size; p++) {
             if (wsum[p] > 0f) {
-                coef[p] = coef[p] / wsum[p];
+                coef[offset + p] /= wsum[p];
             }
         }
+    }
+
+    /// The token-weighted mean of every DCT coefficient over **all** `updates` (0 where an update did not send
+    /// it), packed tile-major as {@link DemoBlocking.Tile#packedPosition}: the mean step's coefficients
+    /// ({@link MeanStep#aggregate}). Tiles own disjoint coefficients and each sums its updates in list order, so the
+    /// result is the same floats on any thread count.
+    ///
+    /// @throws IllegalArgumentException as {@link #aggregate} does; a trimmed mean is not defined here
+    static float[] meanOverAll(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights,
+                               RobustMode mode) {
+        if (mode instanceof RobustMode.TrimmedMean) {
+            throw new IllegalArgumentException("the mean outer step takes mean or norm_clip aggregation, not a trimmed"
+                    + " mean (that is defined over the senders of each coefficient)");
+        }
+        float[] weight = shares(blocking, updates, tokenWeights);
+        float[] scale = clipScales(updates, mode);
+        float[] coef = new float[blocking.paramCount()];
+        List<DemoBlocking.Tile> tiles = blocking.tiles();
+        IntStream.range(0, tiles.size()).parallel().forEach(i -> {
+            DemoBlocking.Tile tile = tiles.get(i);
+            meanTile(tile, updates, weight, scale, coef, tile.packedOffset(), null);
+        });
+        return coef;
     }
 
     /// Coordinate-wise trimmed weighted mean of one tile; leaves packed coefficients in `coef`.

@@ -66,31 +66,7 @@ public final class MeanStep {
     /// @throws IllegalArgumentException as {@link DemoAggregator#aggregate} does, or for a trimmed mean
     public static byte[] aggregate(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights,
                                    RobustMode mode) {
-        if (mode instanceof RobustMode.TrimmedMean) {
-            throw new IllegalArgumentException("the mean outer step takes mean or norm_clip aggregation, not a trimmed"
-                    + " mean (that is defined over the senders of each coefficient)");
-        }
-        float[] weight = DemoAggregator.shares(blocking, updates, tokenWeights);
-        float[] scale = DemoAggregator.clipScales(updates, mode);
-        float[] coef = new float[blocking.paramCount()];
-        List<DemoBlocking.Tile> tiles = blocking.tiles();
-        // Tiles own disjoint coefficients and each sums its updates in list order: the same floats on any thread count.
-        IntStream.range(0, tiles.size()).parallel().forEach(ti -> {
-            DemoBlocking.Tile tile = tiles.get(ti);
-            DemoBlocking.TensorBlocks t = tile.tensor();
-            int keep = t.keep();
-            int e0 = tile.entryOffset();
-            int entries = tile.blocks() * keep;
-            for (int u = 0; u < updates.size(); u++) {
-                SparseUpdate up = updates.get(u);
-                short[] idx = up.indexArray();
-                float[] val = up.valueArray();
-                float wv = weight[u] * scale[u];
-                for (int e = 0; e < entries; e++) {
-                    coef[tile.packedPosition(e / keep, idx[e0 + e] & 0xFFFF)] += wv * val[e0 + e];
-                }
-            }
-        });
+        float[] coef = DemoAggregator.meanOverAll(blocking, updates, tokenWeights, mode);
         return encode(blocking, coef);
     }
 
