@@ -12,7 +12,8 @@ import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.AdamW;
 import dev.hearth.engine.train.Batch;
-import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.engine.train.HostLocalTrainer;
+import dev.hearth.engine.train.LocalTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,14 +64,14 @@ public final class TrainerCore implements AutoCloseable {
     private final WorkerSpec spec;
     private final ModelConfig config;
     private final ParameterLayout layout;
-    private final TrainingBackend backend;
+    private final LocalTrainer trainer;
     private final Corpus corpus;
     private final DemoCompressor compressor;
     private final ValueEncoding encoding;
+    /// The round's update before compression: the mean gradient (sign step) or the pseudo-gradient (mean step).
     private final float[] grad;
-    private final float[] microGrad;
-    /// The inner optimizer (local steps only), its state kept across rounds.
-    private final AdamW inner;
+    /// Whether the run takes local steps (the mean outer step): then the trainer's inner AdamW state is kept.
+    private final boolean localSteps;
     private float[] params;
     private long paramsVersion = -1;
 
@@ -79,25 +80,24 @@ public final class TrainerCore implements AutoCloseable {
         this.config = ModelConfig.byName(spec.model());
         this.layout = ParameterLayout.gpt(config);
         Files.createDirectories(spec.stateDir());
-        this.backend = BackendSelector.select(config).backend();
+        this.trainer = new HostLocalTrainer(BackendSelector.select(config).backend(),
+                new AdamW.Settings(0f, INNER_BETA1, INNER_BETA2, INNER_EPS, spec.weightDecay()));
         this.corpus = spec.corpus().equals("bundled")
                 ? Corpus.bundled(spec.stateDir().resolve("corpus"))
                 : Corpus.fromTextFiles(java.util.List.of(Path.of(spec.corpus())), spec.stateDir().resolve("corpus"));
         this.encoding = ValueEncoding.valueOf(spec.encoding());
         this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
         this.grad = new float[layout.size()];
-        this.microGrad = new float[layout.size()];
-        this.inner = spec.localSteps() == 0 ? null : new AdamW(layout,
-                new AdamW.Settings(0f, INNER_BETA1, INNER_BETA2, INNER_EPS, spec.weightDecay()));
+        this.localSteps = spec.localSteps() > 0;
         Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
         if (Files.exists(momentum)) {
             compressor.restoreMomentum(readMomentum(momentum, layout.size()));
-            if (inner != null) restoreInner(momentum);
+            if (localSteps) restoreInner(momentum);
         }
     }
 
     public String backendDescription() {
-        return backend.description();
+        return trainer.description();
     }
 
     public TrainResult train(TrainJob job, Progress progress) throws IOException {
@@ -114,21 +114,21 @@ public final class TrainerCore implements AutoCloseable {
         long[] ids = job.batchIds();
         if (ids.length == 0) throw new IllegalArgumentException("round " + job.round() + ": no batches assigned");
         double meanLoss; // over the round's windows (with local steps: each at the parameters it was trained at)
-        if (inner == null) {
-            meanLoss = gradient(ids, 0, ids.length, params, progress, 0, ids.length);
+        trainer.load(params);
+        if (!localSteps) {
+            meanLoss = gradient(ids, 0, ids.length, progress, ids.length);
+            trainer.readGradient(grad);
         } else {
             int steps = Math.min(spec.localSteps(), ids.length);
-            float[] local = params.clone();
             double lossSum = 0;
             for (int h = 0; h < steps; h++) {
                 int from = (int) ((long) h * ids.length / steps);
                 int to = (int) ((long) (h + 1) * ids.length / steps);
-                lossSum += gradient(ids, from, to, local, progress, from, ids.length) * (to - from);
-                inner.step(local, grad, job.lr());
+                lossSum += gradient(ids, from, to, progress, ids.length) * (to - from);
+                trainer.adamwStep(job.lr());
             }
             meanLoss = lossSum / ids.length;
-            // the pseudo-gradient θ_start − θ_local, in grad
-            for (int i = 0; i < grad.length; i++) grad[i] = params[i] - local[i];
+            trainer.readPseudoGradient(grad); // θ_start − θ_local
         }
         SparseUpdate update = compressor.compress(grad);
         byte[] payload = UpdateCodec.encode(update, encoding);
@@ -139,10 +139,10 @@ public final class TrainerCore implements AutoCloseable {
                 4.0 * layout.size() / payload.length);
     }
 
-    /// The mean gradient of windows `ids[from, to)` at `at`, left in {@link #grad}, in micro-batches; returns the
-    /// mean loss of those windows. Progress counts from `doneBefore` of `total` windows.
-    private double gradient(long[] ids, int from, int to, float[] at, Progress progress, int doneBefore, int total) {
-        Arrays.fill(grad, 0f);
+    /// The mean gradient of windows `ids[from, to)` at the trainer's working copy, accumulated in the trainer, in
+    /// micro-batches; returns the mean loss of those windows. Progress counts from `from` of `total` windows.
+    private double gradient(long[] ids, int from, int to, Progress progress, int total) {
+        trainer.zeroGradient();
         double lossSum = 0;
         int count = to - from;
         int done = 0;
@@ -150,13 +150,11 @@ public final class TrainerCore implements AutoCloseable {
         while (done < count) {
             int n = Math.min(micro, count - done);
             Batch batch = corpus.batch(Arrays.copyOfRange(ids, from + done, from + done + n), config.context());
-            float loss = backend.lossAndGradient(at, batch, microGrad);
             // Each micro-batch's gradient is a mean over its windows; weight it by its share of all windows.
-            float w = (float) n / count;
-            for (int i = 0; i < grad.length; i++) grad[i] += w * microGrad[i];
+            float loss = trainer.accumulateGradient(batch, (float) n / count);
             lossSum += (double) loss * n;
             done += n;
-            progress.update(doneBefore + done, total);
+            progress.update(from + done, total);
         }
         return lossSum / count;
     }
@@ -173,24 +171,28 @@ public final class TrainerCore implements AutoCloseable {
             throw new IOException(file + " holds an inner optimizer state for another model; delete it to start"
                     + " with a fresh one");
         }
-        inner.restore(m, v, (long) steps[0]);
+        trainer.restoreOptimizerState(new LocalTrainer.AdamWState(m, v, (long) steps[0]));
     }
 
     /// Persists the DeMo residual (atomically).
     public void saveState(long round) {
         try {
             new Checkpoint(new Checkpoint.Metadata(config.name(), ParameterLayout.FORMAT_VERSION, "trainer", round),
-                    new float[0], inner == null ? java.util.Map.of(MOMENTUM_STATE, compressor.momentum())
-                    : java.util.Map.of(MOMENTUM_STATE, compressor.momentum(), INNER_M_STATE, inner.firstMoment(),
-                    INNER_V_STATE, inner.secondMoment(), INNER_STEPS_STATE, new float[] {inner.steps()}))
+                    new float[0], !localSteps ? java.util.Map.of(MOMENTUM_STATE, compressor.momentum())
+                    : innerState(trainer.optimizerState()))
                     .write(spec.stateDir().resolve(MOMENTUM_FILE));
         } catch (IOException e) {
             throw new UncheckedIOException("could not save the optimizer state in " + spec.stateDir(), e);
         }
     }
 
+    private java.util.Map<String, float[]> innerState(LocalTrainer.AdamWState inner) {
+        return java.util.Map.of(MOMENTUM_STATE, compressor.momentum(), INNER_M_STATE, inner.m(),
+                INNER_V_STATE, inner.v(), INNER_STEPS_STATE, new float[] {inner.steps()});
+    }
+
     @Override
     public void close() {
-        backend.close();
+        trainer.close();
     }
 }
