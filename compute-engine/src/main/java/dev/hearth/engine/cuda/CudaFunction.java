@@ -30,19 +30,22 @@ public final class CudaFunction {
         }
         context.makeCurrent();
         try (Arena arena = Arena.ofConfined()) {
-            // kernelParams: an array of pointers, each to one argument's value.
-            MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
-            for (int i = 0; i < args.length; i++) {
-                MemorySegment value = switch (args[i]) {
-                    case DeviceBuffer b -> arena.allocateFrom(ValueLayout.JAVA_LONG, b.address());
-                    case Long l -> arena.allocateFrom(ValueLayout.JAVA_LONG, l);
-                    case Integer n -> arena.allocateFrom(ValueLayout.JAVA_INT, n);
-                    case Float f -> arena.allocateFrom(ValueLayout.JAVA_FLOAT, f);
+            // kernelParams: an array of pointers, each to one argument's value (8-byte slots, one allocation).
+            int n = args.length;
+            MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            MemorySegment values = arena.allocate(8L * Math.max(1, n), 8);
+            for (int i = 0; i < n; i++) {
+                MemorySegment slot = values.asSlice(8L * i, 8);
+                switch (args[i]) {
+                    case DeviceBuffer b -> slot.set(ValueLayout.JAVA_LONG, 0, b.address());
+                    case Long l -> slot.set(ValueLayout.JAVA_LONG, 0, l);
+                    case Integer v -> slot.set(ValueLayout.JAVA_INT, 0, v);
+                    case Float f -> slot.set(ValueLayout.JAVA_FLOAT, 0, f);
                     case null -> throw new IllegalArgumentException(name + ": argument " + i + " is null");
                     default -> throw new IllegalArgumentException(name + ": argument " + i + " is a "
                             + args[i].getClass().getSimpleName() + "; pass DeviceBuffer, Long, Integer or Float");
-                };
-                params.setAtIndex(ValueLayout.ADDRESS, i, value);
+                }
+                params.setAtIndex(ValueLayout.ADDRESS, i, slot);
             }
             context.lib.check(context.lib.cuLaunchKernel(handle, gridX, gridY, gridZ, blockX, blockY, blockZ,
                     sharedBytes, context.streamHandle(stream), params, MemorySegment.NULL), "cuLaunchKernel",
