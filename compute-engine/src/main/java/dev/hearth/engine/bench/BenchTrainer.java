@@ -1,12 +1,16 @@
 package dev.hearth.engine.bench;
 
 import dev.hearth.engine.backend.BackendSelector;
+import dev.hearth.engine.cuda.CudaDriver;
+import dev.hearth.engine.cuda.CudaUnavailableException;
+import dev.hearth.engine.cuda.DeviceInfo;
 import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalTrainer;
 import java.util.function.DoubleSupplier;
 
 /// The {@link LocalTrainer} the engine benchmark times, with the way its peak memory is read: the product's own
 /// trainers (the CPU engine behind {@link HostLocalTrainer}, the CUDA engine), opened as the node opens them.
+/// One per benchmark round: closing it gives the card's memory back before PyTorch runs on the same card.
 final class BenchTrainer implements AutoCloseable {
 
     /// The asked-for backend cannot run on this machine; the message says why, in words.
@@ -19,11 +23,14 @@ final class BenchTrainer implements AutoCloseable {
     private final LocalTrainer trainer;
     private final String memoryMeasure;
     private final DoubleSupplier peakMemoryMb;
+    private final AutoCloseable after;
+    private boolean closed;
 
-    private BenchTrainer(LocalTrainer trainer, String memoryMeasure, DoubleSupplier peakMemoryMb) {
+    private BenchTrainer(LocalTrainer trainer, String memoryMeasure, DoubleSupplier peakMemoryMb, AutoCloseable after) {
         this.trainer = trainer;
         this.memoryMeasure = memoryMeasure;
         this.peakMemoryMb = peakMemoryMb;
+        this.after = after;
     }
 
     static BenchTrainer open(EngineBenchmark.Options o) throws UnavailableException {
@@ -36,12 +43,30 @@ final class BenchTrainer implements AutoCloseable {
     private static BenchTrainer cpu(EngineBenchmark.Options o) {
         var selection = BackendSelector.select(o.model(), o.threads());
         return new BenchTrainer(new HostLocalTrainer(selection.backend(), o.adam()), "peak RSS",
-                EngineBenchmark::peakRssMb);
+                EngineBenchmark::peakRssMb, null);
     }
 
     private static BenchTrainer cuda(EngineBenchmark.Options o) throws UnavailableException {
-        throw new UnavailableException("--backend cuda: this build has no CUDA engine yet (Hearth's CUDA trainer,"
-                + " dev.hearth.engine.cuda.CudaLocalTrainer, is being written under issue 13)");
+        CudaDriver driver;
+        try {
+            driver = CudaDriver.load();
+        } catch (CudaUnavailableException e) {
+            throw new UnavailableException("--backend cuda: " + e.getMessage());
+        }
+        int count = driver.deviceCount();
+        if (o.device() >= count) {
+            throw new UnavailableException("--backend cuda: no CUDA device " + o.device() + " (the driver sees "
+                    + count + ")");
+        }
+        DeviceInfo card = driver.device(o.device());
+        if (!o.precision().equals("fp32")) {
+            throw new UnavailableException("--precision " + o.precision() + ": Hearth's CUDA engine has only its fp32"
+                    + " path so far, and the two sides must compute at the same precision");
+        }
+        throw new UnavailableException("--backend cuda: " + card.name() + " (compute capability "
+                + card.computeCapability() + ", driver CUDA " + driver.driverVersion() / 1000 + "."
+                + driver.driverVersion() % 1000 / 10 + ") is here, but this build has no CUDA trainer yet"
+                + " (dev.hearth.engine.cuda.CudaLocalTrainer, being written under issue 13)");
     }
 
     LocalTrainer trainer() {
@@ -60,6 +85,20 @@ final class BenchTrainer implements AutoCloseable {
 
     @Override
     public void close() {
-        trainer.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            trainer.close();
+        } finally {
+            if (after != null) {
+                try {
+                    after.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing the benchmark's device context: " + e.getMessage(), e);
+                }
+            }
+        }
     }
 }

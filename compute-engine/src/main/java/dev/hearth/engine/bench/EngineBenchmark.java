@@ -197,13 +197,15 @@ public final class EngineBenchmark {
                         + "(%d warmup), %s%n", Instant.now(), cfg.name(), ParameterLayout.gpt(cfg).size(), b,
                 o.microBatch() == b ? "" : " (micro-batch " + o.microBatch() + ")", t, o.steps(), o.warmup(), where);
         // The trainer first: a missing GPU or CUDA engine stops here, before the corpus is read.
-        try (BenchTrainer bench = BenchTrainer.open(o)) {
-            System.out.println("java backend: " + bench.trainer().description());
-            run(o, bench);
+        try (BenchTrainer first = BenchTrainer.open(o)) {
+            System.out.println("java backend: " + first.trainer().description());
+            run(o, first);
         }
     }
 
-    private static void run(Options o, BenchTrainer bench) throws Exception {
+    /// `first` trains round 1; each later round opens its own trainer (a fresh AdamW). Each is closed before
+    /// PyTorch runs, so on a GPU the two sides never hold the card's memory at once.
+    private static void run(Options o, BenchTrainer first) throws Exception {
         ModelConfig cfg = o.model();
         int b = o.batch();
         int t = cfg.context();
@@ -249,8 +251,12 @@ public final class EngineBenchmark {
         double[] javaCpu = new double[o.rounds()];
         double[] torchCpu = new double[o.rounds()];
         String json = null;
+        String description = first.trainer().description();
+        String memory = first.memoryMeasure();
         for (int r = 0; r < o.rounds(); r++) {
-            java = trainJava(bench, init, corpus, stepIds, val, o, javaGrad0, r > 0);
+            try (BenchTrainer bench = r == 0 ? first : BenchTrainer.open(o)) {
+                java = trainJava(bench, init, corpus, stepIds, val, o, javaGrad0);
+            }
             javaTps[r] = java.tokensPerSecond;
             javaCpu[r] = java.tokensPerCpuSecond;
             if (o.javaOnly()) {
@@ -265,13 +271,12 @@ public final class EngineBenchmark {
                     torchCpu[r], javaTps[r] / torchTpsAll[r]);
         }
         boolean gpu = o.backend() == Backend.CUDA;
-        String memory = bench.memoryMeasure();
         double javaMfu = mfu(median(javaTps), flopsPerToken, o.peakTflops());
         System.out.printf(Locale.ROOT, "java:    %8.0f tokens/s%s, loss after %d steps %.4f%s, %s %.0f MB%s%n",
                 median(javaTps), o.rounds() > 1 ? " (median)" : "", o.steps(), java.finalLoss,
                 o.quality() ? String.format(Locale.ROOT, ", validation loss %.4f", java.validationLoss) : "",
                 memory, java.peakMemoryMb, mfuWords(javaMfu));
-        var report = new BenchReport(o, bench.trainer().description(), memory, flopsPerToken);
+        var report = new BenchReport(o, description, memory, flopsPerToken);
         report.hearth(median(javaTps), java, javaMfu);
         if (o.javaOnly()) {
             writeJson(o, report.json());
@@ -387,12 +392,11 @@ public final class EngineBenchmark {
                   double peakMemoryMb) {
     }
 
-    /// Trains `stepIds.length` AdamW steps from `init` through the benchmark's trainer (the node's local-round
+    /// Trains `stepIds.length` AdamW steps from `init` through a freshly opened trainer (the node's local-round
     /// seam: zero the gradient, accumulate the step's micro-batches, one inner AdamW step), after the gradient at
-    /// `init` on the first batch has been read into `grad0Out`. `freshOptimizer`: restart AdamW's moments (a
-    /// second round of the benchmark must not continue the first's).
+    /// `init` on the first batch has been read into `grad0Out`.
     static Result trainJava(BenchTrainer bench, float[] init, Corpus corpus, long[][] stepIds, List<Batch> val,
-                            Options o, float[] grad0Out, boolean freshOptimizer) {
+                            Options o, float[] grad0Out) {
         LocalTrainer trainer = bench.trainer();
         int context = trainer.config().context();
         trainer.load(init);
@@ -400,10 +404,6 @@ public final class EngineBenchmark {
         double initialLoss = accumulate(trainer, corpus.batch(stepIds[0], context), o.microBatch());
         trainer.readGradient(grad0Out);
         trainer.load(init);
-        if (freshOptimizer) {
-            int n = init.length;
-            trainer.restoreOptimizerState(new LocalTrainer.AdamWState(new float[n], new float[n], 0));
-        }
         float lr = o.adam().lr();
         long start = 0;
         long cpuStart = 0;
