@@ -121,19 +121,22 @@ if [ -x "$JAVA" ]; then
         t=$(budget "$TESTS_TIMEOUT_S")
         say "gpu tests: $(( ${#selects[@]} / 2 )) classes, timeout ${t}s"
         timeout -k 5 "$t" "$JAVA" "${JAVA_OPTS[@]}" -Djava.io.tmpdir="$WORK" \
-            -jar "$LIB/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
+            -jar "$LIB/junit-platform-console-standalone.jar" execute --disable-banner --disable-ansi-colors --details=tree \
             --class-path "$CP" --include-tag gpu "${selects[@]}" > "$RESULTS/junit.txt" 2>&1
         tests_rc=$?
         cat "$RESULTS/junit.txt"
-        count() { grep -E "^\[ *[0-9]+ tests $1" "$RESULTS/junit.txt" | grep -oE '[0-9]+' | head -1; }
-        found=$(count found); ok=$(count successful); failed=$(count failed); aborted=$(count aborted)
-        skipped=$(count skipped)
+        count() { grep -E "^\[ *[0-9]+ $1" "$RESULTS/junit.txt" | grep -oE '[0-9]+' | head -1; }
+        found=$(count "tests found"); ok=$(count "tests successful"); failed=$(count "tests failed")
+        aborted=$(count "tests aborted"); skipped=$(count "tests skipped")
+        classes_aborted=$(count "containers aborted"); classes_failed=$(count "containers failed")
         st=passed
         if [ "$tests_rc" -eq 124 ] || [ "$tests_rc" -eq 137 ]; then st=timeout; problems+=("gpu tests ran past ${t}s")
-        elif [ "$tests_rc" -ne 0 ]; then st=failed; problems+=("gpu tests failed (exit $tests_rc, ${failed:-?} failed)")
-        elif [ "${ok:-0}" -eq 0 ]; then st=skipped; problems+=("no gpu test ran (${aborted:-0} aborted, ${skipped:-0} skipped: see junit.txt)")
+        elif [ "$tests_rc" -ne 0 ]; then st=failed
+            problems+=("gpu tests failed (exit $tests_rc: ${failed:-?} tests and ${classes_failed:-?} classes failed; see junit.txt)")
+        elif [ "${ok:-0}" -eq 0 ]; then st=skipped
+            problems+=("no gpu test ran (${found:-0} found; ${aborted:-0} tests and ${classes_aborted:-0} classes aborted, ${skipped:-0} skipped: see junit.txt)")
         fi
-        tests_json="{\"status\":\"$st\",\"exit\":$tests_rc,\"found\":${found:-null},\"successful\":${ok:-null},\"failed\":${failed:-null},\"aborted\":${aborted:-null},\"skipped\":${skipped:-null},\"classes\":$(( ${#selects[@]} / 2 ))}"
+        tests_json="{\"status\":\"$st\",\"exit\":$tests_rc,\"found\":${found:-null},\"successful\":${ok:-null},\"failed\":${failed:-null},\"aborted\":${aborted:-null},\"skipped\":${skipped:-null},\"classesAborted\":${classes_aborted:-null},\"classesFailed\":${classes_failed:-null},\"classes\":$(( ${#selects[@]} / 2 ))}"
     fi
 fi
 
