@@ -1,0 +1,116 @@
+// Tiled fp32 SGEMM, row-major, with transpose flags, strided batches and a bias epilogue: every matrix multiply
+// of GPT-2's forward and backward (linear layers; attention's scores and values per (batch, head)).
+//
+//   C[z] (M, N) = alpha * op(A[z]) (M, K) * op(B[z]) (K, N) + beta * C[z] + bias (N)
+//
+// op(A) is A (M, K) with row stride lda when transA == 0, and A stored (K, M) with row stride lda, read
+// transposed, when transA != 0; likewise B: (K, N) or stored (N, K). beta == 0 never reads C (it may hold
+// garbage); bias == 0 (a null pointer) adds none.
+//
+// Batches: blockIdx.z = z walks batchOuter * batchInner matrices; matrix z starts at
+//   X + (z / batchInner) * strideOuterX + (z % batchInner) * strideInnerX   (in floats)
+// for each of A, B, C. Two levels let attention address head h of batch b inside the (B, T, 3C) qkv buffer
+// (outer stride T*3C, inner stride hs) with no permute kernel; a plain GEMM passes batchInner = 1, strides 0.
+//
+// Launch: block 256 threads, grid (ceil(N / 64), ceil(M / 64), batchOuter * batchInner), no dynamic shared
+// memory. Each block computes a 64 x 64 tile of C through 16-deep tiles of A and B in shared memory (8.3 KiB);
+// each thread a 4 x 4 register tile at rows ty + 16i, columns tx + 16j (so a warp's shared reads are
+// broadcasts or conflict-free and its global writes are 16 consecutive floats). Deterministic: each element of
+// C is one thread's sum over k in a fixed order.
+
+#define SG_BM 64
+#define SG_BN 64
+#define SG_BK 16
+#define SG_THREADS 256
+#define SG_TM 4
+#define SG_TN 4
+// One float of padding per shared row: the transposed stores of a (row, k) load hit 16 different banks.
+#define SG_PAD 1
+
+extern "C" __global__ void __launch_bounds__(SG_THREADS)
+sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, float alpha,
+      const float* __restrict__ A, unsigned lda, unsigned long long strideOuterA, unsigned long long strideInnerA,
+      const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB, unsigned long long strideInnerB,
+      float beta,
+      float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
+      const float* __restrict__ bias, unsigned batchInner) {
+    __shared__ float As[SG_BK][SG_BM + SG_PAD];
+    __shared__ float Bs[SG_BK][SG_BN + SG_PAD];
+
+    unsigned z = blockIdx.z;
+    unsigned zo = z / batchInner;
+    unsigned zi = z % batchInner;
+    A += zo * strideOuterA + zi * strideInnerA;
+    B += zo * strideOuterB + zi * strideInnerB;
+    C += zo * strideOuterC + zi * strideInnerC;
+
+    unsigned tid = threadIdx.x;
+    unsigned tx = tid % 16;
+    unsigned ty = tid / 16;
+    unsigned row0 = blockIdx.y * SG_BM;
+    unsigned col0 = blockIdx.x * SG_BN;
+
+    float acc[SG_TM][SG_TN];
+#pragma unroll
+    for (int i = 0; i < SG_TM; i++)
+#pragma unroll
+        for (int j = 0; j < SG_TN; j++) acc[i][j] = 0.0f;
+
+    for (unsigned k0 = 0; k0 < K; k0 += SG_BK) {
+        // Each thread loads 4 of the tile's 1024 elements of A and of B; the index order follows the
+        // operand's storage so that consecutive threads read consecutive addresses.
+#pragma unroll
+        for (int r = 0; r < (SG_BM * SG_BK) / SG_THREADS; r++) {
+            unsigned idx = tid + r * SG_THREADS;
+            unsigned m, k;
+            if (transA) { k = idx / SG_BM; m = idx % SG_BM; } else { m = idx / SG_BK; k = idx % SG_BK; }
+            unsigned gm = row0 + m;
+            unsigned gk = k0 + k;
+            float a = 0.0f;
+            if (gm < M && gk < K) a = transA ? A[(size_t)gk * lda + gm] : A[(size_t)gm * lda + gk];
+            As[k][m] = a;
+        }
+#pragma unroll
+        for (int r = 0; r < (SG_BN * SG_BK) / SG_THREADS; r++) {
+            unsigned idx = tid + r * SG_THREADS;
+            unsigned n, k;
+            if (transB) { n = idx / SG_BK; k = idx % SG_BK; } else { k = idx / SG_BN; n = idx % SG_BN; }
+            unsigned gn = col0 + n;
+            unsigned gk = k0 + k;
+            float b = 0.0f;
+            if (gn < N && gk < K) b = transB ? B[(size_t)gn * ldb + gk] : B[(size_t)gk * ldb + gn];
+            Bs[k][n] = b;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < SG_BK; kk++) {
+            float a[SG_TM];
+            float b[SG_TN];
+#pragma unroll
+            for (int i = 0; i < SG_TM; i++) a[i] = As[kk][ty + 16 * i];
+#pragma unroll
+            for (int j = 0; j < SG_TN; j++) b[j] = Bs[kk][tx + 16 * j];
+#pragma unroll
+            for (int i = 0; i < SG_TM; i++)
+#pragma unroll
+                for (int j = 0; j < SG_TN; j++) acc[i][j] += a[i] * b[j];
+        }
+        __syncthreads();
+    }
+
+#pragma unroll
+    for (int i = 0; i < SG_TM; i++) {
+        unsigned r = row0 + ty + 16 * i;
+        if (r >= M) continue;
+#pragma unroll
+        for (int j = 0; j < SG_TN; j++) {
+            unsigned c = col0 + tx + 16 * j;
+            if (c >= N) continue;
+            float v = alpha * acc[i][j];
+            size_t o = (size_t)r * ldc + c;
+            if (beta != 0.0f) v += beta * C[o];
+            if (bias != 0) v += bias[c];
+            C[o] = v;
+        }
+    }
+}
