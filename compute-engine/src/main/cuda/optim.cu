@@ -39,6 +39,13 @@ extern "C" __global__ void pseudo_gradient(float* __restrict__ out, const float*
     out[i] = __fsub_rn(start[i], working[i]);
 }
 
+// x (n) = 0, on the stream (cuMemsetD32 runs on the legacy default stream, not ordered with Hearth's stream).
+extern "C" __global__ void zero_fill(float* __restrict__ x, unsigned n) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    x[i] = 0.0f;
+}
+
 // Block size of the two sum kernels (a power of two for the halving tree).
 #define SUM_THREADS 256
 
