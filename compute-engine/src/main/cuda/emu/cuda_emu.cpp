@@ -7,8 +7,9 @@
 // catch what only hardware shows: PTX JIT failures, real concurrency between blocks, timing, memory limits.
 //
 // Model: device memory is host memory (a device pointer is a host address); every call is synchronous; a launch
-// runs its blocks one after another, each block's threads as cooperative fibers (ucontext) switched at
-// __syncthreads and at each warp shuffle, so barriers and shuffles have CUDA's semantics. One launch at a time.
+// runs its blocks one after another, each block's threads as cooperative fibers switched at __syncthreads and at
+// each warp shuffle, so barriers and shuffles have CUDA's semantics (kernels with neither run their threads as a
+// plain loop). One launch at a time.
 // HEARTH_CUDA_EMU_MEMORY=<bytes> caps allocations (cuMemAlloc then answers CUDA_ERROR_OUT_OF_MEMORY).
 //
 // Build: build-emu.sh (g++ -std=c++17 -O2 -ffp-contract=off -shared). Test tooling only: nothing here ships.
@@ -44,6 +45,82 @@ constexpr size_t kStackBytes = 256 * 1024;  // a kernel thread's locals are a fe
 
 enum class State { Runnable, AtBlockBarrier, AtWarpBarrier, Done };
 
+using Thunk = void (*)(void**);
+
+Thunk launchThunk = nullptr;
+void** launchParams = nullptr;
+std::vector<float> shuffleSlots;  // one per thread of the block
+
+#if defined(__x86_64__)
+// A context switch of our own: glibc's swapcontext makes a sigprocmask system call each time, and a launch of
+// 65536 threads with 9 barriers each would spend seconds in the kernel. This saves the callee-saved registers,
+// MXCSR and the x87 control word on the current stack, stores the stack pointer in *save and resumes `next`.
+extern "C" void emu_switch(void** save, void* next);
+asm(R"(
+.text
+.globl emu_switch
+.type emu_switch,@function
+emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+.size emu_switch, .-emu_switch
+)");
+
+struct Fiber {
+    ThreadState ts;
+    void* sp = nullptr;
+    State state = State::Done;
+    std::vector<char> stack;
+};
+
+std::vector<Fiber> fibers;
+void* schedulerSp = nullptr;
+Fiber* running = nullptr;
+
+void switchToFiber(Fiber& f) { emu_switch(&schedulerSp, f.sp); }
+void switchToScheduler() { emu_switch(&running->sp, schedulerSp); }
+
+[[noreturn]] void fiberEntry() {
+    launchThunk(launchParams);
+    running->state = State::Done;
+    switchToScheduler();  // never resumed
+    __builtin_unreachable();
+}
+
+void startFiber(Fiber& f) {
+    // The stack as emu_switch leaves it: [MXCSR, x87 CW][r15 r14 r13 r12 rbx rbp][return address = fiberEntry],
+    // the return address 16-byte aligned so fiberEntry starts with the stack of a normal call.
+    uintptr_t top = (uintptr_t)(f.stack.data() + f.stack.size()) & ~(uintptr_t)15;
+    uintptr_t* ret = (uintptr_t*)(top - 16);
+    *ret = (uintptr_t)&fiberEntry;
+    uintptr_t* regs = ret - 6;
+    for (int i = 0; i < 6; i++) regs[i] = 0;
+    uint32_t* csr = (uint32_t*)(regs - 1);
+    csr[0] = 0x1F80;  // MXCSR default: round to nearest, all exceptions masked
+    csr[1] = 0x037F;  // x87 control word default
+    f.sp = csr;
+}
+#else
+// Elsewhere, ucontext (correct, slower: a system call per switch).
 struct Fiber {
     ThreadState ts;
     ucontext_t ctx;
@@ -51,24 +128,49 @@ struct Fiber {
     std::vector<char> stack;
 };
 
-using Thunk = void (*)(void**);
-
 std::vector<Fiber> fibers;
 ucontext_t scheduler;
 Fiber* running = nullptr;
-Thunk launchThunk = nullptr;
-void** launchParams = nullptr;
-std::vector<float> shuffleSlots;  // one per thread of the block
 
-void yieldToScheduler(State s) {
-    running->state = s;
-    swapcontext(&running->ctx, &scheduler);
-}
+void switchToFiber(Fiber& f) { swapcontext(&scheduler, &f.ctx); }
+void switchToScheduler() { swapcontext(&running->ctx, &scheduler); }
 
-void fiberMain() {
+void fiberEntry() {
     launchThunk(launchParams);
     running->state = State::Done;
-    // returning resumes uc_link (the scheduler)
+}
+
+void startFiber(Fiber& f) {
+    getcontext(&f.ctx);
+    f.ctx.uc_stack.ss_sp = f.stack.data();
+    f.ctx.uc_stack.ss_size = f.stack.size();
+    f.ctx.uc_link = &scheduler;
+    makecontext(&f.ctx, fiberEntry, 0);
+}
+#endif
+
+void yieldToScheduler(State s) {
+    if (running == nullptr) {
+        std::fprintf(stderr, "cuda-emu: a kernel marked barrier-free called __syncthreads or a warp shuffle\n");
+        std::abort();
+    }
+    running->state = s;
+    switchToScheduler();
+}
+
+dim3 threadOf(unsigned t) {
+    return dim3{t % gBlockDim.x, (t / gBlockDim.x) % gBlockDim.y, t / (gBlockDim.x * gBlockDim.y)};
+}
+
+// A kernel with no barrier and no shuffle: its threads run one after another on the caller's stack.
+void runBlockDirect(unsigned threads) {
+    static ThreadState ts;
+    running = nullptr;
+    current = &ts;
+    for (unsigned t = 0; t < threads; t++) {
+        ts.tid = threadOf(t);
+        launchThunk(launchParams);
+    }
 }
 
 // Runs one block to completion; false on a deadlock (a barrier some live threads never reach).
@@ -78,12 +180,8 @@ bool runBlock(unsigned threads) {
     for (unsigned t = 0; t < threads; t++) {
         Fiber& f = fibers[t];
         if (f.stack.empty()) f.stack.resize(kStackBytes);
-        f.ts.tid = dim3{t % gBlockDim.x, (t / gBlockDim.x) % gBlockDim.y, t / (gBlockDim.x * gBlockDim.y)};
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = f.stack.data();
-        f.ctx.uc_stack.ss_size = f.stack.size();
-        f.ctx.uc_link = &scheduler;
-        makecontext(&f.ctx, fiberMain, 0);
+        f.ts.tid = threadOf(t);
+        startFiber(f);
         f.state = State::Runnable;
     }
     for (;;) {
@@ -93,9 +191,10 @@ bool runBlock(unsigned threads) {
             if (f.state != State::Runnable) continue;
             running = &f;
             current = &f.ts;
-            swapcontext(&scheduler, &f.ctx);
+            switchToFiber(f);
             ran = true;
         }
+        running = nullptr;
         if (ran) continue;
         // Nobody runnable: release a warp whose live lanes all wait at a shuffle, else the block's barrier.
         bool released = false;
@@ -167,32 +266,35 @@ void thunk(void** p) {
 
 struct Kernel {
     Thunk thunk;
+    /// Uses __syncthreads or a warp shuffle, so its threads need fibers; the others run as a plain loop
+    /// (and abort if they ever reach a barrier).
+    bool barriers;
 };
 
 const std::map<std::string, Kernel>& kernels() {
     static const std::map<std::string, Kernel> table = {
-        {"encoder_forward", {&thunk<encoder_forward>}},
-        {"encoder_backward_wte", {&thunk<encoder_backward_wte>}},
-        {"encoder_backward_wpe", {&thunk<encoder_backward_wpe>}},
-        {"layernorm_forward", {&thunk<layernorm_forward>}},
-        {"layernorm_backward", {&thunk<layernorm_backward>}},
-        {"layernorm_backward_params_partial", {&thunk<layernorm_backward_params_partial>}},
-        {"column_sum_partial", {&thunk<column_sum_partial>}},
-        {"column_reduce", {&thunk<column_reduce>}},
-        {"softmax_causal_forward", {&thunk<softmax_causal_forward>}},
-        {"softmax_causal_backward", {&thunk<softmax_causal_backward>}},
-        {"gelu_forward", {&thunk<gelu_forward>}},
-        {"gelu_backward", {&thunk<gelu_backward>}},
-        {"residual_forward", {&thunk<residual_forward>}},
-        {"softmax_xent_forward", {&thunk<softmax_xent_forward>}},
-        {"softmax_xent_backward", {&thunk<softmax_xent_backward>}},
-        {"sgemm", {&thunk<sgemm>}},
-        {"adamw", {&thunk<adamw>}},
-        {"accumulate", {&thunk<accumulate>}},
-        {"pseudo_gradient", {&thunk<pseudo_gradient>}},
-        {"zero_fill", {&thunk<zero_fill>}},
-        {"sum_partials", {&thunk<sum_partials>}},
-        {"sum_final", {&thunk<sum_final>}},
+        {"encoder_forward", {&thunk<encoder_forward>, false}},
+        {"encoder_backward_wte", {&thunk<encoder_backward_wte>, true}},
+        {"encoder_backward_wpe", {&thunk<encoder_backward_wpe>, false}},
+        {"layernorm_forward", {&thunk<layernorm_forward>, true}},
+        {"layernorm_backward", {&thunk<layernorm_backward>, true}},
+        {"layernorm_backward_params_partial", {&thunk<layernorm_backward_params_partial>, false}},
+        {"column_sum_partial", {&thunk<column_sum_partial>, false}},
+        {"column_reduce", {&thunk<column_reduce>, false}},
+        {"softmax_causal_forward", {&thunk<softmax_causal_forward>, true}},
+        {"softmax_causal_backward", {&thunk<softmax_causal_backward>, true}},
+        {"gelu_forward", {&thunk<gelu_forward>, false}},
+        {"gelu_backward", {&thunk<gelu_backward>, false}},
+        {"residual_forward", {&thunk<residual_forward>, false}},
+        {"softmax_xent_forward", {&thunk<softmax_xent_forward>, true}},
+        {"softmax_xent_backward", {&thunk<softmax_xent_backward>, false}},
+        {"sgemm", {&thunk<sgemm>, true}},
+        {"adamw", {&thunk<adamw>, false}},
+        {"accumulate", {&thunk<accumulate>, false}},
+        {"pseudo_gradient", {&thunk<pseudo_gradient>, false}},
+        {"zero_fill", {&thunk<zero_fill>, false}},
+        {"sum_partials", {&thunk<sum_partials>, true}},
+        {"sum_final", {&thunk<sum_final>, true}},
     };
     return table;
 }
@@ -355,7 +457,8 @@ int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
         || shared != 0 || extra != nullptr) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    emu::launchThunk = static_cast<const emu::Kernel*>(fn)->thunk;
+    const emu::Kernel* kernel = static_cast<const emu::Kernel*>(fn);
+    emu::launchThunk = kernel->thunk;
     emu::launchParams = params;
     emu::gBlockDim = dim3{bx, by, bz};
     emu::gGridDim = dim3{gx, gy, gz};
@@ -363,7 +466,9 @@ int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
         for (unsigned y = 0; y < gy; y++)
             for (unsigned x = 0; x < gx; x++) {
                 emu::gBlockIdx = dim3{x, y, z};
-                if (!emu::runBlock(threads)) {
+                if (!kernel->barriers) {
+                    emu::runBlockDirect(threads);
+                } else if (!emu::runBlock(threads)) {
                     std::fprintf(stderr, "cuda-emu: deadlock in block (%u,%u,%u): a barrier not all threads reach\n",
                                  x, y, z);
                     return CUDA_ERROR_LAUNCH_FAILED;
