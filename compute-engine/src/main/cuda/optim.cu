@@ -39,7 +39,8 @@ extern "C" __global__ void pseudo_gradient(float* __restrict__ out, const float*
     out[i] = __fsub_rn(start[i], working[i]);
 }
 
-// x (n) = 0, on the stream (cuMemsetD32 runs on the legacy default stream, not ordered with Hearth's stream).
+// x (n) = 0 as a launch on the stream: a cuMemsetD32 would be ordered too (Hearth's stream is a blocking one) but
+// is synchronous, a host round trip per zeroing.
 extern "C" __global__ void zero_fill(float* __restrict__ x, unsigned n) {
     size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n) return;

@@ -41,7 +41,7 @@ dim3 gGridDim;
 namespace {
 
 constexpr int kWarp = 32;
-constexpr size_t kStackBytes = 256 * 1024;  // a kernel thread's locals are a few hundred bytes; generous
+constexpr size_t kStackBytes = 64 * 1024;  // a kernel thread's locals are a few hundred bytes (and libm's)
 
 enum class State { Runnable, AtBlockBarrier, AtWarpBarrier, Done };
 
@@ -53,8 +53,9 @@ std::vector<float> shuffleSlots;  // one per thread of the block
 
 #if defined(__x86_64__)
 // A context switch of our own: glibc's swapcontext makes a sigprocmask system call each time, and a launch of
-// 65536 threads with 9 barriers each would spend seconds in the kernel. This saves the callee-saved registers,
-// MXCSR and the x87 control word on the current stack, stores the stack pointer in *save and resumes `next`.
+// 65536 threads with 9 barriers each would spend seconds in the kernel. This saves the callee-saved registers on
+// the current stack, stores the stack pointer in *save and resumes `next`. MXCSR and the x87 control word are
+// not switched: no kernel changes a rounding mode, so every fiber runs with the caller's.
 extern "C" void emu_switch(void** save, void* next);
 asm(R"(
 .text
@@ -67,14 +68,8 @@ emu_switch:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -107,17 +102,14 @@ void switchToScheduler() { emu_switch(&running->sp, schedulerSp); }
 }
 
 void startFiber(Fiber& f) {
-    // The stack as emu_switch leaves it: [MXCSR, x87 CW][r15 r14 r13 r12 rbx rbp][return address = fiberEntry],
-    // the return address 16-byte aligned so fiberEntry starts with the stack of a normal call.
+    // The stack as emu_switch leaves it: [r15 r14 r13 r12 rbx rbp][return address = fiberEntry], the return
+    // address 16-byte aligned so fiberEntry starts with the stack of a normal call.
     uintptr_t top = (uintptr_t)(f.stack.data() + f.stack.size()) & ~(uintptr_t)15;
     uintptr_t* ret = (uintptr_t*)(top - 16);
     *ret = (uintptr_t)&fiberEntry;
     uintptr_t* regs = ret - 6;
     for (int i = 0; i < 6; i++) regs[i] = 0;
-    uint32_t* csr = (uint32_t*)(regs - 1);
-    csr[0] = 0x1F80;  // MXCSR default: round to nearest, all exceptions masked
-    csr[1] = 0x037F;  // x87 control word default
-    f.sp = csr;
+    f.sp = regs;
 }
 #else
 // Elsewhere, ucontext (correct, slower: a system call per switch).
