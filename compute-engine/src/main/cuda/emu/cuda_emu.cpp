@@ -377,7 +377,9 @@ int cuMemAlloc_v2(unsigned long long* ptr, size_t bytes) {
     if (allocated + bytes > memoryLimit()) return CUDA_ERROR_OUT_OF_MEMORY;
     void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
     if (!p) return CUDA_ERROR_OUT_OF_MEMORY;
-    std::memset(p, 0xA5, bytes);  // not zero: code that forgets to initialise a buffer sees garbage, as on a card
+    // All bits set: every float is a NaN, so a kernel that reads what nothing wrote (a buffer never initialised,
+    // the padding past a slot's end) poisons its result and the parity tests fail, instead of reading zeros.
+    std::memset(p, 0xFF, bytes);
     allocations[p] = bytes;
     allocated += bytes;
     *ptr = (unsigned long long)(uintptr_t)p;
