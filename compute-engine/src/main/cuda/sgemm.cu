@@ -12,30 +12,30 @@
 // for each of A, B, C. Two levels let attention address head h of batch b inside the (B, T, 3C) qkv buffer
 // (outer stride T*3C, inner stride hs) with no permute kernel; a plain GEMM passes batchInner = 1, strides 0.
 //
-// Launch: block 256 threads, grid (ceil(N / 64), ceil(M / 64), batchOuter * batchInner), no dynamic shared
-// memory. Each block computes a 64 x 64 tile of C through 16-deep tiles of A and B in shared memory (8.3 KiB);
-// each thread a 4 x 4 register tile at rows ty + 16i, columns tx + 16j (so a warp's shared reads are
-// broadcasts or conflict-free and its global writes are 16 consecutive floats). Deterministic: each element of
-// C is one thread's sum over k in a fixed order.
+// Launch: block 256 threads, no dynamic shared memory; two tile shapes (below), same arguments. Each block computes
+// one tile of C through k-tiles of A and B in shared memory; each thread a register tile at rows ty + 16i,
+// columns tx + 16j (so a warp's shared reads are broadcasts or conflict-free and its global writes are 16
+// consecutive floats). Deterministic: each element of C is one thread's sum over k = 0, 1, ..., K-1 in that order
+// whatever the tile shape, so the two kernels give the same bits.
 
-#define SG_BM 64
-#define SG_BN 64
-#define SG_BK 16
+// Both tile shapes use 256 threads as a 16 x 16 grid; thread (tx, ty) owns rows ty + 16i and columns tx + 16j of
+// the block's tile.
 #define SG_THREADS 256
-#define SG_TM 4
-#define SG_TN 4
-// One float of padding per shared row: the transposed stores of a (row, k) load hit 16 different banks.
+// One float of padding per shared row: the transposed stores of a (row, k) load hit different banks.
 #define SG_PAD 1
 
-extern "C" __global__ void __launch_bounds__(SG_THREADS)
-sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, float alpha,
-      const float* __restrict__ A, unsigned lda, unsigned long long strideOuterA, unsigned long long strideInnerA,
-      const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB, unsigned long long strideInnerB,
-      float beta,
-      float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
-      const float* __restrict__ bias, unsigned batchInner) {
-    __shared__ float As[SG_BK][SG_BM + SG_PAD];
-    __shared__ float Bs[SG_BK][SG_BN + SG_PAD];
+template <int BM, int BN, int BK>
+__device__ __forceinline__ void sgemm_tile(
+        unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, float alpha,
+        const float* __restrict__ A, unsigned lda, unsigned long long strideOuterA, unsigned long long strideInnerA,
+        const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB, unsigned long long strideInnerB,
+        float beta,
+        float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
+        const float* __restrict__ bias, unsigned batchInner) {
+    constexpr int TM = BM / 16;
+    constexpr int TN = BN / 16;
+    __shared__ float As[BK][BM + SG_PAD];
+    __shared__ float Bs[BK][BN + SG_PAD];
 
     unsigned z = blockIdx.z;
     unsigned zo = z / batchInner;
@@ -47,23 +47,23 @@ sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, floa
     unsigned tid = threadIdx.x;
     unsigned tx = tid % 16;
     unsigned ty = tid / 16;
-    unsigned row0 = blockIdx.y * SG_BM;
-    unsigned col0 = blockIdx.x * SG_BN;
+    unsigned row0 = blockIdx.y * BM;
+    unsigned col0 = blockIdx.x * BN;
 
-    float acc[SG_TM][SG_TN];
+    float acc[TM][TN];
 #pragma unroll
-    for (int i = 0; i < SG_TM; i++)
+    for (int i = 0; i < TM; i++)
 #pragma unroll
-        for (int j = 0; j < SG_TN; j++) acc[i][j] = 0.0f;
+        for (int j = 0; j < TN; j++) acc[i][j] = 0.0f;
 
-    for (unsigned k0 = 0; k0 < K; k0 += SG_BK) {
-        // Each thread loads 4 of the tile's 1024 elements of A and of B; the index order follows the
+    for (unsigned k0 = 0; k0 < K; k0 += BK) {
+        // Each thread loads (BM*BK)/256 elements of A and (BN*BK)/256 of B; the index order follows the
         // operand's storage so that consecutive threads read consecutive addresses.
 #pragma unroll
-        for (int r = 0; r < (SG_BM * SG_BK) / SG_THREADS; r++) {
+        for (int r = 0; r < (BM * BK) / SG_THREADS; r++) {
             unsigned idx = tid + r * SG_THREADS;
             unsigned m, k;
-            if (transA) { k = idx / SG_BM; m = idx % SG_BM; } else { m = idx / SG_BK; k = idx % SG_BK; }
+            if (transA) { k = idx / BM; m = idx % BM; } else { m = idx / BK; k = idx % BK; }
             unsigned gm = row0 + m;
             unsigned gk = k0 + k;
             float a = 0.0f;
@@ -71,10 +71,10 @@ sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, floa
             As[k][m] = a;
         }
 #pragma unroll
-        for (int r = 0; r < (SG_BN * SG_BK) / SG_THREADS; r++) {
+        for (int r = 0; r < (BN * BK) / SG_THREADS; r++) {
             unsigned idx = tid + r * SG_THREADS;
             unsigned n, k;
-            if (transB) { n = idx / SG_BK; k = idx % SG_BK; } else { k = idx / SG_BN; n = idx % SG_BN; }
+            if (transB) { n = idx / BK; k = idx % BK; } else { k = idx / BN; n = idx % BN; }
             unsigned gn = col0 + n;
             unsigned gk = k0 + k;
             float b = 0.0f;
@@ -83,27 +83,27 @@ sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, floa
         }
         __syncthreads();
 #pragma unroll
-        for (int kk = 0; kk < SG_BK; kk++) {
-            float a[SG_TM];
-            float b[SG_TN];
+        for (int kk = 0; kk < BK; kk++) {
+            float a[TM];
+            float b[TN];
 #pragma unroll
-            for (int i = 0; i < SG_TM; i++) a[i] = As[kk][ty + 16 * i];
+            for (int i = 0; i < TM; i++) a[i] = As[kk][ty + 16 * i];
 #pragma unroll
-            for (int j = 0; j < SG_TN; j++) b[j] = Bs[kk][tx + 16 * j];
+            for (int j = 0; j < TN; j++) b[j] = Bs[kk][tx + 16 * j];
 #pragma unroll
-            for (int i = 0; i < SG_TM; i++)
+            for (int i = 0; i < TM; i++)
 #pragma unroll
-                for (int j = 0; j < SG_TN; j++) acc[i][j] += a[i] * b[j];
+                for (int j = 0; j < TN; j++) acc[i][j] += a[i] * b[j];
         }
         __syncthreads();
     }
 
 #pragma unroll
-    for (int i = 0; i < SG_TM; i++) {
+    for (int i = 0; i < TM; i++) {
         unsigned r = row0 + ty + 16 * i;
         if (r >= M) continue;
 #pragma unroll
-        for (int j = 0; j < SG_TN; j++) {
+        for (int j = 0; j < TN; j++) {
             unsigned c = col0 + tx + 16 * j;
             if (c >= N) continue;
             float v = alpha * acc[i][j];
@@ -113,4 +113,36 @@ sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, floa
             C[o] = v;
         }
     }
+}
+
+// 64 x 64 tiles, 16 deep, a 4 x 4 register tile per thread (8.3 KiB shared): for the small and thin products
+// (attention's per-head matrices, small models) where 128-wide tiles would leave most of the card idle.
+// Grid (ceil(N / 64), ceil(M / 64), batchOuter * batchInner).
+extern "C" __global__ void __launch_bounds__(SG_THREADS)
+sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, float alpha,
+      const float* __restrict__ A, unsigned lda, unsigned long long strideOuterA, unsigned long long strideInnerA,
+      const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB, unsigned long long strideInnerB,
+      float beta,
+      float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
+      const float* __restrict__ bias, unsigned batchInner) {
+    sgemm_tile<64, 64, 16>(transA, transB, M, N, K, alpha, A, lda, strideOuterA, strideInnerA,
+                           B, ldb, strideOuterB, strideInnerB, beta, C, ldc, strideOuterC, strideInnerC, bias,
+                           batchInner);
+}
+
+// 128 x 128 tiles, 8 deep, an 8 x 8 register tile per thread (8.3 KiB shared): twice the multiply-adds per
+// shared-memory load of the 64 x 64 kernel, for the large linear layers. Same arguments and results;
+// grid (ceil(N / 128), ceil(M / 128), batchOuter * batchInner).
+extern "C" __global__ void __launch_bounds__(SG_THREADS)
+sgemm_128(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, float alpha,
+          const float* __restrict__ A, unsigned lda, unsigned long long strideOuterA,
+          unsigned long long strideInnerA,
+          const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB,
+          unsigned long long strideInnerB,
+          float beta,
+          float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
+          const float* __restrict__ bias, unsigned batchInner) {
+    sgemm_tile<128, 128, 8>(transA, transB, M, N, K, alpha, A, lda, strideOuterA, strideInnerA,
+                            B, ldb, strideOuterB, strideInnerB, beta, C, ldc, strideOuterC, strideInnerC, bias,
+                            batchInner);
 }

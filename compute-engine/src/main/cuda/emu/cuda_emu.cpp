@@ -281,6 +281,7 @@ const std::map<std::string, Kernel>& kernels() {
         {"softmax_xent_forward", {&thunk<softmax_xent_forward>, true}},
         {"softmax_xent_backward", {&thunk<softmax_xent_backward>, false}},
         {"sgemm", {&thunk<sgemm>, true}},
+        {"sgemm_128", {&thunk<sgemm_128>, true}},
         {"adamw", {&thunk<adamw>, false}},
         {"accumulate", {&thunk<accumulate>, false}},
         {"pseudo_gradient", {&thunk<pseudo_gradient>, false}},

@@ -29,6 +29,8 @@ final class CudaGpt implements AutoCloseable {
     private final int hs;
     private final int v;
     private final int tMax;
+    /// The card's streaming multiprocessors (the SGEMM's tile choice).
+    private final int multiprocessors;
 
     // Offsets (floats) of every tensor in the flat parameter vector.
     private final int wte;
@@ -50,8 +52,10 @@ final class CudaGpt implements AutoCloseable {
     private final DeviceBuffer memory;
     private final long base;
 
-    CudaGpt(CudaContext context, KernelLauncher launcher, ModelConfig cfg, ParameterLayout layout, int bCap) {
+    CudaGpt(CudaContext context, KernelLauncher launcher, ModelConfig cfg, ParameterLayout layout, int bCap,
+            int multiprocessors) {
         this.k = launcher;
+        this.multiprocessors = multiprocessors;
         this.layers = cfg.layers();
         this.c = cfg.dModel();
         this.nh = cfg.heads();
@@ -278,8 +282,9 @@ final class CudaGpt implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ GEMM
 
-    /// Tile of C one SGEMM block computes (sgemm.cu's SG_BM × SG_BN).
+    /// Tiles of C one block of `sgemm` / `sgemm_128` computes.
     private static final int GEMM_TILE = 64;
+    private static final int GEMM_TILE_LARGE = 128;
 
     private void gemm(boolean ta, boolean tb, int m, int n, int kDim, float alpha, long a, int lda, long bm, int ldb,
                       float beta, long cm, int ldc, long bias) {
@@ -291,8 +296,14 @@ final class CudaGpt implements AutoCloseable {
                              long bm, int ldb, long bOuter, long bInner,
                              float beta, long cm, int ldc, long cOuter, long cInner,
                              long bias, int batchOuter, int batchInner) {
-        k.launch(Kernels.SGEMM, (int) KernelLauncher.ceilDiv(n, GEMM_TILE), (int) KernelLauncher.ceilDiv(m, GEMM_TILE),
-                batchOuter * batchInner, KernelLauncher.BLOCK,
+        // 128-wide tiles do twice the work per shared-memory load, but only pay when there are enough of them to
+        // fill every multiprocessor once; otherwise 64-wide tiles spread the product over 4× the blocks.
+        int batch = batchOuter * batchInner;
+        long largeBlocks = KernelLauncher.ceilDiv(n, GEMM_TILE_LARGE) * KernelLauncher.ceilDiv(m, GEMM_TILE_LARGE) * batch;
+        boolean large = m >= GEMM_TILE_LARGE && n >= GEMM_TILE_LARGE && largeBlocks >= multiprocessors;
+        int tile = large ? GEMM_TILE_LARGE : GEMM_TILE;
+        k.launch(large ? Kernels.SGEMM_128 : Kernels.SGEMM, (int) KernelLauncher.ceilDiv(n, tile),
+                (int) KernelLauncher.ceilDiv(m, tile), batch, KernelLauncher.BLOCK,
                 ta ? 1 : 0, tb ? 1 : 0, m, n, kDim, alpha,
                 a, lda, aOuter, aInner,
                 bm, ldb, bOuter, bInner,

@@ -69,7 +69,7 @@ public final class CudaLocalTrainer implements LocalTrainer {
         this.start = context.alloc(bytes);
         this.grad = context.alloc(bytes);
         this.microGrad = context.alloc(bytes);
-        this.gpt = new CudaGpt(context, launcher, config, layout, microBatch);
+        this.gpt = new CudaGpt(context, launcher, config, layout, microBatch, device.multiprocessors());
     }
 
     /// Opens device `deviceOrdinal`'s context, loads the kernels and allocates everything a round at
@@ -203,7 +203,7 @@ public final class CudaLocalTrainer implements LocalTrainer {
             int grown = batch.size();
             gpt.close();
             gpt = null;
-            gpt = new CudaGpt(context, launcher, config, layout, grown);
+            gpt = new CudaGpt(context, launcher, config, layout, grown, device.multiprocessors());
         }
         gpt.uploadTokens(batch.inputs(), batch.targets());
     }

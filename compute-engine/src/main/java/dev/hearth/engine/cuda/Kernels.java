@@ -149,6 +149,8 @@ public final class Kernels {
             F32,
             PTR, U32, U64, U64,
             PTR, U32);
+    /// The same arguments and results as {@link #SGEMM}, with 128 × 128 tiles.
+    public static final Kernel SGEMM_128 = new Kernel(Module.SGEMM, "sgemm_128", SGEMM.params());
 
     // optim.cu
     public static final Kernel ADAMW =
@@ -163,7 +165,7 @@ public final class Kernels {
             ENCODER_FORWARD, ENCODER_BACKWARD_WTE, ENCODER_BACKWARD_WPE, LAYERNORM_FORWARD, LAYERNORM_BACKWARD,
             LAYERNORM_BACKWARD_PARAMS_PARTIAL, COLUMN_SUM_PARTIAL, COLUMN_REDUCE, SOFTMAX_CAUSAL_FORWARD,
             SOFTMAX_CAUSAL_BACKWARD, GELU_FORWARD, GELU_BACKWARD, RESIDUAL_FORWARD, SOFTMAX_XENT_FORWARD,
-            SOFTMAX_XENT_BACKWARD, SGEMM, ADAMW, ACCUMULATE, PSEUDO_GRADIENT, ZERO_FILL, SUM_PARTIALS, SUM_FINAL);
+            SOFTMAX_XENT_BACKWARD, SGEMM, SGEMM_128, ADAMW, ACCUMULATE, PSEUDO_GRADIENT, ZERO_FILL, SUM_PARTIALS, SUM_FINAL);
 
     private Kernels() {
     }
