@@ -1,7 +1,7 @@
 // Tiled fp32 SGEMM, row-major, with transpose flags, strided batches and a bias epilogue: every matrix multiply
 // of GPT-2's forward and backward (linear layers; attention's scores and values per (batch, head)).
 //
-//   C[z] (M, N) = alpha * op(A[z]) (M, K) * op(B[z]) (K, N) + beta * C[z] + bias (N)
+//   C[z] (M, N) = alpha * op(A[z]) (M, K) * op(B[z]) (K, N) + beta * C[z] + bias (N)      (see `causal` below)
 //
 // op(A) is A (M, K) with row stride lda when transA == 0, and A stored (K, M) with row stride lda, read
 // transposed, when transA != 0; likewise B: (K, N) or stored (N, K). beta == 0 never reads C (it may hold
@@ -18,6 +18,19 @@
 // consecutive floats). Deterministic: each element of C is one thread's sum over k = 0, 1, ..., K-1 in that order
 // whatever the tile shape, so the two kernels give the same bits.
 
+// causal: attention's (T, T) products, where half of each square is zero or unused (0 for every other product).
+//   SG_CAUSAL_LOWER_C       only C's entries with column <= row are used (scores, and their gradient before the
+//                           softmax backward): tiles wholly above the diagonal are skipped, left unwritten.
+//   SG_CAUSAL_A_UPPER_ZERO  op(A)[m][k] == 0 for k > m (A = probabilities or their score gradient, (T, T)):
+//                           k runs to the tile's last row only.
+//   SG_CAUSAL_A_UPPER_ZERO_T op(A)[m][k] == 0 for k < m (A the same matrix read transposed): k starts at the
+//                           tile's first row.
+// The skipped terms are exact zeros, so the result has the same bits as the full product.
+#define SG_CAUSAL_NONE 0
+#define SG_CAUSAL_LOWER_C 1
+#define SG_CAUSAL_A_UPPER_ZERO 2
+#define SG_CAUSAL_A_UPPER_ZERO_T 3
+
 // Both tile shapes use 256 threads as a 16 x 16 grid; thread (tx, ty) owns rows ty + 16i and columns tx + 16j of
 // the block's tile.
 #define SG_THREADS 256
@@ -31,7 +44,7 @@ __device__ __forceinline__ void sgemm_tile(
         const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB, unsigned long long strideInnerB,
         float beta,
         float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
-        const float* __restrict__ bias, unsigned batchInner) {
+        const float* __restrict__ bias, unsigned batchInner, unsigned causal) {
     constexpr int TM = BM / 16;
     constexpr int TN = BN / 16;
     __shared__ float As[BK][BM + SG_PAD];
@@ -49,6 +62,10 @@ __device__ __forceinline__ void sgemm_tile(
     unsigned ty = tid / 16;
     unsigned row0 = blockIdx.y * BM;
     unsigned col0 = blockIdx.x * BN;
+    // Causal attention's products skip what is known to be zero or never read (see SG_CAUSAL_* above).
+    if (causal == SG_CAUSAL_LOWER_C && col0 > row0 + BM - 1) return; // the whole tile has j > i: masked anyway
+    unsigned kBegin = causal == SG_CAUSAL_A_UPPER_ZERO_T ? row0 : 0;
+    unsigned kEnd = causal == SG_CAUSAL_A_UPPER_ZERO ? min(K, row0 + BM) : K;
 
     float acc[TM][TN];
 #pragma unroll
@@ -56,7 +73,7 @@ __device__ __forceinline__ void sgemm_tile(
 #pragma unroll
         for (int j = 0; j < TN; j++) acc[i][j] = 0.0f;
 
-    for (unsigned k0 = 0; k0 < K; k0 += BK) {
+    for (unsigned k0 = kBegin; k0 < kEnd; k0 += BK) {
         // Each thread loads (BM*BK)/256 elements of A and (BN*BK)/256 of B; the index order follows the
         // operand's storage so that consecutive threads read consecutive addresses.
 #pragma unroll
@@ -124,10 +141,10 @@ sgemm(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, floa
       const float* __restrict__ B, unsigned ldb, unsigned long long strideOuterB, unsigned long long strideInnerB,
       float beta,
       float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
-      const float* __restrict__ bias, unsigned batchInner) {
+      const float* __restrict__ bias, unsigned batchInner, unsigned causal) {
     sgemm_tile<64, 64, 16>(transA, transB, M, N, K, alpha, A, lda, strideOuterA, strideInnerA,
                            B, ldb, strideOuterB, strideInnerB, beta, C, ldc, strideOuterC, strideInnerC, bias,
-                           batchInner);
+                           batchInner, causal);
 }
 
 // 128 x 128 tiles, 8 deep, an 8 x 8 register tile per thread (8.3 KiB shared): twice the multiply-adds per
@@ -141,8 +158,8 @@ sgemm_128(unsigned transA, unsigned transB, unsigned M, unsigned N, unsigned K, 
           unsigned long long strideInnerB,
           float beta,
           float* __restrict__ C, unsigned ldc, unsigned long long strideOuterC, unsigned long long strideInnerC,
-          const float* __restrict__ bias, unsigned batchInner) {
+          const float* __restrict__ bias, unsigned batchInner, unsigned causal) {
     sgemm_tile<128, 128, 8>(transA, transB, M, N, K, alpha, A, lda, strideOuterA, strideInnerA,
                             B, ldb, strideOuterB, strideInnerB, beta, C, ldc, strideOuterC, strideInnerC, bias,
-                            batchInner);
+                            batchInner, causal);
 }

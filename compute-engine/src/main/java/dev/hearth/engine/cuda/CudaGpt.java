@@ -169,11 +169,11 @@ final class CudaGpt implements AutoCloseable {
         long headAtt = (long) t * t;
         // scores (T, T) = scale · q (T, hs) · kᵀ, per (b, h); all of the square, the softmax masks j > i
         gemmBatched(false, true, t, t, hs, scale, q, 3 * c, headQkv, hs, kk, 3 * c, headQkv, hs,
-                0f, addr(s.att[l]), t, nh * headAtt, headAtt, 0L, b, nh);
+                0f, addr(s.att[l]), t, nh * headAtt, headAtt, 0L, b, nh, CAUSAL_LOWER_C);
         k.warpRows(Kernels.SOFTMAX_CAUSAL_FORWARD, b * nh * t, addr(s.att[l]), b * nh * t, t);
         // y (T, hs) = att (T, T) · v (T, hs), into head h's columns of atty (B, T, C)
         gemmBatched(false, false, t, hs, t, 1f, addr(s.att[l]), t, nh * headAtt, headAtt, vv, 3 * c, headQkv, hs,
-                0f, addr(s.atty[l]), c, (long) t * c, hs, 0L, b, nh);
+                0f, addr(s.atty[l]), c, (long) t * c, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO);
     }
 
     /// Queues the sum of `losses` (n rows) into the double at `sumOut`.
@@ -268,19 +268,26 @@ final class CudaGpt implements AutoCloseable {
         long probs = addr(s.att[l]);
         // dAtt (T, T) = dy (T, hs) · vᵀ ; dv (T, hs) = attᵀ · dy
         gemmBatched(false, true, t, t, hs, 1f, dy, c, headY, hs, vv, 3 * c, headQkv, hs,
-                0f, addr(s.dAtt), t, nh * headAtt, headAtt, 0L, b, nh);
+                0f, addr(s.dAtt), t, nh * headAtt, headAtt, 0L, b, nh, CAUSAL_LOWER_C);
         gemmBatched(true, false, t, hs, t, 1f, probs, t, nh * headAtt, headAtt, dy, c, headY, hs,
-                0f, dv, 3 * c, headQkv, hs, 0L, b, nh);
+                0f, dv, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO_T);
         // softmax backward, causal, times the score scale
         k.warpRows(Kernels.SOFTMAX_CAUSAL_BACKWARD, b * nh * t, addr(s.dAtt), probs, b * nh * t, t, scale);
         // dq = dS · k ; dk = dSᵀ · q
         gemmBatched(false, false, t, hs, t, 1f, addr(s.dAtt), t, nh * headAtt, headAtt, kk, 3 * c, headQkv, hs,
-                0f, dq, 3 * c, headQkv, hs, 0L, b, nh);
+                0f, dq, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO);
         gemmBatched(true, false, t, hs, t, 1f, addr(s.dAtt), t, nh * headAtt, headAtt, q, 3 * c, headQkv, hs,
-                0f, dk, 3 * c, headQkv, hs, 0L, b, nh);
+                0f, dk, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO_T);
     }
 
     // ------------------------------------------------------------------------------------------ GEMM
+
+    /// sgemm.cu's `causal` modes: none; only C's lower triangle used; op(A) zero above its diagonal; op(A) zero
+    /// below it (the same matrix read transposed). Skipped terms are exact zeros: the same bits, half the work.
+    private static final int CAUSAL_NONE = 0;
+    private static final int CAUSAL_LOWER_C = 1;
+    private static final int CAUSAL_A_UPPER_ZERO = 2;
+    private static final int CAUSAL_A_UPPER_ZERO_T = 3;
 
     /// Tiles of C one block of `sgemm` / `sgemm_128` computes.
     private static final int GEMM_TILE = 64;
@@ -288,14 +295,15 @@ final class CudaGpt implements AutoCloseable {
 
     private void gemm(boolean ta, boolean tb, int m, int n, int kDim, float alpha, long a, int lda, long bm, int ldb,
                       float beta, long cm, int ldc, long bias) {
-        gemmBatched(ta, tb, m, n, kDim, alpha, a, lda, 0L, 0L, bm, ldb, 0L, 0L, beta, cm, ldc, 0L, 0L, bias, 1, 1);
+        gemmBatched(ta, tb, m, n, kDim, alpha, a, lda, 0L, 0L, bm, ldb, 0L, 0L, beta, cm, ldc, 0L, 0L, bias, 1, 1,
+                CAUSAL_NONE);
     }
 
     private void gemmBatched(boolean ta, boolean tb, int m, int n, int kDim, float alpha,
                              long a, int lda, long aOuter, long aInner,
                              long bm, int ldb, long bOuter, long bInner,
                              float beta, long cm, int ldc, long cOuter, long cInner,
-                             long bias, int batchOuter, int batchInner) {
+                             long bias, int batchOuter, int batchInner, int causal) {
         // 128-wide tiles do twice the work per shared-memory load, but only pay when there are enough of them to
         // fill every multiprocessor once; otherwise 64-wide tiles spread the product over 4× the blocks.
         int batch = batchOuter * batchInner;
@@ -308,7 +316,7 @@ final class CudaGpt implements AutoCloseable {
                 a, lda, aOuter, aInner,
                 bm, ldb, bOuter, bInner,
                 beta, cm, ldc, cOuter, cInner,
-                bias, batchInner);
+                bias, batchInner, causal);
     }
 
     @Override

@@ -141,14 +141,14 @@ public final class Kernels {
             new Kernel(Module.GPT, "softmax_xent_backward", PTR, PTR, U32, U32, F32);
 
     // sgemm.cu: (transA, transB, M, N, K, alpha, A, lda, A outer/inner strides, B, ldb, strides, beta,
-    //            C, ldc, strides, bias, batchInner)
+    //            C, ldc, strides, bias, batchInner, causal)
     public static final Kernel SGEMM = new Kernel(Module.SGEMM, "sgemm",
             U32, U32, U32, U32, U32, F32,
             PTR, U32, U64, U64,
             PTR, U32, U64, U64,
             F32,
             PTR, U32, U64, U64,
-            PTR, U32);
+            PTR, U32, U32);
     /// The same arguments and results as {@link #SGEMM}, with 128 × 128 tiles.
     public static final Kernel SGEMM_128 = new Kernel(Module.SGEMM, "sgemm_128", SGEMM.params());
 
