@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /// {@link CudaLocalTrainer} on a real NVIDIA GPU against the CPU engine, for `nano` and `small` (fp32 path: loss
 /// within 1e-5 relative, each tensor's max |Δ| within 1e-4 of its max). Skipped when the driver library or a GPU
-/// is absent. Excluded from the default run (tag `gpu`): `./mvnw -pl compute-engine -am test -Dgroups=gpu
-/// -Dhearth.excludedGroups=` on a machine with a card.
+/// is absent. Excluded from the default run (tag `gpu`); on a machine with a card:
+/// `./mvnw -B -pl compute-engine -am test -Dtest=CudaLocalTrainerGpuTest -Dhearth.excludedGroups=none
+/// -Dsurefire.failIfNoSpecifiedTests=false`.
 @Tag("gpu")
 class CudaLocalTrainerGpuTest {
 
