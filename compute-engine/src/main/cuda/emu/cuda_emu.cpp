@@ -51,7 +51,7 @@ Thunk launchThunk = nullptr;
 void** launchParams = nullptr;
 std::vector<float> shuffleSlots;  // one per thread of the block
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(HEARTH_EMU_UCONTEXT)
 // A context switch of our own: glibc's swapcontext makes a sigprocmask system call each time, and a launch of
 // 65536 threads with 9 barriers each would spend seconds in the kernel. This saves the callee-saved registers on
 // the current stack, stores the stack pointer in *save and resumes `next`. MXCSR and the x87 control word are
