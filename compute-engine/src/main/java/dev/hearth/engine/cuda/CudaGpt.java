@@ -144,7 +144,8 @@ final class CudaGpt implements AutoCloseable {
             linear(addr(s.fch[l]), addr(s.ln2[l]), at(p, fcW[l]), at(p, fcB[l]), n, c, 4 * c);
             k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu[l]), addr(s.fch[l]), n * 4 * c);
             linear(addr(s.res3[l]), addr(s.fchGelu[l]), at(p, fcProjW[l]), at(p, fcProjB[l]), n, 4 * c, c);
-            k.elementwise(Kernels.RESIDUAL_FORWARD, (long) n * c, addr(s.res3[l]), addr(s.res3[l]), addr(s.res2[l]), n * c);
+            k.elementwise(Kernels.RESIDUAL_FORWARD, (long) n * c, addr(s.res3[l]), addr(s.res3[l]), addr(s.res2[l]),
+                    n * c);
         }
         layerNorm(addr(s.lnf), addr(s.lnfMean), addr(s.lnfRstd), addr(s.res3[layers - 1]), p, lnfW, n);
         linear(addr(s.logits), addr(s.lnf), at(p, lmW), 0L, n, c, v);
@@ -212,8 +213,8 @@ final class CudaGpt implements AutoCloseable {
         // lm_head (no bias): dlnf (N, C) = dlogits · Wᵀ; dW (C, V) = lnfᵀ · dlogits
         gemm(false, true, n, c, v, 1f, dlogits, v, at(p, lmW), v, 0f, addr(s.dln), c, 0L);
         gemm(true, false, c, v, n, 1f, addr(s.lnf), c, dlogits, v, 0f, at(g, lmW), v, 0L);
-        layerNormBackward(addr(s.dres), addr(s.dln), addr(s.res3[layers - 1]), addr(s.lnfMean), addr(s.lnfRstd), p, g, lnfW,
-                n, false);
+        layerNormBackward(addr(s.dres), addr(s.dln), addr(s.res3[layers - 1]), addr(s.lnfMean), addr(s.lnfRstd),
+                p, g, lnfW, n, false);
         for (int l = layers - 1; l >= 0; l--) {
             long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
             // residual: d(res2) gets d(res3) unchanged (dres carries it); the MLP branch sees it too
@@ -225,7 +226,8 @@ final class CudaGpt implements AutoCloseable {
             linearBackward(addr(s.datty), addr(s.dres), addr(s.atty[l]), p, g, projW[l], projB[l], n, c, c);
             attentionBackward(l, b, t);
             linearBackward(addr(s.dln), addr(s.dqkv), addr(s.ln1[l]), p, g, qkvW[l], qkvB[l], n, c, 3 * c);
-            layerNormBackward(addr(s.dres), addr(s.dln), res, addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), p, g, ln1W[l], n, true);
+            layerNormBackward(addr(s.dres), addr(s.dln), res, addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), p, g, ln1W[l],
+                    n, true);
         }
         k.launch(Kernels.ENCODER_BACKWARD_WTE, (int) KernelLauncher.ceilDiv(c, KernelLauncher.COLUMN_BLOCK), v, 1,
                 KernelLauncher.COLUMN_BLOCK, at(g, wte), addr(s.dres), addr(s.inputs), n, c);
@@ -307,7 +309,8 @@ final class CudaGpt implements AutoCloseable {
         // 128-wide tiles do twice the work per shared-memory load, but only pay when there are enough of them to
         // fill every multiprocessor once; otherwise 64-wide tiles spread the product over 4× the blocks.
         int batch = batchOuter * batchInner;
-        long largeBlocks = KernelLauncher.ceilDiv(n, GEMM_TILE_LARGE) * KernelLauncher.ceilDiv(m, GEMM_TILE_LARGE) * batch;
+        long largeBlocks = KernelLauncher.ceilDiv(n, GEMM_TILE_LARGE) * KernelLauncher.ceilDiv(m, GEMM_TILE_LARGE)
+                * batch;
         boolean large = m >= GEMM_TILE_LARGE && n >= GEMM_TILE_LARGE && largeBlocks >= multiprocessors;
         int tile = large ? GEMM_TILE_LARGE : GEMM_TILE;
         k.launch(large ? Kernels.SGEMM_128 : Kernels.SGEMM, (int) KernelLauncher.ceilDiv(n, tile),

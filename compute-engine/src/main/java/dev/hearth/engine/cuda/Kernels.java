@@ -101,7 +101,8 @@ public final class Kernels {
             for (int i = 0; i < args.length; i++) {
                 if (!params.get(i).accepts(args[i])) {
                     throw new IllegalArgumentException("kernel " + entry + " argument " + i + " must be "
-                            + params.get(i) + ", got " + (args[i] == null ? "null" : args[i].getClass().getSimpleName()));
+                            + params.get(i) + ", got "
+                            + (args[i] == null ? "null" : args[i].getClass().getSimpleName()));
                 }
             }
         }
@@ -165,7 +166,8 @@ public final class Kernels {
             ENCODER_FORWARD, ENCODER_BACKWARD_WTE, ENCODER_BACKWARD_WPE, LAYERNORM_FORWARD, LAYERNORM_BACKWARD,
             LAYERNORM_BACKWARD_PARAMS_PARTIAL, COLUMN_SUM_PARTIAL, COLUMN_REDUCE, SOFTMAX_CAUSAL_FORWARD,
             SOFTMAX_CAUSAL_BACKWARD, GELU_FORWARD, GELU_BACKWARD, RESIDUAL_FORWARD, SOFTMAX_XENT_FORWARD,
-            SOFTMAX_XENT_BACKWARD, SGEMM, SGEMM_128, ADAMW, ACCUMULATE, PSEUDO_GRADIENT, ZERO_FILL, SUM_PARTIALS, SUM_FINAL);
+            SOFTMAX_XENT_BACKWARD, SGEMM, SGEMM_128, ADAMW, ACCUMULATE, PSEUDO_GRADIENT, ZERO_FILL, SUM_PARTIALS,
+            SUM_FINAL);
 
     private Kernels() {
     }

@@ -32,6 +32,11 @@ class CudaLocalTrainerEmulatorTest {
     }
 
     @Test
+    void nanoGradientMatchesTheCpuEngine() {
+        CudaParity.gradientMatchesCpu(CudaEmulator.driver(), ModelConfig.nano(), 1, false);
+    }
+
+    @Test
     void weightedMicroBatchesOfChangingSizeAccumulateAsOnTheCpu() {
         CudaParity.weightedAccumulationMatchesCpu(CudaEmulator.driver(), EMU, MICRO_BATCH);
     }

@@ -81,7 +81,8 @@ class KernelsPtxTest {
             for (Matcher m = ANY_ENTRY.matcher(ptx); m.find(); ) {
                 declared++;
             }
-            assertEquals(declared, shipped.size(), module.resource() + ": an .entry whose parameter list did not parse");
+            assertEquals(declared, shipped.size(),
+                    module.resource() + ": an .entry whose parameter list did not parse");
             Map<String, List<String>> described = new LinkedHashMap<>();
             for (Kernels.Kernel k : Kernels.of(module)) {
                 described.put(k.entry(), k.params().stream().map(Kernels.Param::ptxType).toList());
