@@ -12,5 +12,8 @@ if [ -f "$lib" ] && [ -z "$(find "$here" "$here/.." -maxdepth 1 \( -name '*.cu' 
   exit 0
 fi
 # -ffp-contract=off: no fused multiply-add, so the emulator rounds as the plain-Java CPU engine does.
-"$CXX" -std=c++17 -O2 -ffp-contract=off -fPIC -shared -Wno-unknown-pragmas -o "$lib.tmp" "$here/cuda_emu.cpp"
-mv "$lib.tmp" "$lib"
+# A unique temporary name, then a rename: two test JVMs building at once each install a whole library.
+tmp="$(mktemp "$out/libcudaemu.XXXXXX")"
+trap 'rm -f "$tmp"' EXIT
+"$CXX" -std=c++17 -O2 -ffp-contract=off -fPIC -shared -Wno-unknown-pragmas -o "$tmp" "$here/cuda_emu.cpp"
+mv -f "$tmp" "$lib"
