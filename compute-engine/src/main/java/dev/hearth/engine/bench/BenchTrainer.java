@@ -1,7 +1,10 @@
 package dev.hearth.engine.bench;
 
 import dev.hearth.engine.backend.BackendSelector;
+import dev.hearth.engine.cuda.CudaContext;
 import dev.hearth.engine.cuda.CudaDriver;
+import dev.hearth.engine.cuda.CudaException;
+import dev.hearth.engine.cuda.CudaLocalTrainer;
 import dev.hearth.engine.cuda.CudaUnavailableException;
 import dev.hearth.engine.cuda.DeviceInfo;
 import dev.hearth.engine.train.HostLocalTrainer;
@@ -9,9 +12,17 @@ import dev.hearth.engine.train.LocalTrainer;
 import java.util.function.DoubleSupplier;
 
 /// The {@link LocalTrainer} the engine benchmark times, with the way its peak memory is read: the product's own
-/// trainers (the CPU engine behind {@link HostLocalTrainer}, the CUDA engine), opened as the node opens them.
+/// trainers (the CPU engine behind {@link HostLocalTrainer}, {@link CudaLocalTrainer}), opened as the node will.
+///
+/// VRAM on the GPU is the card's used memory (`cuMemGetInfo`) less the same with only this process's context
+/// open, read after the steps: the CUDA trainer allocates its buffers once per shape and keeps them for its life,
+/// so that is its peak.
+///
 /// One per benchmark round: closing it gives the card's memory back before PyTorch runs on the same card.
 final class BenchTrainer implements AutoCloseable {
+
+    /// 2^20: memory figures are MiB on both sides (`torch.cuda.max_memory_allocated() / 2**20` on PyTorch's).
+    private static final double MIB = 1024.0 * 1024.0;
 
     /// The asked-for backend cannot run on this machine; the message says why, in words.
     static final class UnavailableException extends Exception {
@@ -63,10 +74,27 @@ final class BenchTrainer implements AutoCloseable {
             throw new UnavailableException("--precision " + o.precision() + ": Hearth's CUDA engine has only its fp32"
                     + " path so far, and the two sides must compute at the same precision");
         }
-        throw new UnavailableException("--backend cuda: " + card.name() + " (compute capability "
-                + card.computeCapability() + ", driver CUDA " + driver.driverVersion() / 1000 + "."
-                + driver.driverVersion() % 1000 / 10 + ") is here, but this build has no CUDA trainer yet"
-                + " (dev.hearth.engine.cuda.CudaLocalTrainer, being written under issue 13)");
+        // The context first, so that its own memory (and the driver's reserve) is in the baseline, as it is outside
+        // torch.cuda.max_memory_allocated on the other side.
+        CudaContext baseline = driver.open(o.device());
+        long usedBefore = baseline.memInfo().usedBytes();
+        CudaLocalTrainer trainer;
+        try {
+            trainer = CudaLocalTrainer.open(driver, o.device(), o.model(), o.microBatch(), o.adam());
+        } catch (CudaException e) {
+            baseline.close();
+            if (e.isOutOfMemory()) {
+                throw new UnavailableException("--backend cuda: " + card.name() + " has too little free memory for "
+                        + o.model().name() + " at micro-batch " + o.microBatch() + " (" + e.getMessage()
+                        + "); try a smaller --micro-batch");
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            baseline.close();
+            throw e;
+        }
+        return new BenchTrainer(trainer, "peak VRAM (cuMemGetInfo, held by the trainer)",
+                () -> (baseline.memInfo().usedBytes() - usedBefore) / MIB, baseline);
     }
 
     LocalTrainer trainer() {
