@@ -58,6 +58,10 @@ final class BenchTrainer implements AutoCloseable {
     }
 
     private static BenchTrainer cuda(EngineBenchmark.Options o) throws UnavailableException {
+        if (!o.precision().equals("fp32")) {
+            throw new UnavailableException("--precision " + o.precision() + ": Hearth's CUDA engine has only its fp32"
+                    + " path so far, and the two sides must compute at the same precision");
+        }
         CudaDriver driver;
         try {
             driver = CudaDriver.load();
@@ -70,10 +74,6 @@ final class BenchTrainer implements AutoCloseable {
                     + count + ")");
         }
         DeviceInfo card = driver.device(o.device());
-        if (!o.precision().equals("fp32")) {
-            throw new UnavailableException("--precision " + o.precision() + ": Hearth's CUDA engine has only its fp32"
-                    + " path so far, and the two sides must compute at the same precision");
-        }
         // The context first, so that its own memory (and the driver's reserve) is in the baseline, as it is outside
         // torch.cuda.max_memory_allocated on the other side.
         CudaContext baseline = driver.open(o.device());

@@ -92,10 +92,22 @@ class EngineBenchmarkTest {
     }
 
     @Test
-    void cudaWithoutAUsableEngineSaysWhyInsteadOfMeasuring() {
+    void cudaOpensTheCudaTrainerOrSaysWhyItCannot() {
         var o = EngineBenchmark.parse(new String[] {"--backend", "cuda"});
+        try (BenchTrainer t = BenchTrainer.open(o)) { // a machine with a card
+            assertTrue(t.trainer().description().startsWith("CUDA on"), t.trainer().description());
+            assertTrue(t.peakMemoryMb() > 0, "the trainer holds VRAM");
+        } catch (BenchTrainer.UnavailableException e) { // no driver, or a driver without a GPU (CI)
+            assertTrue(e.getMessage().startsWith("--backend cuda: "), e.getMessage());
+        }
+    }
+
+    @Test
+    void tensorCorePrecisionsAreRefusedWhileHearthHasOnlyFp32() {
+        var o = EngineBenchmark.parse(new String[] {"--backend", "cuda", "--precision", "tf32"});
         var e = assertThrows(BenchTrainer.UnavailableException.class, () -> BenchTrainer.open(o));
-        assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("cuda"), e.getMessage());
+        assertEquals("--precision tf32: Hearth's CUDA engine has only its fp32 path so far, and the two sides must"
+                + " compute at the same precision", e.getMessage());
     }
 
     @Test
