@@ -119,11 +119,14 @@ if [ -x "$JAVA" ]; then
     if [ ${#selects[@]} -eq 0 ]; then
         tests_json='{"status":"none","reason":"this package holds no gpu-tagged test classes"}'
         problems+=("no gpu-tagged tests in this package")
+    elif [ "$(budget "$TESTS_TIMEOUT_S")" -lt 10 ]; then
+        tests_json='{"status":"skipped","reason":"the 8-minute budget was spent before the tests"}'
+        problems+=("gpu tests: not run, out of time")
     else
         t=$(budget "$TESTS_TIMEOUT_S")
         say "gpu tests: $(( ${#selects[@]} / 2 )) classes, timeout ${t}s"
         timeout -k 5 "$t" "$JAVA" "${JAVA_OPTS[@]}" -Djava.io.tmpdir="$WORK" \
-            -jar "$LIB/junit-platform-console-standalone.jar" execute --disable-banner --disable-ansi-colors --details=tree \
+            -jar "$LIB/junit-platform-console-standalone.jar" execute --disable-banner --disable-ansi-colors --details=verbose \
             --class-path "$CP" --include-tag gpu "${selects[@]}" > "$RESULTS/junit.txt" 2>&1
         tests_rc=$?
         cat "$RESULTS/junit.txt"
