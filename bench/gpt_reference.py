@@ -104,27 +104,32 @@ def peak_rss_mb():
 PRECISIONS = ("fp32", "tf32", "bf16")
 
 
-def cuda_setup(precision):
-    """The first CUDA device set up for `precision`, or exit 3 with the reason (no silent CPU fallback)."""
+def cuda_setup(precision, index):
+    """CUDA device `index` set up for `precision`, or exit 3 with the reason (no silent CPU fallback)."""
     if not torch.cuda.is_available():
         print(f"gpt_reference.py: --device cuda, but PyTorch sees no CUDA device (torch {torch.__version__}, "
               f"built for CUDA {torch.version.cuda}; is the NVIDIA driver loaded?)", file=sys.stderr)
         sys.exit(3)
+    if index >= torch.cuda.device_count():
+        print(f"gpt_reference.py: --cuda-index {index}, but PyTorch sees {torch.cuda.device_count()} CUDA devices",
+              file=sys.stderr)
+        sys.exit(3)
+    torch.cuda.set_device(index)
     if precision == "bf16" and not torch.cuda.is_bf16_supported():
-        print(f"gpt_reference.py: --precision bf16, but {torch.cuda.get_device_name(0)} has no bf16 support",
+        print(f"gpt_reference.py: --precision bf16, but {torch.cuda.get_device_name(index)} has no bf16 support",
               file=sys.stderr)
         sys.exit(3)
     tf32 = precision == "tf32"
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
-    return torch.device("cuda", 0)
+    return torch.device("cuda", index)
 
 
-def main(work, device_name="cpu", precision="fp32", peak_tflops=None):
+def main(work, device_name="cpu", precision="fp32", peak_tflops=None, cuda_index=0):
     with open(os.path.join(work, "config.json")) as f:
         cfg = json.load(f)
     cuda = device_name == "cuda"
-    device = cuda_setup(precision) if cuda else None
+    device = cuda_setup(precision, cuda_index) if cuda else None
     torch.set_num_threads(cfg["threads"])
     torch.manual_seed(0)
     B, T, steps, warm = cfg["batch"], cfg["context"], cfg["steps"], cfg["warmupSteps"]
@@ -135,8 +140,8 @@ def main(work, device_name="cpu", precision="fp32", peak_tflops=None):
     result = {"torch": torch.__version__, "threads": torch.get_num_threads(),
               "blas": "openblas" if "openblas" in torch.__config__.show().lower() else "unknown"}
     if cuda:
-        result.update({"device": torch.cuda.get_device_name(0), "cuda": torch.version.cuda, "precision": precision,
-                       "computeCapability": "%d.%d" % torch.cuda.get_device_capability(0)})
+        result.update({"device": torch.cuda.get_device_name(device), "cuda": torch.version.cuda,
+                       "precision": precision, "computeCapability": "%d.%d" % torch.cuda.get_device_capability(device)})
     else:
         result.update({"device": "cpu", "precision": "fp32"})
 
@@ -174,7 +179,7 @@ def main(work, device_name="cpu", precision="fp32", peak_tflops=None):
         opt = torch.optim.AdamW(groups, **adam)
     if cuda:
         torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()  # the peak of the training steps, AdamW's moments included
+        torch.cuda.reset_peak_memory_stats(device)  # the peak of the training steps, AdamW's moments included
     losses, step_ms = [], []
     t_start = None
     cpu_start = None
@@ -199,8 +204,8 @@ def main(work, device_name="cpu", precision="fp32", peak_tflops=None):
     result["losses"] = losses
     result["stepMs"] = step_ms
     if cuda:
-        result["peakVramMb"] = torch.cuda.max_memory_allocated() / 2 ** 20
-        result["peakVramReservedMb"] = torch.cuda.max_memory_reserved() / 2 ** 20
+        result["peakVramMb"] = torch.cuda.max_memory_allocated(device) / 2 ** 20
+        result["peakVramReservedMb"] = torch.cuda.max_memory_reserved(device) / 2 ** 20
     if peak_tflops and cfg.get("flopsPerToken"):
         result["peakTflops"] = peak_tflops
         result["mfu"] = result["tokensPerSecond"] * cfg["flopsPerToken"] / (peak_tflops * 1e12)
@@ -225,6 +230,7 @@ if __name__ == "__main__":
                                              "EngineBenchmark (./hearth bench engine).")
     ap.add_argument("work", metavar="WORK_DIR")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--cuda-index", type=int, default=0, help="cuda only: the device's index (as the driver numbers it)")
     ap.add_argument("--precision", choices=PRECISIONS, default="fp32",
                     help="cuda only: fp32 (TF32 off), tf32 (TF32 matmuls), bf16 (autocast)")
     ap.add_argument("--peak-tflops", type=float, default=None,
@@ -232,4 +238,4 @@ if __name__ == "__main__":
     a = ap.parse_args()
     if a.device == "cpu" and a.precision != "fp32":
         ap.error("--precision " + a.precision + " needs --device cuda (the CPU path is fp32)")
-    main(a.work, a.device, a.precision, a.peak_tflops)
+    main(a.work, a.device, a.precision, a.peak_tflops, a.cuda_index)

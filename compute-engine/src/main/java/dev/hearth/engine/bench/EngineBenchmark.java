@@ -359,7 +359,9 @@ public final class EngineBenchmark {
     private static String runPython(Options o, Path work) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(o.python(), o.script().toString(), work.toString()));
         if (o.backend() == Backend.CUDA) {
-            cmd.addAll(List.of("--device", "cuda", "--precision", o.precision()));
+            // The same ordinal in the same environment: the runtime API numbers cards as the driver API does.
+            cmd.addAll(List.of("--device", "cuda", "--cuda-index", Integer.toString(o.device()), "--precision",
+                    o.precision()));
         }
         if (!Double.isNaN(o.peakTflops())) {
             cmd.addAll(List.of("--peak-tflops", Double.toString(o.peakTflops())));
@@ -367,11 +369,6 @@ public final class EngineBenchmark {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(o.threads()));
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        if (o.backend() == Backend.CUDA) {
-            // PyTorch numbers devices as the driver does unless told otherwise; pin it to the same card.
-            pb.environment().put("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
-            pb.environment().put("CUDA_VISIBLE_DEVICES", Integer.toString(o.device()));
-        }
         pb.inheritIO();
         int rc = pb.start().waitFor();
         if (rc != 0) {
