@@ -11,7 +11,7 @@ import java.time.Clock;
 import java.util.Properties;
 
 /// `./hearth status`: the node's state and reason (from the running node's status file) and the
-/// contribution totals (from the history database).
+/// contribution totals (from the history database, opened read-only: status never writes).
 final class StatusCommand {
 
     private StatusCommand() {}
@@ -38,7 +38,14 @@ final class StatusCommand {
                     out.println("State:   not running (last seen " + p.getProperty("at") + ": " + p.getProperty("headline") + ")");
                 }
             }
-            try (HistoryStore h = HistoryStore.open(dataDir, Clock.systemUTC(), new EventLog(Clock.systemUTC()))) {
+            // Read-only: opening the store for writing would run its crash recovery and close the running
+            // node's session as "node stopped unexpectedly".
+            var opened = HistoryStore.openReadOnly(dataDir, Clock.systemUTC(), new EventLog(Clock.systemUTC()));
+            if (opened.isEmpty()) {
+                out.println("Totals:  no rounds recorded yet");
+                return 0;
+            }
+            try (HistoryStore h = opened.get()) {
                 ContributionHistory.Totals t = h.totals();
                 out.printf("Totals:  %d tokens trained, %.2f compute hours, %d rounds accepted, %d rejected, "
                                 + "%.0f credits, %s sent, %s received%n",
