@@ -48,6 +48,8 @@ public final class NodeRuntime implements NodeService {
 
     /// How often the idle policy is evaluated: a second is well below human reaction to "give me my GPU back".
     static final Duration POLICY_PERIOD = Duration.ofSeconds(1);
+    /// How long [#settledSnapshot] waits for the node thread: it only runs short tasks (a trainer stop is handed off).
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Path dataDir;
     private final Clock clock;
@@ -66,6 +68,7 @@ public final class NodeRuntime implements NodeService {
     private final DailyVolumeCap dailyCap;
     private final boolean hadSettings;
     private final dev.hearth.node.settings.DataDirLock lock;
+    private final dev.hearth.node.control.ControlServer control;
 
     private volatile NodeSettings settings;
     private volatile NodeSnapshot snapshot;
@@ -110,6 +113,19 @@ public final class NodeRuntime implements NodeService {
         eventLog.addListener(entry -> listeners.forEach(l -> l.executor().execute(() -> l.listener().onLog(entry))),
                 Runnable::run);
         log.info("node " + identity.nodeId().substring(0, 12) + " started; data in " + dataDir);
+        this.control = startControl();
+    }
+
+    /// The local control API (`hearth pause`, ...); without it the node still works, so a failure is logged only.
+    private dev.hearth.node.control.ControlServer startControl() {
+        try {
+            var server = dev.hearth.node.control.ControlServer.start(this, dataDir);
+            log.debug("control API on " + server.address() + " (token in " + dev.hearth.node.control.ControlFile.FILE_NAME + ")");
+            return server;
+        } catch (IOException | RuntimeException e) {
+            log.warn("the local control API could not start (hearth pause/resume/status will not reach this node): " + e.getMessage());
+            return null;
+        }
     }
 
     /// Opens everything under `dataDir` and starts the node's threads. It joins no run until told:
@@ -193,7 +209,9 @@ public final class NodeRuntime implements NodeService {
         }
     }
 
-    private void publish(NodeSnapshot s) {
+    /// Called on the node thread (the session publishes there), so `owner` is current.
+    private void publish(NodeSnapshot fromSession) {
+        NodeSnapshot s = fromSession.withOwner(owner.paused() || owner.snoozedUntil() != null, owner.snoozedUntil());
         snapshot = s;
         StatusFile.write(dataDir, s);
         for (Registered r : listeners) r.executor().execute(() -> r.listener().onSnapshot(s));
@@ -215,6 +233,19 @@ public final class NodeRuntime implements NodeService {
     @Override
     public NodeSnapshot snapshot() {
         return snapshot;
+    }
+
+    @Override
+    public NodeSnapshot settledSnapshot() {
+        try {
+            return nodeThread.submit(() -> snapshot).get(SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return snapshot;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            return snapshot; // closing, or busy: the latest is still the truth as far as it goes
+        }
     }
 
     @Override
@@ -377,6 +408,7 @@ public final class NodeRuntime implements NodeService {
     public void close(String why) {
         if (closed) return;
         closed = true;
+        if (control != null) control.close();
         try {
             nodeThread.submit(() -> session.close(why)).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -15,6 +15,12 @@ public interface NodeService extends AutoCloseable {
     /// The latest state; cheap, never blocks.
     NodeSnapshot snapshot();
 
+    /// The state once every request made before this call (pause, resume, ...) has been applied, so a
+    /// caller can say what its click did. May wait briefly for the node's thread; [#snapshot] never does.
+    default NodeSnapshot settledSnapshot() {
+        return snapshot();
+    }
+
     /// The latest hardware sample (CPU, memory, GPUs, Hearth's own share); cheap, never blocks.
     HardwareSample hardware();
 

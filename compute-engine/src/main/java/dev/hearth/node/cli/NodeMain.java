@@ -24,7 +24,7 @@ public final class NodeMain {
 
     static final String HELP = """
             Usage: ./hearth node [options]
-                   ./hearth status [--data-dir D]
+                   ./hearth pause | resume | snooze 1h | finish | status [--json]   (./hearth pause --help)
 
             Runs the Hearth node without a window: joins a training run, trains the batches it is
             assigned while the machine may be used, and uploads compressed updates.
@@ -54,6 +54,9 @@ public final class NodeMain {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && (ControlCommand.VERBS.contains(args[0]) || args[0].equals("status"))) {
+            return ControlCommand.run(args, out, err);
+        }
         Path dataDir = null;
         String coordinator = null;
         boolean demo = false, inProcess = false, verbose = false, status = false;

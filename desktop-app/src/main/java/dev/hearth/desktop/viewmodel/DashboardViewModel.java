@@ -48,12 +48,6 @@ public final class DashboardViewModel {
     private final ObservableList<HardwareSample> hardwareHistoryView = FXCollections.unmodifiableObservableList(hardwareHistory);
 
     private NodeSnapshot lastSnapshot;
-    // Whether the *owner* stopped contributing (Pause, Snooze, or a finished "finish round then pause"). A pause by the
-    // idle policy ("you are using the computer") is not one: there the big button offers Pause, since Resume would
-    // change nothing. The snapshot does not say who paused, so the view model remembers what the owner asked.
-    private boolean ownerPaused;
-    private boolean ownerFinishing;
-    private boolean sawSnooze;
 
     public DashboardViewModel(NodeService node, ZoneId zone) {
         this.node = Objects.requireNonNull(node, "node");
@@ -81,21 +75,14 @@ public final class DashboardViewModel {
         }
     }
 
-    /// Applies a new snapshot; `paused` ends up true when the owner stopped contributing, or the node stopped or failed.
+    /// Applies a new snapshot; `paused` ends up true when the owner stopped contributing (here, from the tray or
+    /// with `hearth pause`: the node says so in the snapshot), or the node stopped or failed. A pause by the idle
+    /// policy ("you are using the computer") is not one: there the big button offers Pause, since Resume would
+    /// change nothing.
     private void apply(NodeSnapshot s) {
         state.set(s.state());
         stateLine.set(stateLine(s));
-        if (ownerFinishing && s.state() == NodeState.PAUSED) {
-            ownerFinishing = false;
-            ownerPaused = true;
-        }
-        if (s.snoozedUntil() != null) {
-            sawSnooze = true;
-        } else if (sawSnooze) { // the snooze ended: the policy decides again
-            sawSnooze = false;
-            ownerPaused = false;
-        }
-        paused.set(ownerPaused || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
+        paused.set(s.pausedByOwner() || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
         pauseAfterRound.set(s.pauseAfterRound());
         boolean training = s.state() == NodeState.TRAINING || s.state() == NodeState.UPLOADING;
         tokensPerSecond.set(training || s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) : "—");
@@ -147,26 +134,21 @@ public final class DashboardViewModel {
     }
 
     public void pause() {
-        ownerPaused = true;
         node.pause();
         sample();
     }
 
     public void resume() {
-        ownerPaused = false;
-        ownerFinishing = false;
         node.resume();
         sample();
     }
 
     public void snooze() {
-        ownerPaused = true;
         node.snooze(SNOOZE);
         sample();
     }
 
     public void finishRoundThenPause() {
-        ownerFinishing = true;
         node.finishRoundThenPause();
         sample();
     }

@@ -167,7 +167,7 @@ public final class FakeNodeService implements NodeService {
         calls.add("pause");
         NodeSnapshot s = snapshot;
         snapshot(new NodeSnapshot(now, NodeState.PAUSED, "Paused", "you paused Hearth", s.runName(), s.coordinator(), s.round(),
-                s.roundProgress(), 0, s.localLoss(), s.backend(), null, false));
+                s.roundProgress(), 0, s.localLoss(), s.backend(), null, false).withOwner(true, null));
     }
 
     @Override
@@ -183,7 +183,7 @@ public final class FakeNodeService implements NodeService {
         calls.add("snooze " + duration);
         NodeSnapshot s = snapshot;
         snapshot(new NodeSnapshot(now, NodeState.PAUSED, "Snoozed", "you asked for a break", s.runName(), s.coordinator(), s.round(),
-                s.roundProgress(), 0, s.localLoss(), s.backend(), now.plus(duration), false));
+                s.roundProgress(), 0, s.localLoss(), s.backend(), null, false).withOwner(true, now.plus(duration)));
     }
 
     @Override

@@ -115,6 +115,21 @@ class DashboardViewModelTest {
     }
 
     @Test
+    void aPauseFromTheCommandLineShowsAtOnce() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertFalse(vm.pausedProperty().get());
+        node.pause(); // `hearth pause` reaches the node, not this view model
+        vm.sample();
+        assertTrue(vm.pausedProperty().get(), "the big button offers Resume");
+        node.resume();
+        vm.sample();
+        assertFalse(vm.pausedProperty().get());
+    }
+
+    @Test
     void aPauseByThePolicyOffersPauseNotResume() {
         var node = new FakeNodeService(dir);
         node.startLocalRun();
@@ -146,7 +161,7 @@ class DashboardViewModelTest {
         vm.finishRoundThenPause();
         assertFalse(vm.pausedProperty().get(), "still training this round");
         node.snapshot(new NodeSnapshot(node.now(), NodeState.PAUSED, "Paused", "round finished; paused as you asked", "local",
-                "local run", 2, 0, 0, 3.0, "", null, false));
+                "local run", 2, 0, 0, 3.0, "", null, false).withOwner(true, null));
         vm.sample();
         assertTrue(vm.pausedProperty().get());
         vm.resume();
