@@ -50,6 +50,10 @@ public final class NodeRuntime implements NodeService {
     static final Duration POLICY_PERIOD = Duration.ofSeconds(1);
     /// How long [#settledSnapshot] waits for the node thread: it only runs short tasks (a trainer stop is handed off).
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(5);
+    /// How long "Start contributing" may hold its first round against the owner's input: a first round on the
+    /// local run takes well under a minute; a run that does not answer for 10 minutes should not later train
+    /// while the owner works, long after the click.
+    static final Duration START_NOW_GRACE = Duration.ofMinutes(10);
 
     private final Path dataDir;
     private final Clock clock;
@@ -76,6 +80,7 @@ public final class NodeRuntime implements NodeService {
 
     // node thread only
     private OwnerState owner = OwnerState.AUTO;
+    private Instant startedNowAt;
     private Decision decision = Decision.NONE;
     private LocalRunProvider.LocalRun localRun;
 
@@ -194,6 +199,10 @@ public final class NodeRuntime implements NodeService {
                 owner = OwnerState.AUTO;
                 log.info("snooze ended");
             }
+            if (owner.startedNow() && now.isAfter(startedNowAt.plus(START_NOW_GRACE)) && !session.training()) {
+                owner = OwnerState.AUTO;
+                log.info("no round came within " + START_NOW_GRACE.toMinutes() + " min of the start; following the settings");
+            }
             Decision next = IdlePolicy.decide(probes.readings(), settings, owner, now, decision);
             if (next.running() && dailyCap.exhausted()) {
                 next = new Decision(Decision.Action.PAUSE, Decision.Cause.DATA_CAP, "Paused — " + dailyCap.describe(),
@@ -211,20 +220,30 @@ public final class NodeRuntime implements NodeService {
 
     /// Called on the node thread (the session publishes there), so `owner` is current.
     private void publish(NodeSnapshot fromSession) {
-        NodeSnapshot s = fromSession.withOwner(owner.paused() || owner.snoozedUntil() != null, owner.snoozedUntil());
-        snapshot = s;
-        StatusFile.write(dataDir, s);
-        for (Registered r : listeners) r.executor().execute(() -> r.listener().onSnapshot(s));
+        NodeSnapshot withOwner = fromSession.withOwner(owner.paused() || owner.snoozedUntil() != null, owner.snoozedUntil());
+        NodeSnapshot s = withOwner;
+        if (decision.running() && decision.cause() == Decision.Cause.STARTED_BY_OWNER && withOwner.reason().isBlank()
+                && withOwner.state() != NodeState.ERROR) {
+            s = withOwner.withReason("after this round, Hearth " + IdlePolicy.stepsAside(settings) + "; you can change this in Settings");
+        }
+        NodeSnapshot published = s;
+        snapshot = published;
+        StatusFile.write(dataDir, published);
+        for (Registered r : listeners) r.executor().execute(() -> r.listener().onSnapshot(published));
     }
 
     private void notifyRound(RoundRecord record) {
-        if (owner.finishRoundThenPause()) {
-            nodeThread.execute(() -> {
+        nodeThread.execute(() -> {
+            if (owner.finishRoundThenPause()) {
                 owner = OwnerState.pausedByOwner();
                 log.info("round finished; paused as asked");
                 policyTick();
-            });
-        }
+            } else if (owner.startedNow()) {
+                owner = OwnerState.AUTO;
+                log.info("first round done; from now on Hearth " + IdlePolicy.stepsAside(settings));
+                policyTick();
+            }
+        });
         for (Registered r : listeners) r.executor().execute(() -> r.listener().onRoundRecorded(record));
     }
 
@@ -277,6 +296,16 @@ public final class NodeRuntime implements NodeService {
         nodeThread.execute(() -> {
             owner = OwnerState.AUTO;
             log.info("resumed by the owner");
+            policyTick();
+        });
+    }
+
+    @Override
+    public void startNow() {
+        nodeThread.execute(() -> {
+            owner = OwnerState.justStarted();
+            startedNowAt = clock.instant();
+            log.info("started by the owner: training a round now; after it Hearth " + IdlePolicy.stepsAside(settings));
             policyTick();
         });
     }

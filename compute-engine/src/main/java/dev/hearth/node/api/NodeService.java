@@ -36,6 +36,12 @@ public interface NodeService extends AutoCloseable {
     /// Contribute again, subject to the policy in the settings.
     void resume();
 
+    /// The owner pressed "Start contributing": contribute now — through the round in progress even while they
+    /// use the computer (they just moved the mouse to click) — then follow the policy in the settings.
+    default void startNow() {
+        resume();
+    }
+
     /// Pause for this long, then follow the policy again.
     void snooze(Duration duration);
 

@@ -55,6 +55,12 @@ public record NodeSnapshot(
                 localLoss, backend, snoozed, pauseAfterRound, paused);
     }
 
+    /// This snapshot with another reason (the node adds why it runs when the session has none to say).
+    public NodeSnapshot withReason(String why) {
+        return new NodeSnapshot(at, state, headline, why, runName, coordinator, round, roundProgress, tokensPerSecond,
+                localLoss, backend, snoozedUntil, pauseAfterRound, pausedByOwner);
+    }
+
     /// The one line a person reads: the headline, the reason when the headline does not already say it,
     /// and a pending "finish the round, then pause".
     public String line() {

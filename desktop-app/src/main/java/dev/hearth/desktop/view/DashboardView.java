@@ -65,6 +65,7 @@ public final class DashboardView implements View {
         Button finish = Ui.id(new Button("Finish round, then pause", Ui.icon(Material2MZ.SKIP_NEXT)), "finishRound");
         finish.getStyleClass().add(Styles.LARGE);
         finish.disableProperty().bind(vm.pausedProperty().or(vm.pauseAfterRoundProperty()));
+        finish.textProperty().bind(vm.pauseAfterRoundProperty().map(f -> f ? "Finishing this round…" : "Finish round, then pause"));
         finish.setOnAction(e -> vm.finishRoundThenPause());
         pauseResume.setTooltip(new javafx.scene.control.Tooltip("Stop or start contributing now; the worker saves its state first"));
         snooze.setTooltip(new javafx.scene.control.Tooltip("Pause for an hour, then follow your settings again"));

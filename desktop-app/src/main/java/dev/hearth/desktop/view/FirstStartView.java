@@ -80,13 +80,19 @@ public final class FirstStartView implements View {
                 Ui.heading("Which run"), runBox,
                 Ui.heading("Your graphics card"), gpu,
                 Ui.heading("When to contribute"), policyBox,
-                Ui.muted("You can change all of this later in Settings, and pause from the tray at any time."),
+                afterStartLabel(vm),
                 actions, error);
         page.setPadding(Ui.PAGE_PADDING);
         page.setMaxWidth(760);
         root = new ScrollPane(page);
         root.setFitToWidth(true);
         root.setId("firstStart");
+    }
+
+    private static javafx.scene.control.Label afterStartLabel(FirstStartViewModel vm) {
+        Label l = Ui.id(Ui.wrapped(""), "afterStart");
+        l.textProperty().bind(vm.afterStartProperty());
+        return l;
     }
 
     @Override

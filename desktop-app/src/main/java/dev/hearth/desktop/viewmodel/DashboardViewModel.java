@@ -97,8 +97,9 @@ public final class DashboardViewModel {
     static String stateLine(NodeSnapshot s) {
         String headline = s.headline() == null || s.headline().isBlank() ? defaultHeadline(s.state()) : s.headline();
         String reason = s.reason() == null ? "" : s.reason().strip();
-        if (reason.isEmpty() || headline.contains(reason)) return headline;
-        return headline + " — " + reason;
+        String line = reason.isEmpty() || headline.contains(reason) ? headline : headline + " — " + reason;
+        // "Finish round, then pause" pressed: say so where the person looks, until it has paused.
+        return s.pauseAfterRound() && !s.pausedByOwner() ? line + " — finishing this round, then pausing" : line;
     }
 
     private static String defaultHeadline(NodeState state) {

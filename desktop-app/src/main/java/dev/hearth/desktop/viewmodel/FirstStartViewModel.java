@@ -47,6 +47,7 @@ public final class FirstStartViewModel {
     private final ReadOnlyStringWrapper gpuText = new ReadOnlyStringWrapper("Checking your graphics card…");
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper afterStart = new ReadOnlyStringWrapper(afterStart(Policy.WHEN_IDLE));
 
     public FirstStartViewModel(NodeService node, BackgroundTasks tasks, AppMarkers markers) {
         this.node = Objects.requireNonNull(node, "node");
@@ -54,6 +55,20 @@ public final class FirstStartViewModel {
         this.markers = Objects.requireNonNull(markers, "markers");
         address.addListener((o, a, b) -> { if (!addressError.get().isEmpty()) validateAddress(); });
         joinByAddress.addListener((o, a, b) -> { if (!b) addressError.set(""); });
+        policy.addListener((o, a, b) -> afterStart.set(afterStart(b)));
+    }
+
+    /// What happens on "Start contributing" under `p`, said before the click.
+    static String afterStart(Policy p) {
+        String then = switch (p) {
+            case WHEN_IDLE -> "pauses the moment you use the computer, and trains again after "
+                    + NodeSettings.defaults().idleMinutes() + " minutes away";
+            case ALWAYS -> "keeps training while you use the computer (slower for you: pick this for a spare machine)";
+            case SCHEDULE -> "trains only inside your schedule, and pauses the moment you use the computer";
+        };
+        return "Hearth starts training at once, so you see a first round finish in about a minute. After that round it "
+                + then + ". You can change this in Settings, and pause or resume from the Dashboard, the tray menu "
+                + "(where your desktop has one) or a terminal (./hearth pause).";
     }
 
     /// Asks the node about the GPU in the background (probing a driver may take a moment).
@@ -108,6 +123,7 @@ public final class FirstStartViewModel {
             node.updateSettings(new NodeSettings(chosen, s.idleMinutes(), schedule, s.runOnBattery(), s.gpuTemperatureCapC(),
                     s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
                     s.gpuIndex(), s.startWithOs(), s.logLevel(), join ? addr : RunAddress.LOCAL));
+            node.startNow(); // the first round now, even though the owner just used the mouse; then the policy
             markers.markFirstStartDone();
             return Boolean.TRUE;
         }, ok -> {
@@ -141,4 +157,5 @@ public final class FirstStartViewModel {
     public ReadOnlyStringProperty gpuTextProperty() { return gpuText.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty busyProperty() { return busy.getReadOnlyProperty(); }
     public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
+    public ReadOnlyStringProperty afterStartProperty() { return afterStart.getReadOnlyProperty(); }
 }

@@ -31,9 +31,19 @@ class FirstStartViewModelTest {
         vm.start(() -> done.set(true));
         assertTrue(done.get());
         assertTrue(node.calls().contains("startLocalRun"));
+        assertEquals("startNow", node.calls().getLast(), "the first round starts at once, after the settings are saved");
         assertEquals(Policy.WHEN_IDLE, node.settings().policy());
         assertEquals("local", node.settings().runAddress());
         assertTrue(markers.firstStartDone());
+    }
+
+    @Test
+    void theScreenSaysBeforeTheClickWhenHearthStepsAside() {
+        assertTrue(vm.afterStartProperty().get().contains("starts training at once"));
+        assertTrue(vm.afterStartProperty().get().contains("pauses the moment you use the computer"));
+        assertTrue(vm.afterStartProperty().get().contains("You can change this in Settings"));
+        vm.policyProperty().set(Policy.ALWAYS);
+        assertTrue(vm.afterStartProperty().get().contains("keeps training while you use the computer"));
     }
 
     @Test
