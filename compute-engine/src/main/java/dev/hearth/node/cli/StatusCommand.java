@@ -107,8 +107,8 @@ final class StatusCommand {
 
     static String totalsLine(ContributionHistory.Totals t) {
         return String.format(java.util.Locale.ROOT, "Totals:  %d tokens trained, %.2f compute hours, %d rounds accepted, %d rejected, "
-                        + "%.0f credits, %s sent, %s received",
-                t.tokens(), t.computeSeconds() / 3600, t.roundsAccepted(), t.roundsRejected(), t.credits(),
+                        + "%s credits, %s sent, %s received (sizes in binary units: 1 KiB = 1024 bytes)",
+                t.tokens(), t.computeSeconds() / 3600, t.roundsAccepted(), t.roundsRejected(), dev.hearth.node.api.Units.credits(t.credits()),
                 NodeMain.human(t.bytesUp()), NodeMain.human(t.bytesDown()));
     }
 

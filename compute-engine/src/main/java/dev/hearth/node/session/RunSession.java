@@ -645,9 +645,7 @@ public final class RunSession {
     }
 
     static String humanBytes(long n) {
-        if (n < 1024) return n + " B";
-        if (n < 1024 * 1024) return Math.round(n / 1024.0) + " KB";
-        return String.format("%.1f MB", n / (1024.0 * 1024));
+        return dev.hearth.node.api.Units.bytes(n);
     }
 
     private static String rootMessage(Throwable t) {

@@ -103,7 +103,7 @@ public final class ContributionView implements View {
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
         table.getColumns().getLast().setPrefWidth(150);
-        table.getColumns().add(column("Credits", r -> Formats.decimal(r.credits(), 2)));
+        table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);

@@ -111,7 +111,7 @@ public final class ContributionViewModel {
     public String tokensText() { return Formats.count(totals.get().tokens()); }
     public String computeText() { return Formats.hours(totals.get().computeSeconds()); }
     public String roundsText() { return totals.get().roundsAccepted() + " accepted · " + totals.get().roundsRejected() + " rejected"; }
-    public String creditsText() { return Formats.decimal(totals.get().credits(), 1); }
+    public String creditsText() { return Formats.credits(totals.get().credits()); }
     public String dataText() { return Formats.bytes(totals.get().bytesUp()) + " up · " + Formats.bytes(totals.get().bytesDown()) + " down"; }
 
     public ObjectProperty<Period> periodProperty() { return period; }

@@ -87,10 +87,21 @@ public final class DashboardViewModel {
         boolean training = s.state() == NodeState.TRAINING || s.state() == NodeState.UPLOADING;
         tokensPerSecond.set(training || s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) : "—");
         localLoss.set(Formats.decimal(s.localLoss(), 3));
-        roundText.set(s.round() <= 0 ? "—" : "Round " + s.round() + " · " + Formats.percent(s.roundProgress()));
+        roundText.set(roundText(s));
         roundProgress.set(Double.isNaN(s.roundProgress()) ? 0 : Math.clamp(s.roundProgress(), 0, 1));
         backend.set(s.backend());
         detailLine.set(detailLine(s));
+    }
+
+    /// "Round 5 · 40 %" while training, "Round 5 · uploading", and "Round 5" after it (never "0 %" for a round
+    /// that was already sent: the node reports progress 0 once it waits for the next round).
+    static String roundText(NodeSnapshot s) {
+        if (s.round() <= 0) return "—";
+        return switch (s.state()) {
+            case TRAINING -> "Round " + s.round() + " · " + Formats.percent(s.roundProgress());
+            case UPLOADING -> "Round " + s.round() + " · uploading";
+            default -> "Round " + s.round();
+        };
     }
 
     /// The one line a person reads: the headline, plus the reason when the headline does not already say it.

@@ -38,7 +38,7 @@ public final class RunViewModel {
         round.set(s.round() > 0 || known ? Long.toString(s.round()) : "—");
         nodesOnline.set(known ? Integer.toString(s.nodesOnline()) : "—");
         rank.set(rankText(s));
-        credits.set(known ? Formats.decimal(s.yourCredits(), 1) : "—");
+        credits.set(known ? Formats.credits(s.yourCredits()) : "—");
         modelSample.set(s.sample() == null ? "" : s.sample());
         List<Double> losses = s.lossHistory() == null ? List.of() : s.lossHistory();
         if (!losses.equals(lossHistory)) lossHistory.setAll(losses);

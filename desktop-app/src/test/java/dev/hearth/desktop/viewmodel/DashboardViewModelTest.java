@@ -115,6 +115,15 @@ class DashboardViewModelTest {
     }
 
     @Test
+    void aRoundThatWasSentDoesNotReadZeroPercent() {
+        var waiting = new NodeSnapshot(null, NodeState.WAITING_FOR_ROUND, "Waiting for the round to open", "", "local", "local run",
+                5, 0, 0, 3.0, "", null, false);
+        var training = new NodeSnapshot(null, NodeState.TRAINING, "Training round 6", "", "local", "local run", 6, 0.4, 900, 3.0, "", null, false);
+        assertEquals("Round 5", DashboardViewModel.roundText(waiting));
+        assertEquals("Round 6 · 40 %", DashboardViewModel.roundText(training));
+    }
+
+    @Test
     void aPauseFromTheCommandLineShowsAtOnce() {
         var node = new FakeNodeService(dir);
         node.startLocalRun();

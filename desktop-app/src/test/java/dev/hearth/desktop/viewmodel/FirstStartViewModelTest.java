@@ -76,7 +76,7 @@ class FirstStartViewModelTest {
     @Test
     void gpuCheckInPlainWords() {
         vm.checkGpu();
-        assertEquals("NVIDIA GeForce RTX 3060 with 12 GB of video memory, compute capability 8.6, driver 550.54. "
+        assertEquals("NVIDIA GeForce RTX 3060 with 12 GiB of video memory, compute capability 8.6, driver 550.54. "
                 + "✔ This GPU can help: Hearth trains on it with CUDA.", vm.gpuTextProperty().get());
         node.gpuCheck(FakeNodeService.NO_GPU);
         vm.checkGpu();
