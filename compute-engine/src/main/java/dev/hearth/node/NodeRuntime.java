@@ -118,6 +118,7 @@ public final class NodeRuntime implements NodeService {
         eventLog.addListener(entry -> listeners.forEach(l -> l.executor().execute(() -> l.listener().onLog(entry))),
                 Runnable::run);
         log.info("node " + identity.nodeId().substring(0, 12) + " started; data in " + dataDir);
+        dev.hearth.node.api.Privileges.elevatedWarning().ifPresent(log::warn);
         this.control = startControl();
     }
 

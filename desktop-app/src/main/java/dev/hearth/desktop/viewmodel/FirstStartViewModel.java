@@ -31,6 +31,13 @@ public final class FirstStartViewModel {
             + "While you are away from the computer it trains small pieces of the model and sends back a compressed update. "
             + "The moment you need your computer again it steps aside, and you can pause it at any time.";
 
+    /// What runs on this computer and what leaves it — the question careful owners and companies ask first.
+    public static final String WHAT_RUNS = "Hearth runs only its own code, the code you installed. A run sends this "
+            + "computer data, never programs: model weights, the updates other computers made, and text to train on. "
+            + "What leaves this computer: compressed updates of the model (tens of KiB a round), this computer's Hearth "
+            + "public key, your graphics card's name and memory, Hearth's version and how fast it trains. Nothing from "
+            + "your files, and no account or personal data.";
+
     /// The schedule a first start offers when the owner picks "on a schedule": nights, every day.
     public static final ScheduleWindow DEFAULT_WINDOW =
             new ScheduleWindow(List.of(DayOfWeek.values()), LocalTime.of(22, 0), LocalTime.of(7, 0));
@@ -49,7 +56,15 @@ public final class FirstStartViewModel {
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper afterStart = new ReadOnlyStringWrapper(afterStart(Policy.WHEN_IDLE));
 
+    private final String elevatedWarning;
+
     public FirstStartViewModel(NodeService node, BackgroundTasks tasks, AppMarkers markers) {
+        this(node, tasks, markers, dev.hearth.node.api.Privileges.elevatedWarning().orElse(""));
+    }
+
+    /// @param elevatedWarning what to say when Hearth runs as root/Administrator, or "" (tests pass their own)
+    public FirstStartViewModel(NodeService node, BackgroundTasks tasks, AppMarkers markers, String elevatedWarning) {
+        this.elevatedWarning = Objects.requireNonNull(elevatedWarning, "elevatedWarning");
         this.node = Objects.requireNonNull(node, "node");
         this.tasks = Objects.requireNonNull(tasks, "tasks");
         this.markers = Objects.requireNonNull(markers, "markers");
@@ -157,5 +172,7 @@ public final class FirstStartViewModel {
     public ReadOnlyStringProperty gpuTextProperty() { return gpuText.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty busyProperty() { return busy.getReadOnlyProperty(); }
     public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
+    /// "" for an ordinary user; otherwise the warning, in words.
+    public String elevatedWarning() { return elevatedWarning; }
     public ReadOnlyStringProperty afterStartProperty() { return afterStart.getReadOnlyProperty(); }
 }

@@ -88,6 +88,7 @@ class DesktopUiTest {
     void firstStartWithTheLocalRunShowsTrainingOnTheDashboard(FxRobot robot) throws Exception {
         assertTrue(window.showingFirstStart());
         waitUntil("the GPU check is shown", () -> text(robot, "#gpuCheck").contains("RTX 3060"));
+        assertTrue(text(robot, "#whatRuns").contains("A run sends this computer data, never programs"), text(robot, "#whatRuns"));
         assertTrue(text(robot, "#afterStart").startsWith("Hearth starts training at once"), text(robot, "#afterStart"));
         assertTrue(text(robot, "#afterStart").contains("pauses the moment you use the computer"), text(robot, "#afterStart"));
         robot.clickOn("#startButton");

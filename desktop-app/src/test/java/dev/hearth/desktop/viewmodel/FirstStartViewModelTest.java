@@ -38,6 +38,16 @@ class FirstStartViewModelTest {
     }
 
     @Test
+    void theScreenSaysWhatRunsAndWhatLeaves() {
+        assertTrue(FirstStartViewModel.WHAT_RUNS.contains("never programs"));
+        assertTrue(FirstStartViewModel.WHAT_RUNS.contains("compressed updates"));
+        assertTrue(FirstStartViewModel.WHAT_RUNS.contains("public key"));
+        var asRoot = new FirstStartViewModel(node, BackgroundTasks.sameThread(), markers, "Hearth is running as root.");
+        assertEquals("Hearth is running as root.", asRoot.elevatedWarning());
+        assertEquals("", new FirstStartViewModel(node, BackgroundTasks.sameThread(), markers, "").elevatedWarning());
+    }
+
+    @Test
     void theScreenSaysBeforeTheClickWhenHearthStepsAside() {
         assertTrue(vm.afterStartProperty().get().contains("starts training at once"));
         assertTrue(vm.afterStartProperty().get().contains("pauses the moment you use the computer"));
