@@ -83,6 +83,7 @@ public final class NodeRuntime implements NodeService {
     private Instant startedNowAt;
     private Decision decision = Decision.NONE;
     private LocalRunProvider.LocalRun localRun;
+    private volatile String dashboardUrl = "";
 
     private record Registered(Listener listener, Executor executor) {}
 
@@ -184,6 +185,7 @@ public final class NodeRuntime implements NodeService {
         }
         try {
             localRun = provider.get().start(dataDir.resolve("local-run"), 0);
+            dashboardUrl = localRun.dashboardUrl();
             log.info("local run started at " + localRun.address() + " (dashboard " + localRun.dashboardUrl() + ")");
             session.join(RunAddress.parse(localRun.address()), "local run");
         } catch (Exception e) {
@@ -269,6 +271,11 @@ public final class NodeRuntime implements NodeService {
     }
 
     @Override
+    public String dashboardUrl() {
+        return dashboardUrl;
+    }
+
+    @Override
     public HardwareSample hardware() {
         return probes.hardware();
     }
@@ -344,6 +351,7 @@ public final class NodeRuntime implements NodeService {
             if (localRun != null && !parsed.toString().equals(localRun.address())) {
                 localRun.close(); // nobody else trains on it
                 localRun = null;
+                dashboardUrl = "";
             }
         });
     }
@@ -442,7 +450,10 @@ public final class NodeRuntime implements NodeService {
         try {
             nodeThread.submit(() -> session.close(why)).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            log.warn("the session did not close cleanly: " + e.getMessage());
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            log.warn("the session did not close cleanly: " + (cause.getMessage() != null ? cause.getMessage()
+                    : cause instanceof java.util.concurrent.TimeoutException ? "it took longer than 10 s"
+                    : cause.getClass().getSimpleName()));
         }
         nodeThread.shutdownNow();
         if (localRun != null) localRun.close();

@@ -124,6 +124,8 @@ public final class HearthApp extends Application {
             tooltip.setCycleCount(Timeline.INDEFINITE);
             dashboard.stateLineProperty().addListener((o, a, line) -> tray.tooltip("Hearth — " + line));
             tray.tooltip("Hearth — " + dashboard.stateLineProperty().get());
+            tray.paused(dashboard.pausedProperty().get());
+            dashboard.pausedProperty().addListener((o, a, p) -> tray.paused(p));
             tooltip.play();
         }
     }

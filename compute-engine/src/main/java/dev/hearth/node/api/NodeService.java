@@ -30,6 +30,11 @@ public interface NodeService extends AutoCloseable {
     /// The run's global picture as last reported by the coordinator.
     RunStatus runStatus();
 
+    /// The run's web dashboard (`http://127.0.0.1:7480/` for the local run), or "" when this node does not know one.
+    default String dashboardUrl() {
+        return "";
+    }
+
     /// Stop contributing now (the worker saves its optimizer state and exits).
     void pause();
 

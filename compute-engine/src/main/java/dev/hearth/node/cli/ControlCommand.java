@@ -3,7 +3,7 @@ package dev.hearth.node.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.node.control.ControlClient;
 import dev.hearth.node.control.ControlServer;
-import dev.hearth.node.control.Durations;
+import dev.hearth.node.api.Durations;
 import dev.hearth.node.settings.DataDirs;
 import java.io.IOException;
 import java.io.PrintStream;

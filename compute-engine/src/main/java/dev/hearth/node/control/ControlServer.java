@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.hearth.node.api.ContributionHistory;
 import dev.hearth.node.api.NodeService;
 import dev.hearth.node.api.NodeSnapshot;
+import dev.hearth.node.api.Durations;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.AwayOwnerProbes;
 import dev.hearth.node.NodeRuntime;
+import dev.hearth.node.api.Durations;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

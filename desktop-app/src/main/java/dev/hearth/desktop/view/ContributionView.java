@@ -80,6 +80,7 @@ public final class ContributionView implements View {
             FileChooser chooser = new FileChooser();
             chooser.setTitle("Export every round as CSV");
             chooser.setInitialFileName("hearth-rounds.csv");
+            chooser.setInitialDirectory(ContributionViewModel.exportFolder(java.nio.file.Path.of(System.getProperty("user.home"))).toFile());
             chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("CSV", "*.csv"));
             File file = chooser.showSaveDialog(export.getScene().getWindow());
             if (file != null) vm.exportCsv(file.toPath());

@@ -123,4 +123,10 @@ public final class ContributionViewModel {
     public ReadOnlyBooleanProperty loadingProperty() { return loading.getReadOnlyProperty(); }
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
     public ZoneId zone() { return zone; }
+
+    /// Where the CSV export starts: the Documents folder, else the home folder — not the folder Hearth was started in.
+    public static java.nio.file.Path exportFolder(java.nio.file.Path home) {
+        java.nio.file.Path documents = home.resolve("Documents");
+        return java.nio.file.Files.isDirectory(documents) ? documents : home;
+    }
 }

@@ -166,6 +166,8 @@ public final class FakeNodeService implements NodeService {
     // ---- NodeService
 
     @Override public NodeSnapshot snapshot() { return snapshot; }
+    /// As the real node: the local run's dashboard on its stable port, none for a public run.
+    @Override public String dashboardUrl() { return "local run".equals(snapshot.coordinator()) ? "http://127.0.0.1:7480/" : ""; }
     @Override public HardwareSample hardware() { return hardware; }
     @Override public GpuCheck gpuCheck() { return gpuCheck; }
     @Override public RunStatus runStatus() { return runStatus; }

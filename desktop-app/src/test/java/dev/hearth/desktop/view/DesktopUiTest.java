@@ -137,6 +137,16 @@ class DesktopUiTest {
     }
 
     @Test
+    void theRunViewLinksTheLocalRunsDashboard(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-run");
+        waitUntil("the dashboard link", () -> robot.lookup("#dashboardLink").tryQuery().isPresent()
+                && robot.lookup("#dashboardLink").queryAs(javafx.scene.control.Hyperlink.class).isVisible());
+        assertEquals("Open the run's dashboard: http://127.0.0.1:7480/",
+                robot.lookup("#dashboardLink").queryAs(javafx.scene.control.Hyperlink.class).getText());
+    }
+
+    @Test
     void theOnlyWhenIdleSwitchChangesThePolicy(FxRobot robot) throws Exception {
         returningOwner(robot);
         robot.clickOn("#nav-settings");

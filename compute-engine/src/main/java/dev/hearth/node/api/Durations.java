@@ -1,4 +1,4 @@
-package dev.hearth.node.control;
+package dev.hearth.node.api;
 
 import java.time.Duration;
 import java.util.Locale;
