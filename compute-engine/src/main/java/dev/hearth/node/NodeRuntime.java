@@ -227,7 +227,8 @@ public final class NodeRuntime implements NodeService {
         NodeSnapshot s = withOwner;
         if (decision.running() && decision.cause() == Decision.Cause.STARTED_BY_OWNER && withOwner.reason().isBlank()
                 && withOwner.state() != NodeState.ERROR) {
-            s = withOwner.withReason("after this round, Hearth " + IdlePolicy.stepsAside(settings) + "; you can change this in Settings");
+            s = withOwner.withReason(settings.policy() == NodeSettings.Policy.ALWAYS ? ""
+                    : "after this round, Hearth pauses when you use the computer; you can change this in Settings");
         }
         NodeSnapshot published = s;
         snapshot = published;

@@ -197,6 +197,9 @@ public final class HearthApp extends Application {
     private void quit() {
         if (quitting) return;
         quitting = true;
+        // Hiding the last window would otherwise end the FX toolkit at once, and stop() would interrupt the node's
+        // close half-way ("the session did not close cleanly"): exit explicitly once the node has closed.
+        Platform.setImplicitExit(false);
         if (window != null) window.deactivate();
         if (tray != null) tray.remove();
         stage.hide();

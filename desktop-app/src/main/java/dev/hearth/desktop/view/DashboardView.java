@@ -123,10 +123,30 @@ public final class DashboardView implements View {
 
     private LineChart<Number, Number> chart(HardwareMetric m) {
         NumberAxis x = new NumberAxis(-CHART_SECONDS, 0, 30);
-        x.setTickLabelsVisible(false);
-        x.setTickMarkVisible(false);
         x.setMinorTickVisible(false);
+        x.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                return HardwareMetric.timeTick(n.doubleValue());
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return 0;
+            }
+        });
         NumberAxis y = new NumberAxis();
+        y.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                return HardwareMetric.valueTick(n.doubleValue());
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return Double.parseDouble(s);
+            }
+        });
         y.setLabel(m.unit());
         y.setForceZeroInRange(true);
         LineChart<Number, Number> chart = new LineChart<>(x, y);
@@ -201,7 +221,7 @@ public final class DashboardView implements View {
                 y.setAutoRanging(false);
                 y.setLowerBound(0);
                 y.setUpperBound(upper);
-                y.setTickUnit(upper / 4);
+                y.setTickUnit(HardwareMetric.niceTick(upper / 5)); // 5 GiB steps, not 5.885
             }
         }
     }

@@ -83,14 +83,13 @@ public final class FirstStartView implements View {
                 Ui.heading("What runs and what leaves this computer"), whatRuns,
                 Ui.heading("Which run"), runBox,
                 Ui.heading("Your graphics card"), gpu,
-                Ui.heading("When to contribute"), policyBox,
-                afterStartLabel(vm));
+                Ui.heading("When to contribute"), policyBox);
         page.setPadding(Ui.PAGE_PADDING);
         page.setMaxWidth(760);
         ScrollPane scroll = new ScrollPane(page);
         scroll.setFitToWidth(true);
         // The button stays in view below the scrolling text: it is what the whole screen leads to.
-        VBox footer = new VBox(Ui.GAP / 2, actions, error);
+        VBox footer = new VBox(Ui.GAP / 2, afterStartLabel(vm), actions, error);
         footer.setPadding(new javafx.geometry.Insets(Ui.GAP, Ui.PAGE_PADDING.getRight(), Ui.GAP, Ui.PAGE_PADDING.getLeft()));
         footer.getStyleClass().add("first-start-footer");
         root = new javafx.scene.layout.BorderPane(scroll, null, null, footer, null);
@@ -99,6 +98,7 @@ public final class FirstStartView implements View {
 
     private static javafx.scene.control.Label afterStartLabel(FirstStartViewModel vm) {
         Label l = Ui.id(Ui.wrapped(""), "afterStart");
+        l.setMaxWidth(760 - Ui.PAGE_PADDING.getLeft() - Ui.PAGE_PADDING.getRight());
         l.textProperty().bind(vm.afterStartProperty());
         return l;
     }

@@ -198,7 +198,7 @@ public final class FakeNodeService implements NodeService {
     }
 
     public static final String STARTED_REASON =
-            "after this round, Hearth pauses when you use the computer and trains after 3 min away; you can change this in Settings";
+            "after this round, Hearth pauses when you use the computer; you can change this in Settings";
 
     @Override
     public void snooze(Duration duration) {

@@ -39,4 +39,17 @@ class FormatsTest {
         assertEquals("2.5 h", Formats.hours(9000));
         assertEquals("—", Formats.decimal(Double.NaN, 2));
     }
+
+    @Test
+    void chartAxesUseRoundStepsAndATimeScale() {
+        assertEquals(5.0, HardwareMetric.niceTick(23.54 / 5)); // memory: 0, 5, 10, 15, 20 GiB instead of 5.885, 11.77
+        assertEquals(20.0, HardwareMetric.niceTick(100 / 5.0)); // CPU: 0, 20, ... 100 %
+        assertEquals(2.5, HardwareMetric.niceTick(12 / 5.0));
+        assertEquals(50.0, HardwareMetric.niceTick(30));
+        assertEquals("23.5", HardwareMetric.valueTick(23.54));
+        assertEquals("5", HardwareMetric.valueTick(5.0));
+        assertEquals("now", HardwareMetric.timeTick(0));
+        assertEquals("−30 s", HardwareMetric.timeTick(-30));
+        assertEquals("−2 min", HardwareMetric.timeTick(-120));
+    }
 }
