@@ -95,7 +95,7 @@ final class StatusCommand {
 
     private static void printLive(JsonNode s, PrintStream out) {
         out.println("State:   " + s.path("line").asText() + " (" + s.path("state").asText() + ", pid " + s.path("pid").asLong() + ")");
-        out.println("Run:     " + s.path("run").asText() + " via " + s.path("coordinator").asText());
+        if (!s.path("run").asText().isBlank()) out.println("Run:     " + s.path("run").asText() + " via " + s.path("coordinator").asText());
         if (!s.path("backend").asText().isBlank()) out.println("Backend: " + s.path("backend").asText());
         JsonNode t = s.path("totals");
         if (t.isObject()) {

@@ -220,8 +220,9 @@ public final class DashboardView implements View {
             } else {
                 y.setAutoRanging(false);
                 y.setLowerBound(0);
-                y.setUpperBound(upper);
-                y.setTickUnit(HardwareMetric.niceTick(upper / 5)); // 5 GiB steps, not 5.885
+                double tick = HardwareMetric.niceTick(upper / 5); // 5 GiB steps, not 5.885
+                y.setUpperBound(Math.ceil(upper / tick - 1e-9) * tick); // 25 GiB above a 23.5 GiB machine: no odd top label
+                y.setTickUnit(tick);
             }
         }
     }

@@ -81,9 +81,8 @@ public final class FirstStartViewModel {
             case ALWAYS -> "keeps training while you use the computer (slower for you: pick this for a spare machine)";
             case SCHEDULE -> "trains only inside your schedule, and pauses the moment you use the computer";
         };
-        return "Hearth starts training at once, so you see a first round finish in about a minute. After that round it "
-                + then + ". You can change this in Settings, and pause or resume from the Dashboard, the tray menu "
-                + "(where your desktop has one) or a terminal (./hearth pause).";
+        return "Hearth starts training at once: a first round finishes in about a minute. After it, Hearth "
+                + then + ". You can change this in Settings.";
     }
 
     /// Asks the node about the GPU in the background (probing a driver may take a moment).

@@ -45,6 +45,7 @@ public final class SettingsViewModel {
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper autostartNote = new ReadOnlyStringWrapper("");
     private final ObservableList<String> gpuChoices = FXCollections.observableArrayList(AUTOMATIC_GPU);
+    private final ReadOnlyStringWrapper gpuSettingsNote = new ReadOnlyStringWrapper("");
     // The policy before "only in the schedule windows" was switched on, so switching it off restores "Always".
     private Policy beforeSchedule;
 
@@ -66,7 +67,13 @@ public final class SettingsViewModel {
         int chosen = applied.get().gpuIndex();
         if (chosen >= 0 && chosen + 1 >= choices.size()) choices.add(chosen + ": (not visible now)");
         gpuChoices.setAll(choices);
+        boolean measured = h != null && h.memoryTotalBytes() > 0; // an empty sample says nothing yet
+        gpuSettingsNote.set(measured && h.gpus().isEmpty() && chosen < 0 ? NO_GPU_NOTE : "");
     }
+
+    /// Why the GPU settings are greyed out on a machine without one.
+    public static final String NO_GPU_NOTE = "No NVIDIA GPU found: Hearth trains on the processor, so the GPU settings "
+            + "below do nothing here. They apply once a GPU is found.";
 
     // --- the policy: "only when idle" and "only in the schedule windows" are two switches over one enum
 
@@ -299,6 +306,8 @@ public final class SettingsViewModel {
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
     public ReadOnlyStringProperty autostartNoteProperty() { return autostartNote.getReadOnlyProperty(); }
     public ObservableList<String> gpuChoices() { return gpuChoices; }
+    /// "" when a GPU is visible (or not measured yet); otherwise why the GPU settings are disabled.
+    public ReadOnlyStringProperty gpuSettingsNoteProperty() { return gpuSettingsNote.getReadOnlyProperty(); }
     public boolean autostartSupported() { return autostart.supported(); }
 
     /// A mutable copy of the settings for one edit; NodeSettings itself stays immutable.

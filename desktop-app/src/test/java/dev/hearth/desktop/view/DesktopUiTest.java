@@ -147,6 +147,18 @@ class DesktopUiTest {
     }
 
     @Test
+    void withoutAGpuTheGpuSettingsAreGreyedWithTheReason(FxRobot robot) throws Exception {
+        node.withoutGpu();
+        returningOwner(robot);
+        robot.clickOn("#nav-settings");
+        waitUntil("the note", () -> text(robot, "#gpuSettingsNote").equals(dev.hearth.desktop.viewmodel.SettingsViewModel.NO_GPU_NOTE));
+        assertTrue(robot.lookup("#gpuTemperatureCapC").query().isDisabled());
+        assertTrue(robot.lookup("#gpuPowerCapWatts").query().isDisabled());
+        assertTrue(robot.lookup("#gpuIndex").query().isDisabled());
+        assertFalse(robot.lookup("#uploadCapBytesPerSec").query().isDisabled());
+    }
+
+    @Test
     void theOnlyWhenIdleSwitchChangesThePolicy(FxRobot robot) throws Exception {
         returningOwner(robot);
         robot.clickOn("#nav-settings");

@@ -75,6 +75,17 @@ class SettingsViewModelTest {
     }
 
     @Test
+    void withoutAGpuTheGpuSettingsSayWhyTheyAreOff() {
+        assertEquals("", vm.gpuSettingsNoteProperty().get(), "not measured yet: no claim");
+        node.withoutGpu();
+        vm.reload();
+        assertEquals(SettingsViewModel.NO_GPU_NOTE, vm.gpuSettingsNoteProperty().get());
+        node.hardware(true, 0.5, 0.3, 0.2);
+        vm.reload();
+        assertEquals("", vm.gpuSettingsNoteProperty().get());
+    }
+
+    @Test
     void switchingTheScheduleOffRestoresAlways() {
         vm.setOnlyWhenIdle(false);
         vm.setUseSchedule(true);
