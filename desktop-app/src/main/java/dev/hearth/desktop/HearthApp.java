@@ -96,6 +96,9 @@ public final class HearthApp extends Application {
 
     private void onNodeStarted(NodeService started) {
         node = started;
+        // A logout or `kill` ends the app without Quit: still let the trainer save and the history record why
+        // (close() is idempotent, so after Quit this does nothing).
+        Runtime.getRuntime().addShutdownHook(new Thread(started::close, "hearth-app-shutdown"));
         AppMarkers markers = new AppMarkers(node.dataDir());
         window = new AppWindow(node, tasks, markers, Autostart.forThisMachine(options.dataDir()), ZoneId.systemDefault());
         scene.setRoot(window.root());

@@ -48,6 +48,9 @@ public final class DashboardViewModel {
     private final ObservableList<HardwareSample> hardwareHistoryView = FXCollections.unmodifiableObservableList(hardwareHistory);
 
     private NodeSnapshot lastSnapshot;
+    // For the round's ETA: which round is training and when this view model first saw it train.
+    private long etaRound = -1;
+    private java.time.Instant etaStart;
 
     public DashboardViewModel(NodeService node, ZoneId zone) {
         this.node = Objects.requireNonNull(node, "node");
@@ -87,7 +90,7 @@ public final class DashboardViewModel {
         boolean training = s.state() == NodeState.TRAINING || s.state() == NodeState.UPLOADING;
         tokensPerSecond.set(training || s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) : "—");
         localLoss.set(Formats.decimal(s.localLoss(), 3));
-        roundText.set(roundText(s));
+        roundText.set(roundText(s) + eta(s));
         roundProgress.set(Double.isNaN(s.roundProgress()) ? 0 : Math.clamp(s.roundProgress(), 0, 1));
         backend.set(s.backend());
         detailLine.set(detailLine(s));
@@ -102,6 +105,21 @@ public final class DashboardViewModel {
             case UPLOADING -> "Round " + s.round() + " · uploading";
             default -> "Round " + s.round();
         };
+    }
+
+    /// " · about 12 s left" while training, from the progress so far (BOINC and F@H show one); "" until 5 % is done.
+    private String eta(NodeSnapshot s) {
+        if (s.state() != NodeState.TRAINING || s.at() == null) return "";
+        if (s.round() != etaRound) {
+            etaRound = s.round();
+            etaStart = s.at();
+            return "";
+        }
+        double p = s.roundProgress();
+        Duration elapsed = Duration.between(etaStart, s.at());
+        if (!(p >= 0.05) || p >= 1 || elapsed.isNegative() || elapsed.isZero()) return "";
+        Duration left = Duration.ofMillis((long) (elapsed.toMillis() * (1 - p) / p));
+        return " · about " + dev.hearth.node.api.Durations.words(left.plusMillis(500)) + " left";
     }
 
     /// The one line a person reads: the headline, plus the reason when the headline does not already say it.

@@ -124,6 +124,19 @@ class DashboardViewModelTest {
     }
 
     @Test
+    void theRoundShowsHowLongItHasLeft() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        node.training(0.0, 900, 3.0);
+        vm.sample();
+        node.now(node.now().plusSeconds(10));
+        node.training(0.25, 900, 3.0); // a quarter in 10 s: 30 s to go
+        vm.sample();
+        assertEquals("Round 1 · 25 % · about 30 s left", vm.roundTextProperty().get());
+    }
+
+    @Test
     void aPauseFromTheCommandLineShowsAtOnce() {
         var node = new FakeNodeService(dir);
         node.startLocalRun();
