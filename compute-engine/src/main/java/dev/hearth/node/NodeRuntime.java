@@ -48,6 +48,12 @@ public final class NodeRuntime implements NodeService {
 
     /// How often the idle policy is evaluated: a second is well below human reaction to "give me my GPU back".
     static final Duration POLICY_PERIOD = Duration.ofSeconds(1);
+    /// How long [#settledSnapshot] waits for the node thread: it only runs short tasks (a trainer stop is handed off).
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(5);
+    /// How long "Start contributing" may hold its first round against the owner's input: a first round on the
+    /// local run takes well under a minute; a run that does not answer for 10 minutes should not later train
+    /// while the owner works, long after the click.
+    static final Duration START_NOW_GRACE = Duration.ofMinutes(10);
 
     private final Path dataDir;
     private final Clock clock;
@@ -66,6 +72,7 @@ public final class NodeRuntime implements NodeService {
     private final DailyVolumeCap dailyCap;
     private final boolean hadSettings;
     private final dev.hearth.node.settings.DataDirLock lock;
+    private final dev.hearth.node.control.ControlServer control;
 
     private volatile NodeSettings settings;
     private volatile NodeSnapshot snapshot;
@@ -73,8 +80,10 @@ public final class NodeRuntime implements NodeService {
 
     // node thread only
     private OwnerState owner = OwnerState.AUTO;
+    private Instant startedNowAt;
     private Decision decision = Decision.NONE;
     private LocalRunProvider.LocalRun localRun;
+    private volatile String dashboardUrl = "";
 
     private record Registered(Listener listener, Executor executor) {}
 
@@ -110,6 +119,20 @@ public final class NodeRuntime implements NodeService {
         eventLog.addListener(entry -> listeners.forEach(l -> l.executor().execute(() -> l.listener().onLog(entry))),
                 Runnable::run);
         log.info("node " + identity.nodeId().substring(0, 12) + " started; data in " + dataDir);
+        dev.hearth.node.api.Privileges.elevatedWarning().ifPresent(log::warn);
+        this.control = startControl();
+    }
+
+    /// The local control API (`hearth pause`, ...); without it the node still works, so a failure is logged only.
+    private dev.hearth.node.control.ControlServer startControl() {
+        try {
+            var server = dev.hearth.node.control.ControlServer.start(this, dataDir);
+            log.debug("control API on " + server.address() + " (token in " + dev.hearth.node.control.ControlFile.FILE_NAME + ")");
+            return server;
+        } catch (IOException | RuntimeException e) {
+            log.warn("the local control API could not start (hearth pause/resume/status will not reach this node): " + e.getMessage());
+            return null;
+        }
     }
 
     /// Opens everything under `dataDir` and starts the node's threads. It joins no run until told:
@@ -162,6 +185,7 @@ public final class NodeRuntime implements NodeService {
         }
         try {
             localRun = provider.get().start(dataDir.resolve("local-run"), 0);
+            dashboardUrl = localRun.dashboardUrl();
             log.info("local run started at " + localRun.address() + " (dashboard " + localRun.dashboardUrl() + ")");
             session.join(RunAddress.parse(localRun.address()), "local run");
         } catch (Exception e) {
@@ -178,6 +202,10 @@ public final class NodeRuntime implements NodeService {
                 owner = OwnerState.AUTO;
                 log.info("snooze ended");
             }
+            if (owner.startedNow() && now.isAfter(startedNowAt.plus(START_NOW_GRACE)) && !session.training()) {
+                owner = OwnerState.AUTO;
+                log.info("no round came within " + START_NOW_GRACE.toMinutes() + " min of the start; following the settings");
+            }
             Decision next = IdlePolicy.decide(probes.readings(), settings, owner, now, decision);
             if (next.running() && dailyCap.exhausted()) {
                 next = new Decision(Decision.Action.PAUSE, Decision.Cause.DATA_CAP, "Paused — " + dailyCap.describe(),
@@ -193,20 +221,33 @@ public final class NodeRuntime implements NodeService {
         }
     }
 
-    private void publish(NodeSnapshot s) {
-        snapshot = s;
-        StatusFile.write(dataDir, s);
-        for (Registered r : listeners) r.executor().execute(() -> r.listener().onSnapshot(s));
+    /// Called on the node thread (the session publishes there), so `owner` is current.
+    private void publish(NodeSnapshot fromSession) {
+        NodeSnapshot withOwner = fromSession.withOwner(owner.paused() || owner.snoozedUntil() != null, owner.snoozedUntil());
+        NodeSnapshot s = withOwner;
+        if (decision.running() && decision.cause() == Decision.Cause.STARTED_BY_OWNER && withOwner.reason().isBlank()
+                && withOwner.state() != NodeState.ERROR) {
+            s = withOwner.withReason(settings.policy() == NodeSettings.Policy.ALWAYS ? ""
+                    : "after this round, Hearth pauses when you use the computer; you can change this in Settings");
+        }
+        NodeSnapshot published = s;
+        snapshot = published;
+        StatusFile.write(dataDir, published);
+        for (Registered r : listeners) r.executor().execute(() -> r.listener().onSnapshot(published));
     }
 
     private void notifyRound(RoundRecord record) {
-        if (owner.finishRoundThenPause()) {
-            nodeThread.execute(() -> {
+        nodeThread.execute(() -> {
+            if (owner.finishRoundThenPause()) {
                 owner = OwnerState.pausedByOwner();
                 log.info("round finished; paused as asked");
                 policyTick();
-            });
-        }
+            } else if (owner.startedNow()) {
+                owner = OwnerState.AUTO;
+                log.info("first round done; from now on Hearth " + IdlePolicy.stepsAside(settings));
+                policyTick();
+            }
+        });
         for (Registered r : listeners) r.executor().execute(() -> r.listener().onRoundRecorded(record));
     }
 
@@ -215,6 +256,24 @@ public final class NodeRuntime implements NodeService {
     @Override
     public NodeSnapshot snapshot() {
         return snapshot;
+    }
+
+    @Override
+    public NodeSnapshot settledSnapshot() {
+        try {
+            return nodeThread.submit(() -> snapshot).get(SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return snapshot;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            return snapshot; // closing, or busy: the latest is still the truth as far as it goes
+        }
+    }
+
+    @Override
+    public String dashboardUrl() {
+        return dashboardUrl;
     }
 
     @Override
@@ -246,6 +305,16 @@ public final class NodeRuntime implements NodeService {
         nodeThread.execute(() -> {
             owner = OwnerState.AUTO;
             log.info("resumed by the owner");
+            policyTick();
+        });
+    }
+
+    @Override
+    public void startNow() {
+        nodeThread.execute(() -> {
+            owner = OwnerState.justStarted();
+            startedNowAt = clock.instant();
+            log.info("started by the owner: training a round now; after it Hearth " + IdlePolicy.stepsAside(settings));
             policyTick();
         });
     }
@@ -283,6 +352,7 @@ public final class NodeRuntime implements NodeService {
             if (localRun != null && !parsed.toString().equals(localRun.address())) {
                 localRun.close(); // nobody else trains on it
                 localRun = null;
+                dashboardUrl = "";
             }
         });
     }
@@ -377,10 +447,14 @@ public final class NodeRuntime implements NodeService {
     public void close(String why) {
         if (closed) return;
         closed = true;
+        if (control != null) control.close();
         try {
             nodeThread.submit(() -> session.close(why)).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            log.warn("the session did not close cleanly: " + e.getMessage());
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            log.warn("the session did not close cleanly: " + (cause.getMessage() != null ? cause.getMessage()
+                    : cause instanceof java.util.concurrent.TimeoutException ? "it took longer than 10 s"
+                    : cause.getClass().getSimpleName()));
         }
         nodeThread.shutdownNow();
         if (localRun != null) localRun.close();

@@ -96,6 +96,9 @@ public final class HearthApp extends Application {
 
     private void onNodeStarted(NodeService started) {
         node = started;
+        // A logout or `kill` ends the app without Quit: still let the trainer save and the history record why
+        // (close() is idempotent, so after Quit this does nothing).
+        Runtime.getRuntime().addShutdownHook(new Thread(started::close, "hearth-app-shutdown"));
         AppMarkers markers = new AppMarkers(node.dataDir());
         window = new AppWindow(node, tasks, markers, Autostart.forThisMachine(options.dataDir()), ZoneId.systemDefault());
         scene.setRoot(window.root());
@@ -124,6 +127,8 @@ public final class HearthApp extends Application {
             tooltip.setCycleCount(Timeline.INDEFINITE);
             dashboard.stateLineProperty().addListener((o, a, line) -> tray.tooltip("Hearth — " + line));
             tray.tooltip("Hearth — " + dashboard.stateLineProperty().get());
+            tray.paused(dashboard.pausedProperty().get());
+            dashboard.pausedProperty().addListener((o, a, p) -> tray.paused(p));
             tooltip.play();
         }
     }
@@ -195,6 +200,9 @@ public final class HearthApp extends Application {
     private void quit() {
         if (quitting) return;
         quitting = true;
+        // Hiding the last window would otherwise end the FX toolkit at once, and stop() would interrupt the node's
+        // close half-way ("the session did not close cleanly"): exit explicitly once the node has closed.
+        Platform.setImplicitExit(false);
         if (window != null) window.deactivate();
         if (tray != null) tray.remove();
         stage.hide();

@@ -15,6 +15,12 @@ public interface NodeService extends AutoCloseable {
     /// The latest state; cheap, never blocks.
     NodeSnapshot snapshot();
 
+    /// The state once every request made before this call (pause, resume, ...) has been applied, so a
+    /// caller can say what its click did. May wait briefly for the node's thread; [#snapshot] never does.
+    default NodeSnapshot settledSnapshot() {
+        return snapshot();
+    }
+
     /// The latest hardware sample (CPU, memory, GPUs, Hearth's own share); cheap, never blocks.
     HardwareSample hardware();
 
@@ -24,11 +30,22 @@ public interface NodeService extends AutoCloseable {
     /// The run's global picture as last reported by the coordinator.
     RunStatus runStatus();
 
+    /// The run's web dashboard (`http://127.0.0.1:7480/` for the local run), or "" when this node does not know one.
+    default String dashboardUrl() {
+        return "";
+    }
+
     /// Stop contributing now (the worker saves its optimizer state and exits).
     void pause();
 
     /// Contribute again, subject to the policy in the settings.
     void resume();
+
+    /// The owner pressed "Start contributing": contribute now — through the round in progress even while they
+    /// use the computer (they just moved the mouse to click) — then follow the policy in the settings.
+    default void startNow() {
+        resume();
+    }
 
     /// Pause for this long, then follow the policy again.
     void snooze(Duration duration);

@@ -50,6 +50,10 @@ public record NodeSettings(
     public static final int MAX_IDLE_MINUTES = 240; // 4 h: beyond that "idle" means "off"
     public static final long MIN_RATE_CAP_BYTES_PER_SEC = 16 * 1024; // 16 KiB/s: below, a nano update takes minutes
     public static final long MIN_DAILY_CAP_BYTES = 1 << 20; // 1 MiB: less cannot carry one round of `nano`
+    /// 16 GiB/s (128 Gbit/s): faster than any home or office link, so a larger cap is a typo, not a wish (0 = no cap).
+    public static final long MAX_RATE_CAP_BYTES_PER_SEC = 16L << 30;
+    /// 1 PiB a day: more than a 100 Gbit/s link carries in a day; a larger cap is a typo (0 = no cap).
+    public static final long MAX_DAILY_CAP_BYTES = 1L << 50;
 
     public static NodeSettings defaults() {
         return new NodeSettings(Policy.WHEN_IDLE, 3, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");
@@ -72,10 +76,16 @@ public record NodeSettings(
             throw new InvalidSettingException("gpuPowerCapWatts", "must be 0 (no cap) or between 30 and 1000 W");
         if (uploadCapBytesPerSec < 0 || (uploadCapBytesPerSec > 0 && uploadCapBytesPerSec < MIN_RATE_CAP_BYTES_PER_SEC))
             throw new InvalidSettingException("uploadCapBytesPerSec", "must be 0 (no cap) or at least 16 KiB/s");
+        if (uploadCapBytesPerSec > MAX_RATE_CAP_BYTES_PER_SEC)
+            throw new InvalidSettingException("uploadCapBytesPerSec", "must be at most 16 GiB/s (16777216 KiB/s); 0 means no cap");
         if (downloadCapBytesPerSec < 0 || (downloadCapBytesPerSec > 0 && downloadCapBytesPerSec < MIN_RATE_CAP_BYTES_PER_SEC))
             throw new InvalidSettingException("downloadCapBytesPerSec", "must be 0 (no cap) or at least 16 KiB/s");
+        if (downloadCapBytesPerSec > MAX_RATE_CAP_BYTES_PER_SEC)
+            throw new InvalidSettingException("downloadCapBytesPerSec", "must be at most 16 GiB/s (16777216 KiB/s); 0 means no cap");
         if (dailyVolumeCapBytes < 0 || (dailyVolumeCapBytes > 0 && dailyVolumeCapBytes < MIN_DAILY_CAP_BYTES))
             throw new InvalidSettingException("dailyVolumeCapBytes", "must be 0 (no cap) or at least 1 MiB");
+        if (dailyVolumeCapBytes > MAX_DAILY_CAP_BYTES)
+            throw new InvalidSettingException("dailyVolumeCapBytes", "must be at most 1 PiB (1073741824 MiB) a day; 0 means no cap");
         if (gpuIndex < -1) throw new InvalidSettingException("gpuIndex", "must be -1 (automatic) or a GPU index");
         if (logLevel == null || !List.of("DEBUG", "INFO", "WARN", "ERROR").contains(logLevel))
             throw new InvalidSettingException("logLevel", "must be DEBUG, INFO, WARN or ERROR");

@@ -18,6 +18,9 @@ import java.time.Instant;
 /// @param backend         engine backend and device, e.g. "ND4J CPU (2 threads) — no NVIDIA GPU found"
 /// @param snoozedUntil    end of an owner snooze, or null
 /// @param pauseAfterRound true when the owner asked to finish the round and then pause
+/// @param pausedByOwner   true when the owner stopped contributing (Pause, Snooze, or a finished "finish the
+///                        round, then pause") — from any front end: the app, the tray or `hearth pause`. A pause
+///                        by the idle policy ("you are using the computer") is not one.
 public record NodeSnapshot(
         Instant at,
         NodeState state,
@@ -31,9 +34,39 @@ public record NodeSnapshot(
         double localLoss,
         String backend,
         Instant snoozedUntil,
-        boolean pauseAfterRound) {
+        boolean pauseAfterRound,
+        boolean pausedByOwner) {
+
+    /// Without the owner's part (the run session does not know it; the node adds it with [#withOwner]).
+    public NodeSnapshot(Instant at, NodeState state, String headline, String reason, String runName, String coordinator,
+                        long round, double roundProgress, double tokensPerSecond, double localLoss, String backend,
+                        Instant snoozedUntil, boolean pauseAfterRound) {
+        this(at, state, headline, reason, runName, coordinator, round, roundProgress, tokensPerSecond, localLoss, backend,
+                snoozedUntil, pauseAfterRound, false);
+    }
 
     public static NodeSnapshot starting(Instant now) {
         return new NodeSnapshot(now, NodeState.STARTING, "Starting", "", "", "", 0, 0, 0, Double.NaN, "", null, false);
+    }
+
+    /// This snapshot with what the owner asked for: paused by them, and until when a snooze lasts (or null).
+    public NodeSnapshot withOwner(boolean paused, Instant snoozed) {
+        return new NodeSnapshot(at, state, headline, reason, runName, coordinator, round, roundProgress, tokensPerSecond,
+                localLoss, backend, snoozed, pauseAfterRound, paused);
+    }
+
+    /// This snapshot with another reason (the node adds why it runs when the session has none to say).
+    public NodeSnapshot withReason(String why) {
+        return new NodeSnapshot(at, state, headline, why, runName, coordinator, round, roundProgress, tokensPerSecond,
+                localLoss, backend, snoozedUntil, pauseAfterRound, pausedByOwner);
+    }
+
+    /// The one line a person reads: the headline, the reason when the headline does not already say it,
+    /// and a pending "finish the round, then pause".
+    public String line() {
+        String h = headline == null || headline.isBlank() ? state.name().toLowerCase(java.util.Locale.ROOT) : headline;
+        String r = reason == null ? "" : reason.strip();
+        String line = r.isEmpty() || h.contains(r) ? h : h + " — " + r;
+        return pauseAfterRound && !pausedByOwner ? line + " — finishing this round, then pausing" : line;
     }
 }

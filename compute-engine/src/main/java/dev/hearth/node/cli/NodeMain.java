@@ -24,7 +24,7 @@ public final class NodeMain {
 
     static final String HELP = """
             Usage: ./hearth node [options]
-                   ./hearth status [--data-dir D]
+                   ./hearth pause | resume | snooze 1h | finish | status [--json]   (./hearth pause --help)
 
             Runs the Hearth node without a window: joins a training run, trains the batches it is
             assigned while the machine may be used, and uploads compressed updates.
@@ -54,6 +54,9 @@ public final class NodeMain {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && (ControlCommand.VERBS.contains(args[0]) || args[0].equals("status"))) {
+            return ControlCommand.run(args, out, err);
+        }
         Path dataDir = null;
         String coordinator = null;
         boolean demo = false, inProcess = false, verbose = false, status = false;
@@ -114,10 +117,10 @@ public final class NodeMain {
         node.addListener(new NodeService.Listener() {
             @Override
             public void onRoundRecorded(RoundRecord r) {
-                out.printf("round %d: %d tokens, loss %.4f, %.1f s, up %s, down %s, %s, credits %.0f%n",
+                out.printf("round %d: %d tokens, loss %.4f, %.1f s, up %s, down %s, %s, credits %s%n",
                         r.round(), r.tokens(), r.localLoss(), r.computeSeconds(), human(r.bytesUp()),
                         human(r.bytesDown()), r.accepted() ? "accepted" : "rejected (" + r.rejectReason() + ")",
-                        r.credits());
+                        dev.hearth.node.api.Units.credits(r.credits()));
                 if (wanted > 0 && recorded.incrementAndGet() >= wanted) done.countDown();
             }
         }, Runnable::run);
@@ -128,8 +131,9 @@ public final class NodeMain {
             Thread.currentThread().interrupt();
         }
         ContributionHistory.Totals t = node.history().totals();
-        out.printf("done: %d rounds recorded (%d accepted), %d tokens, %s sent, %.0f credits; history in %s%n",
-                t.roundsAccepted() + t.roundsRejected(), t.roundsAccepted(), t.tokens(), human(t.bytesUp()), t.credits(),
+        out.printf("done: %d rounds recorded (%d accepted), %d tokens, %s sent, %s credits; history in %s%n",
+                t.roundsAccepted() + t.roundsRejected(), t.roundsAccepted(), t.tokens(), human(t.bytesUp()),
+                dev.hearth.node.api.Units.credits(t.credits()),
                 node.dataDir().resolve(HistoryStore.FILE_NAME));
         node.close("finished " + wanted + " rounds");
         return 0;
@@ -156,10 +160,9 @@ public final class NodeMain {
         return args[i];
     }
 
+    /// Sizes as everywhere else in Hearth ([dev.hearth.node.api.Units]: binary, IEC symbols).
     static String human(long bytes) {
-        if (bytes < 1024) return bytes + " B";
-        if (bytes < 1 << 20) return String.format("%.1f KB", bytes / 1024.0);
-        return String.format("%.1f MB", bytes / (1024.0 * 1024));
+        return dev.hearth.node.api.Units.bytes(bytes);
     }
 
     static boolean exists(Path p) {

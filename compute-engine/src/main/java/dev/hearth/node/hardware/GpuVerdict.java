@@ -3,7 +3,6 @@ package dev.hearth.node.hardware;
 import dev.hearth.node.api.GpuCheck;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /// Whether this machine's GPU can run Hearth's GPU engine, in plain words: a pure function of what
@@ -118,7 +117,6 @@ public final class GpuVerdict {
     }
 
     private static String gib(long bytes) {
-        double g = bytes / (double) (1L << 30);
-        return String.format(Locale.ROOT, g < 10 ? "%.1f GB" : "%.0f GB", g);
+        return dev.hearth.node.api.Units.bytes(bytes);
     }
 }

@@ -76,6 +76,7 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     private long currentSession = -1;
     private boolean closed;
 
+    /// @param writer null when opened with [#openReadOnly]: every write then fails, naming why
     private HistoryStore(Path file, Clock clock, NodeLogger log, Connection writer, Connection reader) {
         this.file = file;
         this.clock = clock;
@@ -104,12 +105,7 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
                     .migrate();
             writer = config.createConnection(url);
             DataDirs.restrictToOwner(file);
-            // The journal mode is a property of the file (set by the writer); a read-only connection
-            // may not set it, nor synchronous.
-            SQLiteConfig readConfig = new SQLiteConfig();
-            readConfig.setReadOnly(true);
-            readConfig.setBusyTimeout(BUSY_TIMEOUT_MS);
-            Connection reader = readConfig.createConnection(url);
+            Connection reader = readOnlyConnection(url);
             HistoryStore store = new HistoryStore(file, clock, log, writer, reader);
             store.closeCrashedSessions();
             return store;
@@ -124,6 +120,33 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
             throw new HistoryException("cannot open the contribution history " + file + ": " + e.getMessage()
                     + ". If the file is damaged, move it away and Hearth starts a new one.", e);
         }
+    }
+
+    /// Opens `history.db` in `dataDir` for reading only: no migration, no crash recovery, no
+    /// permission change, and every write method throws. For `./hearth status` and other tools that
+    /// look at the history while a node may be running: [#open]'s crash recovery would close the
+    /// live node's session as [#CRASH_STOP_REASON].
+    ///
+    /// @return empty when no history has been written in `dataDir` yet
+    /// @throws HistoryException naming the file and the problem, e.g. when it is not a database
+    public static java.util.Optional<HistoryStore> openReadOnly(Path dataDir, Clock clock, EventLog eventLog) {
+        Path file = dataDir.resolve(FILE_NAME).toAbsolutePath();
+        if (!java.nio.file.Files.isRegularFile(file)) return java.util.Optional.empty();
+        try {
+            return java.util.Optional.of(new HistoryStore(file, clock, eventLog.logger("history"), null,
+                    readOnlyConnection("jdbc:sqlite:" + file)));
+        } catch (SQLException e) {
+            throw new HistoryException("cannot read the contribution history " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Connection readOnlyConnection(String url) throws SQLException {
+        // The journal mode is a property of the file (set by the writer); a read-only connection
+        // may not set it, nor synchronous.
+        SQLiteConfig readConfig = new SQLiteConfig();
+        readConfig.setReadOnly(true);
+        readConfig.setBusyTimeout(BUSY_TIMEOUT_MS);
+        return readConfig.createConnection(url);
     }
 
     private static SQLiteConfig baseConfig() {
@@ -168,7 +191,7 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     public long startSession(Instant at) {
         Objects.requireNonNull(at, "at");
         synchronized (writeLock) {
-            ensureOpen();
+            ensureWritable();
             try (PreparedStatement ps = writer.prepareStatement(
                     "INSERT INTO node_session (started_at) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
                 ps.setLong(1, at.toEpochMilli());
@@ -190,7 +213,7 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(reason, "reason");
         synchronized (writeLock) {
-            ensureOpen();
+            ensureWritable();
             try (PreparedStatement ps = writer.prepareStatement(
                     "UPDATE node_session SET ended_at = ?, stop_reason = ? WHERE id = ? AND ended_at IS NULL")) {
                 ps.setLong(1, at.toEpochMilli());
@@ -218,7 +241,7 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     public void recordRound(RoundRecord r) {
         validate(r);
         synchronized (writeLock) {
-            ensureOpen();
+            ensureWritable();
             try (PreparedStatement ps = writer.prepareStatement("INSERT INTO round_record (session_id, " + ROUND_COLUMNS + """
                     ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (run, round) DO UPDATE SET
@@ -263,7 +286,7 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     public void add(LocalDate day, long bytesUp, long bytesDown) {
         if (bytesUp < 0 || bytesDown < 0) throw new IllegalArgumentException("byte counts must not be negative");
         synchronized (writeLock) {
-            ensureOpen();
+            ensureWritable();
             try (PreparedStatement ps = writer.prepareStatement("""
                     INSERT INTO daily_volume (day, bytes_up, bytes_down) VALUES (?, ?, ?)
                     ON CONFLICT (day) DO UPDATE SET bytes_up = bytes_up + excluded.bytes_up,
@@ -485,12 +508,17 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
                 closed = true;
                 try {
                     reader.close();
-                    writer.close();
+                    if (writer != null) writer.close();
                 } catch (SQLException e) {
                     log.warn("closing the history database failed", e);
                 }
             }
         }
+    }
+
+    private void ensureWritable() {
+        ensureOpen();
+        if (writer == null) throw new IllegalStateException("the contribution history " + file + " was opened read-only");
     }
 
     private void ensureOpen() {

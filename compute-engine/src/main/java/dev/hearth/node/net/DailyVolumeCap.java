@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.Locale;
 import java.util.Objects;
 
 /// The owner's cap on bytes moved (up + down) per local day. The count lives in a [VolumeLedger]
@@ -82,7 +81,7 @@ public final class DailyVolumeCap {
         return today().plusDays(1).atStartOfDay(zone).toInstant();
     }
 
-    /// For the app: "312 MB of 1.0 GB used today" or "Daily network cap reached (1.0 GB); resumes at midnight".
+    /// For the app: "312 MiB of 1.0 GiB used today" or "Daily network cap reached (1.0 GiB); resumes at midnight".
     public synchronized String describe() {
         long used = usedToday();
         if (capBytes == 0) return human(used) + " used today (no cap)";
@@ -101,16 +100,8 @@ public final class DailyVolumeCap {
         }
     }
 
-    /// Decimal units, as operating systems and ISPs show data volumes.
+    /// Binary units with IEC symbols, as everywhere in Hearth ([dev.hearth.node.api.Units]); the cap is set in MiB.
     static String human(long bytes) {
-        if (bytes < 1000) return bytes + " B";
-        String[] units = {"kB", "MB", "GB", "TB", "PB"};
-        double v = bytes;
-        int u = -1;
-        do {
-            v /= 1000;
-            u++;
-        } while (v >= 1000 && u < units.length - 1);
-        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+        return dev.hearth.node.api.Units.bytes(bytes);
     }
 }

@@ -19,7 +19,9 @@ public record Decision(Action action, Cause cause, String reason, Instant holdUn
         MANUAL_PAUSE, SNOOZED, DATA_CAP, ON_BATTERY, OUTSIDE_SCHEDULE, GPU_BUSY, GPU_TEMPERATURE, GPU_POWER,
         FULLSCREEN, OWNER_ACTIVE, WAITING_FOR_IDLE,
         // RUN causes
-        OWNER_AWAY, ALWAYS, NO_IDLE_PROBE
+        OWNER_AWAY, ALWAYS, NO_IDLE_PROBE,
+        /// the first round after "Start contributing", run while the owner is at the keyboard
+        STARTED_BY_OWNER
     }
 
     public Decision {

@@ -36,6 +36,11 @@ import java.util.Optional;
 ///    the threshold, so the threshold itself is the hysteresis). When no idle probe works, say so and
 ///    follow the owner's toggle (run unless paused);
 /// 7. otherwise run; with "finish this round, then pause" the run is marked `pauseAfterRound`.
+///
+/// While the owner holds a round ([OwnerState#holdsRound]: "finish this round, then pause", or the
+/// first round after "Start contributing"), rules 2's schedule and 6 do not apply: the owner asked for
+/// this round while at the keyboard, and pausing on their next mouse move would throw the round away
+/// (the coordinator would see no upload). Safety rules still stop it.
 public final class IdlePolicy {
 
     /// 5 °C: a GPU that hit the cap cools ~5 °C within a minute or two of going idle; resuming
@@ -67,6 +72,10 @@ public final class IdlePolicy {
         if (run.action() == Action.RUN && o.finishRoundThenPause()) {
             return new Decision(Action.RUN, run.cause(), "Finishing this round, then pausing", null, true);
         }
+        if (run.action() == Action.RUN && o.startedNow() && s.policy() != Policy.ALWAYS) {
+            return new Decision(Action.RUN, Cause.STARTED_BY_OWNER, "Running — training a first round now; after it, Hearth "
+                    + stepsAside(s) + " (you can change this in Settings)", null, false);
+        }
         return run;
     }
 
@@ -79,7 +88,7 @@ public final class IdlePolicy {
         if (!s.runOnBattery() && r.onBattery().orElse(false)) {
             return Decision.pause(Cause.ON_BATTERY, "Paused — on battery");
         }
-        if (s.policy() == Policy.SCHEDULE) {
+        if (s.policy() == Policy.SCHEDULE && !o.holdsRound()) {
             ZonedDateTime local = now.atZone(zone);
             if (!insideSchedule(s.schedule(), local)) {
                 Optional<ZonedDateTime> next = nextWindowStart(s.schedule(), local);
@@ -121,7 +130,7 @@ public final class IdlePolicy {
                     + HM.format(previous.holdUntil().atZone(zone)), previous.holdUntil());
         }
 
-        if (s.policy() == Policy.ALWAYS) return null;
+        if (s.policy() == Policy.ALWAYS || o.holdsRound()) return null;
 
         Optional<String> fullscreen = r.fullscreenApp().orElse(Optional.empty());
         if (fullscreen.isPresent()) {
@@ -145,6 +154,15 @@ public final class IdlePolicy {
             case Reading.Available<Duration>(Duration idle) -> Decision.run(Cause.OWNER_AWAY,
                     (s.policy() == Policy.SCHEDULE ? "Running — inside your schedule, you have been away " : "Running — you have been away ")
                             + idle.toMinutes() + " min");
+        };
+    }
+
+    /// When the node steps aside under these settings, in words ("pauses when you use the computer ...").
+    public static String stepsAside(NodeSettings s) {
+        return switch (s.policy()) {
+            case ALWAYS -> "trains whenever it runs, also while you use the computer";
+            case WHEN_IDLE -> "pauses when you use the computer and trains after " + s.idleMinutes() + " min away";
+            case SCHEDULE -> "trains only inside your schedule, and pauses when you use the computer";
         };
     }
 

@@ -47,6 +47,8 @@ public sealed interface Reading<T> {
     /// The value's text, or "unavailable: why".
     default String describe() {
         return switch (this) {
+            // "8 s", not Duration's "PT7.995S"
+            case Available<T>(T v) when v instanceof java.time.Duration d -> dev.hearth.node.api.Durations.words(d.plusMillis(500));
             case Available<T>(T v) -> String.valueOf(v);
             case Unavailable<T>(String why) -> "unavailable: " + why;
         };

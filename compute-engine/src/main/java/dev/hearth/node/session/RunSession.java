@@ -119,6 +119,7 @@ public final class RunSession {
     private volatile RunStatus runStatus = RunStatus.unknown();
     private long lastCommitBytes;
     private long workerFileVersion = -1; // trainer-control thread only
+    private Worker stoppingWorker; // the worker a stop was sent to (node thread)
     private dev.hearth.protocol.wire.NodeState reportedWireState;
 
     // snapshot fields
@@ -268,12 +269,15 @@ public final class RunSession {
 
     private void stopWorker() {
         Worker w = worker;
-        if (w != null && w.running()) {
+        // setDecision and leave may both ask while the first stop is still under way: stop (and log) once
+        if (w != null && w.running() && w != stoppingWorker) {
+            stoppingWorker = w;
             trainerControl.execute(() -> {
                 long t0 = System.nanoTime();
                 w.stop(WORKER_GRACE);
                 log.info("trainer stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms (memory returned)");
                 probes.setWorkerPid(-1);
+                post(() -> { if (stoppingWorker == w) stoppingWorker = null; });
             });
         }
     }
@@ -467,6 +471,7 @@ public final class RunSession {
         }
         pendingRound = null;
         trainingRound = rs;
+        stoppingWorker = null; // the worker trains again: a later pause must stop it again
         progress = 0;
         set(NodeState.TRAINING, "Training round " + rs.getRound(), "");
         long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
@@ -645,9 +650,7 @@ public final class RunSession {
     }
 
     static String humanBytes(long n) {
-        if (n < 1024) return n + " B";
-        if (n < 1024 * 1024) return Math.round(n / 1024.0) + " KB";
-        return String.format("%.1f MB", n / (1024.0 * 1024));
+        return dev.hearth.node.api.Units.bytes(n);
     }
 
     private static String rootMessage(Throwable t) {

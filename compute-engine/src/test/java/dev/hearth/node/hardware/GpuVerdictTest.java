@@ -28,7 +28,7 @@ class GpuVerdictTest {
     void ampereIsUsable() {
         GpuCheck c = GpuVerdict.check(List.of(nvidia("NVIDIA GeForce RTX 3060", "8.6", 12 * GB)), -1, "");
         assertTrue(c.usable());
-        assertEquals("Your NVIDIA GeForce RTX 3060 (12 GB, compute capability 8.6) is supported by Hearth's GPU engine. "
+        assertEquals("Your NVIDIA GeForce RTX 3060 (12 GiB, compute capability 8.6) is supported by Hearth's GPU engine. "
                 + "This version of Hearth still trains on your CPU; GPU training comes with a later update.", c.verdict());
     }
 
@@ -60,7 +60,7 @@ class GpuVerdictTest {
     void tooLittleMemoryIsExplained() {
         GpuCheck c = GpuVerdict.check(List.of(nvidia("GeForce GT 1030", "6.1", GB)), -1, "");
         assertFalse(c.usable());
-        assertTrue(c.verdict().contains("1.0 GB of memory"), c.verdict());
+        assertTrue(c.verdict().contains("1.0 GiB of memory"), c.verdict());
     }
 
     @Test

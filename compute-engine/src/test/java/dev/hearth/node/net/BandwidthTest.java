@@ -91,11 +91,11 @@ class BandwidthTest {
         assertFalse(cap.allows(500_001));
         cap.record(0, 600_000);
         assertTrue(cap.exhausted());
-        assertEquals("Daily network cap reached (2.0 MB); resumes at midnight", cap.describe());
+        assertEquals("Daily network cap reached (1.9 MiB); resumes at midnight", cap.describe());
         assertEquals(ZonedDateTime.of(2026, 11, 26, 0, 0, 0, 0, ZONE).toInstant(), cap.resetsAt());
         clock.advance(Duration.ofMinutes(61)); // 00:01 local
         assertEquals(0, cap.usedToday());
-        assertEquals("0 B of 2.0 MB used today", cap.describe());
+        assertEquals("0 B of 1.9 MiB used today", cap.describe());
     }
 
     @Test
@@ -125,6 +125,6 @@ class BandwidthTest {
         DailyVolumeCap cap = new DailyVolumeCap(new VolumeLedger.InMemory(), new MutableClock(T0, ZONE), ZONE, 0);
         cap.record(5_000_000_000L, 0);
         assertTrue(cap.allows(Long.MAX_VALUE));
-        assertEquals("5.0 GB used today (no cap)", cap.describe());
+        assertEquals("4.7 GiB used today (no cap)", cap.describe());
     }
 }

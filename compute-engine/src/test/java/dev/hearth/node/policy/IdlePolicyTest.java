@@ -157,7 +157,40 @@ class IdlePolicyTest {
         assertTrue(d.running());
         assertTrue(d.pauseAfterRound());
         assertEquals("Finishing this round, then pausing", d.reason());
-        assertFalse(IdlePolicy.decide(idle(0), WHEN_IDLE, OwnerState.finishingRound(), NOW).running(), "input still pauses");
+    }
+
+    @Test
+    void finishRoundThenPauseFinishesTheRoundInEveryMode() {
+        // The owner moves the mouse to click "Finish": the round must still finish (issue 16, item 1).
+        var night = List.of(new ScheduleWindow(List.of(java.time.DayOfWeek.values()), java.time.LocalTime.of(22, 0),
+                java.time.LocalTime.of(7, 0)));
+        for (NodeSettings s : List.of(WHEN_IDLE, with(Policy.ALWAYS, List.of()), with(Policy.SCHEDULE, night))) {
+            Decision d = IdlePolicy.decide(idle(0), s, OwnerState.finishingRound(), NOW);
+            assertTrue(d.running(), s.policy() + ": " + d.reason());
+            assertTrue(d.pauseAfterRound(), s.policy().name());
+        }
+        Decision fullscreen = IdlePolicy.decide(idle(0).withFullscreenApp("mpv"), WHEN_IDLE, OwnerState.finishingRound(), NOW);
+        assertTrue(fullscreen.running(), fullscreen.reason());
+    }
+
+    @Test
+    void finishingARoundStillStepsAsideForSafety() {
+        Decision game = IdlePolicy.decide(idle(0).withForeignGpuProcesses("game.exe"), WHEN_IDLE, OwnerState.finishingRound(), NOW);
+        Decision hot = IdlePolicy.decide(idle(0).withGpuTemperature(95), WHEN_IDLE, OwnerState.finishingRound(), NOW);
+        assertFalse(game.running());
+        assertFalse(hot.running());
+    }
+
+    @Test
+    void theFirstRoundAfterStartRunsWhileTheOwnerIsAtTheKeyboardAndSaysWhenItStepsAside() {
+        Decision d = IdlePolicy.decide(idle(0), WHEN_IDLE, OwnerState.justStarted(), NOW);
+
+        assertTrue(d.running());
+        assertEquals(Cause.STARTED_BY_OWNER, d.cause());
+        assertFalse(d.pauseAfterRound());
+        assertTrue(d.reason().contains("pauses when you use the computer"), d.reason());
+        assertTrue(d.reason().contains("you can change this"), d.reason());
+        assertFalse(IdlePolicy.decide(idle(0), WHEN_IDLE, OwnerState.AUTO, NOW).running(), "after that round, input pauses again");
     }
 
     @Test

@@ -40,16 +40,33 @@ public final class EmbeddedLocalRun implements LocalRunProvider {
             http_port = 0
             """;
 
+    /// The local run's dashboard port, the same at every start so a bookmark keeps working (issue 16: it used to
+    /// change at every start); when another program holds it, an ephemeral port is used and the app links to that.
+    public static final int DASHBOARD_PORT = 7480;
+
     /// The local run's config with its data under `dataDir`.
     public static RunConfig config(Path dataDir, long totalRounds) {
-        return RunConfig.parse(LOCAL_RUN_TOML, "local run", Map.of(
+        return config(dataDir, totalRounds, 0);
+    }
+
+    static RunConfig config(Path dataDir, long totalRounds, int httpPort) {
+        return RunConfig.parse(LOCAL_RUN_TOML.replace("http_port = 0", "http_port = " + httpPort), "local run", Map.of(
                 "server.data_dir", new RunConfig.Override("data dir", dataDir),
                 "run.total_rounds", new RunConfig.Override("rounds", totalRounds > 0 ? totalRounds : DEFAULT_ROUNDS)));
     }
 
+    /// [#DASHBOARD_PORT] when it is free on loopback now, else 0 (ephemeral).
+    static int dashboardPort() {
+        try (var probe = new java.net.ServerSocket(DASHBOARD_PORT, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return DASHBOARD_PORT;
+        } catch (java.io.IOException taken) {
+            return 0;
+        }
+    }
+
     @Override
     public LocalRun start(Path dataDir, int totalRounds) {
-        CoordinatorService service = CoordinatorService.start(config(dataDir, totalRounds), Clock.systemUTC());
+        CoordinatorService service = CoordinatorService.start(config(dataDir, totalRounds, dashboardPort()), Clock.systemUTC());
         return new LocalRun() {
             @Override
             public String address() {

@@ -12,7 +12,7 @@ import java.awt.TrayIcon;
 import java.net.URL;
 import java.util.Optional;
 
-/// The tray icon (where the OS has a tray) with Pause / Resume / Snooze 1 h / Open / Quit.
+/// The tray icon (where the OS has a tray) with Pause (or Resume, when paused) / Snooze 1 h / Open / Quit.
 ///
 /// AWT owns it: every call here hops to the AWT event thread. Menu actions run there too; the node's
 /// methods are thread-safe and non-blocking, and the app's own callbacks hop to the FX thread themselves.
@@ -25,9 +25,12 @@ public final class Tray {
     public record Actions(Runnable pause, Runnable resume, Runnable snooze, Runnable open, Runnable quit) {}
 
     private final TrayIcon icon;
+    private final MenuItem pauseResume;
+    private volatile boolean paused;
 
-    private Tray(TrayIcon icon) {
+    private Tray(TrayIcon icon, MenuItem pauseResume) {
         this.icon = icon;
+        this.pauseResume = pauseResume;
     }
 
     /// Installs the icon, or says why not (no tray on this desktop, headless, or the tray refused it).
@@ -39,8 +42,11 @@ public final class Tray {
             if (url == null) return Optional.empty();
             Image image = Toolkit.getDefaultToolkit().getImage(url);
             PopupMenu menu = new PopupMenu();
-            menu.add(item("Pause", actions.pause()));
-            menu.add(item("Resume", actions.resume()));
+            // One item that says what it will do (Pause while contributing, Resume when paused), not both at once.
+            MenuItem pauseResume = new MenuItem(label(false));
+            Tray[] self = new Tray[1];
+            pauseResume.addActionListener(e -> (self[0] != null && self[0].paused ? actions.resume() : actions.pause()).run());
+            menu.add(pauseResume);
             menu.add(item("Snooze 1 h", actions.snooze()));
             menu.addSeparator();
             menu.add(item("Open Hearth", actions.open()));
@@ -49,7 +55,8 @@ public final class Tray {
             icon.setImageAutoSize(true);
             icon.addActionListener(e -> actions.open().run());
             SystemTray.getSystemTray().add(icon);
-            return Optional.of(new Tray(icon));
+            self[0] = new Tray(icon, pauseResume);
+            return Optional.of(self[0]);
         } catch (AWTException | RuntimeException | java.awt.AWTError | LinkageError e) {
             // HeadlessException, no X server, a tray that vanished: the app simply runs without one.
             return Optional.empty();
@@ -60,6 +67,17 @@ public final class Tray {
         MenuItem item = new MenuItem(label);
         item.addActionListener(e -> action.run());
         return item;
+    }
+
+    /// The menu's first item: "Resume" when the owner paused, "Pause" otherwise.
+    static String label(boolean paused) {
+        return paused ? "Resume" : "Pause";
+    }
+
+    /// Follows the dashboard's paused state (from any front end: the window, this menu, `hearth pause`).
+    public void paused(boolean now) {
+        paused = now;
+        EventQueue.invokeLater(() -> pauseResume.setLabel(label(now)));
     }
 
     public void tooltip(String text) {

@@ -80,6 +80,7 @@ public final class ContributionView implements View {
             FileChooser chooser = new FileChooser();
             chooser.setTitle("Export every round as CSV");
             chooser.setInitialFileName("hearth-rounds.csv");
+            chooser.setInitialDirectory(ContributionViewModel.exportFolder(java.nio.file.Path.of(System.getProperty("user.home"))).toFile());
             chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("CSV", "*.csv"));
             File file = chooser.showSaveDialog(export.getScene().getWindow());
             if (file != null) vm.exportCsv(file.toPath());
@@ -93,17 +94,19 @@ public final class ContributionView implements View {
         TableView<RoundRecord> table = Ui.id(new TableView<>(vm.rounds()), "roundsTable");
         table.setPlaceholder(Ui.muted("No rounds yet. They appear here as soon as your computer finishes one."));
         table.getColumns().add(column("Finished", r -> Formats.dateTime(r.finishedAt(), vm.zone())));
-        table.getColumns().getFirst().setPrefWidth(160);
+        // "2026-12-01 22:16:52" must never be cut to "2026-12-01 2…": the column does not shrink below it.
+        table.getColumns().getFirst().setMinWidth(FINISHED_COLUMN_WIDTH);
+        table.getColumns().getFirst().setPrefWidth(FINISHED_COLUMN_WIDTH);
         table.getColumns().add(column("Run", RoundRecord::run));
-        table.getColumns().getLast().setPrefWidth(140);
+        table.getColumns().getLast().setPrefWidth(100);
         table.getColumns().add(column("Round", r -> Long.toString(r.round())));
         table.getColumns().add(column("Tokens", r -> Formats.count(r.tokens())));
         table.getColumns().add(column("Compute", r -> Formats.decimal(r.computeSeconds(), 0) + " s"));
         table.getColumns().add(column("Sent", r -> Formats.bytes(r.bytesUp())));
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
-        table.getColumns().getLast().setPrefWidth(150);
-        table.getColumns().add(column("Credits", r -> Formats.decimal(r.credits(), 2)));
+        table.getColumns().getLast().setPrefWidth(130);
+        table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);
@@ -112,6 +115,9 @@ public final class ContributionView implements View {
         root.setPadding(Ui.PAGE_PADDING);
         root.setId("contribution");
     }
+
+    /// Wide enough for "2026-12-01 22:16:52" in the app's font with cell padding.
+    private static final double FINISHED_COLUMN_WIDTH = 170;
 
     private static TableColumn<RoundRecord, String> column(String title, Function<RoundRecord, String> value) {
         TableColumn<RoundRecord, String> c = new TableColumn<>(title);

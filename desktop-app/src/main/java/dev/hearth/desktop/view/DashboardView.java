@@ -65,6 +65,7 @@ public final class DashboardView implements View {
         Button finish = Ui.id(new Button("Finish round, then pause", Ui.icon(Material2MZ.SKIP_NEXT)), "finishRound");
         finish.getStyleClass().add(Styles.LARGE);
         finish.disableProperty().bind(vm.pausedProperty().or(vm.pauseAfterRoundProperty()));
+        finish.textProperty().bind(vm.pauseAfterRoundProperty().map(f -> f ? "Finishing this round…" : "Finish round, then pause"));
         finish.setOnAction(e -> vm.finishRoundThenPause());
         pauseResume.setTooltip(new javafx.scene.control.Tooltip("Stop or start contributing now; the worker saves its state first"));
         snooze.setTooltip(new javafx.scene.control.Tooltip("Pause for an hour, then follow your settings again"));
@@ -122,10 +123,30 @@ public final class DashboardView implements View {
 
     private LineChart<Number, Number> chart(HardwareMetric m) {
         NumberAxis x = new NumberAxis(-CHART_SECONDS, 0, 30);
-        x.setTickLabelsVisible(false);
-        x.setTickMarkVisible(false);
         x.setMinorTickVisible(false);
+        x.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                return HardwareMetric.timeTick(n.doubleValue());
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return 0;
+            }
+        });
         NumberAxis y = new NumberAxis();
+        y.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                return HardwareMetric.valueTick(n.doubleValue());
+            }
+
+            @Override
+            public Number fromString(String s) {
+                return Double.parseDouble(s);
+            }
+        });
         y.setLabel(m.unit());
         y.setForceZeroInRange(true);
         LineChart<Number, Number> chart = new LineChart<>(x, y);
@@ -199,8 +220,9 @@ public final class DashboardView implements View {
             } else {
                 y.setAutoRanging(false);
                 y.setLowerBound(0);
-                y.setUpperBound(upper);
-                y.setTickUnit(upper / 4);
+                double tick = HardwareMetric.niceTick(upper / 5); // 5 GiB steps, not 5.885
+                y.setUpperBound(Math.ceil(upper / tick - 1e-9) * tick); // 25 GiB above a 23.5 GiB machine: no odd top label
+                y.setTickUnit(tick);
             }
         }
     }

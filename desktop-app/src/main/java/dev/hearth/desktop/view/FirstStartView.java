@@ -19,7 +19,7 @@ import javafx.scene.layout.VBox;
 /// The first start: three sentences, which run, the GPU check and when to contribute; one button to begin.
 public final class FirstStartView implements View {
     private final FirstStartViewModel vm;
-    private final ScrollPane root;
+    private final javafx.scene.layout.BorderPane root;
 
     public FirstStartView(FirstStartViewModel vm, Runnable onStarted) {
         this.vm = vm;
@@ -76,17 +76,31 @@ public final class FirstStartView implements View {
         HBox actions = new HBox(Ui.GAP, start, busy);
         actions.setAlignment(Pos.CENTER_LEFT);
 
-        VBox page = new VBox(Ui.GAP * 1.5, header, intro,
+        Label whatRuns = Ui.id(Ui.wrapped(FirstStartViewModel.WHAT_RUNS), "whatRuns");
+        Label elevated = Ui.id(Ui.error(), "elevatedWarning");
+        elevated.setText(vm.elevatedWarning());
+        VBox page = new VBox(Ui.GAP * 1.5, header, intro, elevated,
+                Ui.heading("What runs and what leaves this computer"), whatRuns,
                 Ui.heading("Which run"), runBox,
                 Ui.heading("Your graphics card"), gpu,
-                Ui.heading("When to contribute"), policyBox,
-                Ui.muted("You can change all of this later in Settings, and pause from the tray at any time."),
-                actions, error);
+                Ui.heading("When to contribute"), policyBox);
         page.setPadding(Ui.PAGE_PADDING);
         page.setMaxWidth(760);
-        root = new ScrollPane(page);
-        root.setFitToWidth(true);
+        ScrollPane scroll = new ScrollPane(page);
+        scroll.setFitToWidth(true);
+        // The button stays in view below the scrolling text: it is what the whole screen leads to.
+        VBox footer = new VBox(Ui.GAP / 2, afterStartLabel(vm), actions, error);
+        footer.setPadding(new javafx.geometry.Insets(Ui.GAP, Ui.PAGE_PADDING.getRight(), Ui.GAP, Ui.PAGE_PADDING.getLeft()));
+        footer.getStyleClass().add("first-start-footer");
+        root = new javafx.scene.layout.BorderPane(scroll, null, null, footer, null);
         root.setId("firstStart");
+    }
+
+    private static javafx.scene.control.Label afterStartLabel(FirstStartViewModel vm) {
+        Label l = Ui.id(Ui.wrapped(""), "afterStart");
+        l.setMaxWidth(760 - Ui.PAGE_PADDING.getLeft() - Ui.PAGE_PADDING.getRight());
+        l.textProperty().bind(vm.afterStartProperty());
+        return l;
     }
 
     @Override

@@ -43,6 +43,14 @@ public final class RunView implements View {
         rank.textProperty().bind(vm.rankProperty());
         Label credits = new Label();
         credits.textProperty().bind(vm.creditsProperty());
+        javafx.scene.control.Hyperlink dashboard = Ui.id(new javafx.scene.control.Hyperlink(), "dashboardLink");
+        dashboard.textProperty().bind(vm.dashboardUrlProperty().map(u -> u.isEmpty() ? "" : "Open the run's dashboard: " + u));
+        dashboard.visibleProperty().bind(vm.dashboardUrlProperty().isNotEmpty());
+        dashboard.managedProperty().bind(dashboard.visibleProperty());
+        Label opened = Ui.muted("");
+        dashboard.setOnAction(e -> opened.setText(Browser.open(vm.dashboardUrlProperty().get())));
+        javafx.scene.layout.HBox dashboardRow = new javafx.scene.layout.HBox(Ui.GAP, dashboard, opened);
+        dashboardRow.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         FlowPane stats = new FlowPane(Ui.GAP, Ui.GAP, Ui.stat("Round", round), Ui.stat("Computers online", nodes),
                 Ui.stat("Your rank by credits", rank), Ui.stat("Your credits", credits));
 
@@ -83,7 +91,7 @@ public final class RunView implements View {
         sample.textProperty().bind(vm.modelSampleProperty());
         sample.setPromptText("A few lines written by the current model appear here once the run shares them.");
 
-        root = new VBox(Ui.GAP, name, note, stats, Ui.heading("Loss of the whole run"), chartBox, Ui.heading("What the model writes now"), sample);
+        root = new VBox(Ui.GAP, name, note, dashboardRow, stats, Ui.heading("Loss of the whole run"), chartBox, Ui.heading("What the model writes now"), sample);
         root.setPadding(Ui.PAGE_PADDING);
         root.setId("run");
     }

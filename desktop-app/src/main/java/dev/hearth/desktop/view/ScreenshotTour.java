@@ -21,6 +21,8 @@ public final class ScreenshotTour {
     public static final Duration FIRST_DWELL = Duration.seconds(25);
     /// Time on each later screen for its background queries and layout to settle.
     public static final Duration DWELL = Duration.seconds(3);
+    /// The longest wait for the first round to be under way (a cold start of the local run and trainer: ~15 s here).
+    public static final Duration FIRST_ROUND_WAIT = Duration.seconds(90);
 
     private final AppWindow window;
     private final Scene scene;
@@ -43,6 +45,8 @@ public final class ScreenshotTour {
         if (pending) {
             // A fresh data folder: start the default local run so the other screens show a node at work.
             steps.add(() -> { window.completeFirstStartWithDefaults(); after(DWELL, this::next); });
+            // The dashboard during the first round: it trains at once and says when it will step aside.
+            steps.add(() -> { window.show(Screen.DASHBOARD); whenTraining(FIRST_ROUND_WAIT, () -> shoot("first-round")); });
         }
         for (Screen s : Screen.values()) {
             Duration dwell = s == Screen.DASHBOARD ? FIRST_DWELL : DWELL;
@@ -50,6 +54,24 @@ public final class ScreenshotTour {
         }
         steps.add(done);
         next();
+    }
+
+    /// Runs `r` a moment after the node starts training (so the round's progress shows), or after `limit`.
+    private void whenTraining(Duration limit, Runnable r) {
+        var dashboard = window.dashboard();
+        javafx.animation.Timeline poll = new javafx.animation.Timeline();
+        long start = System.nanoTime();
+        poll.getKeyFrames().add(new javafx.animation.KeyFrame(Duration.millis(250), e -> {
+            dashboard.sample();
+            boolean training = dashboard.stateProperty().get() == dev.hearth.node.api.NodeState.TRAINING
+                    && dashboard.roundProgressProperty().get() > 0.2;
+            if (training || (System.nanoTime() - start) / 1e6 > limit.toMillis()) {
+                poll.stop();
+                r.run();
+            }
+        }));
+        poll.setCycleCount(javafx.animation.Animation.INDEFINITE);
+        poll.play();
     }
 
     private void next() {

@@ -9,6 +9,7 @@ import java.time.format.TextStyle;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -75,11 +76,20 @@ public final class SettingsView implements View {
         add("Also on battery power", onBattery, "runOnBattery", s -> onBattery.setSelected(s.runOnBattery()));
 
         section("Graphics card");
+        Label noGpu = Ui.id(Ui.muted(""), "gpuSettingsNote");
+        noGpu.textProperty().bind(vm.gpuSettingsNoteProperty());
+        noGpu.managedProperty().bind(noGpu.textProperty().isNotEmpty());
+        noGpu.setWrapText(true);
+        grid.add(noGpu, 0, row++, 3, 1);
         gpu.setItems(vm.gpuChoices());
         gpu.valueProperty().addListener((o, a, choice) -> { if (!refreshing && choice != null) vm.setGpu(choice); });
         add("Which GPU", gpu, "gpuIndex", s -> gpu.setValue(vm.gpuChoice()));
         text("Pause above temperature (°C)", "gpuTemperatureCapC", vm::setTemperatureCap, s -> Integer.toString(s.gpuTemperatureCapC()));
         text("Pause above power (W, 0 = no cap)", "gpuPowerCapWatts", vm::setPowerCap, s -> Integer.toString(s.gpuPowerCapWatts()));
+        // Without a GPU these settings do nothing: show them greyed, with the reason above them.
+        for (String id : List.of("gpuIndex", "gpuTemperatureCapC", "gpuPowerCapWatts")) {
+            grid.getChildren().stream().filter(n -> id.equals(n.getId())).forEach(n -> n.disableProperty().bind(vm.gpuSettingsNoteProperty().isNotEmpty()));
+        }
 
         section("Network");
         text("Upload cap (KiB/s, 0 = none)", "uploadCapBytesPerSec", vm::setUploadCapKiB, s -> Long.toString(s.uploadCapBytesPerSec() / KIB));

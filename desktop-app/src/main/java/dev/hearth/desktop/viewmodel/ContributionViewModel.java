@@ -111,7 +111,7 @@ public final class ContributionViewModel {
     public String tokensText() { return Formats.count(totals.get().tokens()); }
     public String computeText() { return Formats.hours(totals.get().computeSeconds()); }
     public String roundsText() { return totals.get().roundsAccepted() + " accepted · " + totals.get().roundsRejected() + " rejected"; }
-    public String creditsText() { return Formats.decimal(totals.get().credits(), 1); }
+    public String creditsText() { return Formats.credits(totals.get().credits()); }
     public String dataText() { return Formats.bytes(totals.get().bytesUp()) + " up · " + Formats.bytes(totals.get().bytesDown()) + " down"; }
 
     public ObjectProperty<Period> periodProperty() { return period; }
@@ -123,4 +123,10 @@ public final class ContributionViewModel {
     public ReadOnlyBooleanProperty loadingProperty() { return loading.getReadOnlyProperty(); }
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
     public ZoneId zone() { return zone; }
+
+    /// Where the CSV export starts: the Documents folder, else the home folder — not the folder Hearth was started in.
+    public static java.nio.file.Path exportFolder(java.nio.file.Path home) {
+        java.nio.file.Path documents = home.resolve("Documents");
+        return java.nio.file.Files.isDirectory(documents) ? documents : home;
+    }
 }

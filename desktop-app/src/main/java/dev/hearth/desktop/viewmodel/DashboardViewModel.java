@@ -48,12 +48,9 @@ public final class DashboardViewModel {
     private final ObservableList<HardwareSample> hardwareHistoryView = FXCollections.unmodifiableObservableList(hardwareHistory);
 
     private NodeSnapshot lastSnapshot;
-    // Whether the *owner* stopped contributing (Pause, Snooze, or a finished "finish round then pause"). A pause by the
-    // idle policy ("you are using the computer") is not one: there the big button offers Pause, since Resume would
-    // change nothing. The snapshot does not say who paused, so the view model remembers what the owner asked.
-    private boolean ownerPaused;
-    private boolean ownerFinishing;
-    private boolean sawSnooze;
+    // For the round's ETA: which round is training and when this view model first saw it train.
+    private long etaRound = -1;
+    private java.time.Instant etaStart;
 
     public DashboardViewModel(NodeService node, ZoneId zone) {
         this.node = Objects.requireNonNull(node, "node");
@@ -81,37 +78,57 @@ public final class DashboardViewModel {
         }
     }
 
-    /// Applies a new snapshot; `paused` ends up true when the owner stopped contributing, or the node stopped or failed.
+    /// Applies a new snapshot; `paused` ends up true when the owner stopped contributing (here, from the tray or
+    /// with `hearth pause`: the node says so in the snapshot), or the node stopped or failed. A pause by the idle
+    /// policy ("you are using the computer") is not one: there the big button offers Pause, since Resume would
+    /// change nothing.
     private void apply(NodeSnapshot s) {
         state.set(s.state());
         stateLine.set(stateLine(s));
-        if (ownerFinishing && s.state() == NodeState.PAUSED) {
-            ownerFinishing = false;
-            ownerPaused = true;
-        }
-        if (s.snoozedUntil() != null) {
-            sawSnooze = true;
-        } else if (sawSnooze) { // the snooze ended: the policy decides again
-            sawSnooze = false;
-            ownerPaused = false;
-        }
-        paused.set(ownerPaused || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
+        paused.set(s.pausedByOwner() || s.state() == NodeState.STOPPED || s.state() == NodeState.ERROR);
         pauseAfterRound.set(s.pauseAfterRound());
         boolean training = s.state() == NodeState.TRAINING || s.state() == NodeState.UPLOADING;
         tokensPerSecond.set(training || s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) : "—");
         localLoss.set(Formats.decimal(s.localLoss(), 3));
-        roundText.set(s.round() <= 0 ? "—" : "Round " + s.round() + " · " + Formats.percent(s.roundProgress()));
+        roundText.set(roundText(s) + eta(s));
         roundProgress.set(Double.isNaN(s.roundProgress()) ? 0 : Math.clamp(s.roundProgress(), 0, 1));
         backend.set(s.backend());
         detailLine.set(detailLine(s));
+    }
+
+    /// "Round 5 · 40 %" while training, "Round 5 · uploading", and "Round 5" after it (never "0 %" for a round
+    /// that was already sent: the node reports progress 0 once it waits for the next round).
+    static String roundText(NodeSnapshot s) {
+        if (s.round() <= 0) return "—";
+        return switch (s.state()) {
+            case TRAINING -> "Round " + s.round() + " · " + Formats.percent(s.roundProgress());
+            case UPLOADING -> "Round " + s.round() + " · uploading";
+            default -> "Round " + s.round();
+        };
+    }
+
+    /// " · about 12 s left" while training, from the progress so far (BOINC and F@H show one); "" until 5 % is done.
+    private String eta(NodeSnapshot s) {
+        if (s.state() != NodeState.TRAINING || s.at() == null) return "";
+        if (s.round() != etaRound) {
+            etaRound = s.round();
+            etaStart = s.at();
+            return "";
+        }
+        double p = s.roundProgress();
+        Duration elapsed = Duration.between(etaStart, s.at());
+        if (!(p >= 0.05) || p >= 1 || elapsed.isNegative() || elapsed.isZero()) return "";
+        Duration left = Duration.ofMillis((long) (elapsed.toMillis() * (1 - p) / p));
+        return " · about " + dev.hearth.node.api.Durations.words(left.plusMillis(500)) + " left";
     }
 
     /// The one line a person reads: the headline, plus the reason when the headline does not already say it.
     static String stateLine(NodeSnapshot s) {
         String headline = s.headline() == null || s.headline().isBlank() ? defaultHeadline(s.state()) : s.headline();
         String reason = s.reason() == null ? "" : s.reason().strip();
-        if (reason.isEmpty() || headline.contains(reason)) return headline;
-        return headline + " — " + reason;
+        String line = reason.isEmpty() || headline.contains(reason) ? headline : headline + " — " + reason;
+        // "Finish round, then pause" pressed: say so where the person looks, until it has paused.
+        return s.pauseAfterRound() && !s.pausedByOwner() ? line + " — finishing this round, then pausing" : line;
     }
 
     private static String defaultHeadline(NodeState state) {
@@ -147,26 +164,21 @@ public final class DashboardViewModel {
     }
 
     public void pause() {
-        ownerPaused = true;
         node.pause();
         sample();
     }
 
     public void resume() {
-        ownerPaused = false;
-        ownerFinishing = false;
         node.resume();
         sample();
     }
 
     public void snooze() {
-        ownerPaused = true;
         node.snooze(SNOOZE);
         sample();
     }
 
     public void finishRoundThenPause() {
-        ownerFinishing = true;
         node.finishRoundThenPause();
         sample();
     }

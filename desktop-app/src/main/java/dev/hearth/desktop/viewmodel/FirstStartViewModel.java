@@ -31,6 +31,13 @@ public final class FirstStartViewModel {
             + "While you are away from the computer it trains small pieces of the model and sends back a compressed update. "
             + "The moment you need your computer again it steps aside, and you can pause it at any time.";
 
+    /// What runs on this computer and what leaves it — the question careful owners and companies ask first.
+    public static final String WHAT_RUNS = "Hearth runs only its own code, the code you installed. A run sends this "
+            + "computer data, never programs: model weights, the updates other computers made, and text to train on. "
+            + "What leaves this computer: compressed updates of the model (tens of KiB a round), this computer's Hearth "
+            + "public key, your graphics card's name and memory, Hearth's version and how fast it trains. Nothing from "
+            + "your files, and no account or personal data.";
+
     /// The schedule a first start offers when the owner picks "on a schedule": nights, every day.
     public static final ScheduleWindow DEFAULT_WINDOW =
             new ScheduleWindow(List.of(DayOfWeek.values()), LocalTime.of(22, 0), LocalTime.of(7, 0));
@@ -47,13 +54,35 @@ public final class FirstStartViewModel {
     private final ReadOnlyStringWrapper gpuText = new ReadOnlyStringWrapper("Checking your graphics card…");
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper afterStart = new ReadOnlyStringWrapper(afterStart(Policy.WHEN_IDLE));
+
+    private final String elevatedWarning;
 
     public FirstStartViewModel(NodeService node, BackgroundTasks tasks, AppMarkers markers) {
+        this(node, tasks, markers, dev.hearth.node.api.Privileges.elevatedWarning().orElse(""));
+    }
+
+    /// @param elevatedWarning what to say when Hearth runs as root/Administrator, or "" (tests pass their own)
+    public FirstStartViewModel(NodeService node, BackgroundTasks tasks, AppMarkers markers, String elevatedWarning) {
+        this.elevatedWarning = Objects.requireNonNull(elevatedWarning, "elevatedWarning");
         this.node = Objects.requireNonNull(node, "node");
         this.tasks = Objects.requireNonNull(tasks, "tasks");
         this.markers = Objects.requireNonNull(markers, "markers");
         address.addListener((o, a, b) -> { if (!addressError.get().isEmpty()) validateAddress(); });
         joinByAddress.addListener((o, a, b) -> { if (!b) addressError.set(""); });
+        policy.addListener((o, a, b) -> afterStart.set(afterStart(b)));
+    }
+
+    /// What happens on "Start contributing" under `p`, said before the click.
+    static String afterStart(Policy p) {
+        String then = switch (p) {
+            case WHEN_IDLE -> "pauses the moment you use the computer, and trains again after "
+                    + NodeSettings.defaults().idleMinutes() + " minutes away";
+            case ALWAYS -> "keeps training while you use the computer (slower for you: pick this for a spare machine)";
+            case SCHEDULE -> "trains only inside your schedule, and pauses the moment you use the computer";
+        };
+        return "Hearth starts training at once: a first round finishes in about a minute. After it, Hearth "
+                + then + ". You can change this in Settings.";
     }
 
     /// Asks the node about the GPU in the background (probing a driver may take a moment).
@@ -108,6 +137,7 @@ public final class FirstStartViewModel {
             node.updateSettings(new NodeSettings(chosen, s.idleMinutes(), schedule, s.runOnBattery(), s.gpuTemperatureCapC(),
                     s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
                     s.gpuIndex(), s.startWithOs(), s.logLevel(), join ? addr : RunAddress.LOCAL));
+            node.startNow(); // the first round now, even though the owner just used the mouse; then the policy
             markers.markFirstStartDone();
             return Boolean.TRUE;
         }, ok -> {
@@ -141,4 +171,7 @@ public final class FirstStartViewModel {
     public ReadOnlyStringProperty gpuTextProperty() { return gpuText.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty busyProperty() { return busy.getReadOnlyProperty(); }
     public ReadOnlyStringProperty errorProperty() { return error.getReadOnlyProperty(); }
+    /// "" for an ordinary user; otherwise the warning, in words.
+    public String elevatedWarning() { return elevatedWarning; }
+    public ReadOnlyStringProperty afterStartProperty() { return afterStart.getReadOnlyProperty(); }
 }

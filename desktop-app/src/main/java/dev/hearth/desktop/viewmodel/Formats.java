@@ -4,28 +4,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import dev.hearth.node.api.Units;
 import java.util.Locale;
 
-/// How numbers read in the app: "38 KB", "1.2 M tokens", "3.4 h". One place so every screen agrees.
+/// How numbers read in the app: "38 KiB", "1.2 M tokens", "3.4 h". One place so every screen agrees; sizes and
+/// credits come from the node's [Units], so the app, `hearth status` and the log agree too.
 public final class Formats {
-    private static final String[] BYTE_UNITS = {"B", "KB", "MB", "GB", "TB"};
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm");
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private Formats() {}
 
-    /// Binary multiples (1 KB = 1024 B), shown with one decimal below 10 of a unit.
+    /// Binary multiples with IEC symbols (1 KiB = 1024 B), one decimal below 10 of a unit: [Units#bytes].
     public static String bytes(long bytes) {
-        if (bytes < 0) return "unknown";
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        if (unit == 0) return bytes + " B";
-        return (value < 10 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.0f", value))
-                + " " + BYTE_UNITS[unit];
+        return Units.bytes(bytes);
+    }
+
+    /// One decimal, thousands grouped, the same in the header and every row: [Units#credits].
+    public static String credits(double credits) {
+        return Units.credits(credits);
     }
 
     public static String count(long n) {

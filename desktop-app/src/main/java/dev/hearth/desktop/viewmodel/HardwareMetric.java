@@ -85,4 +85,27 @@ public enum HardwareMetric {
         int i = gpuIndex < 0 || gpuIndex >= s.gpus().size() ? 0 : gpuIndex;
         return s.gpus().get(i);
     }
+
+    /// The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `raw`: axis steps people read at a glance (5, 10, 15 GiB).
+    public static double niceTick(double raw) {
+        if (!(raw > 0) || Double.isInfinite(raw)) return 1;
+        double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+            if (m * magnitude >= raw * (1 - 1e-9)) return m * magnitude;
+        }
+        return 10 * magnitude;
+    }
+
+    /// A value axis label: whole numbers without decimals, others with at most one ("23.5", not "23.54").
+    public static String valueTick(double v) {
+        if (v == Math.rint(v)) return Long.toString((long) v);
+        return String.format(java.util.Locale.ROOT, "%.1f", v);
+    }
+
+    /// A time axis label for seconds before now: "now", "−30 s", "−2 min".
+    public static String timeTick(double secondsAgo) {
+        long s = Math.round(-secondsAgo);
+        if (s == 0) return "now";
+        return s % 60 == 0 ? "−" + s / 60 + " min" : "−" + s + " s";
+    }
 }

@@ -20,6 +20,7 @@ public final class RunViewModel {
     private final ReadOnlyStringWrapper credits = new ReadOnlyStringWrapper("—");
     private final ReadOnlyStringWrapper modelSample = new ReadOnlyStringWrapper("");
     private final ObservableList<Double> lossHistory = FXCollections.observableArrayList();
+    private final ReadOnlyStringWrapper dashboardUrl = new ReadOnlyStringWrapper("");
     private RunStatus last;
 
     public RunViewModel(NodeService node) {
@@ -28,6 +29,8 @@ public final class RunViewModel {
 
     /// Reads the node's cached run status (cheap); called by the view's timeline.
     public void sample() {
+        String url = node.dashboardUrl();
+        if (!url.equals(dashboardUrl.get())) dashboardUrl.set(url);
         RunStatus s = node.runStatus();
         if (s == null || s.equals(last)) return;
         last = s;
@@ -38,7 +41,7 @@ public final class RunViewModel {
         round.set(s.round() > 0 || known ? Long.toString(s.round()) : "—");
         nodesOnline.set(known ? Integer.toString(s.nodesOnline()) : "—");
         rank.set(rankText(s));
-        credits.set(known ? Formats.decimal(s.yourCredits(), 1) : "—");
+        credits.set(known ? Formats.credits(s.yourCredits()) : "—");
         modelSample.set(s.sample() == null ? "" : s.sample());
         List<Double> losses = s.lossHistory() == null ? List.of() : s.lossHistory();
         if (!losses.equals(lossHistory)) lossHistory.setAll(losses);
@@ -57,6 +60,8 @@ public final class RunViewModel {
     public ReadOnlyStringProperty rankProperty() { return rank.getReadOnlyProperty(); }
     public ReadOnlyStringProperty creditsProperty() { return credits.getReadOnlyProperty(); }
     public ReadOnlyStringProperty modelSampleProperty() { return modelSample.getReadOnlyProperty(); }
+    /// The run's web dashboard, or "" when none is known (a public run's page is the coordinator's to announce).
+    public ReadOnlyStringProperty dashboardUrlProperty() { return dashboardUrl.getReadOnlyProperty(); }
     /// Mean training loss per committed round, oldest first.
     public ObservableList<Double> lossHistory() { return lossHistory; }
 }

@@ -45,6 +45,9 @@ public final class SettingsViewModel {
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper autostartNote = new ReadOnlyStringWrapper("");
     private final ObservableList<String> gpuChoices = FXCollections.observableArrayList(AUTOMATIC_GPU);
+    private final ReadOnlyStringWrapper gpuSettingsNote = new ReadOnlyStringWrapper("");
+    // The policy before "only in the schedule windows" was switched on, so switching it off restores "Always".
+    private Policy beforeSchedule;
 
     public SettingsViewModel(NodeService node, BackgroundTasks tasks, Autostart autostart) {
         this.node = Objects.requireNonNull(node, "node");
@@ -64,7 +67,13 @@ public final class SettingsViewModel {
         int chosen = applied.get().gpuIndex();
         if (chosen >= 0 && chosen + 1 >= choices.size()) choices.add(chosen + ": (not visible now)");
         gpuChoices.setAll(choices);
+        boolean measured = h != null && h.memoryTotalBytes() > 0; // an empty sample says nothing yet
+        gpuSettingsNote.set(measured && h.gpus().isEmpty() && chosen < 0 ? NO_GPU_NOTE : "");
     }
+
+    /// Why the GPU settings are greyed out on a machine without one.
+    public static final String NO_GPU_NOTE = "No NVIDIA GPU found: Hearth trains on the processor, so the GPU settings "
+            + "below do nothing here. They apply once a GPU is found.";
 
     // --- the policy: "only when idle" and "only in the schedule windows" are two switches over one enum
 
@@ -74,7 +83,9 @@ public final class SettingsViewModel {
     }
 
     public void setUseSchedule(boolean on) {
-        Policy p = on ? Policy.SCHEDULE : Policy.WHEN_IDLE;
+        Policy current = applied.get().policy();
+        if (on && current != Policy.SCHEDULE) beforeSchedule = current;
+        Policy p = on ? Policy.SCHEDULE : beforeSchedule != null ? beforeSchedule : Policy.WHEN_IDLE;
         edit("policy", d -> d.policy(p));
     }
 
@@ -120,16 +131,29 @@ public final class SettingsViewModel {
 
     /// KiB/s as the owner types it; 0 = no cap.
     public void setUploadCapKiB(String kib) {
-        parseLong("uploadCapBytesPerSec", kib).ifPresent(v -> edit("uploadCapBytesPerSec", d -> d.uploadCapBytesPerSec(v * KIB)));
+        scaled("uploadCapBytesPerSec", kib, KIB).ifPresent(v -> edit("uploadCapBytesPerSec", d -> d.uploadCapBytesPerSec(v)));
     }
 
     public void setDownloadCapKiB(String kib) {
-        parseLong("downloadCapBytesPerSec", kib).ifPresent(v -> edit("downloadCapBytesPerSec", d -> d.downloadCapBytesPerSec(v * KIB)));
+        scaled("downloadCapBytesPerSec", kib, KIB).ifPresent(v -> edit("downloadCapBytesPerSec", d -> d.downloadCapBytesPerSec(v)));
     }
 
     /// MiB per day as the owner types it; 0 = no cap.
     public void setDailyCapMiB(String mib) {
-        parseLong("dailyVolumeCapBytes", mib).ifPresent(v -> edit("dailyVolumeCapBytes", d -> d.dailyVolumeCapBytes(v * MIB)));
+        scaled("dailyVolumeCapBytes", mib, MIB).ifPresent(v -> edit("dailyVolumeCapBytes", d -> d.dailyVolumeCapBytes(v)));
+    }
+
+    /// The typed number times `unit` bytes; a product past `long` is "too large", never a wrapped negative.
+    private Optional<Long> scaled(String field, String text, long unit) {
+        return parseLong(field, text).flatMap(v -> {
+            try {
+                return Optional.of(Math.multiplyExact(v, unit));
+            } catch (ArithmeticException e) {
+                errors.put(field, "that number is too large");
+                updateStatusAfterRefusal();
+                return Optional.empty();
+            }
+        });
     }
 
     /// @param choice an entry of {@link #gpuChoices()}
@@ -195,16 +219,21 @@ public final class SettingsViewModel {
             candidate.validate();
         } catch (InvalidSettingException e) {
             errors.put(e.field(), e.problem());
+            updateStatusAfterRefusal();
             return false;
         }
         errors.remove(field);
-        if (candidate.equals(applied.get())) return true;
+        if (candidate.equals(applied.get())) {
+            if (errors.isEmpty()) status.set("");
+            return true;
+        }
         applied.set(candidate);
         status.set("Saving…");
         tasks.run(() -> {
             node.updateSettings(candidate);
             return candidate;
-        }, ok -> status.set("Saved — in effect now"), failure -> {
+        }, ok -> status.set(errors.isEmpty() ? "Saved — in effect now"
+                : "Saved, except " + pending() + " (marked in red: fix " + (errors.size() == 1 ? "it" : "them") + " to save)"), failure -> {
             applied.set(node.settings());
             if (failure instanceof InvalidSettingException e) {
                 // The node may refuse a field this form does not show (e.g. "dataDir" when the disk is full).
@@ -217,10 +246,35 @@ public final class SettingsViewModel {
         return true;
     }
 
+    /// A refused value is never saved and never silently replaced: the status says which fields wait for a fix.
+    private void updateStatusAfterRefusal() {
+        status.set("Not saved: " + pending() + " (marked in red)");
+    }
+
+    private String pending() {
+        return String.join(", ", errors.keySet().stream().sorted().map(SettingsViewModel::label).toList());
+    }
+
+    /// The field's name as the form shows it.
+    static String label(String field) {
+        return switch (field) {
+            case "idleMinutes" -> "idle minutes";
+            case "gpuTemperatureCapC" -> "GPU temperature cap";
+            case "gpuPowerCapWatts" -> "GPU power cap";
+            case "uploadCapBytesPerSec" -> "upload cap";
+            case "downloadCapBytesPerSec" -> "download cap";
+            case "dailyVolumeCapBytes" -> "daily data cap";
+            case "runAddress" -> "run address";
+            case "schedule" -> "schedule";
+            default -> field;
+        };
+    }
+
     private Optional<Integer> parseInt(String field, String text) {
         return parseLong(field, text).flatMap(v -> {
-            if (v > Integer.MAX_VALUE) {
+            if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
                 errors.put(field, "that number is too large");
+                updateStatusAfterRefusal();
                 return Optional.empty();
             }
             return Optional.of(v.intValue());
@@ -228,11 +282,14 @@ public final class SettingsViewModel {
     }
 
     private Optional<Long> parseLong(String field, String text) {
-        String t = text == null ? "" : text.strip();
+        String t = text == null ? "" : text.strip().replace("_", "");
         try {
             return Optional.of(Long.parseLong(t));
         } catch (NumberFormatException e) {
-            errors.put(field, t.isEmpty() ? "enter a number" : "\"" + t + "\" is not a whole number");
+            // "99999999999999999999" is a whole number, just one too large for any setting
+            errors.put(field, t.isEmpty() ? "enter a number"
+                    : t.matches("[+-]?\\d+") ? "that number is too large" : "\"" + t + "\" is not a whole number");
+            updateStatusAfterRefusal();
             return Optional.empty();
         }
     }
@@ -249,6 +306,8 @@ public final class SettingsViewModel {
     public ReadOnlyStringProperty statusProperty() { return status.getReadOnlyProperty(); }
     public ReadOnlyStringProperty autostartNoteProperty() { return autostartNote.getReadOnlyProperty(); }
     public ObservableList<String> gpuChoices() { return gpuChoices; }
+    /// "" when a GPU is visible (or not measured yet); otherwise why the GPU settings are disabled.
+    public ReadOnlyStringProperty gpuSettingsNoteProperty() { return gpuSettingsNote.getReadOnlyProperty(); }
     public boolean autostartSupported() { return autostart.supported(); }
 
     /// A mutable copy of the settings for one edit; NodeSettings itself stays immutable.

@@ -111,6 +111,14 @@ public final class FakeNodeService implements NodeService {
         listeners.forEach(l -> l.executor().execute(() -> l.listener().onRoundRecorded(r)));
         log(LogEntry.Level.INFO, "session", "Round " + round + (rejectReason == null ? " accepted" : " rejected: " + rejectReason));
         round++;
+        NodeSnapshot s = snapshot;
+        if (s.pauseAfterRound()) { // as the real node: "finish round, then pause" pauses once the round is recorded
+            snapshot(new NodeSnapshot(now, NodeState.PAUSED, "Paused — you paused Hearth", "", s.runName(), s.coordinator(),
+                    round, 0, 0, s.localLoss(), s.backend(), null, false).withOwner(true, null));
+        } else if (STARTED_REASON.equals(s.reason())) { // the first round is done: the policy decides from now on
+            snapshot(new NodeSnapshot(now, s.state(), "Training round " + round, "", s.runName(), s.coordinator(), round, 0,
+                    s.tokensPerSecond(), s.localLoss(), s.backend(), null, false));
+        }
         return r;
     }
 
@@ -158,6 +166,8 @@ public final class FakeNodeService implements NodeService {
     // ---- NodeService
 
     @Override public NodeSnapshot snapshot() { return snapshot; }
+    /// As the real node: the local run's dashboard on its stable port, none for a public run.
+    @Override public String dashboardUrl() { return "local run".equals(snapshot.coordinator()) ? "http://127.0.0.1:7480/" : ""; }
     @Override public HardwareSample hardware() { return hardware; }
     @Override public GpuCheck gpuCheck() { return gpuCheck; }
     @Override public RunStatus runStatus() { return runStatus; }
@@ -167,7 +177,7 @@ public final class FakeNodeService implements NodeService {
         calls.add("pause");
         NodeSnapshot s = snapshot;
         snapshot(new NodeSnapshot(now, NodeState.PAUSED, "Paused", "you paused Hearth", s.runName(), s.coordinator(), s.round(),
-                s.roundProgress(), 0, s.localLoss(), s.backend(), null, false));
+                s.roundProgress(), 0, s.localLoss(), s.backend(), null, false).withOwner(true, null));
     }
 
     @Override
@@ -178,12 +188,24 @@ public final class FakeNodeService implements NodeService {
                 s.roundProgress(), s.tokensPerSecond(), s.localLoss(), s.backend(), null, false));
     }
 
+    /// As the real node: trains now and says when it will step aside (the real reason names the idle minutes).
+    @Override
+    public void startNow() {
+        calls.add("startNow");
+        NodeSnapshot s = snapshot;
+        snapshot(new NodeSnapshot(now, NodeState.TRAINING, "Training round " + round, STARTED_REASON, s.runName(),
+                s.coordinator(), round, s.roundProgress(), s.tokensPerSecond(), s.localLoss(), s.backend(), null, false));
+    }
+
+    public static final String STARTED_REASON =
+            "after this round, Hearth pauses when you use the computer; you can change this in Settings";
+
     @Override
     public void snooze(Duration duration) {
         calls.add("snooze " + duration);
         NodeSnapshot s = snapshot;
         snapshot(new NodeSnapshot(now, NodeState.PAUSED, "Snoozed", "you asked for a break", s.runName(), s.coordinator(), s.round(),
-                s.roundProgress(), 0, s.localLoss(), s.backend(), now.plus(duration), false));
+                s.roundProgress(), 0, s.localLoss(), s.backend(), null, false).withOwner(true, now.plus(duration)));
     }
 
     @Override

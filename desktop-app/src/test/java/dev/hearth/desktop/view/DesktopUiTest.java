@@ -88,10 +88,14 @@ class DesktopUiTest {
     void firstStartWithTheLocalRunShowsTrainingOnTheDashboard(FxRobot robot) throws Exception {
         assertTrue(window.showingFirstStart());
         waitUntil("the GPU check is shown", () -> text(robot, "#gpuCheck").contains("RTX 3060"));
+        assertTrue(text(robot, "#whatRuns").contains("A run sends this computer data, never programs"), text(robot, "#whatRuns"));
+        assertTrue(text(robot, "#afterStart").startsWith("Hearth starts training at once"), text(robot, "#afterStart"));
+        assertTrue(text(robot, "#afterStart").contains("pauses the moment you use the computer"), text(robot, "#afterStart"));
         robot.clickOn("#startButton");
-        waitUntil("the dashboard shows training", () -> robot.lookup("#stateLine").tryQuery().isPresent()
-                && text(robot, "#stateLine").equals("Training round 1"));
+        waitUntil("the dashboard shows training and when it steps aside", () -> robot.lookup("#stateLine").tryQuery().isPresent()
+                && text(robot, "#stateLine").equals("Training round 1 — " + FakeNodeService.STARTED_REASON));
         assertTrue(node.calls().contains("startLocalRun"));
+        assertTrue(node.calls().contains("startNow"), node.calls().toString());
         assertEquals(Policy.WHEN_IDLE, node.settings().policy());
         assertTrue(new AppMarkers(node.dataDir()).firstStartDone());
     }
@@ -116,6 +120,42 @@ class DesktopUiTest {
         robot.clickOn("#pauseResume");
         waitUntil("training again", () -> text(robot, "#stateLine").equals("Training round 1"));
         assertEquals(List.of("startLocalRun", "pause", "resume"), node.calls().stream().filter(c -> !c.equals("updateSettings")).toList());
+    }
+
+    @Test
+    void finishShowsThatItIsFinishingAndPausesWhenTheRoundIsDone(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        waitUntil("training", () -> text(robot, "#stateLine").equals("Training round 1"));
+        robot.clickOn("#finishRound");
+        waitUntil("finishing", () -> text(robot, "#stateLine").equals("Training round 1 — finishing this round, then pausing"));
+        assertEquals("Finishing this round…", robot.lookup("#finishRound").queryButton().getText());
+        assertTrue(robot.lookup("#finishRound").queryButton().isDisabled());
+        robot.interact(() -> node.finishRound(104_857, 1.0, null));
+        waitUntil("paused after the round", () -> text(robot, "#stateLine").equals("Paused — you paused Hearth"));
+        assertEquals("Resume", robot.lookup("#pauseResume").queryButton().getText());
+        assertEquals("Finish round, then pause", robot.lookup("#finishRound").queryButton().getText());
+    }
+
+    @Test
+    void theRunViewLinksTheLocalRunsDashboard(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-run");
+        waitUntil("the dashboard link", () -> robot.lookup("#dashboardLink").tryQuery().isPresent()
+                && robot.lookup("#dashboardLink").queryAs(javafx.scene.control.Hyperlink.class).isVisible());
+        assertEquals("Open the run's dashboard: http://127.0.0.1:7480/",
+                robot.lookup("#dashboardLink").queryAs(javafx.scene.control.Hyperlink.class).getText());
+    }
+
+    @Test
+    void withoutAGpuTheGpuSettingsAreGreyedWithTheReason(FxRobot robot) throws Exception {
+        node.withoutGpu();
+        returningOwner(robot);
+        robot.clickOn("#nav-settings");
+        waitUntil("the note", () -> text(robot, "#gpuSettingsNote").equals(dev.hearth.desktop.viewmodel.SettingsViewModel.NO_GPU_NOTE));
+        assertTrue(robot.lookup("#gpuTemperatureCapC").query().isDisabled());
+        assertTrue(robot.lookup("#gpuPowerCapWatts").query().isDisabled());
+        assertTrue(robot.lookup("#gpuIndex").query().isDisabled());
+        assertFalse(robot.lookup("#uploadCapBytesPerSec").query().isDisabled());
     }
 
     @Test

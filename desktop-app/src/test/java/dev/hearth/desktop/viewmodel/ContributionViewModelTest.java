@@ -73,4 +73,12 @@ class ContributionViewModelTest {
         vm.exportCsv(dir.resolve("missing-folder").resolve("rounds.csv"));
         assertTrue(vm.statusProperty().get().startsWith("Export failed: "), vm.statusProperty().get());
     }
+
+    @Test
+    void theCsvChooserStartsInDocumentsOrHomeNotTheWorkingFolder() throws Exception {
+        java.nio.file.Path home = java.nio.file.Files.createDirectories(dir.resolve("home"));
+        assertEquals(home, ContributionViewModel.exportFolder(home));
+        java.nio.file.Path documents = java.nio.file.Files.createDirectories(home.resolve("Documents"));
+        assertEquals(documents, ContributionViewModel.exportFolder(home));
+    }
 }

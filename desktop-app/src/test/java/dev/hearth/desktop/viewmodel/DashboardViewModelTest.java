@@ -115,6 +115,43 @@ class DashboardViewModelTest {
     }
 
     @Test
+    void aRoundThatWasSentDoesNotReadZeroPercent() {
+        var waiting = new NodeSnapshot(null, NodeState.WAITING_FOR_ROUND, "Waiting for the round to open", "", "local", "local run",
+                5, 0, 0, 3.0, "", null, false);
+        var training = new NodeSnapshot(null, NodeState.TRAINING, "Training round 6", "", "local", "local run", 6, 0.4, 900, 3.0, "", null, false);
+        assertEquals("Round 5", DashboardViewModel.roundText(waiting));
+        assertEquals("Round 6 · 40 %", DashboardViewModel.roundText(training));
+    }
+
+    @Test
+    void theRoundShowsHowLongItHasLeft() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        node.training(0.0, 900, 3.0);
+        vm.sample();
+        node.now(node.now().plusSeconds(10));
+        node.training(0.25, 900, 3.0); // a quarter in 10 s: 30 s to go
+        vm.sample();
+        assertEquals("Round 1 · 25 % · about 30 s left", vm.roundTextProperty().get());
+    }
+
+    @Test
+    void aPauseFromTheCommandLineShowsAtOnce() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertFalse(vm.pausedProperty().get());
+        node.pause(); // `hearth pause` reaches the node, not this view model
+        vm.sample();
+        assertTrue(vm.pausedProperty().get(), "the big button offers Resume");
+        node.resume();
+        vm.sample();
+        assertFalse(vm.pausedProperty().get());
+    }
+
+    @Test
     void aPauseByThePolicyOffersPauseNotResume() {
         var node = new FakeNodeService(dir);
         node.startLocalRun();
@@ -146,7 +183,7 @@ class DashboardViewModelTest {
         vm.finishRoundThenPause();
         assertFalse(vm.pausedProperty().get(), "still training this round");
         node.snapshot(new NodeSnapshot(node.now(), NodeState.PAUSED, "Paused", "round finished; paused as you asked", "local",
-                "local run", 2, 0, 0, 3.0, "", null, false));
+                "local run", 2, 0, 0, 3.0, "", null, false).withOwner(true, null));
         vm.sample();
         assertTrue(vm.pausedProperty().get());
         vm.resume();

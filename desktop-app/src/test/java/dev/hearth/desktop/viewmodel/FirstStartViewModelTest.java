@@ -31,9 +31,29 @@ class FirstStartViewModelTest {
         vm.start(() -> done.set(true));
         assertTrue(done.get());
         assertTrue(node.calls().contains("startLocalRun"));
+        assertEquals("startNow", node.calls().getLast(), "the first round starts at once, after the settings are saved");
         assertEquals(Policy.WHEN_IDLE, node.settings().policy());
         assertEquals("local", node.settings().runAddress());
         assertTrue(markers.firstStartDone());
+    }
+
+    @Test
+    void theScreenSaysWhatRunsAndWhatLeaves() {
+        assertTrue(FirstStartViewModel.WHAT_RUNS.contains("never programs"));
+        assertTrue(FirstStartViewModel.WHAT_RUNS.contains("compressed updates"));
+        assertTrue(FirstStartViewModel.WHAT_RUNS.contains("public key"));
+        var asRoot = new FirstStartViewModel(node, BackgroundTasks.sameThread(), markers, "Hearth is running as root.");
+        assertEquals("Hearth is running as root.", asRoot.elevatedWarning());
+        assertEquals("", new FirstStartViewModel(node, BackgroundTasks.sameThread(), markers, "").elevatedWarning());
+    }
+
+    @Test
+    void theScreenSaysBeforeTheClickWhenHearthStepsAside() {
+        assertTrue(vm.afterStartProperty().get().contains("starts training at once"));
+        assertTrue(vm.afterStartProperty().get().contains("pauses the moment you use the computer"));
+        assertTrue(vm.afterStartProperty().get().contains("You can change this in Settings"));
+        vm.policyProperty().set(Policy.ALWAYS);
+        assertTrue(vm.afterStartProperty().get().contains("keeps training while you use the computer"));
     }
 
     @Test
@@ -66,7 +86,7 @@ class FirstStartViewModelTest {
     @Test
     void gpuCheckInPlainWords() {
         vm.checkGpu();
-        assertEquals("NVIDIA GeForce RTX 3060 with 12 GB of video memory, compute capability 8.6, driver 550.54. "
+        assertEquals("NVIDIA GeForce RTX 3060 with 12 GiB of video memory, compute capability 8.6, driver 550.54. "
                 + "✔ This GPU can help: Hearth trains on it with CUDA.", vm.gpuTextProperty().get());
         node.gpuCheck(FakeNodeService.NO_GPU);
         vm.checkGpu();

@@ -35,4 +35,15 @@ class RunViewModelTest {
         assertEquals(List.of(3.1, 2.9, 2.7), vm.lossHistory());
         assertEquals("Once upon a time", vm.modelSampleProperty().get());
     }
+
+    @Test
+    void theLocalRunsDashboardIsShownAndAPublicRunWithoutOneShowsNone() {
+        var node = new FakeNodeService(dir);
+        var vm = new RunViewModel(node);
+        vm.sample();
+        assertEquals("", vm.dashboardUrlProperty().get());
+        node.startLocalRun();
+        vm.sample();
+        assertEquals("http://127.0.0.1:7480/", vm.dashboardUrlProperty().get());
+    }
 }

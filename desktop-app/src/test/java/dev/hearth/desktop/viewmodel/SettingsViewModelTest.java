@@ -75,6 +75,54 @@ class SettingsViewModelTest {
     }
 
     @Test
+    void withoutAGpuTheGpuSettingsSayWhyTheyAreOff() {
+        assertEquals("", vm.gpuSettingsNoteProperty().get(), "not measured yet: no claim");
+        node.withoutGpu();
+        vm.reload();
+        assertEquals(SettingsViewModel.NO_GPU_NOTE, vm.gpuSettingsNoteProperty().get());
+        node.hardware(true, 0.5, 0.3, 0.2);
+        vm.reload();
+        assertEquals("", vm.gpuSettingsNoteProperty().get());
+    }
+
+    @Test
+    void switchingTheScheduleOffRestoresAlways() {
+        vm.setOnlyWhenIdle(false);
+        vm.setUseSchedule(true);
+        assertEquals(Policy.SCHEDULE, node.settings().policy());
+        vm.setUseSchedule(false);
+        assertEquals(Policy.ALWAYS, node.settings().policy(), "the schedule switch must not quietly turn on 'only when idle'");
+    }
+
+    @Test
+    void hugeNumbersAreTooLargeNotNotANumberAndNeverOverflow() {
+        vm.setIdleMinutes("99999999999999999999");
+        assertEquals("that number is too large", vm.errors().get("idleMinutes"));
+        vm.setUploadCapKiB("9000000000000000000"); // × 1024 overflows a long: it used to wrap to "at least 16 KiB/s"
+        assertEquals("that number is too large", vm.errors().get("uploadCapBytesPerSec"));
+        vm.setDownloadCapKiB("999999999999"); // ~931 PiB/s: no link is that fast, so it is a typo
+        assertEquals("must be at most 16 GiB/s (16777216 KiB/s); 0 means no cap", vm.errors().get("downloadCapBytesPerSec"));
+        vm.setDailyCapMiB("2000000000"); // ~1.9 PiB a day
+        assertEquals("must be at most 1 PiB (1073741824 MiB) a day; 0 means no cap", vm.errors().get("dailyVolumeCapBytes"));
+        assertEquals(0, node.settings().uploadCapBytesPerSec());
+        assertEquals(0, node.settings().downloadCapBytesPerSec());
+        assertFalse(node.calls().contains("updateSettings"));
+    }
+
+    @Test
+    void savedIsSaidOnlyWhenNothingIsRed() {
+        vm.setIdleMinutes("0");
+        assertEquals("Not saved: idle minutes (marked in red)", vm.statusProperty().get());
+        vm.setUploadCapKiB("64");
+        assertEquals(64 * 1024, node.settings().uploadCapBytesPerSec());
+        assertEquals("Saved, except idle minutes (marked in red: fix it to save)", vm.statusProperty().get());
+        assertEquals(3, node.settings().idleMinutes(), "the red field is not saved");
+        vm.setIdleMinutes("5");
+        assertEquals("Saved — in effect now", vm.statusProperty().get());
+        assertTrue(vm.errors().isEmpty());
+    }
+
+    @Test
     void scheduleWindowsAreCheckedAndAdded() {
         assertFalse(vm.addScheduleWindow(EnumSet.of(DayOfWeek.MONDAY), "25:00", "07:00"));
         assertEquals("enter times as HH:MM, e.g. 22:00", vm.errors().get("schedule"));
