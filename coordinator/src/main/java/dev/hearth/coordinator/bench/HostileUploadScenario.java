@@ -4,13 +4,11 @@ import com.google.protobuf.ByteString;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
-import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -239,9 +237,9 @@ public final class HostileUploadScenario {
         List<SparseUpdate> decoded = new ArrayList<>();
         for (UpdateUpload u : counted) decoded.add(UpdateCodec.decode(u.getPayload().toByteArray(), layout, demo));
         long[] tokens = counted.stream().mapToLong(UpdateUpload::getTokens).toArray();
-        boolean mean = config.meanStep();
+        OuterRule outer = config.outerRule();
         DemoBlocking blocking = new DemoBlocking(layout, demo);
-        byte[] step = (mean ? commit.getMeanStep() : commit.getStep()).toByteArray();
+        byte[] step = outer.stepOf(commit);
         boolean stepMatches = false;
         for (int[] order : permutations(decoded.size())) {
             List<SparseUpdate> ordered = new ArrayList<>();
@@ -250,18 +248,13 @@ public final class HostileUploadScenario {
                 ordered.add(decoded.get(order[i]));
                 w[i] = tokens[order[i]];
             }
-            byte[] expected = mean ? MeanStep.aggregate(blocking, ordered, w, RobustMode.NONE)
-                    : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, ordered, w, RobustMode.NONE));
+            byte[] expected = outer.step(blocking, ordered, w, RobustMode.NONE);
             if (Arrays.equals(expected, step)) {
                 stepMatches = true;
                 break;
             }
         }
-        if (mean) {
-            MeanStep.apply(blocking, params, step, (float) commit.getLr(), 0f);
-        } else {
-            OuterStep.apply(layout, params, step, (float) commit.getLr(), (float) config.weightDecay());
-        }
+        outer.applyStep(blocking, params, step, (float) commit.getLr());
         boolean shaMatches = Arrays.equals(ParamsDigest.sha256(params), commit.getParamsSha256().toByteArray());
         return stepMatches && shaMatches && commit.getAcceptedUpdates() == counted.size();
     }

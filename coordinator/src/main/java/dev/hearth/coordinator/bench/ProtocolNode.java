@@ -6,6 +6,7 @@ import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -97,6 +98,7 @@ public final class ProtocolNode implements AutoCloseable {
     private String runId;
     private dev.hearth.protocol.wire.RunConfig runConfig;
     private DemoBlocking blocking;
+    private OuterRule outer;
 
     /// @param corpus the run's corpus (shared read-only with other nodes of the scenario)
     /// @param seed   the run's seed: the initial parameters are `GptInit.init(model, seed)`, as the coordinator's
@@ -209,6 +211,7 @@ public final class ProtocolNode implements AutoCloseable {
         runId = w.getRunId();
         runConfig = c;
         blocking = CommitStep.blocking(c, layout);
+        outer = OuterRule.fromWire(c);
         demo = new DemoConfig((float) c.getDemoBeta(), c.getDemoBlockSize(), c.getDemoTopK(),
                 c.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? ValueEncoding.FP16
                         : ValueEncoding.SIGN_1BIT);
@@ -221,7 +224,7 @@ public final class ProtocolNode implements AutoCloseable {
     /// AdamW steps) is refused at the first round rather than fed updates of the wrong kind.
     private void train(RoundStart rs) {
         if (failure != null || compressor == null) return;
-        if (CommitStep.meanStep(runConfig)) {
+        if (outer.localSteps() > 0) {
             failure = "this bench node sends gradients (the sign step); the run applies the mean step";
             return;
         }
@@ -273,7 +276,7 @@ public final class ProtocolNode implements AutoCloseable {
             return;
         }
         try {
-            CommitStep.apply(runConfig, blocking, params, c);
+            outer.applyCommit(blocking, params, c);
         } catch (MalformedUpdateException e) {
             failure = "commit " + c.getNewVersion() + " has a malformed step: " + e.getMessage();
             return;

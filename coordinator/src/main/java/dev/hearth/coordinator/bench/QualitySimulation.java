@@ -9,7 +9,7 @@ import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -27,8 +27,8 @@ import java.util.SplittableRandom;
 /// N DeMo nodes and their coordinator in one process, without the network: every node computes the gradient of
 /// its own batch at the shared parameters, compresses it with its own {@link DemoCompressor} (its own residual),
 /// the update goes through the real wire codec ({@link UpdateCodec#encode} then {@link UpdateCodec#decode}), and the
-/// coordinator's code path follows: {@link DemoAggregator#aggregate} with token weights, {@link OuterStep#ternary},
-/// {@link OuterStep#apply} with the run's {@link LrSchedule}. The same arithmetic as a real run, minus TLS, the
+/// coordinator's code path follows: {@link DemoAggregator#aggregate} with token weights, {@link SignStep#ternary},
+/// {@link SignStep#apply} with the run's {@link LrSchedule}. The same arithmetic as a real run, minus TLS, the
 /// ledger, deadlines and the worker processes; {@link QualityBench} checks it against one real run.
 ///
 /// The dense baseline ({@link #baseline}) trains the very same batch ids, round by round, as one global batch with
@@ -203,7 +203,7 @@ public final class QualitySimulation {
                         new SplittableRandom(seed * 1_000_003L + r));
             }
             try {
-                OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(r),
+                SignStep.apply(layout, params, SignStep.ternary(direction), (float) s.lr().at(r),
                         (float) s.weightDecay());
             } catch (MalformedUpdateException e) {
                 throw new IllegalStateException("a step packed here failed its own check", e);
@@ -319,7 +319,7 @@ public final class QualitySimulation {
                 for (int i = 0; i < params.length; i++) params[i] -= lr * direction[i];
             } else {
                 try {
-                    OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(o),
+                    SignStep.apply(layout, params, SignStep.ternary(direction), (float) s.lr().at(o),
                             (float) s.weightDecay());
                 } catch (MalformedUpdateException e) {
                     throw new IllegalStateException("a step packed here failed its own check", e);

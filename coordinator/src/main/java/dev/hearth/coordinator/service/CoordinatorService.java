@@ -14,12 +14,10 @@ import dev.hearth.coordinator.validation.Verdict;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
-import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
-import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -96,6 +94,8 @@ public final class CoordinatorService implements AutoCloseable {
     private final ParameterLayout layout;
     private final DemoConfig demo;
     private final DemoBlocking blocking;
+    /// The run's outer step: what is aggregated, how it is encoded and applied, which rate the commit carries.
+    private final OuterRule outer;
     /// Largest outer step a RoundCommit may carry: its frame cap less 64 KiB for the other fields and framing.
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
     private final RobustMode robust;
@@ -123,17 +123,14 @@ public final class CoordinatorService implements AutoCloseable {
     /// A round as the I/O layer sees it: what was sent, what came back decoded.
     private static final class OpenRound {
         final RunAction.OpenRound action;
-        /// the round's rate in RoundStart: the sign step's, or the inner AdamW's with the mean step
-        final float lr;
-        /// the rate the commit applies its step with (RoundCommit.lr): `lr`, or the mean step's outer rate
+        /// the rate the commit applies its step with (RoundCommit.lr, {@link OuterRule#commitLr})
         final float stepLr;
         final Map<String, Received> accepted = new LinkedHashMap<>();
         int rejected;
         long bytesIn;
 
-        OpenRound(RunAction.OpenRound action, float lr, float stepLr) {
+        OpenRound(RunAction.OpenRound action, float stepLr) {
             this.action = action;
-            this.lr = lr;
             this.stepLr = stepLr;
         }
     }
@@ -151,11 +148,12 @@ public final class CoordinatorService implements AutoCloseable {
         this.demo = new DemoConfig((float) rc.demoBeta(), rc.demoBlock(), rc.demoTopK(),
                 "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
         this.blocking = new DemoBlocking(layout, demo);
-        long worstCommit = rc.meanStep() ? MeanStep.maxEncodedBytes(blocking) : OuterStep.packedLength(layout.size());
+        this.outer = rc.outerRule();
+        long worstCommit = outer.maxStepBytes(blocking);
         if (worstCommit > MAX_STEP_BYTES) {
-            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
-                    + " step can take " + worstCommit + " bytes, more than the " + MAX_STEP_BYTES + " a RoundCommit may"
-                    + " carry; use a smaller model or optimizer.outer = \"sign\"");
+            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's "
+                    + outer.name() + " step can take " + worstCommit + " bytes, more than the " + MAX_STEP_BYTES
+                    + " a RoundCommit may carry; use a smaller model or another optimizer.outer");
         }
         this.robust = switch (rc.robust()) {
             case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
@@ -405,8 +403,8 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     private void openRound(RunAction.OpenRound o) {
-        float lr = (float) config.lrSchedule().at(o.baseVersion());
-        open = new OpenRound(o, lr, config.meanStep() ? (float) config.outerLr() : lr);
+        float lr = (float) config.lrSchedule().at(o.baseVersion()); // RoundStart carries the scheduled rate
+        open = new OpenRound(o, outer.commitLr(lr));
         for (var e : o.batches().entrySet()) {
             Peer p = peers.get(e.getKey());
             if (p == null) continue;
@@ -486,18 +484,9 @@ public final class CoordinatorService implements AutoCloseable {
         }
         float[] next = base.clone();
         long[] w = weights.stream().mapToLong(Long::longValue).toArray();
-        byte[] step;
+        byte[] step = outer.step(blocking, used, w, robust);
         try {
-            if (config.meanStep()) {
-                // nothing usable: an empty step (the inner decay is in the nodes' pseudo-gradients)
-                step = used.isEmpty() ? MeanStep.empty(blocking) : MeanStep.aggregate(blocking, used, w, robust);
-                MeanStep.apply(blocking, next, step, round.stepLr, 0f);
-            } else {
-                step = used.isEmpty()
-                        ? OuterStep.ternary(new float[base.length]) // nothing usable: decay only
-                        : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, used, w, robust));
-                OuterStep.apply(layout, next, step, round.lr, (float) config.weightDecay());
-            }
+            outer.applyStep(blocking, next, step, round.stepLr);
         } catch (MalformedUpdateException e) {
             throw new IllegalStateException("the step encoded here failed its own check", e);
         }
@@ -509,8 +498,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     /// A copy of `base` after the step made of one update alone, as this round would apply it.
     private float[] alone(float[] base, SparseUpdate update, OpenRound round) {
-        return config.meanStep() ? MeanStep.applyAlone(blocking, base, update, round.stepLr, 0f)
-                : OuterStep.applyAlone(layout, demo, base, update, round.lr, (float) config.weightDecay());
+        return outer.applyAlone(blocking, base, update, round.stepLr);
     }
 
     /// The update with every value negated (the spot check's antithetic step).
@@ -548,11 +536,10 @@ public final class CoordinatorService implements AutoCloseable {
             }
         }
         long newVersion = run.version() + 1;
-        Envelope commitMsg = Envelope.newBuilder().setRoundCommit(dev.hearth.protocol.wire.RoundCommit.newBuilder()
+        Envelope commitMsg = Envelope.newBuilder().setRoundCommit(outer.putStep(dev.hearth.protocol.wire.RoundCommit
+                        .newBuilder(), r.step())
                 .setRound(round.action.round())
                 .setNewVersion(newVersion)
-                .setStep(config.meanStep() ? ByteString.EMPTY : ByteString.copyFrom(r.step()))
-                .setMeanStep(config.meanStep() ? ByteString.copyFrom(r.step()) : ByteString.EMPTY)
                 .setParamsSha256(ByteString.copyFrom(r.sha()))
                 .setLr(round.stepLr)
                 .setMeanLoss(Double.isNaN(r.meanLoss()) ? 0 : r.meanLoss())
