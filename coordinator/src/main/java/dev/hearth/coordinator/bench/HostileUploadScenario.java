@@ -10,6 +10,7 @@ import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.RobustMode;
+import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
@@ -239,8 +240,11 @@ public final class HostileUploadScenario {
         long[] tokens = counted.stream().mapToLong(UpdateUpload::getTokens).toArray();
         OuterRule outer = config.outerRule();
         DemoBlocking blocking = new DemoBlocking(layout, demo);
+        // the coordinator's own aggregation (no spot checks in this scenario, a plain mean)
+        RoundAggregation aggregation = new RoundAggregation(outer, blocking, RobustMode.NONE);
         byte[] step = outer.stepOf(commit);
-        boolean stepMatches = false;
+        byte[] sha = commit.getParamsSha256().toByteArray();
+        RoundAggregation.Result matched = null;
         for (int[] order : permutations(decoded.size())) {
             List<SparseUpdate> ordered = new ArrayList<>();
             long[] w = new long[order.length];
@@ -248,14 +252,20 @@ public final class HostileUploadScenario {
                 ordered.add(decoded.get(order[i]));
                 w[i] = tokens[order[i]];
             }
-            byte[] expected = outer.step(blocking, ordered, w, RobustMode.NONE);
-            if (Arrays.equals(expected, step)) {
-                stepMatches = true;
+            RoundAggregation.Result expected = aggregation.run(RoundAggregation.Input.all(params,
+                    (float) commit.getLr(), ordered, w), RoundAggregation.SpotCheck.NONE);
+            if (Arrays.equals(expected.step(), step)) {
+                matched = expected;
                 break;
             }
         }
-        outer.applyStep(blocking, params, step, (float) commit.getLr());
-        boolean shaMatches = Arrays.equals(ParamsDigest.sha256(params), commit.getParamsSha256().toByteArray());
+        boolean stepMatches = matched != null;
+        if (stepMatches) {
+            params = matched.params();
+        } else {
+            outer.applyStep(blocking, params, step, (float) commit.getLr()); // keep following the run
+        }
+        boolean shaMatches = Arrays.equals(stepMatches ? matched.sha256() : ParamsDigest.sha256(params), sha);
         return stepMatches && shaMatches && commit.getAcceptedUpdates() == counted.size();
     }
 

@@ -12,12 +12,12 @@ import dev.hearth.coordinator.validation.SpotCheckPolicy;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.coordinator.validation.Verdict;
 import dev.hearth.engine.backend.BackendSelector;
-import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.OuterRule;
+import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -96,6 +96,8 @@ public final class CoordinatorService implements AutoCloseable {
     private final DemoBlocking blocking;
     /// The run's outer step: what is aggregated, how it is encoded and applied, which rate the commit carries.
     private final OuterRule outer;
+    /// The round's aggregation: spot checks, the rule's step, the new parameters and their SHA-256.
+    private final RoundAggregation aggregation;
     /// Largest outer step a RoundCommit may carry: its frame cap less 64 KiB for the other fields and framing.
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
     private final RobustMode robust;
@@ -160,6 +162,7 @@ public final class CoordinatorService implements AutoCloseable {
             case "norm_clip" -> RobustMode.NORM_CLIP;
             default -> RobustMode.NONE;
         };
+        this.aggregation = new RoundAggregation(outer, blocking, robust);
         Files.createDirectories(rc.dataDir());
         this.corpus = rc.bundledCorpus()
                 ? Corpus.bundled(rc.dataDir().resolve("corpus"))
@@ -456,61 +459,55 @@ public final class CoordinatorService implements AutoCloseable {
 
     private Aggregated aggregateOffThread(OpenRound round, List<Received> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
+        int n = uploads.size();
+        List<SparseUpdate> updates = new ArrayList<>(n);
+        long[] tokens = new long[n];
+        boolean[] excluded = new boolean[n];
+        boolean[] chosen = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            Received r = uploads.get(i);
+            updates.add(r.update());
+            tokens[i] = r.tokens();
+            excluded[i] = droppedByNorm.containsKey(r.nodeId());
+            chosen[i] = spotCheck.contains(r.nodeId());
+        }
+        RoundAggregation.Result result = aggregation.run(
+                new RoundAggregation.Input(base, round.stepLr, updates, tokens, excluded, chosen),
+                new RoundAggregation.SpotCheck() {
+                    @Override
+                    public RoundAggregation.Loss lossOn(int update) {
+                        var batch = corpus.batch(uploads.get(update).batchIds(), config.model().context());
+                        return p -> evaluator.loss(p, batch);
+                    }
+
+                    @Override
+                    public boolean passes(float before, float after, float afterNegated) {
+                        return SpotCheckPolicy.passes(before, after, afterNegated);
+                    }
+                });
         Map<String, String> dropped = new TreeMap<>(droppedByNorm);
         List<SpotResult> spots = new ArrayList<>();
-        for (Received r : uploads) {
-            if (!spotCheck.contains(r.nodeId()) || dropped.containsKey(r.nodeId())) continue;
-            var batch = corpus.batch(r.batchIds(), config.model().context());
-            float before = evaluator.loss(base, batch);
-            float after = evaluator.loss(alone(base, r.update(), round), batch);
-            float afterNegated = evaluator.loss(alone(base, negated(r.update()), round), batch);
-            spots.add(new SpotResult(r.nodeId(), before, after, afterNegated));
-            if (!SpotCheckPolicy.passes(before, after, afterNegated)) {
-                dropped.put(r.nodeId(), String.format(java.util.Locale.ROOT,
+        for (RoundAggregation.SpotResult s : result.spots()) {
+            String id = uploads.get(s.update()).nodeId();
+            spots.add(new SpotResult(id, s.before(), s.after(), s.afterNegated()));
+            if (!s.passed()) {
+                dropped.put(id, String.format(java.util.Locale.ROOT,
                         "spot check: its update alone took the loss on its own batch from %.4f to %.4f (its negation: %.4f)",
-                        before, after, afterNegated));
+                        s.before(), s.after(), s.afterNegated()));
             }
         }
-        List<SparseUpdate> used = new ArrayList<>();
-        List<Long> weights = new ArrayList<>();
         double lossSum = 0;
         long tokenSum = 0;
-        for (Received r : uploads) {
-            if (dropped.containsKey(r.nodeId())) continue;
-            used.add(r.update());
-            weights.add(r.tokens());
-            lossSum += r.localLoss() * r.tokens();
-            tokenSum += r.tokens();
+        for (int i = 0; i < n; i++) {
+            if (!result.used()[i]) continue;
+            lossSum += uploads.get(i).localLoss() * tokens[i];
+            tokenSum += tokens[i];
         }
-        float[] next = base.clone();
-        long[] w = weights.stream().mapToLong(Long::longValue).toArray();
-        byte[] step = outer.step(blocking, used, w, robust);
-        try {
-            outer.applyStep(blocking, next, step, round.stepLr);
-        } catch (MalformedUpdateException e) {
-            throw new IllegalStateException("the step encoded here failed its own check", e);
-        }
+        float[] next = result.params();
         double valLoss = validate ? validationLoss(next) : Double.NaN;
         String sample = validate ? sampler.sample(next, corpus) : null;
-        return new Aggregated(next, step, ParamsDigest.sha256(next), dropped, spots,
-                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
-    }
-
-    /// A copy of `base` after the step made of one update alone, as this round would apply it.
-    private float[] alone(float[] base, SparseUpdate update, OpenRound round) {
-        return outer.applyAlone(blocking, base, update, round.stepLr);
-    }
-
-    /// The update with every value negated (the spot check's antithetic step).
-    private static SparseUpdate negated(SparseUpdate u) {
-        int n = u.entryCount();
-        short[] idx = new short[n];
-        float[] val = new float[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = (short) u.index(i);
-            val[i] = -u.value(i);
-        }
-        return new SparseUpdate(u.blocking(), idx, val);
+        return new Aggregated(next, result.step(), result.sha256(), dropped, spots,
+                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount());
     }
 
     /// Mean loss over the run's fixed validation windows.
