@@ -8,9 +8,9 @@ import dev.hearth.coordinator.ledger.Ledger;
 import dev.hearth.coordinator.ledger.RoundStats;
 import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunPhase;
+import dev.hearth.coordinator.run.Verdict;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
 import dev.hearth.coordinator.validation.UpdateView;
-import dev.hearth.coordinator.validation.Verdict;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoBlocking;
@@ -53,7 +53,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -122,12 +121,14 @@ public final class CoordinatorService implements AutoCloseable {
     private volatile boolean finished;
     private volatile boolean closing;
 
-    /// A round as the I/O layer sees it: what was sent, what came back decoded.
+    /// A round as the I/O layer sees it: what was sent and the traffic it drew. Who uploaded is the state machine's
+    /// (its `Aggregate` action carries the accepted uploads, decoded).
     private static final class OpenRound {
         final RunAction.OpenRound action;
         /// the rate the commit applies its step with (RoundCommit.lr, {@link OuterRule#commitLr})
         final float stepLr;
-        final Map<String, Received> accepted = new LinkedHashMap<>();
+        /// the accepted uploads, from the state machine's `Aggregate` (empty until then)
+        List<RunAction.AcceptedUpload> uploads = List.of();
         int rejected;
         long bytesIn;
 
@@ -136,8 +137,6 @@ public final class CoordinatorService implements AutoCloseable {
             this.stepLr = stepLr;
         }
     }
-
-    private record Received(String nodeId, SparseUpdate update, long tokens, double localLoss, long[] batchIds) {}
 
     /// Published after every commit (tests and the CLI listen).
     public record CommitEvent(long round, long version, int updates, long tokens, double meanLoss, double valLoss,
@@ -355,10 +354,9 @@ public final class CoordinatorService implements AutoCloseable {
         } catch (MalformedUpdateException ex) {
             capsProblem = ex.getMessage();
         }
-        UpdateView view = new UpdateView(ProtocolLimits.PROTOCOL_VERSION, u.getRunId(), id, u.getRound(),
-                u.getBaseVersion(), UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem,
-                nonFinite, norm);
-        Verdict verdict = run.upload(view, u.getTokens(), bytes);
+        UpdateView view = new UpdateView(u.getRunId(), id, u.getRound(), u.getBaseVersion(),
+                UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem, nonFinite, norm);
+        Verdict verdict = run.upload(view, u.getTokens(), bytes, decoded, u.getLocalLoss());
         OpenRound round = open;
         boolean thisRound = round != null && round.action.round() == u.getRound();
         if (thisRound) round.bytesIn += bytes;
@@ -366,10 +364,8 @@ public final class CoordinatorService implements AutoCloseable {
             if (thisRound) round.rejected++;
             LOG.info("round {}: update from {} rejected: {}", u.getRound(), shortId(id), verdict.reason());
             peer.send(receipt(u.getRound(), false, verdict.reason(), 0));
-            return;
         }
-        round.accepted.put(id, new Received(id, decoded, u.getTokens(), u.getLocalLoss(), round.action.batches().get(id)));
-        // The receipt with credits goes out at commit, when it is known whether the update counted.
+        // An accepted update's receipt, with credits, goes out at commit, when it is known whether it counted.
     }
 
     private static Envelope receipt(long round, boolean accepted, String reason, double credits) {
@@ -425,13 +421,10 @@ public final class CoordinatorService implements AutoCloseable {
         if (round == null || round.action.round() != a.round()) {
             throw new IllegalStateException("aggregate for round " + a.round() + " without its open round");
         }
-        List<Received> uploads = new ArrayList<>();
-        for (RunAction.AcceptedUpload up : a.uploads()) {
-            Received r = round.accepted.get(up.nodeId());
-            if (r != null) uploads.add(r);
-        }
+        List<RunAction.AcceptedUpload> uploads = a.uploads();
+        round.uploads = uploads;
         Map<String, String> dropped = new TreeMap<>();
-        run.normOutliers(a.round()).forEach((id, v) -> dropped.put(id, v.reason()));
+        run.normOutliers(a).forEach((id, v) -> dropped.put(id, v.reason()));
         aggregating = true;
         float[] base = run.params();
         long newVersion = run.version() + 1;
@@ -457,7 +450,7 @@ public final class CoordinatorService implements AutoCloseable {
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
 
-    private Aggregated aggregateOffThread(OpenRound round, List<Received> uploads, Set<String> spotCheck,
+    private Aggregated aggregateOffThread(OpenRound round, List<RunAction.AcceptedUpload> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
         int n = uploads.size();
         List<SparseUpdate> updates = new ArrayList<>(n);
@@ -465,7 +458,7 @@ public final class CoordinatorService implements AutoCloseable {
         boolean[] excluded = new boolean[n];
         boolean[] chosen = new boolean[n];
         for (int i = 0; i < n; i++) {
-            Received r = uploads.get(i);
+            RunAction.AcceptedUpload r = uploads.get(i);
             updates.add(r.update());
             tokens[i] = r.tokens();
             excluded[i] = droppedByNorm.containsKey(r.nodeId());
@@ -541,13 +534,13 @@ public final class CoordinatorService implements AutoCloseable {
                 .setLr(round.stepLr)
                 .setMeanLoss(Double.isNaN(r.meanLoss()) ? 0 : r.meanLoss())
                 .setAcceptedUpdates(r.used())
-                .setTokens(round.accepted.values().stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
-                        .mapToLong(Received::tokens).sum())).build();
+                .setTokens(round.uploads.stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
+                        .mapToLong(RunAction.AcceptedUpload::tokens).sum())).build();
         EncodedFrame frame = EncodedFrame.of(commitMsg); // encoded once for every peer
         long bytesOut = (long) commitMsg.getSerializedSize() * peers.size();
         RunService.Committed c;
         try {
-            c = run.commit(round.action.round(), r.params(), Map.of(), commitMsg.toByteArray(),
+            c = run.commit(round.action.round(), r.params(), Map.of(),
                     new RoundStats(r.meanLoss(), r.valLoss(), round.rejected, round.bytesIn, bytesOut), r.dropped(), now);
         } catch (RuntimeException e) {
             LOG.error("round {} could not be persisted; the run stops: {}", round.action.round(), e.getMessage(), e);
@@ -556,7 +549,7 @@ public final class CoordinatorService implements AutoCloseable {
         }
         for (Peer p : peers.values()) p.send(frame);
         Set<String> quarantined = run.quarantinedNodes();
-        for (Received up : round.accepted.values()) {
+        for (RunAction.AcceptedUpload up : round.uploads) {
             Peer p = peers.get(up.nodeId());
             String why = r.dropped().get(up.nodeId());
             boolean counted = why == null && !quarantined.contains(up.nodeId());
