@@ -41,8 +41,10 @@ public final class ProtocolLimits {
     /// values and 16-bit indices; for the "small" model that is well under 2 MiB, so 8 MiB is 4× headroom.
     public static final int MAX_UPDATE_UPLOAD_FRAME_BYTES = 8 * MIB;
 
-    /// 16 MiB: a round commit carries the outer step as 2-bit ternary signs, one per parameter, so 16 MiB covers
-    /// models up to ~64 M parameters plus the fixed fields.
+    /// 16 MiB: a round commit carries the outer step in its `step` oneof: the sign step as 2-bit ternary signs, one
+    /// per parameter (models up to ~64 M parameters), or the mean step's coefficients at most ~0.75 bytes per
+    /// parameter (~21 M parameters at 64×64 blocks; the coordinator checks its rule's worst case against this cap
+    /// at start), plus the fixed fields.
     public static final int MAX_ROUND_COMMIT_FRAME_BYTES = 16 * MIB;
 
     /// 1 MiB: run status carries the loss history (8 bytes per round), validation points, the leaderboard and a

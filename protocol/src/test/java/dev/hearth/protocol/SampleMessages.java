@@ -92,7 +92,7 @@ final class SampleMessages {
         m.put(MessageKind.UPDATE_RECEIPT, Envelope.newBuilder().setUpdateReceipt(UpdateReceipt.newBuilder()
                 .setRound(8).setAccepted(false).setReason("arrived after the deadline").setCredits(0)).build());
         m.put(MessageKind.ROUND_COMMIT, Envelope.newBuilder().setRoundCommit(RoundCommit.newBuilder().setRound(8)
-                .setNewVersion(8).setStep(bytes(250_000, 11)).setParamsSha256(bytes(32, 12)).setLr(2.5e-4)
+                .setNewVersion(8).setSignStep(bytes(250_000, 11)).setParamsSha256(bytes(32, 12)).setLr(2.5e-4)
                 .setMeanLoss(3.1).setAcceptedUpdates(5).setTokens(40_960)).build());
         m.put(MessageKind.HEARTBEAT, Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                 .setUnixMillis(1_764_000_000_000L).setState(NodeState.TRAINING)).build());

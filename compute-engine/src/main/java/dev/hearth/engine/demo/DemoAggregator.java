@@ -8,7 +8,7 @@ import java.util.stream.IntStream;
 /// The receiving half of DeMo on the coordinator: the reference's `batch_decompress` + `decode` — at each DCT
 /// coefficient the token-weighted mean of the updates that sent it (`scatter_reduce(..., "mean",
 /// include_self=False)`, weighted by tokens here), then the inverse DCT per block, giving a dense direction in
-/// parameter space. The outer step ({@link OuterStep}) takes its sign.
+/// parameter space. The sign step ({@link SignStep}) takes its sign.
 ///
 /// Deterministic: every coefficient sums its contributions in the order of the update list and every tile is
 /// transformed on its own, so the result is bit-identical whatever the thread count.
@@ -28,7 +28,13 @@ public final class DemoAggregator {
     ///                                  for another layout or blocking, or a non-finite value
     public static float[] aggregate(ParameterLayout layout, DemoConfig config, List<SparseUpdate> updates,
                                     long[] tokenWeights, RobustMode mode) {
-        DemoBlocking blocking = new DemoBlocking(layout, config);
+        return aggregate(new DemoBlocking(layout, config), updates, tokenWeights, mode);
+    }
+
+    /// As {@link #aggregate(ParameterLayout, DemoConfig, List, long[], RobustMode)}, for the run's blocking.
+    public static float[] aggregate(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights,
+                                    RobustMode mode) {
+        ParameterLayout layout = blocking.layout();
         float[] weight = shares(blocking, updates, tokenWeights);
         float[] scale = clipScales(updates, mode);
         float[] direction = new float[layout.size()];

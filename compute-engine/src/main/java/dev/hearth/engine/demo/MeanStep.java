@@ -1,6 +1,10 @@
 package dev.hearth.engine.demo;
 
+import com.google.protobuf.ByteString;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.protocol.wire.OuterStepKind;
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RunConfig;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -10,7 +14,7 @@ import java.util.stream.IntStream;
 /// The outer step of the `mean` mode (SparseLoCo style: Sarfi et al. 2025, "SparseLoCo: Communication-Efficient
 /// LLM Training"): nodes send the DeMo-compressed *pseudo-gradient* of several local AdamW steps, and the run
 /// applies the token-weighted mean of those coefficients itself, `θ ← θ − lr·wd·θ − lr·IDCT(mean q)`, instead of
-/// its sign ({@link OuterStep}).
+/// its sign ({@link SignStep}).
 ///
 /// The mean is over **all** updates of the round: a coefficient a node did not send counts as 0 for it (its
 /// residual still holds it and sends it later, which is the error feedback). {@link DemoAggregator}'s mean over
@@ -23,7 +27,18 @@ import java.util.stream.IntStream;
 /// Encoding (all little-endian): byte 0 = {@link #FORMAT}; then per block, in the blocking's tile order and block
 /// order within a tile: int32 count, `count` × uint16 within-block indices in strictly ascending order, `count` ×
 /// float32 values, all finite. Nothing may follow the last block.
-public final class MeanStep {
+///
+/// As an {@link OuterRule}: `localSteps` inner steps, the scheduled (inner AdamW) rate in RoundStart and the
+/// constant `outerLr` in RoundCommit, the encoded coefficients in `RoundCommit.mean_step`. The inner decay is in
+/// the pseudo-gradients already, so the step itself applies none.
+///
+/// @param localSteps       inner AdamW steps per round, in [1, {@link #MAX_LOCAL_STEPS}]
+/// @param outerLr          the outer step's constant rate, finite and > 0
+/// @param innerWeightDecay the inner AdamW's decoupled weight decay, in [0, 1]
+public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) implements OuterRule {
+
+    /// The rule's name in a run's config.
+    public static final String NAME = "mean";
 
     /// Most inner steps per round: each is a forward/backward over a share of the round's windows (one window at
     /// least); SparseLoCo uses tens, and more than this many per upload is a configuration mistake.
@@ -42,7 +57,64 @@ public final class MeanStep {
 
     private static final int BYTES_PER_ENTRY = Short.BYTES + Float.BYTES;
 
-    private MeanStep() {
+    public MeanStep {
+        if (localSteps < 1 || localSteps > MAX_LOCAL_STEPS) {
+            throw new IllegalArgumentException("the mean step takes 1.." + MAX_LOCAL_STEPS + " local steps, got "
+                    + localSteps);
+        }
+        if (!(outerLr > 0 && Double.isFinite(outerLr))) {
+            throw new IllegalArgumentException("the mean step's outer lr must be finite and above 0, got " + outerLr);
+        }
+        if (!(innerWeightDecay >= 0 && innerWeightDecay <= 1)) {
+            throw new IllegalArgumentException("the inner weight decay must be in [0, 1], got " + innerWeightDecay);
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public float commitLr(float scheduledLr) {
+        return (float) outerLr;
+    }
+
+    @Override
+    public long maxStepBytes(DemoBlocking blocking) {
+        return maxEncodedBytes(blocking);
+    }
+
+    @Override
+    public byte[] step(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights, RobustMode mode) {
+        // nothing usable: an empty step (the inner decay is in the nodes' pseudo-gradients)
+        return updates.isEmpty() ? empty(blocking) : aggregate(blocking, updates, tokenWeights, mode);
+    }
+
+    @Override
+    public void applyStep(DemoBlocking blocking, float[] params, byte[] step, float lr)
+            throws MalformedUpdateException {
+        apply(blocking, params, step, lr, 0f);
+    }
+
+    @Override
+    public RunConfig.Builder describe(RunConfig.Builder config) {
+        return config.setOuterStep(OuterStepKind.OUTER_MEAN).setLocalSteps(localSteps).setOuterLr(outerLr)
+                .setWeightDecay(innerWeightDecay);
+    }
+
+    @Override
+    public RoundCommit.Builder putStep(RoundCommit.Builder commit, byte[] step) {
+        return commit.setMeanStep(ByteString.copyFrom(step));
+    }
+
+    @Override
+    public byte[] stepOf(RoundCommit commit) throws MalformedUpdateException {
+        if (commit.getStepCase() != RoundCommit.StepCase.MEAN_STEP) {
+            throw new MalformedUpdateException("the run applies the mean step but the commit carries "
+                    + commit.getStepCase());
+        }
+        return commit.getMeanStep().toByteArray();
     }
 
     /// Most coefficients one block of `blockElems` coefficients may carry.
@@ -175,14 +247,14 @@ public final class MeanStep {
         return coef;
     }
 
-    /// `θ ← θ − lr·wd·θ − lr·IDCT(c)` in place, with decay on 2-D tensors only (as {@link OuterStep#apply}). The
+    /// `θ ← θ − lr·wd·θ − lr·IDCT(c)` in place, with decay on 2-D tensors only (as {@link SignStep#apply}). The
     /// step is decoded whole before any parameter changes.
     ///
     /// @throws MalformedUpdateException if the step is malformed ({@link #decode})
     public static void apply(DemoBlocking blocking, float[] params, byte[] step, float lr, float weightDecay)
             throws MalformedUpdateException {
         ParameterLayout layout = blocking.layout();
-        OuterStep.requireStepArguments(layout, params, lr, weightDecay);
+        SignStep.requireStepArguments(layout, params, lr, weightDecay);
         float[] direction = direction(blocking, decode(blocking, step));
         float decay = lr * weightDecay;
         for (ParameterLayout.Tensor t : layout.tensors()) {
@@ -192,20 +264,6 @@ public final class MeanStep {
                 params[i] = p - d * p - lr * direction[i];
             }
         }
-    }
-
-    /// The coordinator's spot check: a copy of `params` after the step made of one node's update alone, at this
-    /// round's lr and decay. `params` is not changed.
-    public static float[] applyAlone(DemoBlocking blocking, float[] params, SparseUpdate update, float lr,
-                                     float weightDecay) {
-        float[] copy = params.clone();
-        try {
-            apply(blocking, copy, aggregate(blocking, List.of(update), new long[] {1}, RobustMode.NONE), lr,
-                    weightDecay);
-        } catch (MalformedUpdateException e) {
-            throw new IllegalStateException("a step encoded here failed its own check", e);
-        }
-        return copy;
     }
 
     /// The inverse DCT of packed coefficients, per tile (parameter space, a fresh array).

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.demo.DemoBlocking;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.node.MachineProbes;
@@ -106,6 +107,8 @@ public final class RunSession {
     private ModelConfig model;
     private ParameterLayout layout;
     private DemoBlocking blocking;
+    /// The run's outer step, from its Welcome.
+    private OuterRule outer;
     private float[] params;
     private long version = -1;
     private CheckpointDownload download;
@@ -310,18 +313,25 @@ public final class RunSession {
             fail("The run trains a model this version of Hearth does not know (" + rc.getModel() + "). Update Hearth.");
             return;
         }
+        OuterRule outer;
+        try {
+            outer = OuterRule.fromWire(rc);
+        } catch (IllegalArgumentException e) {
+            fail("The run's outer step settings are out of range (" + e.getMessage() + ").");
+            return;
+        }
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
         this.model = model;
+        this.outer = outer;
         layout = ParameterLayout.gpt(model);
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
         WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
                 rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                "bundled", MICRO_BATCH, runDir().resolve("trainer"), CommitStep.meanStep(rc) ? rc.getLocalSteps() : 0,
-                CommitStep.meanStep(rc) ? (float) rc.getWeightDecay() : 0f);
+                "bundled", MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(), (float) outer.innerWeightDecay());
         if (!spec.equals(workerSpec)) {
             stopWorkerNow();
             workerSpec = spec;
@@ -566,7 +576,7 @@ public final class RunSession {
         roundRecorded.accept(record);
     }
 
-    /// The run's DCT blocking (for the mean step), made once per joined run.
+    /// The run's DCT blocking (what its steps are laid out by), made once per joined run.
     private DemoBlocking blocking() {
         if (blocking == null) blocking = CommitStep.blocking(welcome.getConfig(), layout);
         return blocking;
@@ -583,7 +593,7 @@ public final class RunSession {
             return;
         }
         try {
-            CommitStep.apply(welcome.getConfig(), blocking(), params, c);
+            outer.applyCommit(blocking(), params, c);
         } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
             log.warn("round " + c.getRound() + " commit unusable (" + e.getMessage() + "); downloading the model");
             params = null;

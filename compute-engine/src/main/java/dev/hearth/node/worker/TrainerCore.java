@@ -5,30 +5,24 @@ import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
-import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
-import dev.hearth.engine.train.AdamW;
-import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.HostLocalTrainer;
+import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.LocalTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /// The trainer proper: parameters in, one DeMo-compressed update out. Runs inside the worker
 /// child process ({@link WorkerMain}) or, for tests only, inside the node ({@link InProcessWorker}).
 ///
-/// Two ways to make the update, set by the run ({@link WorkerSpec#localSteps}):
-/// - **gradient** (0 local steps, the sign outer step): the mean gradient of the round's windows at the
-///   round's parameters, folded into the DeMo momentum;
-/// - **pseudo-gradient** (n ≥ 1, the mean outer step, SparseLoCo style): n inner AdamW steps on a local copy,
-///   each on the next n-th of the round's windows, then `θ_start − θ_local` goes into the same compressor, whose
-///   residual is then the error feedback.
+/// The round itself is {@link LocalRound} (gradient with 0 local steps, pseudo-gradient of
+/// {@link WorkerSpec#localSteps} inner AdamW steps otherwise) over a {@link HostLocalTrainer}; this class adds the
+/// worker's side: the parameters file, the corpus, the wire encoding and the state file.
 ///
 /// Its state that matters is the DeMo residual and, with local steps, the inner AdamW's moments: both are saved
 /// after every round and on shutdown, so a killed or paused worker resumes without losing them.
@@ -46,11 +40,6 @@ public final class TrainerCore implements AutoCloseable {
     static final String INNER_M_STATE = "inner.m";
     static final String INNER_V_STATE = "inner.v";
     static final String INNER_STEPS_STATE = "inner.steps";
-    /// The inner AdamW's betas and epsilon: nanoGPT's small-model defaults, the dense baseline's
-    /// (docs/benchmarks.md, "Learning quality").
-    public static final float INNER_BETA1 = 0.9f;
-    public static final float INNER_BETA2 = 0.99f;
-    public static final float INNER_EPS = 1e-8f;
 
     /// The DeMo residual saved by {@link #saveState}.
     static float[] readMomentum(Path file, int size) throws IOException {
@@ -68,8 +57,7 @@ public final class TrainerCore implements AutoCloseable {
     private final Corpus corpus;
     private final DemoCompressor compressor;
     private final ValueEncoding encoding;
-    /// The round's update before compression: the mean gradient (sign step) or the pseudo-gradient (mean step).
-    private final float[] grad;
+    private final LocalRound round;
     /// Whether the run takes local steps (the mean outer step): then the trainer's inner AdamW state is kept.
     private final boolean localSteps;
     private float[] params;
@@ -81,13 +69,13 @@ public final class TrainerCore implements AutoCloseable {
         this.layout = ParameterLayout.gpt(config);
         Files.createDirectories(spec.stateDir());
         this.trainer = new HostLocalTrainer(BackendSelector.select(config).backend(),
-                new AdamW.Settings(0f, INNER_BETA1, INNER_BETA2, INNER_EPS, spec.weightDecay()));
+                LocalRound.innerSettings(spec.weightDecay()));
         this.corpus = spec.corpus().equals("bundled")
                 ? Corpus.bundled(spec.stateDir().resolve("corpus"))
                 : Corpus.fromTextFiles(java.util.List.of(Path.of(spec.corpus())), spec.stateDir().resolve("corpus"));
         this.encoding = ValueEncoding.valueOf(spec.encoding());
         this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
-        this.grad = new float[layout.size()];
+        this.round = new LocalRound(trainer, Math.max(1, spec.microBatch()));
         this.localSteps = spec.localSteps() > 0;
         Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
         if (Files.exists(momentum)) {
@@ -113,50 +101,14 @@ public final class TrainerCore implements AutoCloseable {
         }
         long[] ids = job.batchIds();
         if (ids.length == 0) throw new IllegalArgumentException("round " + job.round() + ": no batches assigned");
-        double meanLoss; // over the round's windows (with local steps: each at the parameters it was trained at)
-        trainer.load(params);
-        if (!localSteps) {
-            meanLoss = gradient(ids, 0, ids.length, progress, ids.length);
-            trainer.readGradient(grad);
-        } else {
-            int steps = Math.min(spec.localSteps(), ids.length);
-            double lossSum = 0;
-            for (int h = 0; h < steps; h++) {
-                int from = (int) ((long) h * ids.length / steps);
-                int to = (int) ((long) (h + 1) * ids.length / steps);
-                lossSum += gradient(ids, from, to, progress, ids.length) * (to - from);
-                trainer.adamwStep(job.lr());
-            }
-            meanLoss = lossSum / ids.length;
-            trainer.readPseudoGradient(grad); // θ_start − θ_local
-        }
-        SparseUpdate update = compressor.compress(grad);
-        byte[] payload = UpdateCodec.encode(update, encoding);
+        LocalRound.Result result = round.run(new LocalRound.Input(params, ids, spec.localSteps(), job.lr()), compressor,
+                windows -> corpus.batch(windows, config.context()), progress::update);
+        byte[] payload = UpdateCodec.encode(result.update(), encoding);
         saveState(job.round());
         long tokens = (long) ids.length * config.context();
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new TrainResult(job.round(), payload, (float) meanLoss, tokens, millis,
+        return new TrainResult(job.round(), payload, (float) result.meanLoss(), tokens, millis,
                 4.0 * layout.size() / payload.length);
-    }
-
-    /// The mean gradient of windows `ids[from, to)` at the trainer's working copy, accumulated in the trainer, in
-    /// micro-batches; returns the mean loss of those windows. Progress counts from `from` of `total` windows.
-    private double gradient(long[] ids, int from, int to, Progress progress, int total) {
-        trainer.zeroGradient();
-        double lossSum = 0;
-        int count = to - from;
-        int done = 0;
-        int micro = Math.max(1, spec.microBatch());
-        while (done < count) {
-            int n = Math.min(micro, count - done);
-            Batch batch = corpus.batch(Arrays.copyOfRange(ids, from + done, from + done + n), config.context());
-            // Each micro-batch's gradient is a mean over its windows; weight it by its share of all windows.
-            float loss = trainer.accumulateGradient(batch, (float) n / count);
-            lossSum += (double) loss * n;
-            done += n;
-            progress.update(from + done, total);
-        }
-        return lossSum / count;
     }
 
     private void restoreInner(Path file) throws IOException {

@@ -15,6 +15,7 @@ import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.AdamW;
+import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.TrainingBackend;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -54,8 +55,8 @@ class TrainerCoreLocalStepsTest {
         Corpus corpus = Corpus.bundled(dir.resolve("state").resolve("corpus"));
         float[] local = start.clone();
         float[] grad = new float[layout.size()];
-        AdamW adam = new AdamW(layout, new AdamW.Settings(0f, TrainerCore.INNER_BETA1, TrainerCore.INNER_BETA2,
-                TrainerCore.INNER_EPS, 0.1f));
+        AdamW adam = new AdamW(layout, new AdamW.Settings(0f, LocalRound.INNER_BETA1, LocalRound.INNER_BETA2,
+                LocalRound.INNER_EPS, 0.1f));
         try (TrainingBackend backend = BackendSelector.select(NANO).backend()) {
             for (int h = 0; h < 2; h++) {
                 backend.lossAndGradient(local, corpus.batch(Arrays.copyOfRange(ids, 4 * h, 4 * h + 4), NANO.context()),

@@ -13,7 +13,7 @@ import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 ///   heap and threads of the process.
 /// - **commit**: the coordinator's commit path on model `small` (10.9M parameters) for N updates, stage by stage,
 ///   with the same calls the service makes: {@link UpdateCodec#decode} of every upload (the service does it on
-///   receipt), {@link DemoAggregator#aggregate}, {@link OuterStep#ternary}, {@link OuterStep#apply},
+///   receipt), {@link DemoAggregator#aggregate}, {@link SignStep#ternary}, {@link SignStep#apply},
 ///   {@link dev.hearth.engine.checkpoint.ParamsDigest#sha256}, and the ledger's {@link Ledger#commitRound} (its batches and credits). The updates
 ///   are realistic in size and content: DeMo compressions of random gradients by a few distinct compressors,
 ///   cycled over the N senders. `--outer mean` (the run default) times the mean step instead: k 64 updates,
@@ -246,7 +246,7 @@ public final class CoordinatorBench {
         for (byte[] w : wire) warm.add(UpdateCodec.decode(w, layout, demo));
         long[] warmWeights = new long[warm.size()];
         java.util.Arrays.fill(warmWeights, 1);
-        OuterStep.apply(layout, base.clone(), OuterStep.ternary(DemoAggregator.aggregate(layout, demo, warm,
+        SignStep.apply(layout, base.clone(), SignStep.ternary(DemoAggregator.aggregate(layout, demo, warm,
                 warmWeights, RobustMode.NONE)), 1e-3f, 0f);
         MeanStep.apply(blocking, base.clone(), MeanStep.aggregate(blocking, warm, warmWeights, RobustMode.NONE), 1.5f, 0f);
         ParamsDigest.sha256(base);
@@ -278,7 +278,7 @@ public final class CoordinatorBench {
                 cpu[1] = cpuLap(c);
                 c = processCpuNanos();
                 s = System.nanoTime();
-                if (!mean) step = OuterStep.ternary(direction);
+                if (!mean) step = SignStep.ternary(direction);
                 ms[2] = lap(s);
                 cpu[2] = cpuLap(c);
                 c = processCpuNanos();
@@ -287,7 +287,7 @@ public final class CoordinatorBench {
                 if (mean) {
                     MeanStep.apply(blocking, next, step, 1.5f, 0f);
                 } else {
-                    OuterStep.apply(layout, next, step, 1e-3f, 0f);
+                    SignStep.apply(layout, next, step, 1e-3f, 0f);
                 }
                 ms[3] = lap(s);
                 cpu[3] = cpuLap(c);

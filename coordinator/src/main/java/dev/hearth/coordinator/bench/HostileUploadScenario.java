@@ -4,14 +4,13 @@ import com.google.protobuf.ByteString;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
-import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.RobustMode;
+import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
@@ -239,10 +238,13 @@ public final class HostileUploadScenario {
         List<SparseUpdate> decoded = new ArrayList<>();
         for (UpdateUpload u : counted) decoded.add(UpdateCodec.decode(u.getPayload().toByteArray(), layout, demo));
         long[] tokens = counted.stream().mapToLong(UpdateUpload::getTokens).toArray();
-        boolean mean = config.meanStep();
+        OuterRule outer = config.outerRule();
         DemoBlocking blocking = new DemoBlocking(layout, demo);
-        byte[] step = (mean ? commit.getMeanStep() : commit.getStep()).toByteArray();
-        boolean stepMatches = false;
+        // the coordinator's own aggregation (no spot checks in this scenario, a plain mean)
+        RoundAggregation aggregation = new RoundAggregation(outer, blocking, RobustMode.NONE);
+        byte[] step = outer.stepOf(commit);
+        byte[] sha = commit.getParamsSha256().toByteArray();
+        RoundAggregation.Result matched = null;
         for (int[] order : permutations(decoded.size())) {
             List<SparseUpdate> ordered = new ArrayList<>();
             long[] w = new long[order.length];
@@ -250,19 +252,20 @@ public final class HostileUploadScenario {
                 ordered.add(decoded.get(order[i]));
                 w[i] = tokens[order[i]];
             }
-            byte[] expected = mean ? MeanStep.aggregate(blocking, ordered, w, RobustMode.NONE)
-                    : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, ordered, w, RobustMode.NONE));
-            if (Arrays.equals(expected, step)) {
-                stepMatches = true;
+            RoundAggregation.Result expected = aggregation.run(RoundAggregation.Input.all(params,
+                    (float) commit.getLr(), ordered, w), RoundAggregation.SpotCheck.NONE);
+            if (Arrays.equals(expected.step(), step)) {
+                matched = expected;
                 break;
             }
         }
-        if (mean) {
-            MeanStep.apply(blocking, params, step, (float) commit.getLr(), 0f);
+        boolean stepMatches = matched != null;
+        if (stepMatches) {
+            params = matched.params();
         } else {
-            OuterStep.apply(layout, params, step, (float) commit.getLr(), (float) config.weightDecay());
+            outer.applyStep(blocking, params, step, (float) commit.getLr()); // keep following the run
         }
-        boolean shaMatches = Arrays.equals(ParamsDigest.sha256(params), commit.getParamsSha256().toByteArray());
+        boolean shaMatches = Arrays.equals(stepMatches ? matched.sha256() : ParamsDigest.sha256(params), sha);
         return stepMatches && shaMatches && commit.getAcceptedUpdates() == counted.size();
     }
 

@@ -8,13 +8,15 @@ import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
-import dev.hearth.engine.train.Batch;
+import dev.hearth.engine.train.HostLocalTrainer;
+import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.TrainingBackend;
 import dev.hearth.node.session.CommitStep;
 import dev.hearth.protocol.ClientConfig;
@@ -43,9 +45,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /// A node reduced to the protocol and the engine, for the Byzantine scenario: it joins at version 0, trains
-/// its assigned batches exactly as the real trainer does (`TrainerCore`: mean gradient over the windows, DeMo
-/// compression with a kept residual, the run's value encoding), then — if it is a cheater — corrupts the
-/// compressed update before signing and uploading it. It applies every `RoundCommit` step itself and checks the
+/// its assigned batches with the real trainer's round ({@link LocalRound} over a {@link HostLocalTrainer}, the run's
+/// local steps, DeMo compression with a kept residual, the run's value encoding; all windows in one pass), then —
+/// if it is a cheater — corrupts the compressed update before signing and uploading it. It applies every `RoundCommit` step itself and checks the
 /// SHA-256 of its parameters against the coordinator's.
 ///
 /// It cannot download a checkpoint, so it must join before the first round (the scenario's quorum waits for
@@ -69,6 +71,8 @@ public final class ProtocolNode implements AutoCloseable {
     static final float SCALE = 100f;
     /// Reported speed: sets the coordinator's first deadline estimate (nano trains about this fast on one core).
     static final double TOKENS_PER_SECOND = 2_000;
+    /// Micro-batch of "all the round's windows": the scenario's rounds are a few windows of `nano`.
+    static final int ONE_PASS = Integer.MAX_VALUE;
 
     private final String name;
     private final Behaviour behaviour;
@@ -95,8 +99,9 @@ public final class ProtocolNode implements AutoCloseable {
     private DemoCompressor compressor;
     private DemoConfig demo;
     private String runId;
-    private dev.hearth.protocol.wire.RunConfig runConfig;
     private DemoBlocking blocking;
+    private OuterRule outer;
+    private LocalRound round;
 
     /// @param corpus the run's corpus (shared read-only with other nodes of the scenario)
     /// @param seed   the run's seed: the initial parameters are `GptInit.init(model, seed)`, as the coordinator's
@@ -207,8 +212,12 @@ public final class ProtocolNode implements AutoCloseable {
         }
         var c = w.getConfig();
         runId = w.getRunId();
-        runConfig = c;
         blocking = CommitStep.blocking(c, layout);
+        outer = OuterRule.fromWire(c);
+        if (round == null) {
+            round = new LocalRound(new HostLocalTrainer(backend, LocalRound.innerSettings((float) outer.innerWeightDecay())),
+                    ONE_PASS);
+        }
         demo = new DemoConfig((float) c.getDemoBeta(), c.getDemoBlockSize(), c.getDemoTopK(),
                 c.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? ValueEncoding.FP16
                         : ValueEncoding.SIGN_1BIT);
@@ -217,24 +226,19 @@ public final class ProtocolNode implements AutoCloseable {
         if (wantsWork) ready();
     }
 
-    /// One gradient per round, compressed: the sign step's node. A run with the mean step (its nodes take local
-    /// AdamW steps) is refused at the first round rather than fed updates of the wrong kind.
+    /// One local round as the run's outer step says (a gradient, or local AdamW steps), compressed.
     private void train(RoundStart rs) {
         if (failure != null || compressor == null) return;
-        if (CommitStep.meanStep(runConfig)) {
-            failure = "this bench node sends gradients (the sign step); the run applies the mean step";
-            return;
-        }
         if (rs.getBaseVersion() != version) {
             failure = "round " + rs.getRound() + " trains from version " + rs.getBaseVersion() + ", this node holds " + version;
             return;
         }
         try {
             long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
-            Batch batch = corpus.batch(ids, model.context());
-            float[] grad = new float[layout.size()];
-            float loss = backend.lossAndGradient(params, batch, grad);
-            SparseUpdate honest = compressor.compress(grad);
+            LocalRound.Result r = round.run(new LocalRound.Input(params, ids, outer.localSteps(), (float) rs.getLr()),
+                    compressor, windows -> corpus.batch(windows, model.context()), LocalRound.Progress.NONE);
+            double loss = r.meanLoss();
+            SparseUpdate honest = r.update();
             SparseUpdate sent = corrupt(honest);
             byte[] payload = UpdateCodec.encode(sent, demo.encoding());
             UpdateUpload u = UpdateSignatures.signed(identity, UpdateUpload.newBuilder()
@@ -273,7 +277,7 @@ public final class ProtocolNode implements AutoCloseable {
             return;
         }
         try {
-            CommitStep.apply(runConfig, blocking, params, c);
+            outer.applyCommit(blocking, params, c);
         } catch (MalformedUpdateException e) {
             failure = "commit " + c.getNewVersion() + " has a malformed step: " + e.getMessage();
             return;

@@ -6,6 +6,7 @@ import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.train.AdamW;
@@ -202,7 +203,7 @@ public final class QualityBench {
         RunConfig d = RunConfig.defaults();
         DemoConfig demo = new DemoConfig((float) d.demoBeta(), d.demoBlock(), d.demoTopK(),
                 "fp16".equals(d.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
-        if (d.meanStep()) {
+        if (d.outerRule() instanceof MeanStep) { // the simulation's settings differ per rule (research code)
             return new Sweep("defaults (mean step, " + d.localSteps() + " local steps, k " + d.demoTopK()
                     + ", outer lr " + d.outerLr() + ", inner lr " + d.lrMax() + "→" + d.lrMin() + ")",
                     new QualitySimulation.Setting(demo, meanLr(d.lrMax(), d.lrMin(), rounds, d.localSteps()),

@@ -9,8 +9,9 @@ import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.RobustMode;
+import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.model.GptInit;
@@ -18,6 +19,9 @@ import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.AdamW;
 import dev.hearth.engine.train.Batch;
+import dev.hearth.engine.train.HostLocalTrainer;
+import dev.hearth.engine.train.LocalRound;
+import dev.hearth.engine.train.LocalTrainer;
 import dev.hearth.engine.train.TrainingBackend;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +31,8 @@ import java.util.SplittableRandom;
 /// N DeMo nodes and their coordinator in one process, without the network: every node computes the gradient of
 /// its own batch at the shared parameters, compresses it with its own {@link DemoCompressor} (its own residual),
 /// the update goes through the real wire codec ({@link UpdateCodec#encode} then {@link UpdateCodec#decode}), and the
-/// coordinator's code path follows: {@link DemoAggregator#aggregate} with token weights, {@link OuterStep#ternary},
-/// {@link OuterStep#apply} with the run's {@link LrSchedule}. The same arithmetic as a real run, minus TLS, the
+/// coordinator's code path follows: {@link DemoAggregator#aggregate} with token weights, {@link SignStep#ternary},
+/// {@link SignStep#apply} with the run's {@link LrSchedule}. The same arithmetic as a real run, minus TLS, the
 /// ledger, deadlines and the worker processes; {@link QualityBench} checks it against one real run.
 ///
 /// The dense baseline ({@link #baseline}) trains the very same batch ids, round by round, as one global batch with
@@ -203,7 +207,7 @@ public final class QualitySimulation {
                         new SplittableRandom(seed * 1_000_003L + r));
             }
             try {
-                OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(r),
+                SignStep.apply(layout, params, SignStep.ternary(direction), (float) s.lr().at(r),
                         (float) s.weightDecay());
             } catch (MalformedUpdateException e) {
                 throw new IllegalStateException("a step packed here failed its own check", e);
@@ -216,23 +220,28 @@ public final class QualitySimulation {
         return new Result(curve.getLast(), curve, mean, 4.0 * layout.size() / mean, seconds(t0));
     }
 
-    /// The mean outer step with the product's code: {@link AdamW} inner steps per node (state kept across rounds,
-    /// as {@code TrainerCore} keeps it), {@link DemoCompressor} on `θ_start − θ_local` (its residual is the error
-    /// feedback), the wire codec, {@link MeanStep#aggregate} and {@link MeanStep#apply}. The inner rate is
+    /// The mean outer step with the product's code: each node's round is {@link LocalRound} (as the node's trainer
+    /// runs it) over one {@link HostLocalTrainer} shared by the simulated nodes, each node's inner AdamW state swapped
+    /// in and out around its round and its own {@link DemoCompressor} (the residual is the error feedback); the
+    /// wire codec; then {@link RoundAggregation} with {@link MeanStep} (as the coordinator runs it). The inner rate is
     /// `s.lr()` at the outer round (a run sends one rate per round); node n is away in the outer rounds `churn`
     /// says. Compression is per token: one upload covers `localSteps` of the baseline's dense gradients.
     Result demoMean(Setting s, Churn churn) {
         long t0 = System.nanoTime();
         int h = s.mean().localSteps();
         float[] params = GptInit.init(model, seed);
-        DemoBlocking blocking = new DemoBlocking(layout, s.demo());
+        MeanStep rule = new MeanStep(h, s.mean().outerLr(), s.weightDecay());
+        RoundAggregation aggregation = new RoundAggregation(rule, new DemoBlocking(layout, s.demo()), RobustMode.NONE);
+        // One trainer for every simulated node: only the inner AdamW's moments are per node (swapped below), so
+        // memory stays one model's working set plus two moments per node. Not closed: the backend is the caller's.
+        LocalTrainer trainer = new HostLocalTrainer(backend, LocalRound.innerSettings((float) rule.innerWeightDecay()));
+        LocalRound local = new LocalRound(trainer, seqsPerNode); // one pass per inner step, as before
         List<DemoCompressor> compressors = new ArrayList<>();
-        List<AdamW> inner = new ArrayList<>();
+        List<LocalTrainer.AdamWState> inner = new ArrayList<>();
         for (int n = 0; n < nodes; n++) {
             compressors.add(new DemoCompressor(layout, s.demo()));
-            inner.add(new AdamW(layout, new AdamW.Settings(0f, 0.9f, 0.99f, 1e-8f, (float) s.weightDecay())));
+            inner.add(new LocalTrainer.AdamWState(new float[layout.size()], new float[layout.size()], 0));
         }
-        float[] grad = new float[layout.size()];
         List<Double> curve = new ArrayList<>();
         curve.add(validationLoss(params));
         long outerRounds = rounds / h;
@@ -243,25 +252,18 @@ public final class QualitySimulation {
             float lr = (float) s.lr().at(o);
             for (int n = 0; n < nodes; n++) {
                 if (!churn.present(n, o)) continue;
-                float[] local = params.clone();
-                long tokens = 0;
-                for (int step = 0; step < h; step++) {
-                    Batch b = corpus.batch(batchIds(o * h + step, n), model.context());
-                    backend.lossAndGradient(local, b, grad);
-                    inner.get(n).step(local, grad, lr);
-                    tokens += b.tokens();
-                }
-                for (int i = 0; i < grad.length; i++) grad[i] = params[i] - local[i];
-                updates.add(wire.send(compressors.get(n), grad, s.demo()));
-                weights.add(tokens);
+                List<long[]> steps = new ArrayList<>();
+                for (int step = 0; step < h; step++) steps.add(batchIds(o * h + step, n));
+                long[] ids = concat(steps);
+                trainer.restoreOptimizerState(inner.get(n));
+                SparseUpdate q = local.run(new LocalRound.Input(params, ids, h, lr), compressors.get(n),
+                        windows -> corpus.batch(windows, model.context()), LocalRound.Progress.NONE).update();
+                inner.set(n, trainer.optimizerState());
+                updates.add(wire.send(q, s.demo()));
+                weights.add((long) ids.length * model.context());
             }
-            try {
-                byte[] step = MeanStep.aggregate(blocking, updates, weights.stream().mapToLong(Long::longValue)
-                        .toArray(), RobustMode.NONE);
-                MeanStep.apply(blocking, params, step, (float) s.mean().outerLr(), 0f);
-            } catch (MalformedUpdateException e) {
-                throw new IllegalStateException("a step encoded here failed its own check", e);
-            }
+            params = aggregation.run(RoundAggregation.Input.all(params, rule.commitLr(lr), updates,
+                    weights.stream().mapToLong(Long::longValue).toArray()), RoundAggregation.SpotCheck.NONE).params();
             if (((o + 1) * h) % evalEvery < h || o + 1 == outerRounds) {
                 curve.add(validationLoss(params));
             }
@@ -319,7 +321,7 @@ public final class QualitySimulation {
                 for (int i = 0; i < params.length; i++) params[i] -= lr * direction[i];
             } else {
                 try {
-                    OuterStep.apply(layout, params, OuterStep.ternary(direction), (float) s.lr().at(o),
+                    SignStep.apply(layout, params, SignStep.ternary(direction), (float) s.lr().at(o),
                             (float) s.weightDecay());
                 } catch (MalformedUpdateException e) {
                     throw new IllegalStateException("a step packed here failed its own check", e);
@@ -342,7 +344,12 @@ public final class QualitySimulation {
         private long uploads;
 
         SparseUpdate send(DemoCompressor compressor, float[] update, DemoConfig demo) {
-            byte[] encoded = UpdateCodec.encode(compressor.compress(update), demo.encoding());
+            return send(compressor.compress(update), demo);
+        }
+
+        /// Sends an update compressed already (by a {@link LocalRound}).
+        SparseUpdate send(SparseUpdate compressed, DemoConfig demo) {
+            byte[] encoded = UpdateCodec.encode(compressed, demo.encoding());
             bytes += encoded.length;
             uploads++;
             try {

@@ -7,6 +7,7 @@ import dev.hearth.coordinator.run.DeadlinePolicy;
 import dev.hearth.coordinator.run.LrSchedule;
 import dev.hearth.coordinator.run.RunRules;
 import dev.hearth.engine.demo.MeanStep;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
 
 import java.io.IOException;
@@ -97,9 +98,9 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         }
     }
 
-    /// `true` with `optimizer.outer = "mean"`.
-    public boolean meanStep() {
-        return "mean".equals(outerStep);
+    /// The run's outer step (`optimizer.outer` with its settings): what every sign-or-mean question is asked of.
+    public OuterRule outerRule() {
+        return OuterRule.named(outerStep, localSteps, outerLr, weightDecay);
     }
 
     /// Sections and their keys: the whole schema, used to reject typos.

@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.run;
 
+import dev.hearth.engine.demo.SparseUpdate;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -74,14 +75,24 @@ public sealed interface RunAction {
     record RunFinished(String reason, long version) implements RunAction {
     }
 
-    /// One upload that passed the round checks.
+    /// One upload that passed every rule on arrival: what aggregation takes.
     ///
     /// @param tokens     tokens the node trained (its weight in the token-weighted mean)
     /// @param receivedAt when the upload arrived
     /// @param batches    the batches the node was assigned and trained
-    record AcceptedUpload(String nodeId, long tokens, Instant receivedAt, List<BatchRef> batches) {
+    /// @param l2Norm     the L2 norm of its decoded update (for the round's median bound)
+    /// @param update     the decoded update, carried to aggregation untouched (null where a test of the bookkeeping
+    ///                   aggregates nothing)
+    /// @param localLoss  the mean loss the node reports for its round
+    record AcceptedUpload(String nodeId, long tokens, Instant receivedAt, List<BatchRef> batches, double l2Norm,
+                          SparseUpdate update, double localLoss) {
         public AcceptedUpload {
             batches = List.copyOf(batches);
+        }
+
+        /// The window ids of its batches, in training order.
+        public long[] batchIds() {
+            return batches.stream().mapToLong(BatchRef::id).toArray();
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.hearth.coordinator.run;
 
 import dev.hearth.coordinator.run.RunAction.AcceptedUpload;
-import dev.hearth.coordinator.run.UploadDecision.Rejection;
+import dev.hearth.coordinator.run.Verdict.Rule;
+import dev.hearth.engine.demo.SparseUpdate;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -127,72 +128,104 @@ public final class RunStateMachine {
         return batches;
     }
 
-    /// An upload arrived. This checks the round-level rules (open round, assigned, once, in time, tokens);
-    /// the content rules are {@code UpdateValidator}'s. If the content check then fails, call
-    /// {@link #discardUpload}.
+    /// One upload as the round sees it.
     ///
-    /// @param tokens tokens the node says it trained; must not exceed what it was assigned
-    public UploadDecision uploadReceived(String nodeId, long round, long tokens, Instant now) {
-        if (current == null) {
-            if (round <= lastRound) {
-                return UploadDecision.reject(Rejection.LATE, "late: round " + round + " is closed");
-            }
-            return UploadDecision.reject(Rejection.NO_OPEN_ROUND, "no round is open (run " + phase.name().toLowerCase()
-                    + ")");
+    /// @param round       the round the node says it trained
+    /// @param baseVersion the version the node says it trained from
+    /// @param tokens      tokens the node says it trained; must be positive and not exceed what it was assigned
+    /// @param receivedAt  when its last byte arrived
+    /// @param l2Norm      the norm of its decoded update (NaN when it did not decode)
+    /// @param update      the decoded update (null when it did not decode), handed to aggregation if accepted
+    /// @param localLoss   the mean loss the node reports
+    public record Upload(String nodeId, long round, long baseVersion, long tokens, Instant receivedAt, double l2Norm,
+                         SparseUpdate update, double localLoss) {
+        public Upload {
+            Objects.requireNonNull(nodeId, "node id");
+            Objects.requireNonNull(receivedAt, "arrival time");
         }
-        if (round < current.id) {
-            return UploadDecision.reject(Rejection.LATE, "late: round " + round + " is closed, round " + current.id + " is open");
-        }
-        if (round > current.id) {
-            return UploadDecision.reject(Rejection.WRONG_ROUND, "wrong round: " + round + " has not been opened, round "
-                    + current.id + " is the latest");
-        }
-        if (phase != RunPhase.ROUND_OPEN) {
-            return UploadDecision.reject(Rejection.LATE, "late: round " + round + " is already being aggregated");
-        }
-        List<BatchRef> batches = current.assigned.get(nodeId);
-        if (batches == null) {
-            return UploadDecision.reject(Rejection.NOT_ASSIGNED, "not assigned: node " + nodeId + " has no batches in round "
-                    + round);
-        }
-        if (current.accepted.containsKey(nodeId) || current.discarded.containsKey(nodeId)) {
-            return UploadDecision.reject(Rejection.DUPLICATE, "duplicate: node " + nodeId + " already uploaded for round "
-                    + round);
-        }
-        if (current.left.contains(nodeId)) {
-            return UploadDecision.reject(Rejection.LATE, "late: node " + nodeId + " disconnected during round " + round
-                    + " and its batches were reassigned");
-        }
-        if (now.isAfter(current.deadline)) {
-            return UploadDecision.reject(Rejection.LATE, "late: arrived " + Duration.between(current.deadline, now).toMillis()
-                    + " ms after the deadline of round " + round);
-        }
-        long assignedTokens = (long) batches.size() * rules.tokensPerSequence();
-        if (tokens <= 0 || tokens > assignedTokens) {
-            return UploadDecision.reject(Rejection.BAD_TOKENS, "bad token count: claims " + tokens + " tokens, assigned "
-                    + assignedTokens);
-        }
-        current.accepted.put(nodeId, new AcceptedUpload(nodeId, tokens, now, batches));
-        speeds.measured(nodeId, tokens, Duration.between(current.opened, now));
-        return UploadDecision.accept();
     }
 
-    /// An upload from an assigned node failed the content checks (decode, signature, caps, norm...), whether
-    /// or not {@link #uploadReceived} saw it first: it does not count, the node has answered for this round (a
-    /// second upload is a duplicate, and the round does not wait for it), and its batches return to the pool
-    /// when the round closes.
-    ///
-    /// @return false if the node has no unanswered or accepted assignment in the open round `round`
-    public boolean discardUpload(String nodeId, long round, String reason) {
-        if (current == null || current.id != round || phase != RunPhase.ROUND_OPEN) {
-            return false;
+    /// An upload arrived. The machine owns who uploaded: it checks the round rules (open round, assigned, once,
+    /// base version, in time, still assigned, tokens) and takes `payload`, the verdict of the payload rules
+    /// ({@code UpdateValidator}: run, signature, shape, values); the first broken rule in {@link Verdict.Rule} order
+    /// wins. A rejected upload of an assigned node that had not answered yet answers for it: it does not count, a
+    /// second upload is a duplicate, the round stops waiting for it and its batches go back when the round closes.
+    /// With no round open, the round rules answer alone.
+    public Verdict uploadReceived(Upload up, Verdict payload) {
+        if (current == null || phase != RunPhase.ROUND_OPEN) {
+            return noOpenRound(up);
         }
-        if (!current.assigned.containsKey(nodeId) || current.discarded.containsKey(nodeId) || current.left.contains(nodeId)) {
-            return false;
+        Verdict verdict = Verdict.first(payload, roundRules(up));
+        if (verdict.accepted()) {
+            List<BatchRef> batches = current.assigned.get(up.nodeId());
+            current.accepted.put(up.nodeId(), new AcceptedUpload(up.nodeId(), up.tokens(), up.receivedAt(), batches,
+                    up.l2Norm(), up.update(), up.localLoss()));
+            speeds.measured(up.nodeId(), up.tokens(), Duration.between(current.opened, up.receivedAt()));
+        } else if (up.round() == current.id && unanswered(up.nodeId())) {
+            // its one answer of the round was invalid: the round stops waiting for it
+            current.discarded.put(up.nodeId(), verdict.reason());
         }
-        current.accepted.remove(nodeId);
-        current.discarded.put(nodeId, reason);
-        return true;
+        return verdict;
+    }
+
+    /// Whether `node` is assigned in the open round and has neither answered nor left.
+    private boolean unanswered(String node) {
+        return current.assigned.containsKey(node) && !current.accepted.containsKey(node)
+                && !current.discarded.containsKey(node) && !current.left.contains(node);
+    }
+
+    /// The round rules with a round open, in {@link Verdict.Rule} order.
+    private Verdict roundRules(Upload up) {
+        String node = up.nodeId();
+        long round = up.round();
+        if (round != current.id) {
+            return Verdict.reject(Rule.ROUND, "update is for round " + round + ", the open round is " + current.id);
+        }
+        List<BatchRef> batches = current.assigned.get(node);
+        if (batches == null) {
+            return Verdict.reject(Rule.NOT_ASSIGNED, "node " + node + " has no batches in round " + round);
+        }
+        if (current.accepted.containsKey(node) || current.discarded.containsKey(node)) {
+            return Verdict.reject(Rule.DUPLICATE, "node " + node + " already uploaded for round " + round
+                    + " (one update per node per round)");
+        }
+        if (up.baseVersion() != current.baseVersion) {
+            return Verdict.reject(Rule.BASE_VERSION, "trained from version " + up.baseVersion() + ", round " + round
+                    + " trains from version " + current.baseVersion);
+        }
+        if (up.receivedAt().isAfter(current.deadline)) {
+            return Verdict.reject(Rule.DEADLINE, "late: arrived " + Duration.between(current.deadline, up.receivedAt())
+                    .toMillis() + " ms after the deadline of round " + round);
+        }
+        if (current.left.contains(node)) {
+            return Verdict.reject(Rule.DEADLINE, "late: node " + node + " disconnected during round " + round
+                    + " and its batches were reassigned");
+        }
+        long assignedTokens = (long) batches.size() * rules.tokensPerSequence();
+        if (up.tokens() <= 0 || up.tokens() > assignedTokens) {
+            return Verdict.reject(Rule.TOKENS, "bad token count: claims " + up.tokens() + " tokens, assigned "
+                    + assignedTokens);
+        }
+        return Verdict.accept();
+    }
+
+    /// Between rounds or while one is aggregated: too late, or a round that never opened.
+    private Verdict noOpenRound(Upload up) {
+        long round = up.round();
+        if (current == null) {
+            if (round <= lastRound) {
+                return Verdict.reject(Rule.DEADLINE, "late: round " + round + " is closed");
+            }
+            return Verdict.reject(Rule.ROUND, "no round is open (run " + phase.name().toLowerCase() + ")");
+        }
+        if (round < current.id) {
+            return Verdict.reject(Rule.DEADLINE, "late: round " + round + " is closed, round " + current.id + " is open");
+        }
+        if (round > current.id) {
+            return Verdict.reject(Rule.ROUND, "wrong round: " + round + " has not been opened, round " + current.id
+                    + " is the latest");
+        }
+        return Verdict.reject(Rule.DEADLINE, "late: round " + round + " is already being aggregated");
     }
 
     /// The I/O layer aggregated round `round`, applied the outer step and persisted version `newVersion`.

@@ -8,18 +8,16 @@ import dev.hearth.coordinator.ledger.Ledger;
 import dev.hearth.coordinator.ledger.RoundStats;
 import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunPhase;
+import dev.hearth.coordinator.run.Verdict;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
 import dev.hearth.coordinator.validation.UpdateView;
-import dev.hearth.coordinator.validation.Verdict;
 import dev.hearth.engine.backend.BackendSelector;
-import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
-import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
-import dev.hearth.engine.demo.MeanStep;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.OuterRule;
+import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -55,7 +53,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,6 +93,10 @@ public final class CoordinatorService implements AutoCloseable {
     private final ParameterLayout layout;
     private final DemoConfig demo;
     private final DemoBlocking blocking;
+    /// The run's outer step: what is aggregated, how it is encoded and applied, which rate the commit carries.
+    private final OuterRule outer;
+    /// The round's aggregation: spot checks, the rule's step, the new parameters and their SHA-256.
+    private final RoundAggregation aggregation;
     /// Largest outer step a RoundCommit may carry: its frame cap less 64 KiB for the other fields and framing.
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
     private final RobustMode robust;
@@ -120,25 +121,22 @@ public final class CoordinatorService implements AutoCloseable {
     private volatile boolean finished;
     private volatile boolean closing;
 
-    /// A round as the I/O layer sees it: what was sent, what came back decoded.
+    /// A round as the I/O layer sees it: what was sent and the traffic it drew. Who uploaded is the state machine's
+    /// (its `Aggregate` action carries the accepted uploads, decoded).
     private static final class OpenRound {
         final RunAction.OpenRound action;
-        /// the round's rate in RoundStart: the sign step's, or the inner AdamW's with the mean step
-        final float lr;
-        /// the rate the commit applies its step with (RoundCommit.lr): `lr`, or the mean step's outer rate
+        /// the rate the commit applies its step with (RoundCommit.lr, {@link OuterRule#commitLr})
         final float stepLr;
-        final Map<String, Received> accepted = new LinkedHashMap<>();
+        /// the accepted uploads, from the state machine's `Aggregate` (empty until then)
+        List<RunAction.AcceptedUpload> uploads = List.of();
         int rejected;
         long bytesIn;
 
-        OpenRound(RunAction.OpenRound action, float lr, float stepLr) {
+        OpenRound(RunAction.OpenRound action, float stepLr) {
             this.action = action;
-            this.lr = lr;
             this.stepLr = stepLr;
         }
     }
-
-    private record Received(String nodeId, SparseUpdate update, long tokens, double localLoss, long[] batchIds) {}
 
     /// Published after every commit (tests and the CLI listen).
     public record CommitEvent(long round, long version, int updates, long tokens, double meanLoss, double valLoss,
@@ -151,20 +149,21 @@ public final class CoordinatorService implements AutoCloseable {
         this.demo = new DemoConfig((float) rc.demoBeta(), rc.demoBlock(), rc.demoTopK(),
                 "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
         this.blocking = new DemoBlocking(layout, demo);
-        long worstCommit = rc.meanStep() ? MeanStep.maxEncodedBytes(blocking) : OuterStep.packedLength(layout.size());
+        this.outer = rc.outerRule();
+        long worstCommit = outer.maxStepBytes(blocking);
         if (worstCommit > MAX_STEP_BYTES) {
-            boolean signFits = OuterStep.packedLength(layout.size()) <= MAX_STEP_BYTES;
             throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
-                    + " step can take " + worstCommit + " bytes, more than the " + MAX_STEP_BYTES + " a RoundCommit may"
-                    + " carry; use a smaller model" + (rc.meanStep() && signFits ? " or optimizer.outer = \"sign\""
-                    : " (its " + layout.size() + " parameters need a larger RoundCommit frame, which the protocol"
-                    + " does not allow yet)"));
+                    + " step can take " + worstCommit + " bytes with optimizer.outer = \"" + outer.name() + "\", more"
+                    + " than the " + MAX_STEP_BYTES + " a RoundCommit may carry; use a smaller model (its "
+                    + layout.size() + " parameters need a larger RoundCommit frame, which the protocol does not allow"
+                    + " yet)");
         }
         this.robust = switch (rc.robust()) {
             case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
             case "norm_clip" -> RobustMode.NORM_CLIP;
             default -> RobustMode.NONE;
         };
+        this.aggregation = new RoundAggregation(outer, blocking, robust);
         Files.createDirectories(rc.dataDir());
         this.corpus = rc.bundledCorpus()
                 ? Corpus.bundled(rc.dataDir().resolve("corpus"))
@@ -357,10 +356,9 @@ public final class CoordinatorService implements AutoCloseable {
         } catch (MalformedUpdateException ex) {
             capsProblem = ex.getMessage();
         }
-        UpdateView view = new UpdateView(ProtocolLimits.PROTOCOL_VERSION, u.getRunId(), id, u.getRound(),
-                u.getBaseVersion(), UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem,
-                nonFinite, norm);
-        Verdict verdict = run.upload(view, u.getTokens(), bytes);
+        UpdateView view = new UpdateView(u.getRunId(), id, u.getRound(), u.getBaseVersion(),
+                UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem, nonFinite, norm);
+        Verdict verdict = run.upload(view, u.getTokens(), bytes, decoded, u.getLocalLoss());
         OpenRound round = open;
         boolean thisRound = round != null && round.action.round() == u.getRound();
         if (thisRound) round.bytesIn += bytes;
@@ -368,10 +366,8 @@ public final class CoordinatorService implements AutoCloseable {
             if (thisRound) round.rejected++;
             LOG.info("round {}: update from {} rejected: {}", u.getRound(), shortId(id), verdict.reason());
             peer.send(receipt(u.getRound(), false, verdict.reason(), 0));
-            return;
         }
-        round.accepted.put(id, new Received(id, decoded, u.getTokens(), u.getLocalLoss(), round.action.batches().get(id)));
-        // The receipt with credits goes out at commit, when it is known whether the update counted.
+        // An accepted update's receipt, with credits, goes out at commit, when it is known whether it counted.
     }
 
     private static Envelope receipt(long round, boolean accepted, String reason, double credits) {
@@ -408,8 +404,8 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     private void openRound(RunAction.OpenRound o) {
-        float lr = (float) config.lrSchedule().at(o.baseVersion());
-        open = new OpenRound(o, lr, config.meanStep() ? (float) config.outerLr() : lr);
+        float lr = (float) config.lrSchedule().at(o.baseVersion()); // RoundStart carries the scheduled rate
+        open = new OpenRound(o, outer.commitLr(lr));
         for (var e : o.batches().entrySet()) {
             Peer p = peers.get(e.getKey());
             if (p == null) continue;
@@ -427,13 +423,10 @@ public final class CoordinatorService implements AutoCloseable {
         if (round == null || round.action.round() != a.round()) {
             throw new IllegalStateException("aggregate for round " + a.round() + " without its open round");
         }
-        List<Received> uploads = new ArrayList<>();
-        for (RunAction.AcceptedUpload up : a.uploads()) {
-            Received r = round.accepted.get(up.nodeId());
-            if (r != null) uploads.add(r);
-        }
+        List<RunAction.AcceptedUpload> uploads = a.uploads();
+        round.uploads = uploads;
         Map<String, String> dropped = new TreeMap<>();
-        run.normOutliers(a.round()).forEach((id, v) -> dropped.put(id, v.reason()));
+        run.normOutliers(a).forEach((id, v) -> dropped.put(id, v.reason()));
         aggregating = true;
         float[] base = run.params();
         long newVersion = run.version() + 1;
@@ -459,73 +452,57 @@ public final class CoordinatorService implements AutoCloseable {
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
 
-    private Aggregated aggregateOffThread(OpenRound round, List<Received> uploads, Set<String> spotCheck,
+    private Aggregated aggregateOffThread(OpenRound round, List<RunAction.AcceptedUpload> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
+        int n = uploads.size();
+        List<SparseUpdate> updates = new ArrayList<>(n);
+        long[] tokens = new long[n];
+        boolean[] excluded = new boolean[n];
+        boolean[] chosen = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            RunAction.AcceptedUpload r = uploads.get(i);
+            updates.add(r.update());
+            tokens[i] = r.tokens();
+            excluded[i] = droppedByNorm.containsKey(r.nodeId());
+            chosen[i] = spotCheck.contains(r.nodeId());
+        }
+        RoundAggregation.Result result = aggregation.run(
+                new RoundAggregation.Input(base, round.stepLr, updates, tokens, excluded, chosen),
+                new RoundAggregation.SpotCheck() {
+                    @Override
+                    public RoundAggregation.Loss lossOn(int update) {
+                        var batch = corpus.batch(uploads.get(update).batchIds(), config.model().context());
+                        return p -> evaluator.loss(p, batch);
+                    }
+
+                    @Override
+                    public boolean passes(float before, float after, float afterNegated) {
+                        return SpotCheckPolicy.passes(before, after, afterNegated);
+                    }
+                });
         Map<String, String> dropped = new TreeMap<>(droppedByNorm);
         List<SpotResult> spots = new ArrayList<>();
-        for (Received r : uploads) {
-            if (!spotCheck.contains(r.nodeId()) || dropped.containsKey(r.nodeId())) continue;
-            var batch = corpus.batch(r.batchIds(), config.model().context());
-            float before = evaluator.loss(base, batch);
-            float after = evaluator.loss(alone(base, r.update(), round), batch);
-            float afterNegated = evaluator.loss(alone(base, negated(r.update()), round), batch);
-            spots.add(new SpotResult(r.nodeId(), before, after, afterNegated));
-            if (!SpotCheckPolicy.passes(before, after, afterNegated)) {
-                dropped.put(r.nodeId(), String.format(java.util.Locale.ROOT,
+        for (RoundAggregation.SpotResult s : result.spots()) {
+            String id = uploads.get(s.update()).nodeId();
+            spots.add(new SpotResult(id, s.before(), s.after(), s.afterNegated()));
+            if (!s.passed()) {
+                dropped.put(id, String.format(java.util.Locale.ROOT,
                         "spot check: its update alone took the loss on its own batch from %.4f to %.4f (its negation: %.4f)",
-                        before, after, afterNegated));
+                        s.before(), s.after(), s.afterNegated()));
             }
         }
-        List<SparseUpdate> used = new ArrayList<>();
-        List<Long> weights = new ArrayList<>();
         double lossSum = 0;
         long tokenSum = 0;
-        for (Received r : uploads) {
-            if (dropped.containsKey(r.nodeId())) continue;
-            used.add(r.update());
-            weights.add(r.tokens());
-            lossSum += r.localLoss() * r.tokens();
-            tokenSum += r.tokens();
+        for (int i = 0; i < n; i++) {
+            if (!result.used()[i]) continue;
+            lossSum += uploads.get(i).localLoss() * tokens[i];
+            tokenSum += tokens[i];
         }
-        float[] next = base.clone();
-        long[] w = weights.stream().mapToLong(Long::longValue).toArray();
-        byte[] step;
-        try {
-            if (config.meanStep()) {
-                // nothing usable: an empty step (the inner decay is in the nodes' pseudo-gradients)
-                step = used.isEmpty() ? MeanStep.empty(blocking) : MeanStep.aggregate(blocking, used, w, robust);
-                MeanStep.apply(blocking, next, step, round.stepLr, 0f);
-            } else {
-                step = used.isEmpty()
-                        ? OuterStep.ternary(new float[base.length]) // nothing usable: decay only
-                        : OuterStep.ternary(DemoAggregator.aggregate(layout, demo, used, w, robust));
-                OuterStep.apply(layout, next, step, round.lr, (float) config.weightDecay());
-            }
-        } catch (MalformedUpdateException e) {
-            throw new IllegalStateException("the step encoded here failed its own check", e);
-        }
+        float[] next = result.params();
         double valLoss = validate ? validationLoss(next) : Double.NaN;
         String sample = validate ? sampler.sample(next, corpus) : null;
-        return new Aggregated(next, step, ParamsDigest.sha256(next), dropped, spots,
-                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
-    }
-
-    /// A copy of `base` after the step made of one update alone, as this round would apply it.
-    private float[] alone(float[] base, SparseUpdate update, OpenRound round) {
-        return config.meanStep() ? MeanStep.applyAlone(blocking, base, update, round.stepLr, 0f)
-                : OuterStep.applyAlone(layout, demo, base, update, round.lr, (float) config.weightDecay());
-    }
-
-    /// The update with every value negated (the spot check's antithetic step).
-    private static SparseUpdate negated(SparseUpdate u) {
-        int n = u.entryCount();
-        short[] idx = new short[n];
-        float[] val = new float[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = (short) u.index(i);
-            val[i] = -u.value(i);
-        }
-        return new SparseUpdate(u.blocking(), idx, val);
+        return new Aggregated(next, result.step(), result.sha256(), dropped, spots,
+                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount());
     }
 
     /// Mean loss over the run's fixed validation windows.
@@ -551,22 +528,21 @@ public final class CoordinatorService implements AutoCloseable {
             }
         }
         long newVersion = run.version() + 1;
-        Envelope commitMsg = Envelope.newBuilder().setRoundCommit(dev.hearth.protocol.wire.RoundCommit.newBuilder()
+        Envelope commitMsg = Envelope.newBuilder().setRoundCommit(outer.putStep(dev.hearth.protocol.wire.RoundCommit
+                        .newBuilder(), r.step())
                 .setRound(round.action.round())
                 .setNewVersion(newVersion)
-                .setStep(config.meanStep() ? ByteString.EMPTY : ByteString.copyFrom(r.step()))
-                .setMeanStep(config.meanStep() ? ByteString.copyFrom(r.step()) : ByteString.EMPTY)
                 .setParamsSha256(ByteString.copyFrom(r.sha()))
                 .setLr(round.stepLr)
                 .setMeanLoss(Double.isNaN(r.meanLoss()) ? 0 : r.meanLoss())
                 .setAcceptedUpdates(r.used())
-                .setTokens(round.accepted.values().stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
-                        .mapToLong(Received::tokens).sum())).build();
+                .setTokens(round.uploads.stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
+                        .mapToLong(RunAction.AcceptedUpload::tokens).sum())).build();
         EncodedFrame frame = EncodedFrame.of(commitMsg); // encoded once for every peer
         long bytesOut = (long) commitMsg.getSerializedSize() * peers.size();
         RunService.Committed c;
         try {
-            c = run.commit(round.action.round(), r.params(), Map.of(), commitMsg.toByteArray(),
+            c = run.commit(round.action.round(), r.params(), Map.of(),
                     new RoundStats(r.meanLoss(), r.valLoss(), round.rejected, round.bytesIn, bytesOut), r.dropped(), now);
         } catch (RuntimeException e) {
             LOG.error("round {} could not be persisted; the run stops: {}", round.action.round(), e.getMessage(), e);
@@ -575,7 +551,7 @@ public final class CoordinatorService implements AutoCloseable {
         }
         for (Peer p : peers.values()) p.send(frame);
         Set<String> quarantined = run.quarantinedNodes();
-        for (Received up : round.accepted.values()) {
+        for (RunAction.AcceptedUpload up : round.uploads) {
             Peer p = peers.get(up.nodeId());
             String why = r.dropped().get(up.nodeId());
             boolean counted = why == null && !quarantined.contains(up.nodeId());

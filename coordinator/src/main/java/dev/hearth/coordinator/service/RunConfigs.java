@@ -1,7 +1,6 @@
 package dev.hearth.coordinator.service;
 
 import dev.hearth.coordinator.config.RunConfig;
-import dev.hearth.protocol.wire.OuterStepKind;
 import dev.hearth.protocol.wire.ValueEncoding;
 
 /// What nodes are told about a run in `Welcome`.
@@ -10,7 +9,7 @@ final class RunConfigs {
     private RunConfigs() {}
 
     static dev.hearth.protocol.wire.RunConfig toWire(RunConfig c, String corpusId) {
-        return dev.hearth.protocol.wire.RunConfig.newBuilder()
+        var wire = dev.hearth.protocol.wire.RunConfig.newBuilder()
                 .setModel(c.model().name())
                 .setSequencesPerBatch(c.sequencesPerNode())
                 .setDemoBeta(c.demoBeta())
@@ -21,12 +20,8 @@ final class RunConfigs {
                 .setLrMin(c.lrMin())
                 .setWarmupRounds(c.warmupRounds())
                 .setTotalRounds(c.totalRounds())
-                .setWeightDecay(c.weightDecay())
                 .setDataSeed(c.seed())
-                .setCorpusId(corpusId)
-                .setOuterStep(c.meanStep() ? OuterStepKind.OUTER_MEAN : OuterStepKind.OUTER_SIGN)
-                .setLocalSteps(c.meanStep() ? c.localSteps() : 0)
-                .setOuterLr(c.outerLr())
-                .build();
+                .setCorpusId(corpusId);
+        return c.outerRule().describe(wire).build(); // outer_step, local_steps, outer_lr, weight_decay
     }
 }

@@ -15,12 +15,11 @@ import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunPhase;
 import dev.hearth.coordinator.run.RunRules;
 import dev.hearth.coordinator.run.RunStateMachine;
-import dev.hearth.coordinator.run.UploadDecision;
-import dev.hearth.coordinator.validation.RoundContext;
+import dev.hearth.coordinator.run.Verdict;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
 import dev.hearth.coordinator.validation.UpdateValidator;
 import dev.hearth.coordinator.validation.UpdateView;
-import dev.hearth.coordinator.validation.Verdict;
+import dev.hearth.engine.demo.SparseUpdate;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -48,9 +47,6 @@ import java.util.function.Supplier;
 /// event loop. Methods are synchronized so a second caller (the dashboard) sees consistent state.
 public final class RunService implements AutoCloseable {
 
-    /// Wire protocol version this coordinator speaks (the protocol module will own the constant).
-    public static final int PROTOCOL_VERSION = 1;
-
     private final RunConfig config;
     private final Ledger ledger;
     private final CheckpointStore checkpoints;
@@ -59,24 +55,14 @@ public final class RunService implements AutoCloseable {
     private final SpotCheckPolicy spotChecks;
     private final List<String> startupNotes;
     private final Set<String> quarantined = new HashSet<>();
-    /// Node → L2 norm of its accepted update in the open/aggregating round (for the median rule).
-    private final Map<String, Double> norms = new LinkedHashMap<>();
-    /// Node → uploads received in this round (accepted or not), for the one-per-round rule.
-    private final Set<String> uploaded = new HashSet<>();
     private float[] params;
     private Map<String, float[]> extraState;
-    private long roundOfNorms = -1;
-    /// The newest checkpoint's version, and the commit messages of every version after it (in order). After a
-    /// restart the run resumes at the checkpoint, so this never has to survive one.
-    private long checkpointVersion;
-    private final java.util.TreeMap<Long, byte[]> commitsSinceCheckpoint = new java.util.TreeMap<>();
     /// Set when a ledger or checkpoint write failed after the state machine moved on: memory and disk may
     /// disagree, so the run refuses to continue; a restart resumes consistently from disk.
     private String broken;
 
     private RunService(RunConfig config, Ledger ledger, CheckpointStore checkpoints, RunStateMachine machine,
                        float[] params, Map<String, float[]> extraState, List<String> startupNotes) {
-        this.checkpointVersion = machine.version();
         this.config = config;
         this.ledger = ledger;
         this.checkpoints = checkpoints;
@@ -203,12 +189,8 @@ public final class RunService implements AutoCloseable {
     private void persist(List<RunAction> actions, Instant now) {
         for (RunAction a : actions) {
             switch (a) {
-                case RunAction.OpenRound open -> {
-                    ledger.roundOpened(open.round(), open.baseVersion(), open.opened(), open.deadline());
-                    norms.clear();
-                    uploaded.clear();
-                    roundOfNorms = open.round();
-                }
+                case RunAction.OpenRound open ->
+                        ledger.roundOpened(open.round(), open.baseVersion(), open.opened(), open.deadline());
                 case RunAction.RoundFailed failed -> ledger.roundFailed(failed.round(), failed.reason(), now);
                 default -> {
                 }
@@ -216,42 +198,21 @@ public final class RunService implements AutoCloseable {
         }
     }
 
-    /// An upload arrived: all validation rules, then the round-level rules, then the ledger.
+    /// An upload arrived: the payload rules ({@link UpdateValidator}) and quarantine, then the state machine's round
+    /// rules (which keep who uploaded), then the ledger.
     ///
-    /// @param tokens tokens the node says it trained
-    /// @param bytes  the upload's size on the wire
+    /// @param tokens    tokens the node says it trained
+    /// @param bytes     the upload's size on the wire
+    /// @param update    the decoded update (null when it did not decode), carried to aggregation if accepted
+    /// @param localLoss the mean loss the node reports
     /// @return the verdict for the node's `UpdateReceipt`
-    public synchronized Verdict upload(UpdateView view, long tokens, long bytes) {
-        Verdict verdict;
-        RunStateMachine.RoundView open = machine.openRound();
-        if (open == null) {
-            UploadDecision d = machine.uploadReceived(view.nodeId(), view.round(), tokens, view.receivedAt());
-            verdict = Verdict.reject(d.code() == UploadDecision.Rejection.LATE ? Verdict.Rule.DEADLINE : Verdict.Rule.ROUND,
-                    d.reason());
-        } else {
-            var ctx = new RoundContext(PROTOCOL_VERSION, config.runId(), open.round(), open.baseVersion(), open.deadline(),
-                    open.assigned(), uploaded, quarantined);
-            verdict = validator.validate(view, ctx);
-            if (verdict.accepted()) {
-                UploadDecision d = machine.uploadReceived(view.nodeId(), view.round(), tokens, view.receivedAt());
-                if (!d.accepted()) {
-                    verdict = Verdict.reject(switch (d.code()) {
-                        case LATE -> Verdict.Rule.DEADLINE;
-                        case DUPLICATE -> Verdict.Rule.DUPLICATE;
-                        case NOT_ASSIGNED -> Verdict.Rule.NOT_ASSIGNED;
-                        case BAD_TOKENS -> Verdict.Rule.TOKENS;
-                        default -> Verdict.Rule.ROUND;
-                    }, d.reason());
-                } else {
-                    norms.put(view.nodeId(), view.l2Norm());
-                }
-            }
-            if (view.round() == open.round() && open.assigned().contains(view.nodeId()) && uploaded.add(view.nodeId())
-                    && !verdict.accepted()) {
-                // Its one upload of the round was invalid: the round stops waiting for it.
-                machine.discardUpload(view.nodeId(), view.round(), verdict.reason());
-            }
-        }
+    public synchronized Verdict upload(UpdateView view, long tokens, long bytes, SparseUpdate update, double localLoss) {
+        Verdict quarantine = quarantined.contains(view.nodeId())
+                ? Verdict.reject(Verdict.Rule.QUARANTINED, "node " + view.nodeId() + " is quarantined: its updates do not count")
+                : Verdict.accept();
+        Verdict payload = Verdict.first(validator.validate(view, config.runId()), quarantine);
+        Verdict verdict = machine.uploadReceived(new RunStateMachine.Upload(view.nodeId(), view.round(),
+                view.baseVersion(), tokens, view.receivedAt(), view.l2Norm(), update, localLoss), payload);
         ledger.recordUpdate(new UpdateRecord(view.round(), view.nodeId(), verdict.accepted(), verdict.reason(), bytes,
                 tokens, view.l2Norm(), view.receivedAt()));
         return verdict;
@@ -259,10 +220,9 @@ public final class RunService implements AutoCloseable {
 
     /// At aggregation: accepted updates whose norm is beyond the bound of the round's median. Drop them
     /// (pass them to {@link #commit} as `dropped`).
-    public synchronized Map<String, Verdict> normOutliers(long round) {
-        if (round != roundOfNorms) {
-            return Map.of();
-        }
+    public Map<String, Verdict> normOutliers(RunAction.Aggregate round) {
+        Map<String, Double> norms = new LinkedHashMap<>();
+        for (RunAction.AcceptedUpload up : round.uploads()) norms.put(up.nodeId(), up.l2Norm());
         return validator.normOutliers(norms);
     }
 
@@ -295,12 +255,9 @@ public final class RunService implements AutoCloseable {
     ///
     /// @param newParams  the parameters of the new version (kept; not copied)
     /// @param extraState named arrays to checkpoint with them (e.g. aggregator state); may be empty
-    /// @param commitMessage the encoded `RoundCommit` broadcast for this version: kept until the next checkpoint
-    ///                   so that a node holding an older version can catch up ({@link #catchUp})
     /// @param dropped    node → why its accepted update was left out (norm outlier, failed spot check)
     public synchronized Committed commit(long round, float[] newParams, Map<String, float[]> extraState,
-                                         byte[] commitMessage, RoundStats stats,
-                                         Map<String, String> dropped, Instant now) {
+                                         RoundStats stats, Map<String, String> dropped, Instant now) {
         if (newParams.length != params.length) {
             throw new IllegalArgumentException("new params have " + newParams.length + " floats, the model has " + params.length);
         }
@@ -311,42 +268,15 @@ public final class RunService implements AutoCloseable {
             params = newParams;
             this.extraState = Map.copyOf(extraState);
             Optional<CheckpointManifest> manifest = Optional.empty();
-            commitsSinceCheckpoint.put(c.version(), commitMessage.clone());
             if (CheckpointStore.isDue(c.version(), config.checkpointEvery()) || machine.version() >= config.totalRounds()) {
                 manifest = Optional.of(checkpoints.write(new Checkpoint(config.runId(), round, c.version(), params,
                         this.extraState)));
-                checkpointVersion = c.version();
-                commitsSinceCheckpoint.clear();
             }
             return new Committed(c, manifest);
         } catch (RuntimeException e) {
             broken = "persisting version " + c.version() + " failed: " + e.getMessage();
             throw e;
         }
-    }
-
-    /// How a node holding `nodeVersion` gets to the current version: the commits after its version when they
-    /// are all still kept, else the newest checkpoint (fetch it in chunks) and the commits after that.
-    ///
-    /// @param checkpoint the checkpoint to download first, or empty when the node's own version is a base
-    /// @param commits    encoded `RoundCommit`s to apply in order, one per version
-    public record CatchUp(Optional<CheckpointManifest> checkpoint, List<byte[]> commits) {
-        public CatchUp {
-            commits = List.copyOf(commits);
-        }
-    }
-
-    /// @param nodeVersion the version the node has, or -1 for none
-    public synchronized CatchUp catchUp(long nodeVersion) {
-        long current = machine.version();
-        if (nodeVersion > current) {
-            throw new IllegalArgumentException("node claims version " + nodeVersion + " but the run is at " + current
-                    + ": it belongs to another run or a rolled-back history; it must download the checkpoint");
-        }
-        if (nodeVersion >= checkpointVersion) {
-            return new CatchUp(Optional.empty(), List.copyOf(commitsSinceCheckpoint.tailMap(nodeVersion, false).values()));
-        }
-        return new CatchUp(Optional.of(checkpoints.manifest(checkpointVersion)), List.copyOf(commitsSinceCheckpoint.values()));
     }
 
     /// Aggregation produced nothing (every update dropped, or an error): the round is retried.

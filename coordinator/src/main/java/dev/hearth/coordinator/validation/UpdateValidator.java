@@ -1,13 +1,14 @@
 package dev.hearth.coordinator.validation;
 
-import java.time.Duration;
+import dev.hearth.coordinator.run.Verdict;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
-/// The rules an upload must pass before it counts, as pure functions: no I/O, no clock (the arrival time is
-/// in the view). A rejected update never touches the global model; its reason goes into the node's
-/// `UpdateReceipt` and the ledger.
+/// The payload rules an upload must pass before it counts, as pure functions: what the upload carries (its run,
+/// its signature, its shape and values), not where it stands in the round — that is
+/// {@link dev.hearth.coordinator.run.RunStateMachine#uploadReceived}'s, which takes this verdict. A rejected update
+/// never touches the global model; its reason goes into the node's `UpdateReceipt` and the ledger.
 ///
 /// Two stages: {@link #validate} on arrival, one update at a time; {@link #normOutliers} when the round
 /// closes, because the bound is relative to the round's median norm (an honest update's norm depends on the
@@ -39,38 +40,15 @@ public final class UpdateValidator {
         return normFactor;
     }
 
-    /// Checks one upload against its round. Rules run in {@link Verdict.Rule} order; the first broken one wins.
-    public Verdict validate(UpdateView u, RoundContext ctx) {
-        if (u.protocolVersion() != ctx.protocolVersion()) {
-            return Verdict.reject(Verdict.Rule.PROTOCOL_VERSION, "protocol version " + u.protocolVersion()
-                    + " is not this run's version " + ctx.protocolVersion() + ": update Hearth");
-        }
-        if (!ctx.runId().equals(u.runId())) {
-            return Verdict.reject(Verdict.Rule.RUN, "update is for run '" + u.runId() + "', this is run '" + ctx.runId() + "'");
-        }
-        if (ctx.quarantined().contains(u.nodeId())) {
-            return Verdict.reject(Verdict.Rule.QUARANTINED, "node " + u.nodeId() + " is quarantined: its updates do not count");
+    /// Checks what one upload carries. Rules run in {@link Verdict.Rule} order; the first broken one wins.
+    ///
+    /// @param runId the run this coordinator serves
+    public Verdict validate(UpdateView u, String runId) {
+        if (!runId.equals(u.runId())) {
+            return Verdict.reject(Verdict.Rule.RUN, "update is for run '" + u.runId() + "', this is run '" + runId + "'");
         }
         if (!u.signatureValid()) {
             return Verdict.reject(Verdict.Rule.SIGNATURE, "signature does not verify against node " + u.nodeId() + "'s key");
-        }
-        if (u.round() != ctx.round()) {
-            return Verdict.reject(Verdict.Rule.ROUND, "update is for round " + u.round() + ", the open round is " + ctx.round());
-        }
-        if (!ctx.assigned().contains(u.nodeId())) {
-            return Verdict.reject(Verdict.Rule.NOT_ASSIGNED, "node " + u.nodeId() + " has no batches in round " + ctx.round());
-        }
-        if (ctx.uploaded().contains(u.nodeId())) {
-            return Verdict.reject(Verdict.Rule.DUPLICATE, "node " + u.nodeId() + " already uploaded for round " + ctx.round()
-                    + " (one update per node per round)");
-        }
-        if (u.baseVersion() != ctx.baseVersion()) {
-            return Verdict.reject(Verdict.Rule.BASE_VERSION, "trained from version " + u.baseVersion() + ", round "
-                    + ctx.round() + " trains from version " + ctx.baseVersion());
-        }
-        if (u.receivedAt().isAfter(ctx.deadline())) {
-            return Verdict.reject(Verdict.Rule.DEADLINE, "late: arrived " + Duration.between(ctx.deadline(), u.receivedAt())
-                    .toMillis() + " ms after the deadline of round " + ctx.round());
         }
         if (!u.withinCaps()) {
             String why = u.capsProblem() == null || u.capsProblem().isBlank() ? "shape or top-k outside the run's caps"

@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.config;
 
+import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
@@ -88,7 +89,7 @@ class RunConfigTest {
     @Test
     void theMeanStepIsTheDefaultAndItsKeysAreCheckedAgainstEachOther() {
         RunConfig d = RunConfig.defaults();
-        assertTrue(d.meanStep());
+        assertEquals(new MeanStep(8, 1.5, 0.1), d.outerRule());
         assertEquals(8, d.localSteps());
         assertEquals(64, d.sequencesPerNode(), "8 windows per inner step");
         assertEquals(64, d.demoTopK());

@@ -7,6 +7,7 @@ import dev.hearth.coordinator.run.RoundCommit;
 import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunRules;
 import dev.hearth.coordinator.run.RunStateMachine;
+import dev.hearth.coordinator.run.Verdict;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -212,7 +213,8 @@ class LedgerTest {
             return now;
         }
         for (String node : open.batches().keySet()) {
-            assertTrue(run.uploadReceived(node, open.round(), 3 * 128, now.plusSeconds(1)).accepted());
+            assertTrue(run.uploadReceived(new RunStateMachine.Upload(node, open.round(), open.baseVersion(), 3 * 128,
+                    now.plusSeconds(1), 1, null, 0), Verdict.accept()).accepted());
             ledger.recordUpdate(new UpdateRecord(open.round(), node, true, "accepted", 100, 3 * 128, 1, now));
         }
         now = now.plusSeconds(2);

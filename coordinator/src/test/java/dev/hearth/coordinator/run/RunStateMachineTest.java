@@ -5,7 +5,7 @@ import dev.hearth.coordinator.run.RunAction.OpenRound;
 import dev.hearth.coordinator.run.RunAction.RoundFailed;
 import dev.hearth.coordinator.run.RunAction.RunFinished;
 import dev.hearth.coordinator.run.RunAction.RunPaused;
-import dev.hearth.coordinator.run.UploadDecision.Rejection;
+import dev.hearth.coordinator.run.Verdict.Rule;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -42,6 +42,18 @@ class RunStateMachineTest {
         return type.cast(actions.getFirst());
     }
 
+    /// An upload whose payload passed its rules, from the open round's base (or the current version between rounds).
+    private static Verdict upload(RunStateMachine run, String node, long round, long tokens, Instant at) {
+        return upload(run, node, round, tokens, at, Verdict.accept());
+    }
+
+    private static Verdict upload(RunStateMachine run, String node, long round, long tokens, Instant at,
+                                  Verdict payload) {
+        var open = run.openRound();
+        long base = open != null ? open.baseVersion() : run.version();
+        return run.uploadReceived(new RunStateMachine.Upload(node, round, base, tokens, at, 1.0, null, 0), payload);
+    }
+
     /// Three nodes at 1024 tok/s (512 tokens take 0.5 s, so the deadline is the 15 s minimum).
     private static RunStateMachine running(RunRules rules, String... nodes) {
         var run = new RunStateMachine(rules);
@@ -75,9 +87,9 @@ class RunStateMachineTest {
     void aggregatesAsSoonAsEveryAssignedNodeAnsweredThenOpensTheNextRound() {
         var run = running(rules(2, 5, 10), "a", "b");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        assertTrue(run.uploadReceived("a", open.round(), TOKENS, at(2)).accepted());
+        assertTrue(upload(run, "a", open.round(), TOKENS, at(2)).accepted());
         assertTrue(run.tick(at(3), 0).isEmpty(), "b is still training");
-        assertTrue(run.uploadReceived("b", open.round(), TOKENS, at(4)).accepted());
+        assertTrue(upload(run, "b", open.round(), TOKENS, at(4)).accepted());
         Aggregate agg = only(run.tick(at(5), 0), Aggregate.class);
         assertEquals(List.of("a", "b"), agg.uploads().stream().map(RunAction.AcceptedUpload::nodeId).toList());
         assertTrue(agg.stragglers().isEmpty());
@@ -100,14 +112,14 @@ class RunStateMachineTest {
     void quorumClosesTheRoundEarlyAndStragglersLoseTheirBatches() {
         var run = running(rules(1, 2, 10), "a", "b", "c");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", open.round(), TOKENS, at(1));
-        run.uploadReceived("b", open.round(), TOKENS, at(2));
+        upload(run, "a", open.round(), TOKENS, at(1));
+        upload(run, "b", open.round(), TOKENS, at(2));
         Aggregate agg = only(run.tick(at(2), 0), Aggregate.class);
         assertEquals(Set.of("c"), agg.stragglers());
         assertTrue(agg.reason().startsWith("quorum"), agg.reason());
         run.checkInvariant();
-        var late = run.uploadReceived("c", open.round(), TOKENS, at(3));
-        assertEquals(Rejection.LATE, late.code());
+        var late = upload(run, "c", open.round(), TOKENS, at(3));
+        assertEquals(Rule.DEADLINE, late.rule());
         assertTrue(late.reason().contains("aggregated"), late.reason());
 
         run.committed(open.round(), 1, Set.of(), at(4));
@@ -118,19 +130,33 @@ class RunStateMachineTest {
     }
 
     @Test
-    void deadlineAggregatesWhatArrivedAndALateUploadIsRejectedWithReason() {
+    void deadlineAggregatesWhatArrivedAndTheSilentNodeIsAStraggler() {
         var run = running(rules(2, 3, 10), "a", "b");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", open.round(), TOKENS, at(5));
+        upload(run, "a", open.round(), TOKENS, at(5));
         assertTrue(run.tick(at(14), 0).isEmpty());
-        var late = run.uploadReceived("b", open.round(), TOKENS, at(16));
-        assertFalse(late.accepted());
-        assertEquals(Rejection.LATE, late.code());
-        assertTrue(late.reason().contains("1000 ms after the deadline"), late.reason());
         Aggregate agg = only(run.tick(at(15), 0), Aggregate.class);
         assertEquals(1, agg.uploads().size());
         assertEquals(Set.of("b"), agg.stragglers());
         assertTrue(agg.reason().startsWith("deadline"), agg.reason());
+        var late = upload(run, "b", open.round(), TOKENS, at(16));
+        assertEquals(Rule.DEADLINE, late.rule());
+        assertTrue(late.reason().contains("being aggregated"), late.reason());
+    }
+
+    @Test
+    void aLateUploadBeforeTheClosingTickIsRejectedWithReasonAndAnswersForTheNode() {
+        var run = running(rules(2, 3, 10), "a", "b");
+        OpenRound open = only(run.tick(T0, 0), OpenRound.class);
+        upload(run, "a", open.round(), TOKENS, at(5));
+        var late = upload(run, "b", open.round(), TOKENS, at(16));
+        assertFalse(late.accepted());
+        assertEquals(Rule.DEADLINE, late.rule());
+        assertTrue(late.reason().contains("1000 ms after the deadline"), late.reason());
+        Aggregate agg = only(run.tick(at(16), 0), Aggregate.class);
+        assertEquals(1, agg.uploads().size());
+        assertEquals(Set.of(), agg.stragglers(), "it answered, late");
+        assertTrue(agg.reason().startsWith("every assigned node answered"), agg.reason());
     }
 
     @Test
@@ -146,8 +172,8 @@ class RunStateMachineTest {
         assertEquals(open.round() + 1, retry.round());
         assertEquals(open.baseVersion(), retry.baseVersion());
         assertArrayEquals(open.batches().get("a"), retry.batches().get("a"));
-        var stale = run.uploadReceived("a", open.round(), TOKENS, at(17));
-        assertEquals(Rejection.LATE, stale.code(), "an upload for the failed attempt never counts in the retry");
+        var stale = upload(run, "a", open.round(), TOKENS, at(17));
+        assertEquals(Rule.ROUND, stale.rule(), "an upload for the failed attempt never counts in the retry");
     }
 
     @Test
@@ -158,9 +184,9 @@ class RunStateMachineTest {
         assertEquals(SEQ, back.size());
         assertArrayEquals(open.batches().get("b"), back.stream().mapToLong(BatchRef::id).toArray());
         run.checkInvariant();
-        var gone = run.uploadReceived("b", open.round(), TOKENS, at(2));
-        assertEquals(Rejection.LATE, gone.code());
-        run.uploadReceived("a", open.round(), TOKENS, at(2));
+        var gone = upload(run, "b", open.round(), TOKENS, at(2));
+        assertEquals(Rule.DEADLINE, gone.rule());
+        upload(run, "a", open.round(), TOKENS, at(2));
         Aggregate agg = only(run.tick(at(3), 0), Aggregate.class);
         assertTrue(agg.stragglers().isEmpty(), "a node that left is not a straggler");
         run.committed(open.round(), 1, Set.of(), at(4));
@@ -184,29 +210,67 @@ class RunStateMachineTest {
 
     @Test
     void rejectsWrongRoundDuplicateUnassignedAndBadTokensWithReasons() {
-        var run = running(rules(1, 5, 10), "a", "b");
+        var run = running(rules(1, 5, 10), "a", "b", "c");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
         long r = open.round();
-        assertEquals(Rejection.WRONG_ROUND, run.uploadReceived("a", r + 1, TOKENS, at(1)).code());
-        assertEquals(Rejection.NOT_ASSIGNED, run.uploadReceived("z", r, TOKENS, at(1)).code());
-        var tooMany = run.uploadReceived("a", r, TOKENS + 1, at(1));
-        assertEquals(Rejection.BAD_TOKENS, tooMany.code());
+        assertEquals(Rule.ROUND, upload(run, "a", r + 1, TOKENS, at(1)).rule());
+        assertEquals(Rule.NOT_ASSIGNED, upload(run, "z", r, TOKENS, at(1)).rule());
+        var tooMany = upload(run, "b", r, TOKENS + 1, at(1));
+        assertEquals(Rule.TOKENS, tooMany.rule());
         assertTrue(tooMany.reason().contains(Long.toString(TOKENS)), tooMany.reason());
-        assertEquals(Rejection.BAD_TOKENS, run.uploadReceived("a", r, 0, at(1)).code());
-        assertTrue(run.uploadReceived("a", r, TOKENS, at(1)).accepted());
-        var dup = run.uploadReceived("a", r, TOKENS, at(2));
-        assertEquals(Rejection.DUPLICATE, dup.code());
+        assertEquals(Rule.DUPLICATE, upload(run, "b", r, TOKENS, at(1)).rule(), "a rejected answer is its answer");
+        assertEquals(Rule.TOKENS, upload(run, "c", r, 0, at(1)).rule());
+        assertTrue(upload(run, "a", r, TOKENS, at(1)).accepted(), "another round's upload was not a's answer");
+        var dup = upload(run, "a", r, TOKENS, at(2));
+        assertEquals(Rule.DUPLICATE, dup.rule());
         assertTrue(dup.reason().contains("already uploaded"), dup.reason());
+    }
+
+    @Test
+    void theRoundRulesAnswerInRuleOrderAndThePayloadsIdentityRulesComeFirst() {
+        var run = running(rules(1, 5, 10), "a", "b", "c");
+        OpenRound open = only(run.tick(T0, 0), OpenRound.class);
+        long r = open.round();
+        var stale = run.uploadReceived(new RunStateMachine.Upload("a", r, 7, TOKENS, at(1), 1.0, null, 0),
+                Verdict.accept());
+        assertEquals(Rule.BASE_VERSION, stale.rule());
+        assertTrue(stale.reason().contains("trained from version 7"), stale.reason());
+        var forgedAndLate = upload(run, "b", r, TOKENS, open.deadline().plusMillis(250),
+                Verdict.reject(Rule.SIGNATURE, "signature does not verify"));
+        assertEquals(Rule.SIGNATURE, forgedAndLate.rule(), "who sent it is judged before when");
+        var late = upload(run, "c", r, TOKENS, open.deadline().plusMillis(250));
+        assertEquals(Rule.DEADLINE, late.rule());
+        assertTrue(late.reason().contains("250 ms after the deadline"), late.reason());
+        assertEquals(Rule.ROUND, upload(run, "a", r - 1, TOKENS, at(2)).rule(), "a replay of an older round");
+        RoundFailed failed = only(run.tick(at(2), 0), RoundFailed.class);
+        assertTrue(failed.reason().contains("every assigned node left or was rejected"), failed.reason());
+    }
+
+    @Test
+    void anAcceptedUploadCarriesItsNormAndContentToAggregationAndADuplicateLeavesItAlone() {
+        var run = running(rules(1, 5, 10), "a");
+        OpenRound open = only(run.tick(T0, 0), OpenRound.class);
+        assertTrue(run.uploadReceived(new RunStateMachine.Upload("a", open.round(), 0, TOKENS, at(1), 2.5, null, 3.25),
+                Verdict.accept()).accepted());
+        assertEquals(Rule.DUPLICATE, upload(run, "a", open.round(), TOKENS, at(2),
+                Verdict.reject(Rule.CAPS, "malformed")).rule());
+        Aggregate agg = only(run.tick(at(3), 0), Aggregate.class);
+        assertEquals(1, agg.uploads().size(), "the duplicate did not discard the accepted upload");
+        var up = agg.uploads().getFirst();
+        assertEquals(2.5, up.l2Norm());
+        assertEquals(3.25, up.localLoss());
+        assertEquals(TOKENS, up.tokens());
+        assertArrayEquals(open.batches().get("a"), up.batchIds());
     }
 
     @Test
     void aDiscardedUploadDoesNotCountAndItsBatchesReturn() {
         var run = running(rules(1, 5, 10), "a", "b");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", open.round(), TOKENS, at(1));
-        run.uploadReceived("b", open.round(), TOKENS, at(1));
-        assertTrue(run.discardUpload("b", open.round(), "signature invalid"));
-        assertEquals(Rejection.DUPLICATE, run.uploadReceived("b", open.round(), TOKENS, at(2)).code());
+        upload(run, "a", open.round(), TOKENS, at(1));
+        var invalid = upload(run, "b", open.round(), TOKENS, at(1), Verdict.reject(Rule.SIGNATURE, "signature invalid"));
+        assertEquals(Rule.SIGNATURE, invalid.rule());
+        assertEquals(Rule.DUPLICATE, upload(run, "b", open.round(), TOKENS, at(2)).rule());
         Aggregate agg = only(run.tick(at(2), 0), Aggregate.class);
         assertEquals(1, agg.uploads().size());
         run.checkInvariant();
@@ -219,10 +283,10 @@ class RunStateMachineTest {
     void anInvalidUploadCountsAsAnAnswerSoTheRoundDoesNotWaitForIt() {
         var run = running(rules(1, 5, 10), "a", "b");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", open.round(), TOKENS, at(1));
-        assertTrue(run.discardUpload("b", open.round(), "malformed update"), "never accepted, still discardable");
-        assertFalse(run.discardUpload("b", open.round(), "again"), "only once");
-        assertFalse(run.discardUpload("z", open.round(), "not assigned"));
+        upload(run, "a", open.round(), TOKENS, at(1));
+        upload(run, "b", open.round(), TOKENS, at(1), Verdict.reject(Rule.CAPS, "malformed update"));
+        assertEquals(Rule.NOT_ASSIGNED, upload(run, "z", open.round(), TOKENS, at(1),
+                Verdict.reject(Rule.CAPS, "malformed update")).rule(), "the round rule comes before the payload's");
         Aggregate agg = only(run.tick(at(2), 0), Aggregate.class);
         assertTrue(agg.reason().contains("every assigned node answered"), agg.reason());
         assertTrue(agg.stragglers().isEmpty(), "an invalid upload is not a straggler");
@@ -233,8 +297,8 @@ class RunStateMachineTest {
     void updatesDroppedAtAggregationReturnTheirBatches() {
         var run = running(rules(1, 5, 10), "a", "b");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", open.round(), TOKENS, at(1));
-        run.uploadReceived("b", open.round(), TOKENS, at(1));
+        upload(run, "a", open.round(), TOKENS, at(1));
+        upload(run, "b", open.round(), TOKENS, at(1));
         only(run.tick(at(2), 0), Aggregate.class);
         RoundCommit commit = run.committed(open.round(), 1, Set.of("b"), at(3));
         assertEquals(SEQ, commit.returned().size());
@@ -247,7 +311,7 @@ class RunStateMachineTest {
     void aggregationFailureReturnsEverythingAndRetries() {
         var run = running(rules(1, 5, 10), "a");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", open.round(), TOKENS, at(1));
+        upload(run, "a", open.round(), TOKENS, at(1));
         only(run.tick(at(2), 0), Aggregate.class);
         assertEquals(SEQ, run.aggregationFailed(open.round(), "every update was a norm outlier").size());
         run.checkInvariant();
@@ -260,13 +324,13 @@ class RunStateMachineTest {
         var run = running(rules(1, 5, 10), "a");
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
         run.pause();
-        run.uploadReceived("a", open.round(), TOKENS, at(1));
+        upload(run, "a", open.round(), TOKENS, at(1));
         only(run.tick(at(2), 0), Aggregate.class);
         run.committed(open.round(), 1, Set.of(), at(3));
         only(run.tick(at(4), 0), RunPaused.class);
         assertEquals(RunPhase.PAUSED, run.phase());
         assertTrue(run.tick(at(5), 0).isEmpty());
-        assertEquals(Rejection.LATE, run.uploadReceived("a", open.round(), TOKENS, at(5)).code());
+        assertEquals(Rule.DEADLINE, upload(run, "a", open.round(), TOKENS, at(5)).rule());
         run.resume();
         OpenRound next = only(run.tick(at(6), 0), OpenRound.class);
         assertEquals(1, next.baseVersion());
@@ -277,7 +341,7 @@ class RunStateMachineTest {
         var run = running(rules(1, 1, 2), "a");
         for (int i = 1; i <= 2; i++) {
             OpenRound open = only(run.tick(at(10L * i), 0), OpenRound.class);
-            run.uploadReceived("a", open.round(), TOKENS, at(10L * i + 1));
+            upload(run, "a", open.round(), TOKENS, at(10L * i + 1));
             only(run.tick(at(10L * i + 2), 0), Aggregate.class);
             run.committed(open.round(), i, Set.of(), at(10L * i + 3));
         }
@@ -285,7 +349,7 @@ class RunStateMachineTest {
         assertEquals(2, done.version());
         assertEquals(RunPhase.FINISHED, run.phase());
         assertTrue(run.tick(at(50), 0).isEmpty());
-        assertEquals(Rejection.LATE, run.uploadReceived("a", 2, TOKENS, at(50)).code());
+        assertEquals(Rule.DEADLINE, upload(run, "a", 2, TOKENS, at(50)).rule());
     }
 
     @Test
@@ -309,15 +373,15 @@ class RunStateMachineTest {
         OpenRound first = only(run.tick(T0, 0), OpenRound.class);
         // Hello estimates: 1 s of work → 2 × 1 + 10 = 12 s, raised to the 15 s minimum.
         assertEquals(Duration.ofSeconds(15), Duration.between(first.opened(), first.deadline()));
-        run.uploadReceived("fast", first.round(), 12_800, at(2));
-        run.uploadReceived("slow", first.round(), 12_800, at(12)); // measured 1,066.7 tok/s
+        upload(run, "fast", first.round(), 12_800, at(2));
+        upload(run, "slow", first.round(), 12_800, at(12)); // measured 1,066.7 tok/s
         only(run.tick(at(12), 0), Aggregate.class);
         run.committed(first.round(), 1, Set.of(), at(13));
         OpenRound second = only(run.tick(at(14), 0), OpenRound.class);
         // slow is now EWMA (12,800 + 1,066.7) / 2 = 6,933.3 tok/s: still under the minimum; a second slow
         // round pulls it down far enough for the deadline to grow past it.
-        run.uploadReceived("fast", second.round(), 12_800, at(15));
-        run.uploadReceived("slow", second.round(), 12_800, at(14 + 14)); // 914 tok/s
+        upload(run, "fast", second.round(), 12_800, at(15));
+        upload(run, "slow", second.round(), 12_800, at(14 + 14)); // 914 tok/s
         only(run.tick(at(28), 0), Aggregate.class);
         run.committed(second.round(), 2, Set.of(), at(29));
         OpenRound third = only(run.tick(at(30), 0), OpenRound.class);
@@ -332,7 +396,7 @@ class RunStateMachineTest {
     void aNodeThatMissesGetsALongerDeadlineNextTime() {
         var run = running(rules(1, 5, 10), "a", "b");
         OpenRound first = only(run.tick(T0, 0), OpenRound.class);
-        run.uploadReceived("a", first.round(), TOKENS, at(1));
+        upload(run, "a", first.round(), TOKENS, at(1));
         only(run.tick(at(15), 0), Aggregate.class);
         run.committed(first.round(), 1, Set.of(), at(16));
         // b could not train 512 tokens in 15 s: at most 0.8 × 512 / 15 = 27.3 tok/s → 2 × 18.75 + 10 = 47.5 s
@@ -362,7 +426,9 @@ class RunStateMachineTest {
         OpenRound open = only(run.tick(T0, 0), OpenRound.class);
         assertEquals(8, open.round());
         assertEquals(5, open.baseVersion());
-        assertEquals(Rejection.LATE, run.uploadReceived("a", 7, TOKENS, at(1)).code());
+        var before = upload(run, "a", 7, TOKENS, at(1));
+        assertEquals(Rule.ROUND, before.rule(), "a round from before the restart is not the open one");
+        assertTrue(before.reason().contains("the open round is 8"), before.reason());
     }
 
     /// Many rounds with random departures, misses, rejections and drops: the pool's accounting holds after
@@ -388,9 +454,8 @@ class RunStateMachineTest {
                     switch (rnd.nextInt(6)) {
                         case 0 -> run.nodeLeft(n, now);
                         case 1, 2 -> {
-                            if (run.uploadReceived(n, view.round(), TOKENS, now).accepted() && rnd.nextInt(5) == 0) {
-                                run.discardUpload(n, view.round(), "invalid");
-                            }
+                            upload(run, n, view.round(), TOKENS, now, rnd.nextInt(5) == 0
+                                    ? Verdict.reject(Rule.SIGNATURE, "invalid") : Verdict.accept());
                         }
                         default -> {
                         }

@@ -7,7 +7,7 @@ import dev.hearth.coordinator.ledger.UpdateRecord;
 import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunPhase;
 import dev.hearth.coordinator.validation.UpdateView;
-import dev.hearth.coordinator.validation.Verdict;
+import dev.hearth.coordinator.run.Verdict;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +52,7 @@ class RunServiceTest {
     }
 
     private static UpdateView view(String node, long round, long base, Instant at, double norm) {
-        return new UpdateView(RunService.PROTOCOL_VERSION, "svc-test", node, round, base, true, at, true, "", 0, norm);
+        return new UpdateView("svc-test", node, round, base, true, at, true, "", 0, norm);
     }
 
     /// One round: open, every node uploads (norm 1), commit with params + 1. Returns the new "now".
@@ -63,16 +63,16 @@ class RunServiceTest {
     /// Every node uploads to the open round, which is then committed.
     private static Instant complete(RunService run, RunAction.OpenRound open, Instant now, List<String> nodes) {
         for (String n : nodes) {
-            Verdict v = run.upload(view(n, open.round(), open.baseVersion(), now.plusSeconds(1), 1.0), TOKENS, 5000);
+            Verdict v = run.upload(view(n, open.round(), open.baseVersion(), now.plusSeconds(1), 1.0), TOKENS, 5000, null, 0);
             assertTrue(v.accepted(), v.reason());
         }
         var agg = (RunAction.Aggregate) run.tick(now.plusSeconds(2), 1).getFirst();
-        assertTrue(run.normOutliers(agg.round()).isEmpty());
+        assertTrue(run.normOutliers(agg).isEmpty());
         float[] next = run.params().clone();
         for (int i = 0; i < next.length; i++) {
             next[i] += 1;
         }
-        run.commit(agg.round(), next, Map.of(), new byte[] {(byte) agg.round()},
+        run.commit(agg.round(), next, Map.of(),
                 new RoundStats(3.0, Double.NaN, 0, 15_000, 3_000), Map.of(), now.plusSeconds(3));
         run.checkInvariant();
         return now.plusSeconds(4);
@@ -98,18 +98,6 @@ class RunServiceTest {
             assertEquals(List.of(5L, 0L), run.checkpoints().versions());
             assertEquals(5.0f, run.checkpoints().load(5).params()[0]);
             assertEquals(3 * 6 * TOKENS, run.ledger().leaderboard(10).stream().mapToLong(e -> e.credits()).sum());
-            // Catch-up: version 6 is the checkpoint at 5 plus one commit.
-            var fromScratch = run.catchUp(-1);
-            assertEquals(5, fromScratch.checkpoint().orElseThrow().version());
-            assertEquals(1, fromScratch.commits().size());
-            var fromFive = run.catchUp(5);
-            assertTrue(fromFive.checkpoint().isEmpty());
-            assertEquals(1, fromFive.commits().size());
-            var current = run.catchUp(6);
-            assertTrue(current.checkpoint().isEmpty() && current.commits().isEmpty());
-            var older = run.catchUp(3);
-            assertEquals(5, older.checkpoint().orElseThrow().version(), "versions before the checkpoint are not kept");
-            assertThrows(IllegalArgumentException.class, () -> run.catchUp(7));
             var status = run.dashboardSource(java.time.Clock.systemUTC()).status();
             assertEquals("COMMITTED", status.phase());
             assertEquals(6, status.version());
@@ -132,7 +120,7 @@ class RunServiceTest {
             }
             var open = (RunAction.OpenRound) run.tick(now, 1).getFirst();
             cutRound = open.round();
-            assertTrue(run.upload(view("a", cutRound, 7, now.plusSeconds(1), 1), TOKENS, 10).accepted());
+            assertTrue(run.upload(view("a", cutRound, 7, now.plusSeconds(1), 1), TOKENS, 10, null, 0).accepted());
             // the process dies here: no commit, nothing closed properly except the file handle
         }
         now = now.plusSeconds(60);
@@ -145,16 +133,16 @@ class RunServiceTest {
             var open = (RunAction.OpenRound) run.tick(now, 1).getFirst();
             assertEquals(cutRound + 1, open.round(), "round ids keep growing across the restart");
             assertEquals(5, open.baseVersion());
-            Verdict stale = run.upload(view("b", cutRound, 7, now.plusSeconds(1), 1), TOKENS, 10);
+            Verdict stale = run.upload(view("b", cutRound, 7, now.plusSeconds(1), 1), TOKENS, 10, null, 0);
             assertFalse(stale.accepted());
             assertTrue(stale.reason().contains("round " + cutRound), stale.reason());
             for (String n : List.of("a", "b", "c")) {
-                assertTrue(run.upload(view(n, open.round(), 5, now.plusSeconds(1), 1), TOKENS, 10).accepted());
+                assertTrue(run.upload(view(n, open.round(), 5, now.plusSeconds(1), 1), TOKENS, 10, null, 0).accepted());
             }
             var agg = (RunAction.Aggregate) run.tick(now.plusSeconds(2), 1).getFirst();
             float[] next = run.params().clone();
             java.util.Arrays.fill(next, 6);
-            run.commit(agg.round(), next, Map.of(), new byte[0], RoundStats.none(), Map.of(), now.plusSeconds(3));
+            run.commit(agg.round(), next, Map.of(), RoundStats.none(), Map.of(), now.plusSeconds(3));
             now = now.plusSeconds(4);
             while (true) {
                 RunAction action = run.tick(now, 1).getFirst();
@@ -196,10 +184,10 @@ class RunServiceTest {
                             for (String n : open.batches().keySet()) {
                                 Instant at = now.plusSeconds(rnd.nextInt(30));
                                 boolean valid = rnd.nextInt(8) != 0;
-                                var v = new UpdateView(1, "svc-test", n, open.round(), open.baseVersion(), valid, at, true,
+                                var v = new UpdateView("svc-test", n, open.round(), open.baseVersion(), valid, at, true,
                                         "", 0, rnd.nextInt(10) == 0 ? 100.0 : 1.0);
                                 if (rnd.nextInt(5) != 0) {
-                                    run.upload(v, TOKENS, 100);
+                                    run.upload(v, TOKENS, 100, null, 0);
                                 }
                             }
                         } else if (a instanceof RunAction.Aggregate agg) {
@@ -208,12 +196,12 @@ class RunServiceTest {
                                 continue;
                             }
                             var dropped = new HashMap<String, String>();
-                            run.normOutliers(agg.round()).forEach((n, v) -> dropped.put(n, v.reason()));
+                            run.normOutliers(agg).forEach((n, v) -> dropped.put(n, v.reason()));
                             if (dropped.size() == agg.uploads().size()) {
                                 run.aggregationFailed(agg.round(), "every update dropped", now);
                                 continue;
                             }
-                            run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0], RoundStats.none(),
+                            run.commit(agg.round(), run.params().clone(), Map.of(), RoundStats.none(),
                                     dropped, now);
                         }
                     }
@@ -242,14 +230,14 @@ class RunServiceTest {
             var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
             long r = open.round();
             Instant t = T0.plusSeconds(1);
-            Verdict caps = run.upload(new UpdateView(1, "svc-test", "a", r, 0, true, t, false, "k 9999 above cap 4096", 0, 1),
-                    TOKENS, 10);
+            Verdict caps = run.upload(new UpdateView("svc-test", "a", r, 0, true, t, false, "k 9999 above cap 4096", 0, 1),
+                    TOKENS, 10, null, 0);
             assertEquals(Verdict.Rule.CAPS, caps.rule());
-            Verdict again = run.upload(view("a", r, 0, t, 1), TOKENS, 10);
+            Verdict again = run.upload(view("a", r, 0, t, 1), TOKENS, 10, null, 0);
             assertEquals(Verdict.Rule.DUPLICATE, again.rule(), "one upload per node per round, even after an invalid one");
-            Verdict sig = run.upload(new UpdateView(1, "svc-test", "b", r, 0, false, t, true, "", 0, 1), TOKENS, 10);
+            Verdict sig = run.upload(new UpdateView("svc-test", "b", r, 0, false, t, true, "", 0, 1), TOKENS, 10, null, 0);
             assertEquals(Verdict.Rule.SIGNATURE, sig.rule());
-            Verdict late = run.upload(view("c", r, 0, open.deadline().plusMillis(1), 1), TOKENS, 10);
+            Verdict late = run.upload(view("c", r, 0, open.deadline().plusMillis(1), 1), TOKENS, 10, null, 0);
             assertEquals(Verdict.Rule.DEADLINE, late.rule());
             assertTrue(late.reason().startsWith("late"), late.reason());
 
@@ -270,14 +258,14 @@ class RunServiceTest {
             ready(run, T0, "a", "b", "c", "d");
             var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
             var norms = Map.of("a", 1.0, "b", 1.1, "c", 0.9, "d", 50.0);
-            norms.forEach((n, norm) -> assertTrue(run.upload(view(n, open.round(), 0, T0.plusSeconds(1), norm), TOKENS, 10)
+            norms.forEach((n, norm) -> assertTrue(run.upload(view(n, open.round(), 0, T0.plusSeconds(1), norm), TOKENS, 10, null, 0)
                     .accepted()));
             var agg = (RunAction.Aggregate) run.tick(T0.plusSeconds(2), 1).getFirst();
-            Map<String, Verdict> outliers = run.normOutliers(agg.round());
+            Map<String, Verdict> outliers = run.normOutliers(agg);
             assertEquals(Set.of("d"), outliers.keySet());
             var dropped = new HashMap<String, String>();
             outliers.forEach((n, v) -> dropped.put(n, v.reason()));
-            var done = run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0], RoundStats.none(), dropped,
+            var done = run.commit(agg.round(), run.params().clone(), Map.of(), RoundStats.none(), dropped,
                     T0.plusSeconds(3));
             assertEquals(Set.of("a", "b", "c"), done.commit().committed().keySet());
             assertTrue(run.ledger().leaderboard(10).stream().noneMatch(e -> e.nodeId().equals("d")));
@@ -326,11 +314,11 @@ class RunServiceTest {
             ready(run, T0, "a", "b", "c");
             var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
             for (String n : List.of("a", "b", "c")) {
-                run.upload(view(n, open.round(), 0, T0.plusSeconds(1), 1), TOKENS, 10);
+                run.upload(view(n, open.round(), 0, T0.plusSeconds(1), 1), TOKENS, 10, null, 0);
             }
             var agg = (RunAction.Aggregate) run.tick(T0.plusSeconds(2), 1).getFirst();
             run.ledger().close(); // the disk goes away
-            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(), new byte[0],
+            assertThrows(RuntimeException.class, () -> run.commit(agg.round(), run.params().clone(), Map.of(),
                     RoundStats.none(), Map.of(), T0.plusSeconds(3)));
             assertTrue(run.broken().isPresent());
             var e = assertThrows(IllegalStateException.class, () -> run.tick(T0.plusSeconds(4), 1));
@@ -359,7 +347,7 @@ class RunServiceTest {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             ready(run, T0, "a", "b", "c");
             var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
-            Verdict v = run.upload(view("a", open.round(), 0, T0.plusSeconds(1), 1), 10 * TOKENS, 10);
+            Verdict v = run.upload(view("a", open.round(), 0, T0.plusSeconds(1), 1), 10 * TOKENS, 10, null, 0);
             assertEquals(Verdict.Rule.TOKENS, v.rule());
             assertTrue(v.reason().contains("claims " + 10 * TOKENS), v.reason());
         }

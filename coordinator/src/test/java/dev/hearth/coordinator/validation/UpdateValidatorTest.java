@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.validation;
 
-import dev.hearth.coordinator.validation.Verdict.Rule;
+import dev.hearth.coordinator.run.Verdict;
+import dev.hearth.coordinator.run.Verdict.Rule;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -9,55 +10,48 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+/// The payload rules (the round rules are RunStateMachineTest's).
 class UpdateValidatorTest {
 
-    private static final Instant DEADLINE = Instant.parse("2026-11-25T12:00:30Z");
-    private static final RoundContext CTX = new RoundContext(1, "run-1", 7, 6, DEADLINE, Set.of("a", "b", "q"),
-            Set.of("b"), Set.of("q"));
+    private static final Instant AT = Instant.parse("2026-11-25T12:00:30Z");
     private final UpdateValidator validator = new UpdateValidator();
 
-    private static UpdateView good() {
-        return new UpdateView(1, "run-1", "a", 7, 6, true, DEADLINE.minusSeconds(1), true, "", 0, 1.0);
-    }
-
-    private static UpdateView with(int protocol, String run, String node, long round, long base, boolean sig,
-                                   Instant at, boolean caps, String capsWhy, long nonFinite, double norm) {
-        return new UpdateView(protocol, run, node, round, base, sig, at, caps, capsWhy, nonFinite, norm);
+    private static UpdateView with(String run, boolean sig, boolean caps, String capsWhy, long nonFinite, double norm) {
+        return new UpdateView(run, "a", 7, 6, sig, AT, caps, capsWhy, nonFinite, norm);
     }
 
     private void rejects(UpdateView u, Rule rule, String fragment) {
-        Verdict v = validator.validate(u, CTX);
+        Verdict v = validator.validate(u, "run-1");
         assertFalse(v.accepted(), "should be rejected by " + rule);
         assertEquals(rule, v.rule(), v.reason());
         assertTrue(v.reason().contains(fragment), "reason '" + v.reason() + "' should mention '" + fragment + "'");
     }
 
     @Test
-    void acceptsAWellFormedTimelyUpdate() {
-        assertEquals(Verdict.accept(), validator.validate(good(), CTX));
+    void acceptsAWellFormedUpdateWhateverItsRoundSays() {
+        assertEquals(Verdict.accept(), validator.validate(with("run-1", true, true, "", 0, 1.0), "run-1"));
+        var otherRound = new UpdateView("run-1", "z", 99, 0, true, AT.plusSeconds(3600), true, "", 0, 1.0);
+        assertTrue(validator.validate(otherRound, "run-1").accepted(), "round, base and time are the run's rules");
     }
 
     @Test
-    void acceptsAnUpdateArrivingExactlyAtTheDeadline() {
-        var u = with(1, "run-1", "a", 7, 6, true, DEADLINE, true, "", 0, 1);
-        assertTrue(validator.validate(u, CTX).accepted());
+    void rejectsEachInvalidPayloadWithAReadableReason() {
+        rejects(with("run-2", true, true, "", 0, 1), Rule.RUN, "run-2");
+        rejects(with("run-1", false, true, "", 0, 1), Rule.SIGNATURE, "signature");
+        rejects(with("run-1", true, false, "top-k 9000 above cap 4096", 0, 1), Rule.CAPS, "top-k 9000");
+        rejects(with("run-1", true, true, "", 3, 1), Rule.NON_FINITE, "3 NaN");
+        rejects(with("run-1", true, true, "", 0, Double.POSITIVE_INFINITY), Rule.NON_FINITE, "NaN or infinite");
+        rejects(with("run-2", false, false, "", 3, 1), Rule.RUN, "run-2"); // the first broken rule wins
     }
 
     @Test
-    void rejectsEachInvalidKindWithAReadableReason() {
-        Instant t = DEADLINE.minusSeconds(1);
-        rejects(with(2, "run-1", "a", 7, 6, true, t, true, "", 0, 1), Rule.PROTOCOL_VERSION, "update Hearth");
-        rejects(with(1, "run-2", "a", 7, 6, true, t, true, "", 0, 1), Rule.RUN, "run-2");
-        rejects(with(1, "run-1", "q", 7, 6, true, t, true, "", 0, 1), Rule.QUARANTINED, "quarantined");
-        rejects(with(1, "run-1", "a", 7, 6, false, t, true, "", 0, 1), Rule.SIGNATURE, "signature");
-        rejects(with(1, "run-1", "a", 8, 6, true, t, true, "", 0, 1), Rule.ROUND, "round 8");
-        rejects(with(1, "run-1", "z", 7, 6, true, t, true, "", 0, 1), Rule.NOT_ASSIGNED, "no batches");
-        rejects(with(1, "run-1", "b", 7, 6, true, t, true, "", 0, 1), Rule.DUPLICATE, "one update per node per round");
-        rejects(with(1, "run-1", "a", 7, 5, true, t, true, "", 0, 1), Rule.BASE_VERSION, "version 5");
-        rejects(with(1, "run-1", "a", 7, 6, true, DEADLINE.plusMillis(250), true, "", 0, 1), Rule.DEADLINE, "250 ms");
-        rejects(with(1, "run-1", "a", 7, 6, true, t, false, "top-k 9000 above cap 4096", 0, 1), Rule.CAPS, "top-k 9000");
-        rejects(with(1, "run-1", "a", 7, 6, true, t, true, "", 3, 1), Rule.NON_FINITE, "3 NaN");
-        rejects(with(1, "run-1", "a", 7, 6, true, t, true, "", 0, Double.POSITIVE_INFINITY), Rule.NON_FINITE, "NaN or infinite");
+    void theFirstBrokenRuleInRuleOrderWins() {
+        Verdict sig = Verdict.reject(Rule.SIGNATURE, "sig");
+        Verdict late = Verdict.reject(Rule.DEADLINE, "late");
+        assertSame(sig, Verdict.first(late, sig));
+        assertSame(sig, Verdict.first(sig, late));
+        assertSame(late, Verdict.first(Verdict.accept(), late));
+        assertTrue(Verdict.first(Verdict.accept(), Verdict.accept()).accepted());
     }
 
     @Test

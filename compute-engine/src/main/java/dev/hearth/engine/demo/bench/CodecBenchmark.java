@@ -5,7 +5,7 @@ import dev.hearth.engine.demo.DemoAggregator;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
-import dev.hearth.engine.demo.OuterStep;
+import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
@@ -116,10 +116,10 @@ public final class CodecBenchmark {
                 DemoAggregator.aggregate(layout, config, many, tokens, mode));
         double aggregateCpu = lastCpuMs;
         byte[][] signs = new byte[1][];
-        double ternaryMs = time(repeats, r -> signs[0] = OuterStep.ternary(direction[0]));
+        double ternaryMs = time(repeats, r -> signs[0] = SignStep.ternary(direction[0]));
         double ternaryCpu = lastCpuMs;
         float[] params = gaussian(n, 3);
-        double applyMs = time(repeats, r -> OuterStep.apply(layout, params, signs[0], 1e-4f, 0.1f));
+        double applyMs = time(repeats, r -> SignStep.apply(layout, params, signs[0], 1e-4f, 0.1f));
         double applyCpu = lastCpuMs;
 
         System.out.printf(Locale.ROOT, "encoded update: %,d bytes, compression %.1fx%n", bytes[0].length, stats.ratio());

@@ -1,11 +1,17 @@
 package dev.hearth.engine.demo;
 
+import com.google.protobuf.ByteString;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.protocol.wire.OuterStepKind;
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RunConfig;
 import java.util.List;
 
 /// The outer step of DeMo (the reference's `p.grad.sign_()` then SGD with decoupled weight decay), split so that
 /// the coordinator computes the ternary sign vector once and every node applies the same bytes:
-/// `θ ← θ − lr·wd·θ − lr·sign(direction)`.
+/// `θ ← θ − lr·wd·θ − lr·sign(direction)`, the direction being {@link DemoAggregator#aggregate} of the round's
+/// gradients (each coefficient's mean over its senders). As an {@link OuterRule}: no local steps, the scheduled
+/// rate in both RoundStart and RoundCommit, the packed signs in `RoundCommit.sign_step`.
 ///
 /// Weight decay applies to 2-D tensors only (the matmul weights and the embeddings), not to 1-D ones (biases and
 /// LayerNorm gains/shifts): nanoGPT's `configure_optimizers` rule "decay every parameter with dim ≥ 2", read from
@@ -13,13 +19,79 @@ import java.util.List;
 ///
 /// Packed signs: 2 bits per parameter, four per byte, parameter `i` in bits `2·(i mod 4)` of byte `i / 4`;
 /// `00` = 0, `01` = +1, `10` = −1; `11` and non-zero padding bits are malformed.
-public final class OuterStep {
+///
+/// @param weightDecay decoupled weight decay per outer step (finite, ≥ 0)
+public record SignStep(double weightDecay) implements OuterRule {
+
+    /// The rule's name in a run's config.
+    public static final String NAME = "sign";
 
     static final int CODE_ZERO = 0;
     static final int CODE_PLUS = 1;
     static final int CODE_MINUS = 2;
 
-    private OuterStep() {
+    public SignStep {
+        if (!(weightDecay >= 0 && weightDecay <= 1)) {
+            throw new IllegalArgumentException("the sign step's weight decay must be in [0, 1], got " + weightDecay);
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int localSteps() {
+        return 0;
+    }
+
+    @Override
+    public double innerWeightDecay() {
+        return 0;
+    }
+
+    @Override
+    public float commitLr(float scheduledLr) {
+        return scheduledLr;
+    }
+
+    @Override
+    public long maxStepBytes(DemoBlocking blocking) {
+        return packedLength(blocking.paramCount());
+    }
+
+    @Override
+    public byte[] step(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights, RobustMode mode) {
+        return updates.isEmpty()
+                ? ternary(new float[blocking.paramCount()]) // nothing usable: decay only
+                : ternary(DemoAggregator.aggregate(blocking, updates, tokenWeights, mode));
+    }
+
+    @Override
+    public void applyStep(DemoBlocking blocking, float[] params, byte[] step, float lr)
+            throws MalformedUpdateException {
+        apply(blocking.layout(), params, step, lr, (float) weightDecay);
+    }
+
+    @Override
+    public RunConfig.Builder describe(RunConfig.Builder config) {
+        return config.setOuterStep(OuterStepKind.OUTER_SIGN).setLocalSteps(0).setOuterLr(0)
+                .setWeightDecay(weightDecay);
+    }
+
+    @Override
+    public RoundCommit.Builder putStep(RoundCommit.Builder commit, byte[] step) {
+        return commit.setSignStep(ByteString.copyFrom(step));
+    }
+
+    @Override
+    public byte[] stepOf(RoundCommit commit) throws MalformedUpdateException {
+        if (commit.getStepCase() != RoundCommit.StepCase.SIGN_STEP) {
+            throw new MalformedUpdateException("the run applies the sign step but the commit carries "
+                    + commit.getStepCase());
+        }
+        return commit.getSignStep().toByteArray();
     }
 
     /// Bytes of the packed sign vector for n parameters.
@@ -113,21 +185,6 @@ public final class OuterStep {
             throw new IllegalArgumentException("lr and weight decay must be finite and ≥ 0, got " + lr + ", "
                     + weightDecay);
         }
-    }
-
-    /// The coordinator's spot check: a copy of `params` after applying one node's update alone (its own direction
-    /// `IDCT(q)`, signed, with this round's lr and decay). `params` is not changed.
-    public static float[] applyAlone(ParameterLayout layout, DemoConfig config, float[] params, SparseUpdate update,
-                                     float lr, float weightDecay) {
-        float[] direction = DemoAggregator.aggregate(layout, config, List.of(update), new long[] {1},
-                RobustMode.NONE);
-        float[] copy = params.clone();
-        try {
-            apply(layout, copy, ternary(direction), lr, weightDecay);
-        } catch (MalformedUpdateException e) {
-            throw new IllegalStateException("a vector packed here failed its own check", e);
-        }
-        return copy;
     }
 
     private static void requireValid(byte[] packed, int params) throws MalformedUpdateException {

@@ -9,16 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.engine.model.ParameterLayout;
 import org.junit.jupiter.api.Test;
 
-class OuterStepTest {
+class SignStepTest {
 
     @Test
     void ternaryPackingRoundTripsSigns() throws Exception {
         float[] d = {0.5f, -2f, 0f, -0f, 3f, -1e-30f, 0f};
-        byte[] packed = OuterStep.ternary(d);
+        byte[] packed = SignStep.ternary(d);
         assertEquals(2, packed.length);
-        assertArrayEquals(new byte[] {1, -1, 0, 0, 1, -1, 0}, OuterStep.unpack(packed, d.length));
+        assertArrayEquals(new byte[] {1, -1, 0, 0, 1, -1, 0}, SignStep.unpack(packed, d.length));
         float[] big = DemoFixtures.gaussian(1001, 8, 1f);
-        byte[] s = OuterStep.unpack(OuterStep.ternary(big), big.length);
+        byte[] s = SignStep.unpack(SignStep.ternary(big), big.length);
         for (int i = 0; i < big.length; i++) {
             assertEquals((int) Math.signum(big[i]), s[i]);
         }
@@ -35,7 +35,7 @@ class OuterStepTest {
         direction[w] = 5f;
         direction[w + 1] = -0.1f;
         direction[bias] = -3f;
-        OuterStep.apply(layout, params, OuterStep.ternary(direction), 0.1f, 0.5f);
+        SignStep.apply(layout, params, SignStep.ternary(direction), 0.1f, 0.5f);
         float decayed = 2f - 0.1f * 0.5f * 2f; // 1.9
         assertEquals(decayed - 0.1f, params[w], 1e-7f);
         assertEquals(decayed + 0.1f, params[w + 1], 1e-7f);
@@ -48,15 +48,15 @@ class OuterStepTest {
     void rejectsPackedVectorOfWrongLengthOrInvalidCode() {
         ParameterLayout layout = DemoFixtures.tinyLayout();
         float[] params = new float[layout.size()];
-        int n = OuterStep.packedLength(layout.size());
+        int n = SignStep.packedLength(layout.size());
         var e1 = assertThrows(MalformedUpdateException.class,
-                () -> OuterStep.apply(layout, params, new byte[n - 1], 0.1f, 0f));
+                () -> SignStep.apply(layout, params, new byte[n - 1], 0.1f, 0f));
         assertTrue(e1.getMessage().contains("bytes"), e1.getMessage());
         byte[] bad = new byte[n];
         bad[3] = (byte) 0b0011_0000;
-        var e2 = assertThrows(MalformedUpdateException.class, () -> OuterStep.apply(layout, params, bad, 0.1f, 0f));
+        var e2 = assertThrows(MalformedUpdateException.class, () -> SignStep.apply(layout, params, bad, 0.1f, 0f));
         assertTrue(e2.getMessage().contains("parameter 14"), e2.getMessage());
-        var e3 = assertThrows(MalformedUpdateException.class, () -> OuterStep.unpack(new byte[] {(byte) 0b0100_0000}, 3));
+        var e3 = assertThrows(MalformedUpdateException.class, () -> SignStep.unpack(new byte[] {(byte) 0b0100_0000}, 3));
         assertTrue(e3.getMessage().contains("padding"), e3.getMessage());
         assertArrayEquals(new float[layout.size()], params); // untouched by the rejected vectors
     }
@@ -69,7 +69,7 @@ class OuterStepTest {
         SparseUpdate q = new DemoCompressor(layout, config).compress(g);
         float[] params = DemoFixtures.gaussian(layout.size(), 13, 1f);
         float[] before = params.clone();
-        float[] after = OuterStep.applyAlone(layout, config, params, q, 0.01f, 0f);
+        float[] after = new SignStep(0).applyAlone(new DemoBlocking(layout, config), params, q, 0.01f);
         assertArrayEquals(before, params);
         assertNotEquals(0f, DemoFixtures.maxAbsDiff(before, after));
         // the step goes against the gradient's direction: <after − before, g> < 0
