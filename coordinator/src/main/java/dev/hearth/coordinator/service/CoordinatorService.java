@@ -153,7 +153,7 @@ public final class CoordinatorService implements AutoCloseable {
         long worstCommit = outer.maxStepBytes(blocking);
         if (worstCommit > MAX_STEP_BYTES) {
             throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
-                    + " step can take " + worstCommit + " bytes with optimizer.outer = \"" + outer.name() + "\", more"
+                    + " step can take " + worstCommit + " bytes (the " + outer.name() + " outer step), more"
                     + " than the " + MAX_STEP_BYTES + " a RoundCommit may carry; use a smaller model (its "
                     + layout.size() + " parameters need a larger RoundCommit frame, which the protocol does not allow"
                     + " yet)");
