@@ -168,6 +168,7 @@ public final class RunSession {
         }
     }
 
+    /// The owner's settings; a changed device takes effect from the next round (the trainer restarts on it).
     public void setSettings(NodeSettings settings) {
         post(() -> this.settings = settings);
     }
@@ -314,17 +315,7 @@ public final class RunSession {
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
-        WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
-                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                "bundled", MICRO_BATCH, runDir().resolve("trainer"), CommitStep.meanStep(rc) ? rc.getLocalSteps() : 0,
-                CommitStep.meanStep(rc) ? (float) rc.getWeightDecay() : 0f);
-        if (!spec.equals(workerSpec)) {
-            stopWorkerNow();
-            workerSpec = spec;
-            worker = inProcessWorker ? new InProcessWorker(spec)
-                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
-                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
-        }
+        useWorker(workerSpec(rc));
         if (!sameRun || params == null) loadLocalParams();
         if (version != w.getCurrentVersion()) {
             requestCheckpoint();
@@ -333,6 +324,27 @@ public final class RunSession {
                     decision.running() ? "Waiting for the round to open" : decision.reason(), "");
         }
         pollStatus();
+    }
+
+    /// The trainer's spec for this run and the owner's device choice (settings: auto, the CPU or a GPU index).
+    private WorkerSpec workerSpec(RunConfig rc) {
+        return new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
+                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
+                "bundled", MICRO_BATCH, runDir().resolve("trainer"), CommitStep.meanStep(rc) ? rc.getLocalSteps() : 0,
+                CommitStep.meanStep(rc) ? (float) rc.getWeightDecay() : 0f,
+                settings == null ? "auto" : settings.device());
+    }
+
+    /// Replaces the worker when its spec changed (a new run, or the owner chose another device): the old one is
+    /// stopped first, so a GPU it held is free before the new one starts.
+    private void useWorker(WorkerSpec spec) {
+        if (!spec.equals(workerSpec)) {
+            stopWorkerNow();
+            workerSpec = spec;
+            worker = inProcessWorker ? new InProcessWorker(spec)
+                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
+        }
     }
 
     private void stopWorkerNow() {
@@ -453,6 +465,7 @@ public final class RunSession {
 
     private void maybeTrain(RoundStart rs) {
         if (!decision.running() || trainingRound != null || worker == null) return;
+        useWorker(workerSpec(welcome.getConfig())); // the owner may have changed the device since the welcome
         if (clock.millis() >= rs.getDeadlineUnixMillis()) {
             log.info("round " + rs.getRound() + " closed before it could start here");
             pendingRound = null;

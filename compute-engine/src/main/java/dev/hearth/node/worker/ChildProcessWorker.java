@@ -133,6 +133,10 @@ public final class ChildProcessWorker implements Worker {
                         complete(null, new IOException(msg));
                     }
                     case WorkerFrames.SAVED -> log.accept("trainer saved its optimizer state");
+                    case WorkerFrames.BACKEND -> {
+                        backend = new String(f.payload(), StandardCharsets.UTF_8);
+                        log.accept("trainer now: " + backend);
+                    }
                     default -> log.accept("trainer sent an unknown frame type " + f.type());
                 }
             }
