@@ -91,8 +91,9 @@ class TrainerCoreCudaEmulatorTest {
             gpu = core.train(new TrainJob(1, 0, params, WINDOWS, LR), (d, t) -> { });
         }
         assertEquals(0, CudaEmulator.allocatedBytes(), "closing the trainer gives the card's memory back");
-        // fp16 values of the compressed mean gradient: the engines' gradients agree to ~1e-6 of their largest
-        sameUpdate(onCpu(dir, params, 2, 0), gpu, 1e-3f);
+        // fp16 values of the compressed mean gradient; measured: every kept coefficient the same, values within
+        // 1.1e-5 of the largest 0.556 (2e-5 of it, fp16's rounding); 1e-4 leaves a margin of 5
+        sameUpdate(onCpu(dir, params, 2, 0), gpu, 1e-4f);
     }
 
     @Test
@@ -109,10 +110,10 @@ class TrainerCoreCudaEmulatorTest {
                     core.backendDescription());
             assertTrue(core.backendDescription().contains("CUDA_ERROR_OUT_OF_MEMORY"), core.backendDescription());
         }
-        // the redone round against the CPU's: AdamW's update divides by √v, so where a gradient is near zero its
-        // sign decides ±lr and a few coordinates of the pseudo-gradient may differ by up to 2·lr; 2 % of the
-        // largest value bounds that
-        sameUpdate(onCpu(dir, params, 2, 2), gpu, 2e-2f);
+        // the redone round (micro-batch 1) against the CPU's (micro-batch 2): AdamW divides by √v, so gradients
+        // near zero could swing a coordinate by up to 2·lr; measured: every kept coefficient the same, values
+        // within 7.2e-6 of the largest 0.038 (1.9e-4 of it); 1e-3 leaves a margin of 5
+        sameUpdate(onCpu(dir, params, 2, 2), gpu, 1e-3f);
     }
 
     @Test
@@ -133,10 +134,9 @@ class TrainerCoreCudaEmulatorTest {
             assertEquals(0, CudaEmulator.allocatedBytes(), "the second round ran on the CPU");
         }
         TrainResult cpu = onCpu(dir, params, 1, 2);
-        // the round redone on the CPU from the same state is the CPU's round, bit for bit
-        assertEquals(cpu.loss(), first.loss());
-        assertEquals(java.util.HexFormat.of().formatHex(cpu.payload()),
-                java.util.HexFormat.of().formatHex(first.payload()));
+        // the round redone on the CPU from the round's start state is the CPU's round (up to the order in which
+        // the CPU engine's threads claim chunks and so sum their partials: not bit for bit under load)
+        sameUpdate(cpu, first, 1e-3f);
         assertTrue(Float.isFinite(second.loss()) && second.payload().length > 0);
     }
 }
