@@ -120,6 +120,7 @@ public final class RunSession {
     private long lastCommitBytes;
     private long workerFileVersion = -1; // trainer-control thread only
     private dev.hearth.protocol.wire.NodeState reportedWireState;
+    private String reportedBackend = "";
 
     // snapshot fields
     private NodeState state = NodeState.STARTING;
@@ -179,7 +180,7 @@ public final class RunSession {
         this.label = label;
         Hello hello = Hello.newBuilder()
                 .setClientVersion(Version.CURRENT)
-                .setBackend(inProcessWorker ? "cpu (in-process)" : "cpu")
+                .setBackend(worker == null ? "" : worker.backendDescription()) // known after the trainer's start
                 .setDevice(probes.gpuCheck().model())
                 .setVramBytes(Math.max(0, probes.gpuCheck().vramBytes()))
                 .build();
@@ -233,10 +234,12 @@ public final class RunSession {
         if (client == null) return;
         var wire = decision.running() && welcome != null ? currentWireState() : dev.hearth.protocol.wire.NodeState.PAUSED;
         client.setState(wire);
-        if (wire != reportedWireState && client.isConnected()) {
+        String backend = worker == null ? "" : worker.backendDescription();
+        if ((wire != reportedWireState || !backend.equals(reportedBackend)) && client.isConnected()) {
             reportedWireState = wire;
+            reportedBackend = backend; // the run's dashboard shows what each node trains on, and why
             send(Envelope.newBuilder().setHeartbeat(dev.hearth.protocol.wire.Heartbeat.newBuilder()
-                    .setUnixMillis(clock.millis()).setState(wire)).build());
+                    .setUnixMillis(clock.millis()).setState(wire).setBackend(backend)).build());
         }
     }
 
@@ -310,6 +313,7 @@ public final class RunSession {
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
+        reportedBackend = "";
         this.model = model;
         layout = ParameterLayout.gpt(model);
         blocking = null; // made from this run's config on first use
@@ -651,6 +655,7 @@ public final class RunSession {
     private void publishSnapshot() {
         Instant now = clock.instant();
         String backend = worker == null ? "" : worker.backendDescription();
+        if (!backend.equals(reportedBackend)) reportWireState();
         publish.accept(new NodeSnapshot(now, state, headline, reason, welcome == null ? "" : welcome.getRunId(), label,
                 round, state == NodeState.TRAINING ? progress : (state == NodeState.UPLOADING ? 1 : 0),
                 state == NodeState.TRAINING || state == NodeState.UPLOADING ? tokensPerSecond : 0, localLoss,
