@@ -469,6 +469,7 @@ public final class RunSession {
 
     private void maybeTrain(RoundStart rs) {
         if (!decision.running() || trainingRound != null || worker == null) return;
+        if (welcome == null) return;
         useWorker(workerSpec(welcome.getConfig())); // the owner may have changed the device since the welcome
         if (clock.millis() >= rs.getDeadlineUnixMillis()) {
             log.info("round " + rs.getRound() + " closed before it could start here");
