@@ -87,6 +87,9 @@ public final class ChildProcessWorker implements Worker {
             cmd.addAll(spec.toArgs());
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+            // CUDA numbers cards fastest first by default, NVML (the settings' GPU list) by PCI bus: this makes the
+            // owner's "GPU 1" the same card for both
+            pb.environment().putIfAbsent("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
             Process p = pb.start();
             process = p;
             toChild = new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
