@@ -10,7 +10,8 @@
 // runs its blocks one after another, each block's threads as cooperative fibers switched at __syncthreads and at
 // each warp shuffle, so barriers and shuffles have CUDA's semantics (kernels with neither run their threads as a
 // plain loop). One launch at a time.
-// HEARTH_CUDA_EMU_MEMORY=<bytes> caps allocations (cuMemAlloc then answers CUDA_ERROR_OUT_OF_MEMORY).
+// HEARTH_CUDA_EMU_MEMORY=<bytes> caps allocations (cuMemAlloc then answers CUDA_ERROR_OUT_OF_MEMORY), as does
+// hearth_emu_set_memory_limit(bytes) from inside the process (tests of the out-of-memory fallback).
 //
 // Build: build-emu.sh (g++ -std=c++17 -O2 -ffp-contract=off -shared). Test tooling only: nothing here ships.
 #include <ucontext.h>
@@ -309,7 +310,10 @@ std::map<void*, size_t> allocations;
 size_t allocated = 0;
 int dummyHandle[4];
 
+size_t memoryLimitOverride = 0;  // set by hearth_emu_set_memory_limit; 0 = none
+
 size_t memoryLimit() {
+    if (memoryLimitOverride != 0) return memoryLimitOverride;
     const char* s = std::getenv("HEARTH_CUDA_EMU_MEMORY");
     return s ? std::strtoull(s, nullptr, 10) : (size_t)4 << 30;  // 4 GiB: what the emulated card reports
 }
@@ -340,6 +344,17 @@ int cuGetErrorString(int code, const char** out) {
     if (!n) return CUDA_ERROR_INVALID_VALUE;
     *out = code == CUDA_ERROR_OUT_OF_MEMORY ? "out of memory (emulator)" : "emulated CUDA error";
     return CUDA_SUCCESS;
+}
+// Not a driver symbol: lets a test in this JVM change the emulated card's memory (the environment variable
+// cannot be set from Java once the process runs). 0 goes back to HEARTH_CUDA_EMU_MEMORY or 4 GiB.
+void hearth_emu_set_memory_limit(size_t bytes) {
+    std::lock_guard<std::mutex> g(lock);
+    memoryLimitOverride = bytes;
+}
+// Not a driver symbol: device bytes allocated now (what a test checks was given back).
+size_t hearth_emu_allocated_bytes() {
+    std::lock_guard<std::mutex> g(lock);
+    return allocated;
 }
 int cuInit(unsigned) { return CUDA_SUCCESS; }
 int cuDriverGetVersion(int* v) { *v = 12020; return CUDA_SUCCESS; }

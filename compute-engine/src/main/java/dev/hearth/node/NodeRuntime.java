@@ -115,6 +115,7 @@ public final class NodeRuntime implements NodeService {
         this.dailyCap = new DailyVolumeCap(history, clock, settings.dailyVolumeCapBytes());
         this.session = new RunSession(dataDir, identity, eventLog, history, probes, nodeThread, clock,
                 inProcessWorker, new RunSession.Traffic(upload, download, dailyCap), this::publish, this::notifyRound);
+        session.setSettings(settings); // the device choice reaches the trainer from the first round
         this.sessionId = history.startSession(clock.instant());
         eventLog.addListener(entry -> listeners.forEach(l -> l.executor().execute(() -> l.listener().onLog(entry))),
                 Runnable::run);

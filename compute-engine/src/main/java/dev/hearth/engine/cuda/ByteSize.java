@@ -3,7 +3,7 @@ package dev.hearth.engine.cuda;
 import java.util.Locale;
 
 /// Byte counts in words for messages: `512 MiB`, `1.2 GiB`, `300 B`.
-final class ByteSize {
+public final class ByteSize {
 
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB"};
 
@@ -11,7 +11,7 @@ final class ByteSize {
     }
 
     /// Binary units with at most one decimal, dropped when it is zero (`512 MiB`, not `512.0 MiB`).
-    static String format(long bytes) {
+    public static String format(long bytes) {
         if (bytes < 1024 && bytes > -1024) {
             return bytes + " B";
         }

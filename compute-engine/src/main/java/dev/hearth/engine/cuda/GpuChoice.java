@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.IntToLongFunction;
 
 /// Whether to train on an NVIDIA GPU and on which card, decided from the driver's answers, with the reason in
 /// plain words for the first-start screen, the dashboard, `./hearth status` and the log. Pure: the answers are
@@ -84,6 +85,12 @@ public final class GpuChoice {
 
     /// Decides for `model` trained at up to `maxMicroBatch` windows per pass.
     public static Decision decide(Answers answers, Settings settings, ModelConfig model, int maxMicroBatch) {
+        return decide(answers, settings, maxMicroBatch, b -> VramBudget.bytes(model, b));
+    }
+
+    /// The same, with the card's memory need at micro-batch `b` given by `bytesAt` (growing with `b`) instead of
+    /// {@link VramBudget}'s estimate: the trainer worker passes the CUDA trainer's exact allocation.
+    public static Decision decide(Answers answers, Settings settings, int maxMicroBatch, IntToLongFunction bytesAt) {
         if (settings.forceCpu()) {
             return cpu("the owner chose to train on the CPU (settings)", maxMicroBatch);
         }
@@ -103,12 +110,12 @@ public final class GpuChoice {
                 return cpu("the GPU picked in settings (#" + picked + ") is not there; this machine has "
                         + cardList(answers.cards()), maxMicroBatch);
             }
-            return verdict(card.get(), model, maxMicroBatch).decision(maxMicroBatch, " (picked in settings)");
+            return verdict(card.get(), bytesAt, maxMicroBatch).decision(maxMicroBatch, " (picked in settings)");
         }
         List<Verdict> usable = new ArrayList<>();
         List<String> refusals = new ArrayList<>();
         for (Card card : answers.cards()) {
-            Verdict v = verdict(card, model, maxMicroBatch);
+            Verdict v = verdict(card, bytesAt, maxMicroBatch);
             if (v.microBatch().isPresent()) {
                 usable.add(v);
             } else {
@@ -136,6 +143,11 @@ public final class GpuChoice {
         } catch (CudaUnavailableException e) {
             return Answers.unavailable(e.getMessage());
         }
+        return ask(driver, driverRelease);
+    }
+
+    /// The same for an already loaded driver (the emulator, in tests).
+    public static Answers ask(CudaDriver driver, Optional<String> driverRelease) {
         List<Card> cards = new ArrayList<>();
         for (int i = 0; i < driver.deviceCount(); i++) {
             try (CudaContext context = driver.open(i)) {
@@ -161,19 +173,19 @@ public final class GpuChoice {
         }
     }
 
-    private static Verdict verdict(Card card, ModelConfig model, int maxMicroBatch) {
+    private static Verdict verdict(Card card, IntToLongFunction bytesAt, int maxMicroBatch) {
         if (card.ccMajor() < MIN_CC_MAJOR || (card.ccMajor() == MIN_CC_MAJOR && card.ccMinor() < MIN_CC_MINOR)) {
             return new Verdict(card, OptionalInt.empty(), card.described() + " is older than Hearth's GPU kernels"
                     + " support (" + MIN_CC_MAJOR + "." + MIN_CC_MINOR + " and newer)", 0);
         }
-        OptionalInt fit = VramBudget.largestMicroBatch(model, card.freeBytes(), maxMicroBatch);
+        OptionalInt fit = VramBudget.largestMicroBatch(bytesAt, card.freeBytes(), maxMicroBatch);
         if (fit.isEmpty()) {
             return new Verdict(card, fit, "only " + ByteSize.format(card.freeBytes()) + " of "
                     + ByteSize.format(card.totalBytes()) + " free on " + card.name() + "; the model needs "
-                    + ByteSize.format(VramBudget.bytes(model, 1)) + " plus "
+                    + ByteSize.format(bytesAt.applyAsLong(1)) + " plus "
                     + ByteSize.format(VramBudget.DESKTOP_MARGIN_BYTES) + " left for the desktop", 0);
         }
-        return new Verdict(card, fit, "", VramBudget.bytes(model, fit.getAsInt()));
+        return new Verdict(card, fit, "", bytesAt.applyAsLong(fit.getAsInt()));
     }
 
     private static String driverTooOld(Answers answers) {

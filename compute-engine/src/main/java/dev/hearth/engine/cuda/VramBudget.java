@@ -3,6 +3,7 @@ package dev.hearth.engine.cuda;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import java.util.OptionalInt;
+import java.util.function.IntToLongFunction;
 
 /// How much device memory training a model needs at a micro-batch, and the largest micro-batch that fits a card.
 ///
@@ -69,18 +70,24 @@ public final class VramBudget {
     /// The largest micro-batch in `1..maxMicroBatch` whose {@link #bytes} fit under `freeBytes` less
     /// {@link #DESKTOP_MARGIN_BYTES}; empty when not even one window fits.
     public static OptionalInt largestMicroBatch(ModelConfig model, long freeBytes, int maxMicroBatch) {
+        return largestMicroBatch(b -> bytes(model, b), freeBytes, maxMicroBatch);
+    }
+
+    /// The same with another footprint: `bytesAt(b)` is what training at micro-batch `b` needs on the card
+    /// (the CUDA trainer's exact allocation, for instance), growing with `b`.
+    public static OptionalInt largestMicroBatch(IntToLongFunction bytesAt, long freeBytes, int maxMicroBatch) {
         if (maxMicroBatch < 1) {
             throw new IllegalArgumentException("largest micro-batch asked " + maxMicroBatch + "; must be at least 1");
         }
         long room = freeBytes - DESKTOP_MARGIN_BYTES;
-        if (bytes(model, 1) > room) {
+        if (bytesAt.applyAsLong(1) > room) {
             return OptionalInt.empty();
         }
         int lo = 1; // fits
         int hi = maxMicroBatch;
         while (lo < hi) { // bytes() grows with the micro-batch, so bisect
             int mid = lo + (hi - lo + 1) / 2;
-            if (bytes(model, mid) <= room) {
+            if (bytesAt.applyAsLong(mid) <= room) {
                 lo = mid;
             } else {
                 hi = mid - 1;

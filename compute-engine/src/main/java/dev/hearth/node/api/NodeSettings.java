@@ -15,7 +15,8 @@ import java.util.List;
 /// @param uploadCapBytesPerSec upload rate cap, bytes/s (0 = no cap, else ≥ 16 KiB/s)
 /// @param downloadCapBytesPerSec download rate cap, bytes/s (0 = no cap, else ≥ 16 KiB/s)
 /// @param dailyVolumeCapBytes  bytes up+down per day (0 = no cap, else ≥ 1 MiB)
-/// @param gpuIndex             which GPU (-1 = automatic, else index in the GPU list)
+/// @param gpuIndex             where to train: {@link #GPU_INDEX_AUTOMATIC} (-1: a usable GPU, else the CPU),
+///                             {@link #GPU_INDEX_CPU} (-2: the CPU only), else the GPU's index (that card or the CPU)
 /// @param startWithOs          start Hearth when the owner logs in
 /// @param logLevel             DEBUG, INFO, WARN or ERROR
 /// @param runAddress           the run to join: `hearth://...`, or "local" for the embedded run
@@ -55,8 +56,32 @@ public record NodeSettings(
     /// 1 PiB a day: more than a 100 Gbit/s link carries in a day; a larger cap is a typo (0 = no cap).
     public static final long MAX_DAILY_CAP_BYTES = 1L << 50;
 
+    /// `gpuIndex`: train on a usable NVIDIA GPU, else on the CPU (the default).
+    public static final int GPU_INDEX_AUTOMATIC = -1;
+    /// `gpuIndex`: train on the CPU, never on a GPU (kept a number so that older settings files still read).
+    public static final int GPU_INDEX_CPU = -2;
+
     public static NodeSettings defaults() {
         return new NodeSettings(Policy.WHEN_IDLE, 3, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");
+    }
+
+    /// The trainer worker's `--device` for {@link #gpuIndex}: `auto`, `cpu` or the GPU's index.
+    public String device() {
+        return gpuIndex == GPU_INDEX_AUTOMATIC ? "auto" : gpuIndex == GPU_INDEX_CPU ? "cpu" : Integer.toString(gpuIndex);
+    }
+
+    /// {@link #gpuIndex} for a `--device` value (`auto`, `cpu` or a GPU index).
+    public static int gpuIndexOf(String device) {
+        String d = device.strip();
+        if (d.equalsIgnoreCase("auto")) return GPU_INDEX_AUTOMATIC;
+        if (d.equalsIgnoreCase("cpu")) return GPU_INDEX_CPU;
+        try {
+            int i = Integer.parseInt(d);
+            if (i >= 0) return i;
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException("device '" + device + "': expected auto, cpu or a GPU index (0, 1, ...)");
     }
 
     /// @throws InvalidSettingException naming the first bad field
@@ -86,7 +111,8 @@ public record NodeSettings(
             throw new InvalidSettingException("dailyVolumeCapBytes", "must be 0 (no cap) or at least 1 MiB");
         if (dailyVolumeCapBytes > MAX_DAILY_CAP_BYTES)
             throw new InvalidSettingException("dailyVolumeCapBytes", "must be at most 1 PiB (1073741824 MiB) a day; 0 means no cap");
-        if (gpuIndex < -1) throw new InvalidSettingException("gpuIndex", "must be -1 (automatic) or a GPU index");
+        if (gpuIndex < GPU_INDEX_CPU)
+            throw new InvalidSettingException("gpuIndex", "must be -1 (automatic), -2 (the CPU only) or a GPU index");
         if (logLevel == null || !List.of("DEBUG", "INFO", "WARN", "ERROR").contains(logLevel))
             throw new InvalidSettingException("logLevel", "must be DEBUG, INFO, WARN or ERROR");
         if (runAddress == null || runAddress.isBlank())

@@ -38,6 +38,8 @@ public final class NodeMain {
               --always             contribute whenever the node runs (saved in the settings)
               --when-idle          contribute only when the owner is idle (saved in the settings; the default)
               --rounds N           exit with status 0 after N rounds were recorded
+              --device D           where to train: auto (a usable NVIDIA GPU, else the CPU; the default),
+                                   cpu, or a GPU's index (0, 1, ...: that card or the CPU); saved in the settings
               --in-process-worker  train inside this JVM instead of a child process (tests and debugging)
               --verbose            print debug log lines
               -h, --help           this text
@@ -61,6 +63,7 @@ public final class NodeMain {
         String coordinator = null;
         boolean demo = false, inProcess = false, verbose = false, status = false;
         NodeSettings.Policy policy = null;
+        Integer gpuIndex = null;
         int rounds = 0;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -79,6 +82,7 @@ public final class NodeMain {
                         rounds = Integer.parseInt(value(args, ++i, "--rounds"));
                         if (rounds < 1) throw new IllegalArgumentException("--rounds must be at least 1");
                     }
+                    case "--device" -> gpuIndex = NodeSettings.gpuIndexOf(value(args, ++i, "--device"));
                     case "--in-process-worker" -> inProcess = true;
                     case "--verbose" -> verbose = true;
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
@@ -97,7 +101,7 @@ public final class NodeMain {
         NodeRuntime node;
         try {
             DataDirs.ensure(dataDir);
-            prepareSettings(dataDir, coordinator, demo, policy);
+            prepareSettings(dataDir, coordinator, demo, policy, gpuIndex);
             node = NodeRuntime.start(dataDir, Clock.systemUTC(), inProcess, Probes::forThisMachine);
             if (demo && policy == null) node.overridePolicy(NodeSettings.Policy.ALWAYS); // this session only
             node.joinConfiguredRun();
@@ -139,15 +143,15 @@ public final class NodeMain {
         return 0;
     }
 
-    private static void prepareSettings(Path dataDir, String coordinator, boolean demo, NodeSettings.Policy policy)
-            throws Exception {
+    private static void prepareSettings(Path dataDir, String coordinator, boolean demo, NodeSettings.Policy policy,
+                                        Integer gpuIndex) throws Exception {
         var store = new dev.hearth.node.settings.SettingsStore(dataDir, new EventLog(Clock.systemUTC()), Clock.systemUTC());
         NodeSettings s = store.load().settings();
         String address = coordinator != null ? coordinator : demo ? "local" : s.runAddress();
         NodeSettings.Policy p = policy != null ? policy : s.policy();
         NodeSettings next = new NodeSettings(p, s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
                 s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
-                s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
+                gpuIndex != null ? gpuIndex : s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
         try {
             store.save(next);
         } catch (InvalidSettingException e) {

@@ -1,6 +1,8 @@
 package dev.hearth.node.hardware;
 
+import dev.hearth.engine.cuda.GpuChoice;
 import dev.hearth.node.api.GpuCheck;
+import dev.hearth.node.api.NodeSettings;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -8,28 +10,28 @@ import java.util.Optional;
 /// Whether this machine's GPU can run Hearth's GPU engine, in plain words: a pure function of what
 /// the probes found, so every case is tested without the hardware.
 ///
-/// The GPU engine is ND4J's CUDA 11.6 build. Its kernels are machine code for compute capability
-/// 3.7 to 8.6; an 8.9 card (RTX 40) runs the 8.6 code by binary compatibility within major version 8.
-/// 9.0 (H100) and 10.x/12.x (Blackwell, RTX 50) would need PTX for their architecture, which the
-/// build does not carry — so they train on the CPU.
+/// The GPU engine is Hearth's own CUDA kernels, shipped as PTX for `compute_75` and compiled by the NVIDIA
+/// driver for the card it runs on (docs/decisions/0002-cuda-through-ffm-and-ptx.md): every card of compute
+/// capability 7.5 or newer (Turing, RTX 20 / GTX 16, through Blackwell, RTX 50) with a driver that loads PTX
+/// ISA 7.8 (R520 or newer). The same rules as the trainer's own choice ({@link GpuChoice}); the trainer also
+/// checks the card's free memory against the run's model, which is not known at first start.
 public final class GpuVerdict {
 
-    /// Oldest supported: Kepler GK210 (Tesla K80), the lowest architecture in the CUDA 11.6 build.
-    public static final int MIN_CC_TENTHS = 37;
-    /// Newest supported: Ada (RTX 40), via binary compatibility with sm_86.
-    public static final int MAX_CC_TENTHS = 89;
+    /// Oldest supported: Turing (compute capability 7.5), the PTX's target.
+    public static final int MIN_CC_TENTHS = GpuChoice.MIN_CC_MAJOR * 10 + GpuChoice.MIN_CC_MINOR;
     /// 2 GiB: a CUDA context (~300–500 MB), the `nano` model with its DeMo momentum and activations,
     /// and the owner's desktop that shares the card.
     public static final long MIN_VRAM_BYTES = 2L << 30;
-    /// CUDA 11.x needs driver R450 or newer (minor-version compatibility starts at 450.80.02 / 452.39).
-    public static final int MIN_DRIVER_MAJOR = 450;
+    /// The oldest driver release that loads Hearth's PTX (ISA 7.8 came with CUDA 11.8, driver R520).
+    public static final int MIN_DRIVER_MAJOR = GpuChoice.MIN_DRIVER_RELEASE;
 
     public static final String CPU_FALLBACK = "Hearth will train on your CPU (slower, still useful).";
 
-    /// Said with every supported card while training runs on the CPU only (docs/benchmarks.md "GPU"): the owner
-    /// must not read "supported" as "training on the GPU now".
-    public static final String GPU_TRAINING_NOT_YET = "This version of Hearth still trains on your CPU; GPU training"
-            + " comes with a later update.";
+    /// Said with every usable card: the GPU engine is tested against the CPU engine on an emulator of the
+    /// driver, but nobody has yet run it on a real card, so the owner must not read a speed into "usable".
+    public static final String GPU_NOT_MEASURED = "Hearth trains on it whenever it has enough free memory for the"
+            + " run's model (otherwise on the CPU, saying why). This GPU engine is new and has not yet been measured"
+            + " on a real card.";
 
     /// What the probes found about one graphics card.
     ///
@@ -41,9 +43,15 @@ public final class GpuVerdict {
     private GpuVerdict() {}
 
     /// @param cards    every card found (NVML devices, and OSHI's list for other vendors)
-    /// @param gpuIndex the owner's choice (index into `cards`), or -1 to pick the best usable card
+    /// @param gpuIndex the owner's choice (index into `cards`), -1 to pick the best usable card, or
+    ///                 {@link NodeSettings#GPU_INDEX_CPU} when the owner chose the CPU
     /// @param nvmlProblem why NVML is unavailable ("" when it works), to explain an NVIDIA card without data
     public static GpuCheck check(List<Card> cards, int gpuIndex, String nvmlProblem) {
+        if (gpuIndex == NodeSettings.GPU_INDEX_CPU) {
+            String model = cards.isEmpty() ? "no GPU used" : cards.getFirst().model();
+            return new GpuCheck(model, cards.isEmpty() ? 0 : cards.getFirst().vramBytes(), "", "", false,
+                    "You chose to train on the CPU (settings); Hearth leaves the GPU alone.");
+        }
         if (gpuIndex >= 0 && gpuIndex < cards.size()) return judge(cards.get(gpuIndex), nvmlProblem);
         List<Card> nvidia = cards.stream().filter(Card::nvidia).toList();
         if (nvidia.isEmpty()) {
@@ -81,21 +89,16 @@ public final class GpuVerdict {
         int t = tenths(cc);
         if (t < MIN_CC_TENTHS) {
             return new GpuCheck(c.model(), c.vramBytes(), cc, c.driver(), false,
-                    "Your " + c.model() + " is too old for Hearth's GPU engine (compute capability " + cc + "; it needs 3.7 or newer). " + CPU_FALLBACK);
-        }
-        if (t > MAX_CC_TENTHS) {
-            return new GpuCheck(c.model(), c.vramBytes(), cc, c.driver(), false,
-                    "Your " + c.model() + " is newer than Hearth's GPU engine supports (compute capability " + cc
-                            + "; the CUDA 11.6 engine runs up to 8.9). " + CPU_FALLBACK);
+                    "Your " + c.model() + " is too old for Hearth's GPU engine (compute capability " + cc + "; it needs "
+                            + GpuChoice.MIN_CC_MAJOR + "." + GpuChoice.MIN_CC_MINOR + " or newer). " + CPU_FALLBACK);
         }
         if (c.vramBytes() > 0 && c.vramBytes() < MIN_VRAM_BYTES) {
             return new GpuCheck(c.model(), c.vramBytes(), cc, c.driver(), false,
                     "Your " + c.model() + " has " + vram + " of memory; Hearth needs at least " + gib(MIN_VRAM_BYTES) + ". " + CPU_FALLBACK);
         }
-        String extra = t > 86 ? " It runs Hearth's engine through binary compatibility with the RTX 30 series code." : "";
         return new GpuCheck(c.model(), c.vramBytes(), cc, c.driver(), true,
-                "Your " + c.model() + " (" + vram + ", compute capability " + cc + ") is supported by Hearth's GPU engine."
-                        + extra + " " + GPU_TRAINING_NOT_YET);
+                "Your " + c.model() + " (" + vram + ", compute capability " + cc + ") can run Hearth's GPU engine. "
+                        + GPU_NOT_MEASURED);
     }
 
     /// "8.6" → 86; "" or garbage → -1.

@@ -124,6 +124,7 @@ public final class RunSession {
     private long workerFileVersion = -1; // trainer-control thread only
     private Worker stoppingWorker; // the worker a stop was sent to (node thread)
     private dev.hearth.protocol.wire.NodeState reportedWireState;
+    private String reportedBackend = "";
 
     // snapshot fields
     private NodeState state = NodeState.STARTING;
@@ -172,6 +173,7 @@ public final class RunSession {
         }
     }
 
+    /// The owner's settings; a changed device takes effect from the next round (the trainer restarts on it).
     public void setSettings(NodeSettings settings) {
         post(() -> this.settings = settings);
     }
@@ -182,7 +184,7 @@ public final class RunSession {
         this.label = label;
         Hello hello = Hello.newBuilder()
                 .setClientVersion(Version.CURRENT)
-                .setBackend(inProcessWorker ? "cpu (in-process)" : "cpu")
+                .setBackend(worker == null ? "" : worker.backendDescription()) // known after the trainer's start
                 .setDevice(probes.gpuCheck().model())
                 .setVramBytes(Math.max(0, probes.gpuCheck().vramBytes()))
                 .build();
@@ -236,10 +238,12 @@ public final class RunSession {
         if (client == null) return;
         var wire = decision.running() && welcome != null ? currentWireState() : dev.hearth.protocol.wire.NodeState.PAUSED;
         client.setState(wire);
-        if (wire != reportedWireState && client.isConnected()) {
+        String backend = worker == null ? "" : worker.backendDescription();
+        if ((wire != reportedWireState || !backend.equals(reportedBackend)) && client.isConnected()) {
             reportedWireState = wire;
+            reportedBackend = backend; // the run's dashboard shows what each node trains on, and why
             send(Envelope.newBuilder().setHeartbeat(dev.hearth.protocol.wire.Heartbeat.newBuilder()
-                    .setUnixMillis(clock.millis()).setState(wire)).build());
+                    .setUnixMillis(clock.millis()).setState(wire).setBackend(backend)).build());
         }
     }
 
@@ -323,22 +327,14 @@ public final class RunSession {
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
+        reportedBackend = "";
         this.model = model;
         this.outer = outer;
         layout = ParameterLayout.gpt(model);
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
-        WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
-                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                "bundled", MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(), (float) outer.innerWeightDecay());
-        if (!spec.equals(workerSpec)) {
-            stopWorkerNow();
-            workerSpec = spec;
-            worker = inProcessWorker ? new InProcessWorker(spec)
-                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
-                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
-        }
+        useWorker(workerSpec(rc));
         if (!sameRun || params == null) loadLocalParams();
         if (version != w.getCurrentVersion()) {
             requestCheckpoint();
@@ -347,6 +343,26 @@ public final class RunSession {
                     decision.running() ? "Waiting for the round to open" : decision.reason(), "");
         }
         pollStatus();
+    }
+
+    /// The trainer's spec for this run and the owner's device choice (settings: auto, the CPU or a GPU index).
+    private WorkerSpec workerSpec(RunConfig rc) {
+        return new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
+                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
+                "bundled", MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(), (float) outer.innerWeightDecay(),
+                settings == null ? "auto" : settings.device());
+    }
+
+    /// Replaces the worker when its spec changed (a new run, or the owner chose another device): the old one is
+    /// stopped first, so a GPU it held is free before the new one starts.
+    private void useWorker(WorkerSpec spec) {
+        if (!spec.equals(workerSpec)) {
+            stopWorkerNow();
+            workerSpec = spec;
+            worker = inProcessWorker ? new InProcessWorker(spec)
+                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
+        }
     }
 
     private void stopWorkerNow() {
@@ -467,6 +483,8 @@ public final class RunSession {
 
     private void maybeTrain(RoundStart rs) {
         if (!decision.running() || trainingRound != null || worker == null) return;
+        if (welcome == null) return;
+        useWorker(workerSpec(welcome.getConfig())); // the owner may have changed the device since the welcome
         if (clock.millis() >= rs.getDeadlineUnixMillis()) {
             log.info("round " + rs.getRound() + " closed before it could start here");
             pendingRound = null;
@@ -653,6 +671,7 @@ public final class RunSession {
     private void publishSnapshot() {
         Instant now = clock.instant();
         String backend = worker == null ? "" : worker.backendDescription();
+        if (!backend.equals(reportedBackend)) reportWireState();
         publish.accept(new NodeSnapshot(now, state, headline, reason, welcome == null ? "" : welcome.getRunId(), label,
                 round, state == NodeState.TRAINING ? progress : (state == NodeState.UPLOADING ? 1 : 0),
                 state == NodeState.TRAINING || state == NodeState.UPLOADING ? tokensPerSecond : 0, localLoss,

@@ -87,6 +87,9 @@ public final class ChildProcessWorker implements Worker {
             cmd.addAll(spec.toArgs());
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+            // CUDA numbers cards fastest first by default, NVML (the settings' GPU list) by PCI bus: this makes the
+            // owner's "GPU 1" the same card for both
+            pb.environment().putIfAbsent("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
             Process p = pb.start();
             process = p;
             toChild = new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
@@ -133,6 +136,10 @@ public final class ChildProcessWorker implements Worker {
                         complete(null, new IOException(msg));
                     }
                     case WorkerFrames.SAVED -> log.accept("trainer saved its optimizer state");
+                    case WorkerFrames.BACKEND -> {
+                        backend = new String(f.payload(), StandardCharsets.UTF_8);
+                        log.accept("trainer now: " + backend);
+                    }
                     default -> log.accept("trainer sent an unknown frame type " + f.type());
                 }
             }

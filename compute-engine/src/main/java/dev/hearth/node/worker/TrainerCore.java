@@ -1,7 +1,9 @@
 package dev.hearth.node.worker;
 
 import dev.hearth.engine.backend.BackendSelector;
+import dev.hearth.engine.backend.DeviceSetting;
 import dev.hearth.engine.checkpoint.Checkpoint;
+import dev.hearth.engine.cuda.CudaException;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
@@ -9,7 +11,6 @@ import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
-import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.LocalTrainer;
 import java.io.IOException;
@@ -53,42 +54,69 @@ public final class TrainerCore implements AutoCloseable {
     private final WorkerSpec spec;
     private final ModelConfig config;
     private final ParameterLayout layout;
-    private final LocalTrainer trainer;
+    /// Chose the trainer, and chooses again after the GPU runs out of memory.
+    private final BackendSelector selector;
+    private BackendSelector.TrainerSelection selection;
+    private LocalTrainer trainer;
+    /// The local round over {@link #trainer}, at the trainer's micro-batch (the spec's, or less where the GPU
+    /// holds fewer).
+    private LocalRound round;
     private final Corpus corpus;
     private final DemoCompressor compressor;
     private final ValueEncoding encoding;
-    private final LocalRound round;
     /// Whether the run takes local steps (the mean outer step): then the trainer's inner AdamW state is kept.
     private final boolean localSteps;
     private float[] params;
     private long paramsVersion = -1;
 
     public TrainerCore(WorkerSpec spec) throws IOException {
+        this(spec, BackendSelector.INSTALLED_DRIVER);
+    }
+
+    /// @param drivers the CUDA driver to try (the installed one; the CPU emulator of it in tests)
+    TrainerCore(WorkerSpec spec, BackendSelector.DriverSource drivers) throws IOException {
         this.spec = spec;
         this.config = ModelConfig.byName(spec.model());
         this.layout = ParameterLayout.gpt(config);
         Files.createDirectories(spec.stateDir());
-        this.trainer = new HostLocalTrainer(BackendSelector.select(config).backend(),
-                LocalRound.innerSettings(spec.weightDecay()));
+        this.selector = new BackendSelector(config,
+                LocalRound.innerSettings(spec.weightDecay()),
+                spec.localSteps() > 0, Runtime.getRuntime().availableProcessors(), drivers, System.err::println);
+        use(selector.select(DeviceSetting.parse(spec.device()), spec.microBatch()));
         this.corpus = spec.corpus().equals("bundled")
                 ? Corpus.bundled(spec.stateDir().resolve("corpus"))
                 : Corpus.fromTextFiles(java.util.List.of(Path.of(spec.corpus())), spec.stateDir().resolve("corpus"));
         this.encoding = ValueEncoding.valueOf(spec.encoding());
         this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
-        this.round = new LocalRound(trainer, Math.max(1, spec.microBatch()));
         this.localSteps = spec.localSteps() > 0;
         Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
         if (Files.exists(momentum)) {
             compressor.restoreMomentum(readMomentum(momentum, layout.size()));
-            if (localSteps) restoreInner(momentum);
+        }
+        restoreInnerState();
+    }
+
+    /// Where this trainer trains and why (the owner reads it on the dashboard and in `./hearth status`).
+    public String backendDescription() {
+        return selection.description();
+    }
+
+    /// One round; on CUDA_ERROR_OUT_OF_MEMORY the round starts over at half the micro-batch (the trainer rebuilt,
+    /// its inner AdamW state restored from the last round's save), down to 1, then on the CPU for the rest of
+    /// this worker's life. Terminates: each retry halves the micro-batch or leaves the GPU.
+    public TrainResult train(TrainJob job, Progress progress) throws IOException {
+        while (true) {
+            try {
+                return trainRound(job, progress);
+            } catch (CudaException e) {
+                if (!e.isOutOfMemory()) throw e;
+                replaceAfterOutOfMemory(e);
+                restoreInnerState();
+            }
         }
     }
 
-    public String backendDescription() {
-        return trainer.description();
-    }
-
-    public TrainResult train(TrainJob job, Progress progress) throws IOException {
+    private TrainResult trainRound(TrainJob job, Progress progress) throws IOException {
         long start = System.nanoTime();
         if (params == null || paramsVersion != job.version()) {
             Checkpoint loaded = Checkpoint.read(job.paramsFile());
@@ -109,6 +137,34 @@ public final class TrainerCore implements AutoCloseable {
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new TrainResult(job.round(), payload, (float) result.meanLoss(), tokens, millis,
                 4.0 * layout.size() / payload.length);
+    }
+
+    private void use(BackendSelector.TrainerSelection chosen) {
+        selection = chosen;
+        trainer = chosen.trainer();
+        round = new LocalRound(trainer, Math.max(1, chosen.microBatch()));
+    }
+
+    /// Frees the GPU trainer that ran out of memory and takes what the selector chooses next.
+    private void replaceAfterOutOfMemory(CudaException e) {
+        trainer.close(); // first: its memory is what the next attempt needs
+        use(selector.afterOutOfMemory(selection, e));
+    }
+
+    /// With local steps, the inner AdamW's state as of the last completed round (saved after every round, so a
+    /// round redone after an out-of-memory starts from the same state); restoring may itself run out of memory
+    /// on the card (the moments are allocated then), which is handled the same way.
+    private void restoreInnerState() throws IOException {
+        Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
+        while (true) {
+            try {
+                if (localSteps && Files.exists(momentum)) restoreInner(momentum);
+                return;
+            } catch (CudaException e) {
+                if (!e.isOutOfMemory()) throw e;
+                replaceAfterOutOfMemory(e);
+            }
+        }
     }
 
     private void restoreInner(Path file) throws IOException {

@@ -21,6 +21,8 @@ final class WorkerFrames {
     static final byte RESULT = 12;
     static final byte FAILED = 13;
     static final byte SAVED = 14;
+    /// The trainer's backend description changed (it left the GPU after running out of memory): UTF-8 text.
+    static final byte BACKEND = 15;
 
     record Frame(byte type, byte[] payload) {}
 

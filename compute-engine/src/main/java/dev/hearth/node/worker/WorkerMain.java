@@ -35,7 +35,8 @@ public final class WorkerMain {
             System.exit(3);
             return;
         }
-        WorkerFrames.write(out, WorkerFrames.READY, utf8(core.backendDescription()));
+        saidBackend = core.backendDescription();
+        WorkerFrames.write(out, WorkerFrames.READY, utf8(saidBackend));
         long lastRound = 0;
         while (true) {
             WorkerFrames.Frame f = WorkerFrames.read(in);
@@ -62,14 +63,28 @@ public final class WorkerMain {
                         // the node is gone; the read loop will notice
                     }
                 });
+                sayBackendIfChanged(out, core);
                 WorkerFrames.write(out, WorkerFrames.RESULT, encodeResult(r));
             } catch (Exception e) {
+                sayBackendIfChanged(out, core);
                 WorkerFrames.write(out, WorkerFrames.FAILED, utf8("round " + job.round() + ": " + e));
             }
         }
         core.close();
         out.flush();
         System.exit(0);
+    }
+
+    private static String saidBackend = "";
+
+    /// Tells the node when the backend changed during a round (an out-of-memory retry or the CPU fallback), so
+    /// `./hearth status`, the app and the coordinator show what trains now.
+    private static void sayBackendIfChanged(DataOutputStream out, TrainerCore core) throws IOException {
+        String now = core.backendDescription();
+        if (!now.equals(saidBackend)) {
+            saidBackend = now;
+            WorkerFrames.write(out, WorkerFrames.BACKEND, utf8(now));
+        }
     }
 
     static byte[] utf8(String s) {

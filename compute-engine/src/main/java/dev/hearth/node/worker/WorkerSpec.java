@@ -1,5 +1,6 @@
 package dev.hearth.node.worker;
 
+import dev.hearth.engine.backend.DeviceSetting;
 import dev.hearth.engine.demo.MeanStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +21,10 @@ import java.util.List;
 ///                     n ≥ 1: take n inner AdamW steps over the round's windows and send the compressed
 ///                     pseudo-gradient `θ_start − θ_local` (the run's mean outer step)
 /// @param weightDecay  the inner AdamW's decoupled weight decay (with localSteps ≥ 1)
+/// @param device       where to train: `auto` (a usable NVIDIA GPU, else the CPU), `cpu`, or a GPU index
+///                     ({@link DeviceSetting}); the owner's choice from the node's settings
 public record WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                         int microBatch, Path stateDir, int localSteps, float weightDecay) {
+                         int microBatch, Path stateDir, int localSteps, float weightDecay, String device) {
 
     public WorkerSpec {
         if (localSteps < 0 || localSteps > MeanStep.MAX_LOCAL_STEPS) {
@@ -30,12 +33,19 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         if (!(weightDecay >= 0f && weightDecay <= 1f)) {
             throw new IllegalArgumentException("inner weight decay must be in [0, 1], got " + weightDecay);
         }
+        device = DeviceSetting.parse(device).toString(); // a bad value fails here, in the node, not in the child
+    }
+
+    /// A spec that trains where {@link DeviceSetting#AUTO} chooses.
+    public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
+                      int microBatch, Path stateDir, int localSteps, float weightDecay) {
+        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, localSteps, weightDecay, "auto");
     }
 
     /// A spec for the sign outer step (one gradient per round, no inner optimizer).
     public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
                       int microBatch, Path stateDir) {
-        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, 0, 0f);
+        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, 0, 0f, "auto");
     }
 
     public List<String> toArgs() {
@@ -50,6 +60,7 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         a.add("--state-dir"); a.add(stateDir.toString());
         a.add("--local-steps"); a.add(Integer.toString(localSteps));
         a.add("--weight-decay"); a.add(Float.toString(weightDecay));
+        a.add("--device"); a.add(device);
         return a;
     }
 
@@ -60,6 +71,7 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         Path state = null;
         int localSteps = 0;
         float weightDecay = 0f;
+        String device = "auto";
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) throw new IllegalArgumentException("option " + args[i] + " needs a value");
@@ -74,6 +86,7 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
                 case "--state-dir" -> state = Path.of(v);
                 case "--local-steps" -> localSteps = Integer.parseInt(v);
                 case "--weight-decay" -> weightDecay = Float.parseFloat(v);
+                case "--device" -> device = v;
                 default -> throw new IllegalArgumentException("unknown worker option " + args[i]);
             }
             i++;
@@ -82,6 +95,7 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
                 || micro == null || state == null) {
             throw new IllegalArgumentException("worker: missing options (got " + String.join(" ", args) + ")");
         }
-        return new WorkerSpec(model, beta, block, topK, encoding, corpus, micro, state, localSteps, weightDecay);
+        return new WorkerSpec(model, beta, block, topK, encoding, corpus, micro, state, localSteps, weightDecay,
+                device);
     }
 }

@@ -25,49 +25,53 @@ class GpuVerdictTest {
     }
 
     @Test
-    void ampereIsUsable() {
+    void ampereIsUsableAndTheScreenSaysNothingWasMeasuredYet() {
         GpuCheck c = GpuVerdict.check(List.of(nvidia("NVIDIA GeForce RTX 3060", "8.6", 12 * GB)), -1, "");
         assertTrue(c.usable());
-        assertEquals("Your NVIDIA GeForce RTX 3060 (12 GiB, compute capability 8.6) is supported by Hearth's GPU engine. "
-                + "This version of Hearth still trains on your CPU; GPU training comes with a later update.", c.verdict());
+        assertEquals("Your NVIDIA GeForce RTX 3060 (12 GiB, compute capability 8.6) can run Hearth's GPU engine. "
+                + "Hearth trains on it whenever it has enough free memory for the run's model (otherwise on the CPU,"
+                + " saying why). This GPU engine is new and has not yet been measured on a real card.", c.verdict());
     }
 
     @Test
-    void adaIsUsableThroughBinaryCompatibility() {
-        GpuCheck c = GpuVerdict.check(List.of(nvidia("NVIDIA GeForce RTX 4070", "8.9", 12 * GB)), -1, "");
-        assertTrue(c.usable());
-        assertTrue(c.verdict().contains("binary compatibility"), c.verdict());
-    }
-
-    @Test
-    void hopperAndBlackwellAreTooNew() {
-        for (String cc : List.of("9.0", "12.0", "10.0")) {
-            GpuCheck c = GpuVerdict.check(List.of(nvidia("GPU " + cc, cc, 32 * GB)), -1, "");
-            assertFalse(c.usable(), cc);
-            assertTrue(c.verdict().contains("newer than") && c.verdict().contains("CPU"), c.verdict());
+    void turingThroughBlackwellAreUsableThroughThePtx() {
+        for (String cc : List.of("7.5", "8.0", "8.9", "9.0", "10.0", "12.0")) {
+            GpuCheck c = GpuVerdict.check(List.of(nvidia("GPU " + cc, cc, 16 * GB)), -1, "");
+            assertTrue(c.usable(), cc + ": " + c.verdict());
         }
     }
 
     @Test
-    void keplerK80IsTheOldestUsableAndOlderIsNot() {
-        assertTrue(GpuVerdict.check(List.of(nvidia("Tesla K80", "3.7", 12 * GB)), -1, "").usable());
-        GpuCheck old = GpuVerdict.check(List.of(nvidia("GeForce GTX 780", "3.5", 3 * GB)), -1, "");
-        assertFalse(old.usable());
-        assertTrue(old.verdict().contains("too old"));
+    void voltaAndOlderAreTooOld() {
+        for (String cc : List.of("7.0", "6.1", "3.7")) {
+            GpuCheck c = GpuVerdict.check(List.of(nvidia("GPU " + cc, cc, 16 * GB)), -1, "");
+            assertFalse(c.usable(), cc);
+            assertTrue(c.verdict().contains("too old for Hearth's GPU engine (compute capability " + cc
+                    + "; it needs 7.5 or newer)"), c.verdict());
+        }
+    }
+
+    @Test
+    void theOwnersCpuChoiceIsSaid() {
+        GpuCheck c = GpuVerdict.check(List.of(nvidia("NVIDIA GeForce RTX 3060", "8.6", 12 * GB)),
+                dev.hearth.node.api.NodeSettings.GPU_INDEX_CPU, "");
+        assertFalse(c.usable());
+        assertEquals("You chose to train on the CPU (settings); Hearth leaves the GPU alone.", c.verdict());
     }
 
     @Test
     void tooLittleMemoryIsExplained() {
-        GpuCheck c = GpuVerdict.check(List.of(nvidia("GeForce GT 1030", "6.1", GB)), -1, "");
+        GpuCheck c = GpuVerdict.check(List.of(nvidia("GeForce GTX 1650", "7.5", GB)), -1, "");
         assertFalse(c.usable());
         assertTrue(c.verdict().contains("1.0 GiB of memory"), c.verdict());
     }
 
     @Test
     void oldDriverAsksForAnUpdate() {
-        GpuCheck c = GpuVerdict.check(List.of(new Card("GeForce GTX 1080", true, 8 * GB, "6.1", "418.56")), -1, "");
+        GpuCheck c = GpuVerdict.check(List.of(new Card("GeForce RTX 2080", true, 8 * GB, "7.5", "515.105.01")), -1, "");
         assertFalse(c.usable());
-        assertTrue(c.verdict().contains("newer NVIDIA driver (you have 418.56"), c.verdict());
+        assertTrue(c.verdict().contains("newer NVIDIA driver (you have 515.105.01, Hearth needs 520 or newer)"),
+                c.verdict());
     }
 
     @Test
@@ -86,9 +90,9 @@ class GpuVerdictTest {
 
     @Test
     void automaticPicksTheBestUsableCardAndTheOwnersChoiceWins() {
-        List<Card> cards = List.of(nvidia("RTX 5090", "12.0", 32 * GB), nvidia("GTX 1070", "6.1", 8 * GB), nvidia("RTX 3090", "8.6", 24 * GB));
-        assertEquals("RTX 3090", GpuVerdict.check(cards, -1, "").model());
-        assertEquals("GTX 1070", GpuVerdict.check(cards, 1, "").model());
+        List<Card> cards = List.of(nvidia("GTX 1070", "6.1", 8 * GB), nvidia("RTX 5090", "12.0", 32 * GB), nvidia("RTX 3090", "8.6", 24 * GB));
+        assertEquals("RTX 5090", GpuVerdict.check(cards, -1, "").model());
+        assertEquals("RTX 3090", GpuVerdict.check(cards, 2, "").model());
         assertFalse(GpuVerdict.check(cards, 0, "").usable());
     }
 }

@@ -64,6 +64,29 @@ class SettingsStoreTest {
     }
 
     @Test
+    void theCpuOnlyDeviceChoiceIsSavedAndReachesTheWorkerAsCpu() throws Exception {
+        var d = NodeSettings.defaults();
+        var cpu = new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(), d.gpuTemperatureCapC(),
+                d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(), d.dailyVolumeCapBytes(),
+                NodeSettings.gpuIndexOf("cpu"), d.startWithOs(), d.logLevel(), d.runAddress());
+        store.save(cpu);
+        assertEquals("cpu", store.load().settings().device());
+        assertEquals("auto", NodeSettings.defaults().device());
+        assertEquals(1, NodeSettings.gpuIndexOf("1"));
+        assertEquals("1", new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(),
+                d.gpuTemperatureCapC(), d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(),
+                d.dailyVolumeCapBytes(), 1, d.startWithOs(), d.logLevel(), d.runAddress()).device());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> NodeSettings.gpuIndexOf("gpu0"));
+        assertEquals("device 'gpu0': expected auto, cpu or a GPU index (0, 1, ...)", e.getMessage());
+        var tooLow = new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(),
+                d.gpuTemperatureCapC(), d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(),
+                d.dailyVolumeCapBytes(), -3, d.startWithOs(), d.logLevel(), d.runAddress());
+        org.junit.jupiter.api.Assertions.assertThrows(dev.hearth.node.api.InvalidSettingException.class,
+                tooLow::validate);
+    }
+
+    @Test
     void saveRejectsInvalidSettingsAndKeepsTheOldFile() throws Exception {
         store.save(custom());
         var bad = new NodeSettings(Policy.WHEN_IDLE, 0, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");

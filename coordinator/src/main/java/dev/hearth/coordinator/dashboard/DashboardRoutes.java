@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.List;
 import java.util.function.Supplier;
 
 /// What each path answers, independent of Netty (the handler only moves bytes).
@@ -34,13 +35,16 @@ final class DashboardRoutes {
 
     private final DashboardSource source;
     private final Supplier<String> sample;
+    private final Supplier<List<String>> devices;
     private final ObjectMapper json;
     private final byte[] page;
     private final byte[] script;
 
-    DashboardRoutes(DashboardSource source, Supplier<String> sample, ObjectMapper json, String page, byte[] script) {
+    DashboardRoutes(DashboardSource source, Supplier<String> sample, Supplier<List<String>> devices, ObjectMapper json,
+                    String page, byte[] script) {
         this.source = source;
         this.sample = sample;
+        this.devices = devices;
         this.json = json;
         this.page = page.getBytes(StandardCharsets.UTF_8);
         this.script = script;
@@ -71,7 +75,7 @@ final class DashboardRoutes {
             text = text.substring(0, MAX_SAMPLE_CHARS);
         }
         return new DashboardStatus(s.runId(), s.name(), s.phase(), s.round(), s.version(), s.totalRounds(), s.nodesOnline(),
-                s.tokens(), s.bytesIn(), s.bytesOut(), s.history(), text, s.updatedAtMillis());
+                s.tokens(), s.bytesIn(), s.bytesOut(), s.history(), text, devices.get(), s.updatedAtMillis());
     }
 
     private Response json(Object value) {

@@ -26,6 +26,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.function.Supplier;
 
 /// The run's read-only dashboard over HTTP, on its own port: `/` (a page with live charts), `/dashboard.js`,
@@ -68,7 +69,14 @@ public final class DashboardServer implements AutoCloseable {
     /// @param sample a few lines of text from the current model; called per status request, so return a cached
     ///               string (the run refreshes it every N rounds)
     public static DashboardServer start(String host, int port, DashboardSource source, Supplier<String> sample) {
-        var routes = new DashboardRoutes(source, sample, new ObjectMapper(), pageHtml(), resource(RESOURCES + "dashboard.js"));
+        return start(host, port, source, sample, List::of);
+    }
+
+    /// The same, with `devices`: each connected node and what it trains on, in words (called per status request).
+    public static DashboardServer start(String host, int port, DashboardSource source, Supplier<String> sample,
+                                        Supplier<List<String>> devices) {
+        var routes = new DashboardRoutes(source, sample, devices, new ObjectMapper(), pageHtml(),
+                resource(RESOURCES + "dashboard.js"));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hearth-dashboard-net", true),
                 NioIoHandler.newFactory());
         ExecutorService io = Executors.newSingleThreadExecutor(new DefaultThreadFactory("hearth-dashboard-io", true));

@@ -14,12 +14,14 @@ import java.util.List;
 /// @param bytesOut      bytes sent (commits, checkpoints)
 /// @param history       recent committed rounds, oldest first
 /// @param sample        a few lines of text sampled from the current model (may be empty)
+/// @param devices       each connected node and what it trains on, in its own words (`3f2a9c1b: training on …`)
 /// @param updatedAtMillis when this status was assembled (Unix epoch ms)
 public record DashboardStatus(String runId, String name, String phase, long round, long version, long totalRounds,
                               int nodesOnline, long tokens, long bytesIn, long bytesOut, List<RoundPoint> history,
-                              String sample, long updatedAtMillis) {
+                              String sample, List<String> devices, long updatedAtMillis) {
     public DashboardStatus {
         history = List.copyOf(history);
+        devices = List.copyOf(devices);
     }
 
     /// One committed round for the charts.

@@ -45,7 +45,7 @@ public final class LedgerDashboardSource implements DashboardSource {
                     r.duration().toMillis(), r.tokens(), r.accepted(), r.rejected()));
         }
         return new DashboardStatus(s.runId(), s.name(), phase.get(), s.lastRound(), s.version(), totalRounds,
-                nodesOnline.getAsInt(), s.tokens(), s.bytesIn(), s.bytesOut(), points, "", clock.millis());
+                nodesOnline.getAsInt(), s.tokens(), s.bytesIn(), s.bytesOut(), points, "", List.of(), clock.millis());
     }
 
     @Override

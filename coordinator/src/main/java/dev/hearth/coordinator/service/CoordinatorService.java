@@ -108,6 +108,8 @@ public final class CoordinatorService implements AutoCloseable {
     private final HearthServer server;
     private final DashboardServer dashboard;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    /// What each connected node said it trains on (Hello, then Heartbeat); read by the dashboard's thread.
+    private final Map<String, String> backends = new ConcurrentHashMap<>();
     private final List<Consumer<CommitEvent>> commitListeners = new CopyOnWriteArrayList<>();
     private final RunStats stats = new RunStats(LOSS_HISTORY);
     private final TextSampler sampler;
@@ -179,7 +181,8 @@ public final class CoordinatorService implements AutoCloseable {
         InetAddress bind = InetAddress.getByName(rc.bind());
         CoordinatorCertificate cert = CoordinatorCertificate.loadOrCreate(rc.tlsDir());
         this.server = HearthServer.start(ServerConfig.loopback(rc.port(), cert).withBindAddress(bind), new Handler());
-        this.dashboard = DashboardServer.start(rc.bind(), rc.httpPort(), run.dashboardSource(clock), stats::sample);
+        this.dashboard = DashboardServer.start(rc.bind(), rc.httpPort(), run.dashboardSource(clock), stats::sample,
+                this::devices);
         runThread.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("run {} serving at {} (model {}, {} training windows, version {})", rc.runId(), address(),
                 rc.model().name(), trainWindows, run.version());
@@ -286,14 +289,18 @@ public final class CoordinatorService implements AutoCloseable {
                 .setConfig(RunConfigs.toWire(config, corpus.id()))
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
-        LOG.info("node {} joined ({} on {}, {} nodes online)", shortId(peer.nodeId()), hello.getBackend(), hello.getDevice(),
-                peers.size());
+        LOG.info("node {} joined (device {}, {} nodes online){}", shortId(peer.nodeId()), hello.getDevice(), peers.size(),
+                hello.getBackend().isEmpty() ? "" : ": " + hello.getBackend());
+        if (!hello.getBackend().isEmpty()) backends.put(peer.nodeId(), hello.getBackend());
     }
 
     private void message(Peer peer, Envelope e, Instant at) {
         if (peers.get(peer.nodeId()) != peer) return; // a replaced connection
         switch (e.getPayloadCase()) {
-            case HEARTBEAT -> heartbeat(peer, e.getHeartbeat().getState());
+            case HEARTBEAT -> {
+                heartbeat(peer, e.getHeartbeat().getState());
+                backend(peer, e.getHeartbeat().getBackend());
+            }
             case CHECKPOINT_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder()
                     .setCheckpointManifest(servedCheckpoint().manifest()).build());
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
@@ -317,8 +324,22 @@ public final class CoordinatorService implements AutoCloseable {
         }
     }
 
+    /// A node says where it trains (its trainer chose, or left the GPU after running out of memory).
+    private void backend(Peer peer, String backend) {
+        if (backend.isEmpty()) return;
+        String before = backends.put(peer.nodeId(), backend);
+        if (!backend.equals(before)) LOG.info("node {} trains: {}", shortId(peer.nodeId()), backend);
+    }
+
+    /// Each connected node and what it trains on, for the dashboard: `3f2a9c1b: training on … at micro-batch 8: …`.
+    List<String> devices() {
+        return backends.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(en -> shortId(en.getKey()) + ": " + en.getValue()).toList();
+    }
+
     private void closed(Peer peer, String reason) {
         if (!peers.remove(peer.nodeId(), peer)) return;
+        backends.remove(peer.nodeId());
         ready.remove(peer.nodeId());
         run.nodeLeft(peer.nodeId(), clock.instant());
         LOG.info("node {} left ({})", shortId(peer.nodeId()), reason);

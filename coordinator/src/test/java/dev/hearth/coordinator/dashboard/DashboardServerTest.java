@@ -58,7 +58,9 @@ class DashboardServerTest {
         }
         var source = new LedgerDashboardSource(ledger, 200, () -> "ROUND_OPEN", () -> 2,
                 Clock.fixed(T0.plusSeconds(999), ZoneOffset.UTC));
-        server = DashboardServer.start("127.0.0.1", 0, source, () -> "the parliament is\nthe parliament");
+        server = DashboardServer.start("127.0.0.1", 0, source, () -> "the parliament is\nthe parliament",
+                () -> List.of("3f2a9c1b: training on NVIDIA GeForce RTX 3060 (compute capability 8.6) at micro-batch 8",
+                        "77c0de11: CUDA driver found but no GPU (CUDA_ERROR_NO_DEVICE); training on the CPU"));
     }
 
     @AfterEach
@@ -91,6 +93,9 @@ class DashboardServerTest {
         assertEquals(3000, s.get("bytesIn").asLong());
         assertEquals(12000, s.get("bytesOut").asLong());
         assertEquals("the parliament is\nthe parliament", s.get("sample").asText());
+        assertEquals(2, s.get("devices").size(), "what each connected node trains on");
+        assertEquals("77c0de11: CUDA driver found but no GPU (CUDA_ERROR_NO_DEVICE); training on the CPU",
+                s.get("devices").get(1).asText());
         JsonNode history = s.get("history");
         assertEquals(3, history.size());
         assertEquals(4.0, history.get(0).get("meanLoss").asDouble());
