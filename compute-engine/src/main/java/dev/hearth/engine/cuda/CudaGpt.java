@@ -231,7 +231,7 @@ final class CudaGpt implements AutoCloseable {
         for (int l = layers - 1; l >= 0; l--) {
             long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
             if (l < layers - 1) { // the last layer's GELU output is still in its slot from the forward
-                k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu), addr(s.fch[l]), n * 4 * c);
+                rebuildGelu(l, n);
             }
             // residual: d(res2) gets d(res3) unchanged (dres carries it); the MLP branch sees it too
             linearBackward(addr(s.dfch), addr(s.dres), addr(s.fchGelu), p, g, fcProjW[l], fcProjB[l], n, 4 * c, c);
@@ -285,9 +285,7 @@ final class CudaGpt implements AutoCloseable {
         long headAtt = (long) t * t;
         long probs = addr(s.att);
         if (l < layers - 1) { // the last layer's probabilities are still in their slot from the forward
-            attentionScores(l, b, t);
-            k.warpRows(Kernels.SOFTMAX_CAUSAL_RECOMPUTE, b * nh * t, probs, addr(s.attMax[l]), addr(s.attInvSum[l]),
-                    b * nh * t, t);
+            rebuildProbabilities(l, b, t);
         }
         // dAtt (T, T) = dy (T, hs) · vᵀ ; dv (T, hs) = attᵀ · dy
         gemmBatched(false, true, t, t, hs, 1f, dy, c, headY, hs, vv, 3 * c, headQkv, hs,
@@ -301,6 +299,34 @@ final class CudaGpt implements AutoCloseable {
                 0f, dq, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO);
         gemmBatched(true, false, t, hs, t, 1f, addr(s.dAtt), t, nh * headAtt, headAtt, q, 3 * c, headQkv, hs,
                 0f, dk, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO_T);
+    }
+
+    /// Queues the rebuild of layer `l`'s attention probabilities (B, nh, T, T) into the shared slot, from its qkv
+    /// and the row statistics its forward kept: the forward's bits.
+    void rebuildProbabilities(int l, int b, int t) {
+        attentionScores(l, b, t);
+        k.warpRows(Kernels.SOFTMAX_CAUSAL_RECOMPUTE, b * nh * t, addr(s.att), addr(s.attMax[l]),
+                addr(s.attInvSum[l]), b * nh * t, t);
+    }
+
+    /// Queues the rebuild of layer `l`'s GELU output (n, 4C) into the shared slot from its kept input `fch`.
+    void rebuildGelu(int l, int n) {
+        k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu), addr(s.fch[l]), n * 4 * c);
+    }
+
+    /// The shared probability slot's first `b` windows, (B, nh, T, T) (for the test that the rebuild is the
+    /// forward's bits; synchronous).
+    float[] downloadProbabilities(int b, int t) {
+        float[] out = new float[b * nh * t * t];
+        memory.download(s.att, out, 0, out.length);
+        return out;
+    }
+
+    /// The shared GELU slot's first `n` rows, (n, 4C) (synchronous).
+    float[] downloadGelu(int n) {
+        float[] out = new float[n * 4 * c];
+        memory.download(s.fchGelu, out, 0, out.length);
+        return out;
     }
 
     // ------------------------------------------------------------------------------------------ GEMM

@@ -139,6 +139,11 @@ public final class CudaLocalTrainer implements LocalTrainer {
                 device.name(), device.computeCapability(), device.totalBytes() >> 20);
     }
 
+    /// The model's launches and activations (for the tests that look inside the forward and backward).
+    CudaGpt gpt() {
+        return gpt;
+    }
+
     /// The micro-batch (windows) the activations are allocated for.
     public int microBatch() {
         return gpt.capacity();

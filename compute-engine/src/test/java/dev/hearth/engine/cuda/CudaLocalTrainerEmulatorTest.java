@@ -37,6 +37,11 @@ class CudaLocalTrainerEmulatorTest {
     }
 
     @Test
+    void rebuiltAttentionProbabilitiesAndGeluAreTheForwardsBits() {
+        CudaParity.rebuiltActivationsAreTheForwardsBits(CudaEmulator.driver(), EMU, MICRO_BATCH);
+    }
+
+    @Test
     void weightedMicroBatchesOfChangingSizeAccumulateAsOnTheCpu() {
         CudaParity.weightedAccumulationMatchesCpu(CudaEmulator.driver(), EMU, MICRO_BATCH);
     }
