@@ -9,11 +9,13 @@ import dev.hearth.engine.model.ParameterLayout;
 /// {@link ParameterLayout#gpt}, activations slices of one allocation made for a (B, T) capacity.
 ///
 /// Every activation the backward pass needs is kept per layer, as llm.c's `train_gpt2_fp32.cu` does, except the
-/// attention probabilities (B, nh, T, T) and the GELU output (B, T, 4C): the backward rebuilds them per layer
-/// into one slot each with the forward's own kernels (the scores GEMM with the same arguments, then
-/// `softmax_causal_recompute` from the row max and 1/sum the forward kept; `gelu_forward` again), so they are the
-/// forward's bits and the gradient is what keeping them gave. The last layer's are still in their slots when the
-/// backward starts and are not rebuilt. The micro-batch gradient is written, not accumulated: every parameter's
+/// attention probabilities (B, nh, T, T), the GELU output (B, T, 4C) and the layer norms' outputs (B, T, C): the
+/// backward rebuilds them per layer into one slot each with the forward's own kernels (the scores GEMM with the
+/// same arguments, then `softmax_causal_recompute` from the row max and 1/sum the forward kept; `gelu_forward`
+/// and `layernorm_forward` again, the latter rewriting its mean and rstd with the same bits), so they are the
+/// forward's bits and the gradient is what keeping them gave. What the forward wrote last into each slot (the
+/// last layer's probabilities, GELU output and ln2 output) is still there when the backward starts and is not
+/// rebuilt. The micro-batch gradient is written, not accumulated: every parameter's
 /// gradient element has exactly one writer (the untied `lm_head.w` included), so it needs no zeroing.
 ///
 /// Not thread-safe; launches go to the context's one stream in order, so nothing here waits for the device
@@ -139,13 +141,13 @@ final class CudaGpt implements AutoCloseable {
                 n, t, c);
         for (int l = 0; l < layers; l++) {
             long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
-            layerNorm(addr(s.ln1[l]), addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), res, p, ln1W[l], n);
-            linear(addr(s.qkv[l]), addr(s.ln1[l]), at(p, qkvW[l]), at(p, qkvB[l]), n, c, 3 * c);
+            layerNorm(addr(s.ln), addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), res, p, ln1W[l], n);
+            linear(addr(s.qkv[l]), addr(s.ln), at(p, qkvW[l]), at(p, qkvB[l]), n, c, 3 * c);
             attentionForward(l, b, t);
             linear(addr(s.res2[l]), addr(s.atty[l]), at(p, projW[l]), at(p, projB[l]), n, c, c);
             k.elementwise(Kernels.RESIDUAL_FORWARD, (long) n * c, addr(s.res2[l]), addr(s.res2[l]), res, n * c);
-            layerNorm(addr(s.ln2[l]), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), addr(s.res2[l]), p, ln2W[l], n);
-            linear(addr(s.fch[l]), addr(s.ln2[l]), at(p, fcW[l]), at(p, fcB[l]), n, c, 4 * c);
+            layerNorm(addr(s.ln), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), addr(s.res2[l]), p, ln2W[l], n);
+            linear(addr(s.fch[l]), addr(s.ln), at(p, fcW[l]), at(p, fcB[l]), n, c, 4 * c);
             k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu), addr(s.fch[l]), n * 4 * c);
             linear(addr(s.res3[l]), addr(s.fchGelu), at(p, fcProjW[l]), at(p, fcProjB[l]), n, 4 * c, c);
             k.elementwise(Kernels.RESIDUAL_FORWARD, (long) n * c, addr(s.res3[l]), addr(s.res3[l]), addr(s.res2[l]),
@@ -236,12 +238,16 @@ final class CudaGpt implements AutoCloseable {
             // residual: d(res2) gets d(res3) unchanged (dres carries it); the MLP branch sees it too
             linearBackward(addr(s.dfch), addr(s.dres), addr(s.fchGelu), p, g, fcProjW[l], fcProjB[l], n, 4 * c, c);
             k.elementwise(Kernels.GELU_BACKWARD, (long) n * 4 * c, addr(s.dfch), addr(s.fch[l]), n * 4 * c);
-            linearBackward(addr(s.dln), addr(s.dfch), addr(s.ln2[l]), p, g, fcW[l], fcB[l], n, c, 4 * c);
+            if (l < layers - 1) { // the last layer's ln2 output is the last the forward wrote into the slot
+                rebuildLn2(p, l, n);
+            }
+            linearBackward(addr(s.dln), addr(s.dfch), addr(s.ln), p, g, fcW[l], fcB[l], n, c, 4 * c);
             layerNormBackward(addr(s.dres), addr(s.dln), addr(s.res2[l]), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), p, g,
                     ln2W[l], n, true);
             linearBackward(addr(s.datty), addr(s.dres), addr(s.atty[l]), p, g, projW[l], projB[l], n, c, c);
             attentionBackward(l, b, t);
-            linearBackward(addr(s.dln), addr(s.dqkv), addr(s.ln1[l]), p, g, qkvW[l], qkvB[l], n, c, 3 * c);
+            rebuildLn1(p, l, n);
+            linearBackward(addr(s.dln), addr(s.dqkv), addr(s.ln), p, g, qkvW[l], qkvB[l], n, c, 3 * c);
             layerNormBackward(addr(s.dres), addr(s.dln), res, addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), p, g, ln1W[l],
                     n, true);
         }
@@ -312,6 +318,25 @@ final class CudaGpt implements AutoCloseable {
     /// Queues the rebuild of layer `l`'s GELU output (n, 4C) into the shared slot from its kept input `fch`.
     void rebuildGelu(int l, int n) {
         k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu), addr(s.fch[l]), n * 4 * c);
+    }
+
+    /// Queues the rebuild of layer `l`'s first layer norm output (n, C) into the shared slot from its input (the
+    /// residual stream entering the layer); its mean and rstd are rewritten with the bits they hold.
+    void rebuildLn1(long p, int l, int n) {
+        long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
+        layerNorm(addr(s.ln), addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), res, p, ln1W[l], n);
+    }
+
+    /// Queues the rebuild of layer `l`'s second layer norm output (n, C) into the shared slot from `res2`.
+    void rebuildLn2(long p, int l, int n) {
+        layerNorm(addr(s.ln), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), addr(s.res2[l]), p, ln2W[l], n);
+    }
+
+    /// The shared layer-norm slot's first `n` rows, (n, C) (synchronous).
+    float[] downloadLn(int n) {
+        float[] out = new float[n * c];
+        memory.download(s.ln, out, 0, out.length);
+        return out;
     }
 
     /// The shared probability slot's first `b` windows, (B, nh, T, T) (for the test that the rebuild is the

@@ -144,6 +144,11 @@ public final class CudaLocalTrainer implements LocalTrainer {
         return gpt;
     }
 
+    /// Device address of the working θ (what {@link CudaGpt}'s launches read).
+    long parameterAddress() {
+        return params.address();
+    }
+
     /// The micro-batch (windows) the activations are allocated for.
     public int microBatch() {
         return gpt.capacity();

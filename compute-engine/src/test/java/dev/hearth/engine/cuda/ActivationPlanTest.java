@@ -32,7 +32,7 @@ class ActivationPlanTest {
     }
 
     @Test
-    void everyLayerKeepsItsRowStatisticsWhileOneProbabilitySquareAndOneGeluOutputServeAllLayers() {
+    void everyLayerKeepsItsRowStatisticsWhileOneSlotEachServesAllLayersRebuiltActivations() {
         ModelConfig cfg = ModelConfig.nano();
         int b = 2;
         ActivationPlan plan = new ActivationPlan(cfg, b);
@@ -40,6 +40,7 @@ class ActivationPlanTest {
         long rows = (long) b * cfg.heads() * cfg.context();
         assertEquals(rows * cfg.context(), slotSize(plan, plan.att), "one attention square (B, nh, T, T)");
         assertEquals(4 * n * cfg.dModel(), slotSize(plan, plan.fchGelu), "one GELU output (B, T, 4C)");
+        assertEquals(n * cfg.dModel(), slotSize(plan, plan.ln), "one layer norm output (B, T, C)");
         for (int l = 0; l < cfg.layers(); l++) {
             assertEquals(rows, slotSize(plan, plan.attMax[l]), "layer " + l + " softmax row max (B, nh, T)");
             assertEquals(rows, slotSize(plan, plan.attInvSum[l]), "layer " + l + " softmax row 1/sum (B, nh, T)");

@@ -37,7 +37,7 @@ class CudaLocalTrainerEmulatorTest {
     }
 
     @Test
-    void rebuiltAttentionProbabilitiesAndGeluAreTheForwardsBits() {
+    void rebuiltProbabilitiesGeluAndLayerNormOutputsAreTheForwardsBits() {
         CudaParity.rebuiltActivationsAreTheForwardsBits(CudaEmulator.driver(), EMU, MICRO_BATCH);
     }
 

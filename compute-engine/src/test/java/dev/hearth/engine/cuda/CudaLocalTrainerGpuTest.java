@@ -43,7 +43,7 @@ class CudaLocalTrainerGpuTest {
     }
 
     @Test
-    void rebuiltAttentionProbabilitiesAndGeluAreTheForwardsBits() {
+    void rebuiltProbabilitiesGeluAndLayerNormOutputsAreTheForwardsBits() {
         CudaParity.rebuiltActivationsAreTheForwardsBits(driver, ModelConfig.small(), MICRO_BATCH);
     }
 
