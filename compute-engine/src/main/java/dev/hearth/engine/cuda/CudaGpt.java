@@ -15,8 +15,8 @@ import dev.hearth.engine.model.ParameterLayout;
 /// and `layernorm_forward` again, the latter rewriting its mean and rstd with the same bits), so they are the
 /// forward's bits and the gradient is what keeping them gave. What the forward wrote last into each slot (the
 /// last layer's probabilities, GELU output and ln2 output) is still there when the backward starts and is not
-/// rebuilt. The micro-batch gradient is written, not accumulated: every parameter's
-/// gradient element has exactly one writer (the untied `lm_head.w` included), so it needs no zeroing.
+/// rebuilt. The micro-batch gradient is written, not accumulated: every parameter's gradient element has exactly
+/// one writer (the untied `lm_head.w` included), so it needs no zeroing.
 ///
 /// Not thread-safe; launches go to the context's one stream in order, so nothing here waits for the device
 /// except {@link #downloadSum} (the loss).
