@@ -182,8 +182,11 @@ extern "C" __global__ void column_reduce(float* __restrict__ dst, const float* _
 
 // In place over att (rows, T) with rows = B*nh*T and row r = query position i = r % T of head r / T:
 // the scores (already scaled by 1/sqrt(hs) in the GEMM) become the causal softmax over j <= i, and j > i
-// become 0. Warp per row.
-extern "C" __global__ void softmax_causal_forward(float* __restrict__ att, unsigned rows, unsigned T) {
+// become 0. rowMax (rows) and rowInvSum (rows) keep each row's max and 1/sum(exp) so that the backward pass
+// rebuilds the probabilities from the scores with softmax_causal_recompute instead of keeping (B, nh, T, T)
+// per layer. Warp per row.
+extern "C" __global__ void softmax_causal_forward(float* __restrict__ att, float* __restrict__ rowMax,
+                                                 float* __restrict__ rowInvSum, unsigned rows, unsigned T) {
     unsigned lane = threadIdx.x % HEARTH_WARP;
     unsigned row = blockIdx.x * (blockDim.x / HEARTH_WARP) + threadIdx.x / HEARTH_WARP;
     if (row >= rows) return;
@@ -200,6 +203,31 @@ extern "C" __global__ void softmax_causal_forward(float* __restrict__ att, unsig
     }
     float inv = 1.0f / warp_sum(sum);
     for (unsigned j = lane; j <= i; j += HEARTH_WARP) a[j] *= inv;
+    for (unsigned j = i + 1 + lane; j < T; j += HEARTH_WARP) a[j] = 0.0f;
+    if (lane == 0) {
+        rowMax[row] = mx;
+        rowInvSum[row] = inv;
+    }
+}
+
+// In place over att (rows, T) holding the same scores softmax_causal_forward was given (the same GEMM again):
+// the same probabilities to the bit, from the row statistics it kept. Each element is the forward's own
+// operations in its order, float(expf(s - max)) * invSum, so no reduction is redone; j > i become 0.
+// Warp per row.
+extern "C" __global__ void softmax_causal_recompute(float* __restrict__ att, const float* __restrict__ rowMax,
+                                                   const float* __restrict__ rowInvSum, unsigned rows,
+                                                   unsigned T) {
+    unsigned lane = threadIdx.x % HEARTH_WARP;
+    unsigned row = blockIdx.x * (blockDim.x / HEARTH_WARP) + threadIdx.x / HEARTH_WARP;
+    if (row >= rows) return;
+    unsigned i = row % T;
+    float* a = att + (size_t)row * T;
+    float mx = rowMax[row];
+    float inv = rowInvSum[row];
+    for (unsigned j = lane; j <= i; j += HEARTH_WARP) {
+        float e = expf(a[j] - mx);
+        a[j] = e * inv;
+    }
     for (unsigned j = i + 1 + lane; j < T; j += HEARTH_WARP) a[j] = 0.0f;
 }
 

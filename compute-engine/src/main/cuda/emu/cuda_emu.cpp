@@ -275,6 +275,7 @@ const std::map<std::string, Kernel>& kernels() {
         {"column_sum_partial", {&thunk<column_sum_partial>, false}},
         {"column_reduce", {&thunk<column_reduce>, false}},
         {"softmax_causal_forward", {&thunk<softmax_causal_forward>, true}},
+        {"softmax_causal_recompute", {&thunk<softmax_causal_recompute>, false}},
         {"softmax_causal_backward", {&thunk<softmax_causal_backward>, true}},
         {"gelu_forward", {&thunk<gelu_forward>, false}},
         {"gelu_backward", {&thunk<gelu_backward>, false}},

@@ -8,9 +8,15 @@ import dev.hearth.engine.model.ParameterLayout;
 /// GELU and layer norm), on device memory: parameters and gradients are addresses into the flat vector of
 /// {@link ParameterLayout#gpt}, activations slices of one allocation made for a (B, T) capacity.
 ///
-/// Every activation the backward pass needs is kept per layer, as llm.c's `train_gpt2_fp32.cu` does; attention
-/// keeps its (B, nh, T, T) probabilities. The micro-batch gradient is written, not accumulated: every parameter's
-/// gradient element has exactly one writer (the untied `lm_head.w` included), so it needs no zeroing.
+/// Every activation the backward pass needs is kept per layer, as llm.c's `train_gpt2_fp32.cu` does, except the
+/// attention probabilities (B, nh, T, T), the GELU output (B, T, 4C) and the layer norms' outputs (B, T, C): the
+/// backward rebuilds them per layer into one slot each with the forward's own kernels (the scores GEMM with the
+/// same arguments, then `softmax_causal_recompute` from the row max and 1/sum the forward kept; `gelu_forward`
+/// and `layernorm_forward` again, the latter rewriting its mean and rstd with the same bits), so they are the
+/// forward's bits and the gradient is what keeping them gave. What the forward wrote last into each slot (the
+/// last layer's probabilities, GELU output and ln2 output) is still there when the backward starts and is not
+/// rebuilt. The micro-batch gradient is written, not accumulated: every parameter's gradient element has exactly
+/// one writer (the untied `lm_head.w` included), so it needs no zeroing.
 ///
 /// Not thread-safe; launches go to the context's one stream in order, so nothing here waits for the device
 /// except {@link #downloadSum} (the loss).
@@ -135,15 +141,15 @@ final class CudaGpt implements AutoCloseable {
                 n, t, c);
         for (int l = 0; l < layers; l++) {
             long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
-            layerNorm(addr(s.ln1[l]), addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), res, p, ln1W[l], n);
-            linear(addr(s.qkv[l]), addr(s.ln1[l]), at(p, qkvW[l]), at(p, qkvB[l]), n, c, 3 * c);
+            layerNorm(addr(s.ln), addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), res, p, ln1W[l], n);
+            linear(addr(s.qkv[l]), addr(s.ln), at(p, qkvW[l]), at(p, qkvB[l]), n, c, 3 * c);
             attentionForward(l, b, t);
             linear(addr(s.res2[l]), addr(s.atty[l]), at(p, projW[l]), at(p, projB[l]), n, c, c);
             k.elementwise(Kernels.RESIDUAL_FORWARD, (long) n * c, addr(s.res2[l]), addr(s.res2[l]), res, n * c);
-            layerNorm(addr(s.ln2[l]), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), addr(s.res2[l]), p, ln2W[l], n);
-            linear(addr(s.fch[l]), addr(s.ln2[l]), at(p, fcW[l]), at(p, fcB[l]), n, c, 4 * c);
-            k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu[l]), addr(s.fch[l]), n * 4 * c);
-            linear(addr(s.res3[l]), addr(s.fchGelu[l]), at(p, fcProjW[l]), at(p, fcProjB[l]), n, 4 * c, c);
+            layerNorm(addr(s.ln), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), addr(s.res2[l]), p, ln2W[l], n);
+            linear(addr(s.fch[l]), addr(s.ln), at(p, fcW[l]), at(p, fcB[l]), n, c, 4 * c);
+            k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu), addr(s.fch[l]), n * 4 * c);
+            linear(addr(s.res3[l]), addr(s.fchGelu), at(p, fcProjW[l]), at(p, fcProjB[l]), n, 4 * c, c);
             k.elementwise(Kernels.RESIDUAL_FORWARD, (long) n * c, addr(s.res3[l]), addr(s.res3[l]), addr(s.res2[l]),
                     n * c);
         }
@@ -162,19 +168,28 @@ final class CudaGpt implements AutoCloseable {
     }
 
     private void attentionForward(int l, int b, int t) {
+        long vv = at(addr(s.qkv[l]), 2L * c);
+        long headQkv = (long) t * 3 * c; // one window of qkv (T, 3C); head h starts hs columns further
+        long headAtt = (long) t * t;
+        attentionScores(l, b, t);
+        k.warpRows(Kernels.SOFTMAX_CAUSAL_FORWARD, b * nh * t, addr(s.att), addr(s.attMax[l]), addr(s.attInvSum[l]),
+                b * nh * t, t);
+        // y (T, hs) = att (T, T) · v (T, hs), into head h's columns of atty (B, T, C)
+        gemmBatched(false, false, t, hs, t, 1f, addr(s.att), t, nh * headAtt, headAtt, vv, 3 * c, headQkv, hs,
+                0f, addr(s.atty[l]), c, (long) t * c, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO);
+    }
+
+    /// scores (T, T) = scale · q (T, hs) · kᵀ, per (b, h), into the shared probability slot; only the lower
+    /// triangle is written, the softmax masks j > i. The forward and the backward's rebuild both call this, so
+    /// the rebuilt scores are the forward's to the bit (same GEMM, same tile choice, same arguments).
+    private void attentionScores(int l, int b, int t) {
         float scale = (float) (1.0 / Math.sqrt(hs)); // the CPU engine's score scale
         long q = addr(s.qkv[l]);
         long kk = at(q, c);
-        long vv = at(q, 2L * c);
-        long headQkv = (long) t * 3 * c; // one window of qkv (T, 3C); head h starts hs columns further
+        long headQkv = (long) t * 3 * c;
         long headAtt = (long) t * t;
-        // scores (T, T) = scale · q (T, hs) · kᵀ, per (b, h); all of the square, the softmax masks j > i
         gemmBatched(false, true, t, t, hs, scale, q, 3 * c, headQkv, hs, kk, 3 * c, headQkv, hs,
-                0f, addr(s.att[l]), t, nh * headAtt, headAtt, 0L, b, nh, CAUSAL_LOWER_C);
-        k.warpRows(Kernels.SOFTMAX_CAUSAL_FORWARD, b * nh * t, addr(s.att[l]), b * nh * t, t);
-        // y (T, hs) = att (T, T) · v (T, hs), into head h's columns of atty (B, T, C)
-        gemmBatched(false, false, t, hs, t, 1f, addr(s.att[l]), t, nh * headAtt, headAtt, vv, 3 * c, headQkv, hs,
-                0f, addr(s.atty[l]), c, (long) t * c, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO);
+                0f, addr(s.att), t, nh * headAtt, headAtt, 0L, b, nh, CAUSAL_LOWER_C);
     }
 
     /// Queues the sum of `losses` (n rows) into the double at `sumOut`.
@@ -217,15 +232,22 @@ final class CudaGpt implements AutoCloseable {
                 p, g, lnfW, n, false);
         for (int l = layers - 1; l >= 0; l--) {
             long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
+            if (l < layers - 1) { // the last layer's GELU output is still in its slot from the forward
+                rebuildGelu(l, n);
+            }
             // residual: d(res2) gets d(res3) unchanged (dres carries it); the MLP branch sees it too
-            linearBackward(addr(s.dfch), addr(s.dres), addr(s.fchGelu[l]), p, g, fcProjW[l], fcProjB[l], n, 4 * c, c);
+            linearBackward(addr(s.dfch), addr(s.dres), addr(s.fchGelu), p, g, fcProjW[l], fcProjB[l], n, 4 * c, c);
             k.elementwise(Kernels.GELU_BACKWARD, (long) n * 4 * c, addr(s.dfch), addr(s.fch[l]), n * 4 * c);
-            linearBackward(addr(s.dln), addr(s.dfch), addr(s.ln2[l]), p, g, fcW[l], fcB[l], n, c, 4 * c);
+            if (l < layers - 1) { // the last layer's ln2 output is the last the forward wrote into the slot
+                rebuildLn2(p, l, n);
+            }
+            linearBackward(addr(s.dln), addr(s.dfch), addr(s.ln), p, g, fcW[l], fcB[l], n, c, 4 * c);
             layerNormBackward(addr(s.dres), addr(s.dln), addr(s.res2[l]), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), p, g,
                     ln2W[l], n, true);
             linearBackward(addr(s.datty), addr(s.dres), addr(s.atty[l]), p, g, projW[l], projB[l], n, c, c);
             attentionBackward(l, b, t);
-            linearBackward(addr(s.dln), addr(s.dqkv), addr(s.ln1[l]), p, g, qkvW[l], qkvB[l], n, c, 3 * c);
+            rebuildLn1(p, l, n);
+            linearBackward(addr(s.dln), addr(s.dqkv), addr(s.ln), p, g, qkvW[l], qkvB[l], n, c, 3 * c);
             layerNormBackward(addr(s.dres), addr(s.dln), res, addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), p, g, ln1W[l],
                     n, true);
         }
@@ -267,7 +289,10 @@ final class CudaGpt implements AutoCloseable {
         long headQkv = (long) t * 3 * c;
         long headY = (long) t * c;
         long headAtt = (long) t * t;
-        long probs = addr(s.att[l]);
+        long probs = addr(s.att);
+        if (l < layers - 1) { // the last layer's probabilities are still in their slot from the forward
+            rebuildProbabilities(l, b, t);
+        }
         // dAtt (T, T) = dy (T, hs) · vᵀ ; dv (T, hs) = attᵀ · dy
         gemmBatched(false, true, t, t, hs, 1f, dy, c, headY, hs, vv, 3 * c, headQkv, hs,
                 0f, addr(s.dAtt), t, nh * headAtt, headAtt, 0L, b, nh, CAUSAL_LOWER_C);
@@ -280,6 +305,53 @@ final class CudaGpt implements AutoCloseable {
                 0f, dq, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO);
         gemmBatched(true, false, t, hs, t, 1f, addr(s.dAtt), t, nh * headAtt, headAtt, q, 3 * c, headQkv, hs,
                 0f, dk, 3 * c, headQkv, hs, 0L, b, nh, CAUSAL_A_UPPER_ZERO_T);
+    }
+
+    /// Queues the rebuild of layer `l`'s attention probabilities (B, nh, T, T) into the shared slot, from its qkv
+    /// and the row statistics its forward kept: the forward's bits.
+    void rebuildProbabilities(int l, int b, int t) {
+        attentionScores(l, b, t);
+        k.warpRows(Kernels.SOFTMAX_CAUSAL_RECOMPUTE, b * nh * t, addr(s.att), addr(s.attMax[l]),
+                addr(s.attInvSum[l]), b * nh * t, t);
+    }
+
+    /// Queues the rebuild of layer `l`'s GELU output (n, 4C) into the shared slot from its kept input `fch`.
+    void rebuildGelu(int l, int n) {
+        k.elementwise(Kernels.GELU_FORWARD, (long) n * 4 * c, addr(s.fchGelu), addr(s.fch[l]), n * 4 * c);
+    }
+
+    /// Queues the rebuild of layer `l`'s first layer norm output (n, C) into the shared slot from its input (the
+    /// residual stream entering the layer); its mean and rstd are rewritten with the bits they hold.
+    void rebuildLn1(long p, int l, int n) {
+        long res = l == 0 ? addr(s.encoded) : addr(s.res3[l - 1]);
+        layerNorm(addr(s.ln), addr(s.ln1Mean[l]), addr(s.ln1Rstd[l]), res, p, ln1W[l], n);
+    }
+
+    /// Queues the rebuild of layer `l`'s second layer norm output (n, C) into the shared slot from `res2`.
+    void rebuildLn2(long p, int l, int n) {
+        layerNorm(addr(s.ln), addr(s.ln2Mean[l]), addr(s.ln2Rstd[l]), addr(s.res2[l]), p, ln2W[l], n);
+    }
+
+    /// The shared layer-norm slot's first `n` rows, (n, C) (synchronous).
+    float[] downloadLn(int n) {
+        float[] out = new float[n * c];
+        memory.download(s.ln, out, 0, out.length);
+        return out;
+    }
+
+    /// The shared probability slot's first `b` windows, (B, nh, T, T) (for the test that the rebuild is the
+    /// forward's bits; synchronous).
+    float[] downloadProbabilities(int b, int t) {
+        float[] out = new float[b * nh * t * t];
+        memory.download(s.att, out, 0, out.length);
+        return out;
+    }
+
+    /// The shared GELU slot's first `n` rows, (n, 4C) (synchronous).
+    float[] downloadGelu(int n) {
+        float[] out = new float[n * 4 * c];
+        memory.download(s.fchGelu, out, 0, out.length);
+        return out;
     }
 
     // ------------------------------------------------------------------------------------------ GEMM

@@ -139,6 +139,16 @@ public final class CudaLocalTrainer implements LocalTrainer {
                 device.name(), device.computeCapability(), device.totalBytes() >> 20);
     }
 
+    /// The model's launches and activations (for the tests that look inside the forward and backward).
+    CudaGpt gpt() {
+        return gpt;
+    }
+
+    /// Device address of the working θ (what {@link CudaGpt}'s launches read).
+    long parameterAddress() {
+        return params.address();
+    }
+
     /// The micro-batch (windows) the activations are allocated for.
     public int microBatch() {
         return gpt.capacity();

@@ -130,7 +130,9 @@ public final class Kernels {
             new Kernel(Module.GPT, "column_sum_partial", PTR, PTR, U32, U32, U32);
     public static final Kernel COLUMN_REDUCE = new Kernel(Module.GPT, "column_reduce", PTR, PTR, U32, U32);
     public static final Kernel SOFTMAX_CAUSAL_FORWARD =
-            new Kernel(Module.GPT, "softmax_causal_forward", PTR, U32, U32);
+            new Kernel(Module.GPT, "softmax_causal_forward", PTR, PTR, PTR, U32, U32);
+    public static final Kernel SOFTMAX_CAUSAL_RECOMPUTE =
+            new Kernel(Module.GPT, "softmax_causal_recompute", PTR, PTR, PTR, U32, U32);
     public static final Kernel SOFTMAX_CAUSAL_BACKWARD =
             new Kernel(Module.GPT, "softmax_causal_backward", PTR, PTR, U32, U32, F32);
     public static final Kernel GELU_FORWARD = new Kernel(Module.GPT, "gelu_forward", PTR, PTR, U32);
@@ -165,7 +167,7 @@ public final class Kernels {
     private static final List<Kernel> ALL = List.of(
             ENCODER_FORWARD, ENCODER_BACKWARD_WTE, ENCODER_BACKWARD_WPE, LAYERNORM_FORWARD, LAYERNORM_BACKWARD,
             LAYERNORM_BACKWARD_PARAMS_PARTIAL, COLUMN_SUM_PARTIAL, COLUMN_REDUCE, SOFTMAX_CAUSAL_FORWARD,
-            SOFTMAX_CAUSAL_BACKWARD, GELU_FORWARD, GELU_BACKWARD, RESIDUAL_FORWARD, SOFTMAX_XENT_FORWARD,
+            SOFTMAX_CAUSAL_RECOMPUTE, SOFTMAX_CAUSAL_BACKWARD, GELU_FORWARD, GELU_BACKWARD, RESIDUAL_FORWARD, SOFTMAX_XENT_FORWARD,
             SOFTMAX_XENT_BACKWARD, SGEMM, SGEMM_128, ADAMW, ACCUMULATE, PSEUDO_GRADIENT, ZERO_FILL, SUM_PARTIALS,
             SUM_FINAL);
 

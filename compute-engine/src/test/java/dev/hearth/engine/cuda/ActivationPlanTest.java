@@ -32,19 +32,32 @@ class ActivationPlanTest {
     }
 
     @Test
-    void everyLayerKeepsItsOwnActivationsAndAttentionItsSquare() {
+    void everyLayerKeepsItsRowStatisticsWhileOneSlotEachServesAllLayersRebuiltActivations() {
         ModelConfig cfg = ModelConfig.nano();
         int b = 2;
         ActivationPlan plan = new ActivationPlan(cfg, b);
         long n = (long) b * cfg.context();
-        long att = (long) b * cfg.heads() * cfg.context() * cfg.context();
+        long rows = (long) b * cfg.heads() * cfg.context();
+        assertEquals(rows * cfg.context(), slotSize(plan, plan.att), "one attention square (B, nh, T, T)");
+        assertEquals(4 * n * cfg.dModel(), slotSize(plan, plan.fchGelu), "one GELU output (B, T, 4C)");
+        assertEquals(n * cfg.dModel(), slotSize(plan, plan.ln), "one layer norm output (B, T, C)");
         for (int l = 0; l < cfg.layers(); l++) {
-            assertEquals(att, slotSize(plan, plan.att[l]), "layer " + l + " attention probabilities (B, nh, T, T)");
+            assertEquals(rows, slotSize(plan, plan.attMax[l]), "layer " + l + " softmax row max (B, nh, T)");
+            assertEquals(rows, slotSize(plan, plan.attInvSum[l]), "layer " + l + " softmax row 1/sum (B, nh, T)");
             assertEquals(3 * n * cfg.dModel(), slotSize(plan, plan.qkv[l]), "layer " + l + " qkv (B, T, 3C)");
             assertEquals(4 * n * cfg.dModel(), slotSize(plan, plan.fch[l]), "layer " + l + " fch (B, T, 4C)");
         }
         assertEquals(n * cfg.vocab(), slotSize(plan, plan.logits), "logits (B, T, V)");
         assertEquals(2, slotSize(plan, plan.sumOut), "one double");
+    }
+
+    @Test
+    void squaresAreTwoWhateverTheDepth() {
+        // the probabilities and their gradient: the only (B, nh, T, T) slots, however many layers
+        ModelConfig cfg = ModelConfig.gpt2Small();
+        ActivationPlan plan = new ActivationPlan(cfg, 1);
+        long square = (long) cfg.heads() * cfg.context() * cfg.context();
+        assertEquals(2, plan.slots.stream().filter(s -> s[1] == square).count(), "(B, nh, T, T) slots");
     }
 
     @Test

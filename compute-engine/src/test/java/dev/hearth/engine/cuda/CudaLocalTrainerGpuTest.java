@@ -43,6 +43,11 @@ class CudaLocalTrainerGpuTest {
     }
 
     @Test
+    void rebuiltProbabilitiesGeluAndLayerNormOutputsAreTheForwardsBits() {
+        CudaParity.rebuiltActivationsAreTheForwardsBits(driver, ModelConfig.small(), MICRO_BATCH);
+    }
+
+    @Test
     void weightedMicroBatchesOfChangingSizeAccumulateAsOnTheCpu() {
         CudaParity.weightedAccumulationMatchesCpu(driver, ModelConfig.nano(), MICRO_BATCH);
     }

@@ -2,6 +2,7 @@ package dev.hearth.engine.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.engine.backend.OpenBlasSgemm;
@@ -16,6 +17,7 @@ import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.GradientClip;
 import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalTrainer;
+import java.util.Arrays;
 import java.util.Random;
 
 /// The checks that hold {@link CudaLocalTrainer} to the CPU engine, shared by the test on a real GPU
@@ -100,6 +102,41 @@ final class CudaParity {
             double lossRef = new ReferenceGpt(cfg).lossAndGradient(p, batch, gRef);
             assertEquals(lossRef, lossGpu, LOSS_REL * lossRef, "loss against ReferenceGpt");
             assertTensorsClose(cfg, gRef, gGpu, TENSOR_REL, "ReferenceGpt");
+        }
+    }
+
+    /// The backward's rebuild of the last layer's attention probabilities, GELU and ln2 outputs, after another
+    /// layer's rebuild has overwritten the shared slots, gives the bits its forward wrote (so the gradient is the
+    /// one keeping them per layer gave). `cfg` needs two layers or more.
+    static void rebuiltActivationsAreTheForwardsBits(CudaDriver driver, ModelConfig cfg, int b) {
+        int t = cfg.context();
+        int last = cfg.layers() - 1;
+        try (CudaLocalTrainer gpu = CudaLocalTrainer.open(driver, 0, cfg, b, INNER)) {
+            gpu.load(perturbedParams(cfg, 23));
+            gpu.loss(randomBatch(b, t, 29)); // forward only: the last layer's P, GELU and ln2 outputs stay
+            CudaGpt gpt = gpu.gpt();
+            float[] probs = gpt.downloadProbabilities(b, t);
+            float[] gelu = gpt.downloadGelu(b * t);
+            float[] ln2 = gpt.downloadLn(b * t);
+            long p = gpu.parameterAddress();
+            gpt.rebuildProbabilities(0, b, t);
+            gpt.rebuildGelu(0, b * t);
+            gpt.rebuildLn1(p, 0, b * t);
+            assertFalse(Arrays.equals(bits(probs), bits(gpt.downloadProbabilities(b, t))),
+                    "layer 0's probabilities overwrite the shared slot");
+            assertFalse(Arrays.equals(bits(gelu), bits(gpt.downloadGelu(b * t))),
+                    "layer 0's GELU output overwrites the shared slot");
+            assertFalse(Arrays.equals(bits(ln2), bits(gpt.downloadLn(b * t))),
+                    "layer 0's ln1 output overwrites the shared slot");
+            gpt.rebuildProbabilities(last, b, t);
+            gpt.rebuildGelu(last, b * t);
+            gpt.rebuildLn2(p, last, b * t);
+            assertArrayEquals(bits(probs), bits(gpt.downloadProbabilities(b, t)),
+                    "rebuilt attention probabilities of layer " + last + " against its forward's");
+            assertArrayEquals(bits(gelu), bits(gpt.downloadGelu(b * t)),
+                    "rebuilt GELU output of layer " + last + " against its forward's");
+            assertArrayEquals(bits(ln2), bits(gpt.downloadLn(b * t)),
+                    "rebuilt ln2 output of layer " + last + " against its forward's");
         }
     }
 
