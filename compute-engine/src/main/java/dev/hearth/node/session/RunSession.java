@@ -98,6 +98,8 @@ public final class RunSession {
     private final Traffic traffic;
     private final Consumer<NodeSnapshot> publish;
     private final Consumer<RoundRecord> roundRecorded;
+    private final ExecutorService dataThread;
+    private final DatasetSync dataset;
 
     private NodeSettings settings;
     private HearthClient client;
@@ -155,6 +157,18 @@ public final class RunSession {
             t.setDaemon(true);
             return t;
         });
+        this.dataThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hearth-data");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            this.dataset = new DatasetSync(dataDir.resolve("datasets"), dataDir.resolve("corpus"),
+                    () -> settings == null ? NodeSettings.DEFAULT_DATA_CACHE_CAP_BYTES : settings.dataCacheCapBytes(),
+                    this::sendWithinCap, this::post, dataThread, eventLog.logger("data"), new DatasetEvents());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the data cache in " + dataDir.resolve("datasets"), e);
+        }
     }
 
     // ---- control (node thread) -------------------------------------------------------------------------------
@@ -251,6 +265,7 @@ public final class RunSession {
     public void close(String why) {
         leave(why);
         trainerControl.shutdown();
+        dataThread.shutdown();
     }
 
     private void leave(String why) {
@@ -314,17 +329,8 @@ public final class RunSession {
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
-        WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
-                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                "bundled", MICRO_BATCH, runDir().resolve("trainer"), CommitStep.meanStep(rc) ? rc.getLocalSteps() : 0,
-                CommitStep.meanStep(rc) ? (float) rc.getWeightDecay() : 0f);
-        if (!spec.equals(workerSpec)) {
-            stopWorkerNow();
-            workerSpec = spec;
-            worker = inProcessWorker ? new InProcessWorker(spec)
-                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
-                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
-        }
+        dataset.start(rc.getDatasetManifestSha256());
+        if (welcome == null) return; // the run's data cannot be had: left the run (else: DatasetEvents.ready starts the trainer)
         if (!sameRun || params == null) loadLocalParams();
         if (version != w.getCurrentVersion()) {
             requestCheckpoint();
@@ -333,6 +339,63 @@ public final class RunSession {
                     decision.running() ? "Waiting for the round to open" : decision.reason(), "");
         }
         pollStatus();
+    }
+
+    /// The trainer for this run, reading the run's own dataset (its manifest file) and nothing else.
+    private void ensureWorker() {
+        RunConfig rc = welcome.getConfig();
+        WorkerSpec spec = new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
+                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
+                dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"),
+                CommitStep.meanStep(rc) ? rc.getLocalSteps() : 0, CommitStep.meanStep(rc) ? (float) rc.getWeightDecay() : 0f);
+        if (!spec.equals(workerSpec)) {
+            stopWorkerNow();
+            workerSpec = spec;
+            worker = inProcessWorker ? new InProcessWorker(spec)
+                    : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
+        }
+    }
+
+    private final class DatasetEvents implements DatasetSync.Events {
+        @Override
+        public void ready() {
+            if (welcome == null) return;
+            ensureWorker();
+            if (pendingRound != null) maybeTrain(pendingRound);
+        }
+
+        @Override
+        public void shardsReady() {
+            if (welcome == null) return;
+            if (state == NodeState.DOWNLOADING && download == null) {
+                set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                        decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+            }
+            if (pendingRound != null) maybeTrain(pendingRound);
+        }
+
+        @Override
+        public void failed(String why) {
+            leave(why);
+            fail(why);
+        }
+
+        @Override
+        public void downloading(double fraction, int shards) {
+            if (download == null) {
+                set(NodeState.DOWNLOADING, "Downloading the run's training data (" + (int) Math.round(fraction * 100)
+                        + "% of " + shards + (shards == 1 ? " shard)" : " shards)"), "");
+            }
+        }
+    }
+
+    /// Sends a request whose answer is `expectedResponseBytes`, when the owner's download rate cap allows.
+    private boolean sendWithinCap(Envelope request, long expectedResponseBytes) {
+        Duration wait = traffic.download().acquire(expectedResponseBytes);
+        if (wait.isZero()) return send(request);
+        nodeThread.schedule(() -> send(request), wait.toMillis(), TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void stopWorkerNow() {
@@ -377,6 +440,11 @@ public final class RunSession {
         switch (e.getPayloadCase()) {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
+            case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
+            case SHARD_CHUNK -> {
+                traffic.daily().record(0, e.getSerializedSize());
+                dataset.onChunk(e.getShardChunk());
+            }
             case ROUND_START -> roundStart(e.getRoundStart());
             case UPDATE_RECEIPT -> receipt(e.getUpdateReceipt());
             case ROUND_COMMIT -> commit(e.getRoundCommit(), e.getSerializedSize());
@@ -465,11 +533,12 @@ public final class RunSession {
             }
             return;
         }
+        long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
+        if (!dataset.ensure(ids, model.context())) return; // fetching the shards these batches read (or failed)
         pendingRound = null;
         trainingRound = rs;
         progress = 0;
         set(NodeState.TRAINING, "Training round " + rs.getRound(), "");
-        long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
         float[] snapshotParams = params;
         long v = version;
         Path file = runDir().resolve("trainer").resolve("params.bin");
@@ -606,6 +675,7 @@ public final class RunSession {
         trainingRound = null;
         pendingRound = null;
         if (download != null) download.resetRequests();
+        dataset.disconnected();
         String next = d.reconnectIn().map(x -> "retrying in " + Math.max(1, x.toSeconds()) + " s").orElse("not retrying");
         if (d.reconnectIn().isEmpty()) {
             fail(d.reason());

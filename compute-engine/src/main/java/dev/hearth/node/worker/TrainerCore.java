@@ -82,9 +82,7 @@ public final class TrainerCore implements AutoCloseable {
         Files.createDirectories(spec.stateDir());
         this.trainer = new HostLocalTrainer(BackendSelector.select(config).backend(),
                 new AdamW.Settings(0f, INNER_BETA1, INNER_BETA2, INNER_EPS, spec.weightDecay()));
-        this.corpus = spec.corpus().equals("bundled")
-                ? Corpus.bundled(spec.stateDir().resolve("corpus"))
-                : Corpus.fromTextFiles(java.util.List.of(Path.of(spec.corpus())), spec.stateDir().resolve("corpus"));
+        this.corpus = Corpus.forWorker(spec.corpus(), spec.stateDir().resolve("corpus"));
         this.encoding = ValueEncoding.valueOf(spec.encoding());
         this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
         this.grad = new float[layout.size()];

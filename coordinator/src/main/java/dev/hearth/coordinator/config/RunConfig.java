@@ -59,13 +59,14 @@ import java.util.TreeSet;
 /// @param httpPort          the dashboard port
 /// @param tlsDir            where the TLS key and certificate live (relative paths are under `dataDir`)
 /// @param dataDir           ledger, checkpoints and TLS material
+/// @param storage           where a public run's data and records live beyond this process (issue 17)
 public record RunConfig(String runId, String name, long totalRounds, long seed, ModelConfig model, String corpus,
                         int sequencesPerNode, double demoBeta, int demoBlock, int demoTopK, String demoEncoding,
                         double lrMax, double lrMin, int warmupRounds, double weightDecay, String outerStep,
                         int localSteps, double outerLr, String robust,
                         double spotCheckFraction, double normFactor, int validationEvery, int minNodes, int minUploads,
                         DeadlinePolicy deadline, int checkpointEvery, String bind, int port, int httpPort, Path tlsDir,
-                        Path dataDir) {
+                        Path dataDir, RunStorage storage) {
 
     /// Default node protocol port: unassigned by IANA, far from common dev-server ports.
     public static final int DEFAULT_PORT = dev.hearth.protocol.ServerConfig.DEFAULT_PORT;
@@ -109,7 +110,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         var s = new LinkedHashMap<String, List<String>>();
         s.put("run", List.of("id", "name", "total_rounds", "seed"));
         s.put("model", List.of("name"));
-        s.put("data", List.of("corpus", "sequences_per_node"));
+        s.put("data", List.of("corpus", "sequences_per_node", "shard_tokens"));
         s.put("demo", List.of("beta", "block", "top_k", "encoding"));
         s.put("optimizer", List.of("outer", "local_steps", "outer_lr", "lr_max", "lr_min", "warmup_rounds",
                 "weight_decay", "robust"));
@@ -234,10 +235,13 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         if (!tlsDir.isAbsolute()) {
             tlsDir = dataDir.resolve(tlsDir);
         }
+        int shardTokens = (int) r.integer("data.shard_tokens", RunStorage.DEFAULT_SHARD_TOKENS, RunStorage.MIN_SHARD_TOKENS,
+                RunStorage.MAX_SHARD_TOKENS);
+        var storage = new RunStorage(shardTokens);
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
         return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
                 lrMin, warmup, weightDecay, outer, localSteps, outerLr, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
-                httpPort, tlsDir, dataDir);
+                httpPort, tlsDir, dataDir, storage);
     }
 
     /// The state machine's rules for a corpus of `trainWindows` windows.

@@ -535,6 +535,20 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /// Every committed batch id, by the node whose update carried it (for checks and tests).
+    public synchronized Map<String, List<Long>> committedBatchesByNode() {
+        var out = new TreeMap<String, List<Long>>();
+        try (var q = db.prepareStatement("SELECT node_id, batch_id FROM committed_batches ORDER BY round, batch_id");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read committed batches", e);
+        }
+    }
+
     /// The uploads recorded for a round, in arrival order.
     public synchronized List<UpdateRecord> updates(long round) {
         var out = new ArrayList<UpdateRecord>();

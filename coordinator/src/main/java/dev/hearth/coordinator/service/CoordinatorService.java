@@ -100,6 +100,7 @@ public final class CoordinatorService implements AutoCloseable {
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
     private final RobustMode robust;
     private final Corpus corpus;
+    private final ServedDataset dataset;
     private final TrainingBackend evaluator;
     private final RunService run;
     private final ScheduledExecutorService runThread;
@@ -165,7 +166,9 @@ public final class CoordinatorService implements AutoCloseable {
         Files.createDirectories(rc.dataDir());
         this.corpus = rc.bundledCorpus()
                 ? Corpus.bundled(rc.dataDir().resolve("corpus"))
-                : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"));
+                : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"),
+                        rc.storage().shardTokens());
+        this.dataset = ServedDataset.of(corpus);
         long trainWindows = corpus.trainWindows(rc.model().context());
         this.evaluator = BackendSelector.select(rc.model()).backend();
         this.sampler = new TextSampler(evaluator, rc.model());
@@ -179,8 +182,9 @@ public final class CoordinatorService implements AutoCloseable {
         this.server = HearthServer.start(ServerConfig.loopback(rc.port(), cert).withBindAddress(bind), new Handler());
         this.dashboard = DashboardServer.start(rc.bind(), rc.httpPort(), run.dashboardSource(clock), stats::sample);
         runThread.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("run {} serving at {} (model {}, {} training windows, version {})", rc.runId(), address(),
-                rc.model().name(), trainWindows, run.version());
+        LOG.info("run {} serving at {} (model {}, {} training windows, version {}; data: corpus {} in {} shards, manifest {})",
+                rc.runId(), address(), rc.model().name(), trainWindows, run.version(), corpus.id(), dataset.shardCount(),
+                dev.hearth.protocol.Fingerprints.hex(dataset.manifestSha256()).substring(0, 16));
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -228,6 +232,11 @@ public final class CoordinatorService implements AutoCloseable {
 
     public RunConfig config() {
         return config;
+    }
+
+    /// The run's corpus as this coordinator reads it (what it publishes to nodes).
+    public Corpus corpus() {
+        return corpus;
     }
 
     public Ledger ledger() {
@@ -281,7 +290,8 @@ public final class CoordinatorService implements AutoCloseable {
         peer.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
                 .setRunId(config.runId())
                 .setNodeId(peer.nodeId())
-                .setConfig(RunConfigs.toWire(config, corpus.id()))
+                .setConfig(RunConfigs.toWire(config, corpus.id()).toBuilder()
+                        .setDatasetManifestSha256(com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256())))
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
         LOG.info("node {} joined ({} on {}, {} nodes online)", shortId(peer.nodeId()), hello.getBackend(), hello.getDevice(),
@@ -295,6 +305,9 @@ public final class CoordinatorService implements AutoCloseable {
             case CHECKPOINT_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder()
                     .setCheckpointManifest(servedCheckpoint().manifest()).build());
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
+            case DATASET_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder().setDatasetManifest(dataset.manifest()).build());
+            case SHARD_CHUNK_REQUEST -> peer.send(Envelope.newBuilder().setShardChunk(dataset.chunk(e.getShardChunkRequest()))
+                    .build());
             case UPDATE_UPLOAD -> upload(peer, e.getUpdateUpload(), e.getSerializedSize(), at);
             case RUN_STATUS_REQUEST -> peer.send(Envelope.newBuilder().setRunStatus(
                     stats.toWire(config.runId(), run.ledger().position().lastRound(), peers.size(),
