@@ -119,6 +119,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         s.put("deadline", List.of("safety_factor", "slack_seconds", "min_seconds", "max_seconds"));
         s.put("checkpoint", List.of("every_rounds"));
         s.put("server", List.of("bind", "port", "http_port", "tls_dir", "data_dir"));
+        s.put("ledger", List.of("url", "user", "password_env"));
         return s;
     }
 
@@ -237,7 +238,17 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         }
         int shardTokens = (int) r.integer("data.shard_tokens", RunStorage.DEFAULT_SHARD_TOKENS, RunStorage.MIN_SHARD_TOKENS,
                 RunStorage.MAX_SHARD_TOKENS);
-        var storage = new RunStorage(shardTokens);
+        String ledgerUrl = r.string("ledger.url", "");
+        if (!ledgerUrl.isEmpty() && !ledgerUrl.startsWith("jdbc:postgresql://")) {
+            throw r.error("ledger.url", "must be a PostgreSQL JDBC url, jdbc:postgresql://host:port/database (leave it out"
+                    + " for the SQLite ledger in the data dir), got '" + ledgerUrl + "'");
+        }
+        String ledgerUser = r.string("ledger.user", "");
+        String passwordEnv = r.string("ledger.password_env", "");
+        if ((!ledgerUser.isEmpty() || !passwordEnv.isEmpty()) && ledgerUrl.isEmpty()) {
+            throw r.error(ledgerUser.isEmpty() ? "ledger.password_env" : "ledger.user", "needs ledger.url");
+        }
+        var storage = new RunStorage(shardTokens, ledgerUrl, ledgerUser, passwordEnv);
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
         return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
                 lrMin, warmup, weightDecay, outer, localSteps, outerLr, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,

@@ -319,6 +319,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     private void heartbeat(Peer peer, NodeState state) {
         String id = peer.nodeId();
+        run.ledger().nodeActive(id, clock.instant()); // buffered: one batched write per ~2 s for all nodes
         boolean wantsWork = state != NodeState.PAUSED && state != NodeState.FETCHING;
         if (wantsWork && ready.add(id)) {
             run.nodeReady(id, peer.hello().getTokensPerSecond(), clock.instant());
