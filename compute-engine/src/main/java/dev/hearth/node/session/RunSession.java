@@ -100,6 +100,9 @@ public final class RunSession {
     private final Consumer<RoundRecord> roundRecorded;
     private final ExecutorService dataThread;
     private final DatasetSync dataset;
+    private final StorageFetch storage = new StorageFetch();
+    /// The current download's storage URL failed verification or answered wrongly: the rest comes from the coordinator.
+    private boolean storageRefused;
 
     private NodeSettings settings;
     private HearthClient client;
@@ -266,6 +269,7 @@ public final class RunSession {
         leave(why);
         trainerControl.shutdown();
         dataThread.shutdown();
+        storage.close();
     }
 
     private void leave(String why) {
@@ -457,6 +461,7 @@ public final class RunSession {
     private void manifest(CheckpointManifest m) {
         try {
             download = CheckpointDownload.start(m, runDir().resolve("download"));
+            storageRefused = false;
             log.info("downloading model version " + m.getVersion() + " (" + m.getTotalBytes() / 1024 + " KiB, "
                     + (int) Math.round(download.progress() * 100) + "% already here)");
             requestChunks();
@@ -472,6 +477,10 @@ public final class RunSession {
             return;
         }
         for (int i : download.nextRequests()) {
+            if (!download.manifest().getUrl().isEmpty() && !storageRefused) {
+                fromStorage(download, i);
+                continue;
+            }
             Envelope req = Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder()
                     .setVersion(download.version()).setIndex(i)).build();
             // The owner's download cap: reserve the chunk's bytes now, ask for it when the bucket allows.
@@ -480,6 +489,27 @@ public final class RunSession {
             else nodeThread.schedule(() -> send(req), wait.toMillis(), TimeUnit.MILLISECONDS);
         }
         set(NodeState.DOWNLOADING, "Downloading the model (" + (int) Math.round(download.progress() * 100) + "%)", "");
+    }
+
+    /// A chunk from object storage (the manifest's presigned URL), within the owner's download cap; a chunk that
+    /// fails there is asked of the coordinator, and so is the rest of this download.
+    private void fromStorage(CheckpointDownload d, int index) {
+        Duration wait = traffic.download().acquire(CHUNK_BYTES_ESTIMATE);
+        Runnable fetch = () -> storage.chunk(d.manifest(), index).whenComplete((c, error) -> post(() -> {
+            if (download != d) return; // superseded
+            if (error == null) {
+                chunk(c);
+                return;
+            }
+            storageRefused = true;
+            Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            log.warn(why.getMessage() + "; fetching the checkpoint from the coordinator instead");
+            send(Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder().setVersion(d.version()).setIndex(index))
+                    .build());
+        }));
+        if (wait.isZero()) fetch.run();
+        else nodeThread.schedule(fetch, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void chunk(Chunk c) {

@@ -120,6 +120,8 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         s.put("checkpoint", List.of("every_rounds"));
         s.put("server", List.of("bind", "port", "http_port", "tls_dir", "data_dir"));
         s.put("ledger", List.of("url", "user", "password_env"));
+        s.put("storage", List.of("kind", "endpoint", "region", "bucket", "prefix", "access_key_env", "secret_key_env",
+                "path_style", "url_expiry_minutes"));
         return s;
     }
 
@@ -248,7 +250,29 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         if ((!ledgerUser.isEmpty() || !passwordEnv.isEmpty()) && ledgerUrl.isEmpty()) {
             throw r.error(ledgerUser.isEmpty() ? "ledger.password_env" : "ledger.user", "needs ledger.url");
         }
-        var storage = new RunStorage(shardTokens, ledgerUrl, ledgerUser, passwordEnv);
+        String kind = r.choice("storage.kind", "local", "local", "s3");
+        String endpoint = r.string("storage.endpoint", "");
+        String region = r.string("storage.region", "auto");
+        String bucket = r.string("storage.bucket", "");
+        String prefix = r.string("storage.prefix", "");
+        String accessEnv = r.string("storage.access_key_env", "");
+        String secretEnv = r.string("storage.secret_key_env", "");
+        boolean pathStyle = r.bool("storage.path_style", false);
+        long expiry = r.integer("storage.url_expiry_minutes", ObjectStorage.DEFAULT_URL_EXPIRY.toMinutes(), 1, 7 * 24 * 60);
+        ObjectStorage objects = null;
+        if (kind.equals("s3")) {
+            if (bucket.isEmpty()) throw r.error("storage.bucket", "is needed with kind = \"s3\"");
+            if (accessEnv.isEmpty() || secretEnv.isEmpty()) {
+                throw r.error(accessEnv.isEmpty() ? "storage.access_key_env" : "storage.secret_key_env",
+                        "must name the environment variable holding the key (keys never go in run.toml)");
+            }
+            if (!endpoint.isEmpty() && !endpoint.startsWith("https://") && !endpoint.startsWith("http://")) {
+                throw r.error("storage.endpoint", "must be an http(s):// url, got '" + endpoint + "'");
+            }
+            objects = new ObjectStorage(endpoint, region, bucket, prefix, accessEnv, secretEnv, pathStyle,
+                    Duration.ofMinutes(expiry));
+        }
+        var storage = new RunStorage(shardTokens, ledgerUrl, ledgerUser, passwordEnv, objects);
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
         return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
                 lrMin, warmup, weightDecay, outer, localSteps, outerLr, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
@@ -366,6 +390,20 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
                 }
             }
             throw error(key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            if (v instanceof JsonNode n && n.isBoolean()) {
+                return n.booleanValue();
+            }
+            throw error(key, "must be true or false, got " + show(v));
         }
 
         long integer(String key, long fallback, long min, long max) {

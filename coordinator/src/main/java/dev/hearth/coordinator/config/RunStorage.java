@@ -8,7 +8,10 @@ package dev.hearth.coordinator.config;
 /// @param ledgerUser     `[ledger] user`: the PostgreSQL role; empty = the url's or the driver's default
 /// @param passwordEnv    `[ledger] password_env`: the environment variable holding the role's password (never the
 ///                       password itself in run.toml); empty = none (trust, `.pgpass`, or the url)
-public record RunStorage(int shardTokens, String ledgerUrl, String ledgerUser, String passwordEnv) {
+/// @param objects        `[storage] kind = "s3"`: the bucket for checkpoints; null = `local` (the coordinator serves
+///                       every byte itself, the default)
+public record RunStorage(int shardTokens, String ledgerUrl, String ledgerUser, String passwordEnv,
+                         ObjectStorage objects) {
 
     /// 8 Mi tokens: the token cache's own shard size, so the bundled corpus is published as it is stored (3 shards).
     public static final int DEFAULT_SHARD_TOKENS = 8 << 20;

@@ -27,6 +27,7 @@ import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.protocol.CheckpointManifests;
 import dev.hearth.protocol.CoordinatorCertificate;
 import dev.hearth.protocol.EncodedFrame;
 import dev.hearth.protocol.HearthServer;
@@ -101,6 +102,11 @@ public final class CoordinatorService implements AutoCloseable {
     private final RobustMode robust;
     private final Corpus corpus;
     private final ServedDataset dataset;
+    /// `[storage] kind = "s3"`: where checkpoints go for nodes to fetch; null = this process serves them.
+    private final dev.hearth.coordinator.storage.S3ObjectStore objects;
+    /// Checkpoint bytes this process sent in `Chunk`s (with object storage: only when a node fell back to it).
+    private final java.util.concurrent.atomic.AtomicLong checkpointBytesServed = new java.util.concurrent.atomic.AtomicLong();
+    private long uploadedVersion = -1; // run thread: the checkpoint version now in the bucket
     private final TrainingBackend evaluator;
     private final RunService run;
     private final ScheduledExecutorService runThread;
@@ -169,6 +175,8 @@ public final class CoordinatorService implements AutoCloseable {
                 : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"),
                         rc.storage().shardTokens());
         this.dataset = ServedDataset.of(corpus);
+        this.objects = rc.storage().objects() == null ? null
+                : dev.hearth.coordinator.storage.S3ObjectStore.open(rc.storage().objects());
         long trainWindows = corpus.trainWindows(rc.model().context());
         this.evaluator = BackendSelector.select(rc.model()).backend();
         this.sampler = new TextSampler(evaluator, rc.model());
@@ -303,7 +311,7 @@ public final class CoordinatorService implements AutoCloseable {
         switch (e.getPayloadCase()) {
             case HEARTBEAT -> heartbeat(peer, e.getHeartbeat().getState());
             case CHECKPOINT_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder()
-                    .setCheckpointManifest(servedCheckpoint().manifest()).build());
+                    .setCheckpointManifest(checkpointManifest()).build());
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
             case DATASET_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder().setDatasetManifest(dataset.manifest()).build());
             case SHARD_CHUNK_REQUEST -> peer.send(Envelope.newBuilder().setShardChunk(dataset.chunk(e.getShardChunkRequest()))
@@ -336,6 +344,40 @@ public final class CoordinatorService implements AutoCloseable {
         LOG.info("node {} left ({})", shortId(peer.nodeId()), reason);
     }
 
+    /// The current checkpoint's manifest; with object storage it carries a presigned URL of the same bytes in the
+    /// bucket (written once per version), so nodes fetch them there and this process sends none.
+    private dev.hearth.protocol.wire.CheckpointManifest checkpointManifest() {
+        ServedCheckpoint cp = servedCheckpoint();
+        if (objects == null) return cp.manifest();
+        String name = checkpointObject(cp);
+        try {
+            if (uploadedVersion != cp.version()) {
+                long t0 = System.nanoTime();
+                objects.put(name, cp.bytes());
+                uploadedVersion = cp.version();
+                LOG.info("checkpoint version {} written to storage as {} ({} KiB in {} ms)", cp.version(),
+                        objects.key(name), cp.bytes().length / 1024, (System.nanoTime() - t0) / 1_000_000);
+            }
+            return cp.manifest().toBuilder().setUrl(objects.presignGet(name).toString()).build();
+        } catch (RuntimeException e) {
+            LOG.warn("object storage unusable ({}); nodes fetch checkpoint version {} from this coordinator",
+                    e.getMessage(), cp.version());
+            return cp.manifest();
+        }
+    }
+
+    /// The object name of a checkpoint: its version and the start of its SHA-256 (a version rewritten after a
+    /// rollback gets another name, so no node is handed bytes it will refuse).
+    static String checkpointObject(ServedCheckpoint cp) {
+        return "checkpoints/" + cp.version() + "-"
+                + dev.hearth.protocol.Fingerprints.hex(cp.manifest().getSha256().toByteArray()).substring(0, 16) + ".hck";
+    }
+
+    /// Checkpoint bytes this process has sent itself (0 while every node fetches from object storage).
+    public long checkpointBytesServed() {
+        return checkpointBytesServed.get();
+    }
+
     private ServedCheckpoint servedCheckpoint() {
         if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
         return served;
@@ -345,9 +387,10 @@ public final class CoordinatorService implements AutoCloseable {
         ServedCheckpoint cp = servedCheckpoint();
         if (r.getVersion() != cp.version() || r.getIndex() < 0 || r.getIndex() >= cp.chunks()) {
             // The model moved on mid-download: send the new manifest; the node restarts its download.
-            peer.send(Envelope.newBuilder().setCheckpointManifest(cp.manifest()).build());
+            peer.send(Envelope.newBuilder().setCheckpointManifest(checkpointManifest()).build());
             return;
         }
+        checkpointBytesServed.addAndGet(CheckpointManifests.chunkLength(cp.manifest(), r.getIndex()));
         peer.send(Envelope.newBuilder().setChunk(Chunk.newBuilder().setVersion(cp.version()).setIndex(r.getIndex())
                 .setData(cp.chunk(r.getIndex()))).build());
     }
@@ -619,6 +662,7 @@ public final class CoordinatorService implements AutoCloseable {
         closing = true;
         server.close();
         dashboard.close();
+        if (objects != null) objects.close();
         computeThread.shutdownNow();
         runThread.shutdown();
         try {
