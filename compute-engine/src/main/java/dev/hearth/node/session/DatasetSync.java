@@ -90,9 +90,16 @@ final class DatasetSync {
     private final Map<String, Integer> attempts = new HashMap<>();
     private ShardDownload current;
     private int queuedTotal;
+    private final StorageFetch storage;
+    /// Presigned URLs of the shards in object storage (by SHA-256), from the coordinator's latest manifest message.
+    private Map<String, String> shardUrls = Map.of();
+    /// A shard from storage failed (an HTTP error or bytes that are not the shard): the rest comes from the coordinator.
+    private boolean storageRefused;
+    private final Set<String> viaStorage = new HashSet<>();
 
     DatasetSync(Path datasetsDir, Path bundledCacheDir, LongSupplier capBytes, Sender sender, Executor nodeThread,
-                ExecutorService dataThread, NodeLogger log, Events events) throws IOException {
+                ExecutorService dataThread, StorageFetch storage, NodeLogger log, Events events) throws IOException {
+        this.storage = storage;
         this.datasetsDir = datasetsDir;
         this.bundledCacheDir = bundledCacheDir;
         this.capBytes = capBytes;
@@ -130,12 +137,21 @@ final class DatasetSync {
         }
         String sha = Fingerprints.hex(manifestSha256.toByteArray());
         if (sha.equals(expectedSha) && ready) {
-            return; // a reconnect to the same run: the data is here
+            // a reconnect to the same run: the data is here; fresh storage URLs (presigned ones expire) are asked for
+            sender.send(Envelope.newBuilder().setDatasetManifestRequest(DatasetManifestRequest.getDefaultInstance())
+                    .build(), DatasetManifest.MAX_ENCODED_BYTES);
+            return;
         }
         expectedSha = sha;
         ready = false;
         failed = false;
+        manifest = null;
+        storageRefused = false;
+        shardUrls = Map.of();
         attempts.clear();
+        // Always asked: besides the manifest, the answer may carry where the shards are in object storage.
+        sender.send(Envelope.newBuilder().setDatasetManifestRequest(DatasetManifestRequest.getDefaultInstance()).build(),
+                DatasetManifest.MAX_ENCODED_BYTES);
         Path file = manifestFile();
         if (Files.isRegularFile(file)) {
             try {
@@ -149,14 +165,16 @@ final class DatasetSync {
                 log.warn("local copy of the run's dataset manifest is unusable (" + e.getMessage() + "); fetching it again");
             }
         }
-        sender.send(Envelope.newBuilder().setDatasetManifestRequest(DatasetManifestRequest.getDefaultInstance()).build(),
-                DatasetManifest.MAX_ENCODED_BYTES);
     }
 
     void onManifest(dev.hearth.protocol.wire.DatasetManifest m) {
-        if (expectedSha == null || ready || failed) return;
+        if (expectedSha == null || failed) return;
         byte[] bytes = m.getManifest().toByteArray();
         String actual = Fingerprints.sha256Hex(bytes);
+        if (manifest != null && actual.equals(expectedSha)) { // known already (from disk): take the storage URLs
+            learnUrls(m);
+            return;
+        }
         if (!actual.equals(expectedSha)) {
             fail("The coordinator sent a dataset manifest whose SHA-256 (" + actual.substring(0, 16) + "…) is not the one"
                     + " its run config names (" + expectedSha.substring(0, 16) + "…). Not joining: the run's data cannot be"
@@ -178,6 +196,17 @@ final class DatasetSync {
             return;
         }
         accept(parsed);
+        learnUrls(m);
+    }
+
+    private void learnUrls(dev.hearth.protocol.wire.DatasetManifest m) {
+        if (manifest == null || m.getShardUrlCount() != manifest.shards().size()) return; // none, or not one per shard
+        Map<String, String> urls = new HashMap<>();
+        for (int i = 0; i < m.getShardUrlCount(); i++) {
+            urls.put(manifest.shards().get(i).sha256(), m.getShardUrl(i));
+        }
+        shardUrls = urls;
+        log.info("the run's shards are in object storage; fetching them there");
     }
 
     private void accept(DatasetManifest m) {
@@ -287,13 +316,44 @@ final class DatasetSync {
             }
             current = partial.computeIfAbsent(s.sha256(), k -> new ShardDownload(s));
         }
-        ByteString sha = ByteString.copyFrom(Fingerprints.fromHex(current.shard().sha256()));
+        String url = storageRefused ? null : shardUrls.get(current.shard().sha256());
         for (int i : current.nextRequests()) {
-            sender.send(Envelope.newBuilder().setShardChunkRequest(ShardChunkRequest.newBuilder()
-                    .setShardSha256(sha).setIndex(i)).build(), ShardDownload.CHUNK_BYTES);
+            if (url != null) {
+                fromStorage(current, url, i);
+            } else {
+                requestFromCoordinator(current, i);
+            }
         }
         int done = queuedTotal - queue.size() - 1;
         events.downloading((done + current.progress()) / Math.max(1, queuedTotal), queuedTotal);
+    }
+
+    private void requestFromCoordinator(ShardDownload d, int index) {
+        ByteString sha = ByteString.copyFrom(Fingerprints.fromHex(d.shard().sha256()));
+        sender.send(Envelope.newBuilder().setShardChunkRequest(ShardChunkRequest.newBuilder()
+                .setShardSha256(sha).setIndex(index)).build(), ShardDownload.CHUNK_BYTES);
+    }
+
+    /// One chunk by an HTTP Range request on the shard's presigned URL; a failure sends this chunk, and the rest of
+    /// the run's data, to the coordinator instead.
+    private void fromStorage(ShardDownload d, String url, int index) {
+        viaStorage.add(d.shard().sha256());
+        long from = (long) index * ShardDownload.CHUNK_BYTES;
+        int length = (int) Math.min(ShardDownload.CHUNK_BYTES, d.shard().tokens() - from);
+        storage.range(url, from, length, d.shard().tokens()).whenComplete((data, error) -> nodeThread.execute(() -> {
+            if (current != d || failed) return;
+            if (error != null) {
+                Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                storageRefused = true;
+                log.warn("shard " + d.shard().sha256().substring(0, 16) + "… from storage: " + why.getMessage()
+                        + "; fetching the run's data from the coordinator instead");
+                requestFromCoordinator(d, index);
+                return;
+            }
+            onChunk(ShardChunk.newBuilder().setShardSha256(ByteString.copyFrom(Fingerprints.fromHex(d.shard().sha256())))
+                    .setIndex(index).setData(ByteString.copyFrom(data)).build());
+        }));
     }
 
     void onChunk(ShardChunk c) {
@@ -318,9 +378,13 @@ final class DatasetSync {
         partial.remove(d.shard().sha256());
         try {
             store.put(d.shard(), d.tokens());
+            viaStorage.remove(d.shard().sha256());
             log.info("shard " + d.shard().sha256().substring(0, 16) + "… stored and verified ("
                     + RunSession.humanBytes(d.shard().tokens()) + ")");
         } catch (CorpusFormatException e) {
+            if (viaStorage.remove(d.shard().sha256())) {
+                storageRefused = true; // the bucket holds other bytes than the manifest says: the coordinator's next
+            }
             int n = attempts.merge(d.shard().sha256(), 1, Integer::sum);
             log.warn(e.getMessage() + (n < MAX_SHARD_ATTEMPTS ? "; fetching it again" : ""));
             if (n >= MAX_SHARD_ATTEMPTS) {

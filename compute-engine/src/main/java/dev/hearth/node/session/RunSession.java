@@ -168,7 +168,7 @@ public final class RunSession {
         try {
             this.dataset = new DatasetSync(dataDir.resolve("datasets"), dataDir.resolve("corpus"),
                     () -> settings == null ? NodeSettings.DEFAULT_DATA_CACHE_CAP_BYTES : settings.dataCacheCapBytes(),
-                    this::sendWithinCap, this::post, dataThread, eventLog.logger("data"), new DatasetEvents());
+                    this::sendWithinCap, this::post, dataThread, storage, eventLog.logger("data"), new DatasetEvents());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot create the data cache in " + dataDir.resolve("datasets"), e);
         }

@@ -34,28 +34,32 @@ final class StorageFetch implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).executor(threads)
             .followRedirects(HttpClient.Redirect.NORMAL).build();
 
-    /// Chunk `index` of the checkpoint the (validated) manifest describes, from its URL, verified.
-    CompletableFuture<Chunk> chunk(CheckpointManifest manifest, int index) {
-        long from = (long) index * manifest.getChunkSize();
-        int length = CheckpointManifests.chunkLength(manifest, index);
+    /// Bytes `[from, from + length)` of the object at `url` (of `totalBytes`), by one HTTP Range request.
+    CompletableFuture<byte[]> range(String url, long from, int length, long totalBytes) {
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create(manifest.getUrl())).timeout(REQUEST_TIMEOUT)
+            request = HttpRequest.newBuilder(URI.create(url)).timeout(REQUEST_TIMEOUT)
                     .header("Range", "bytes=" + from + "-" + (from + length - 1)).GET().build();
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(new IOException("the storage URL is unusable: " + e.getMessage()));
         }
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             byte[] body = response.body();
-            byte[] data;
             if (response.statusCode() == 206 && body.length == length) {
-                data = body;
-            } else if (response.statusCode() == 200 && body.length == manifest.getTotalBytes()) {
-                data = java.util.Arrays.copyOfRange(body, (int) from, (int) from + length); // a store that ignores Range
-            } else {
-                throw new CompletionException(new IOException("storage answered HTTP " + response.statusCode() + " with "
-                        + body.length + " bytes for checkpoint chunk " + index + " (" + length + " expected)"));
+                return body;
+            } else if (response.statusCode() == 200 && body.length == totalBytes) {
+                return java.util.Arrays.copyOfRange(body, (int) from, (int) from + length); // a store that ignores Range
             }
+            throw new CompletionException(new IOException("storage answered HTTP " + response.statusCode() + " with "
+                    + body.length + " bytes for bytes " + from + ".." + (from + length - 1) + " (" + length + " expected)"));
+        });
+    }
+
+    /// Chunk `index` of the checkpoint the (validated) manifest describes, from its URL, verified.
+    CompletableFuture<Chunk> chunk(CheckpointManifest manifest, int index) {
+        long from = (long) index * manifest.getChunkSize();
+        int length = CheckpointManifests.chunkLength(manifest, index);
+        return range(manifest.getUrl(), from, length, manifest.getTotalBytes()).thenApply(data -> {
             Chunk chunk = Chunk.newBuilder().setVersion(manifest.getVersion()).setIndex(index)
                     .setData(ByteString.copyFrom(data)).build();
             try {

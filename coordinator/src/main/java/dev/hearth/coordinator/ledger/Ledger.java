@@ -73,6 +73,7 @@ public final class Ledger implements AutoCloseable {
     private final boolean postgres;
     private final NodeActivity activity = new NodeActivity();
     private Connection held;
+    private boolean closed;
 
     private Ledger(Path file, String where, javax.sql.DataSource source, AutoCloseable pool, boolean postgres)
             throws SQLException {
@@ -86,6 +87,9 @@ public final class Ledger implements AutoCloseable {
 
     /// The connection for this call: the one held, or a fresh one from the pool after the held one was lost.
     private Connection db() throws SQLException {
+        if (closed) {
+            throw new SQLException("the ledger is closed");
+        }
         if (held == null || held.isClosed()) {
             held = source.getConnection();
         }
@@ -801,9 +805,11 @@ public final class Ledger implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) return;
         try {
             flushNodeActivity();
         } finally {
+            closed = true;
             try {
                 if (held != null) held.close();
                 if (pool != null) pool.close();

@@ -177,6 +177,12 @@ public final class CoordinatorService implements AutoCloseable {
         this.dataset = ServedDataset.of(corpus);
         this.objects = rc.storage().objects() == null ? null
                 : dev.hearth.coordinator.storage.S3ObjectStore.open(rc.storage().objects());
+        if (objects != null) {
+            long t0 = System.nanoTime();
+            int written = dataset.publish(objects);
+            LOG.info("run's data in storage: {} shard(s) written, {} already there ({} ms)", written,
+                    dataset.shardCount() - written, (System.nanoTime() - t0) / 1_000_000);
+        }
         long trainWindows = corpus.trainWindows(rc.model().context());
         this.evaluator = BackendSelector.select(rc.model()).backend();
         this.sampler = new TextSampler(evaluator, rc.model());
@@ -371,6 +377,11 @@ public final class CoordinatorService implements AutoCloseable {
     static String checkpointObject(ServedCheckpoint cp) {
         return "checkpoints/" + cp.version() + "-"
                 + dev.hearth.protocol.Fingerprints.hex(cp.manifest().getSha256().toByteArray()).substring(0, 16) + ".hck";
+    }
+
+    /// Data shard bytes this process has sent itself (0 while every node fetches them from object storage).
+    public long dataBytesServed() {
+        return dataset.bytesServed();
     }
 
     /// Checkpoint bytes this process has sent itself (0 while every node fetches from object storage).

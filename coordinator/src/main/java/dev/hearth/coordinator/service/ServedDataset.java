@@ -12,8 +12,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import dev.hearth.coordinator.storage.S3ObjectStore;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /// The run's training data as nodes fetch it (issue 17): the corpus's [DatasetManifest] (whose SHA-256 the
 /// Welcome's run config names) and its shards, served in chunks of [#CHUNK_BYTES] straight from the
@@ -31,21 +37,56 @@ final class ServedDataset {
     private final byte[] manifestBytes;
     private final byte[] manifestSha256;
     private final Map<ByteString, Entry> shards = new HashMap<>();
+    private final List<String> order; // shard SHA-256s (hex), manifest order
+    private final AtomicLong bytesServed = new AtomicLong();
+    private S3ObjectStore published; // the bucket holding every shard, or null
 
-    private ServedDataset(byte[] manifestBytes, Map<ByteString, Entry> shards) {
+    private ServedDataset(byte[] manifestBytes, Map<ByteString, Entry> shards, List<String> order) {
         this.manifestBytes = manifestBytes;
         this.manifestSha256 = Fingerprints.sha256(manifestBytes);
         this.shards.putAll(shards);
+        this.order = List.copyOf(order);
     }
 
     static ServedDataset of(Corpus corpus) {
         DatasetManifest m = corpus.manifest();
         Map<ByteString, Entry> shards = new HashMap<>();
+        List<String> order = new ArrayList<>();
         for (int i = 0; i < m.shards().size(); i++) {
             DatasetManifest.Shard s = m.shards().get(i);
             shards.put(ByteString.copyFrom(Fingerprints.fromHex(s.sha256())), new Entry(corpus.shardFile(i), s.tokens()));
+            order.add(s.sha256());
         }
-        return new ServedDataset(m.encode(), shards);
+        return new ServedDataset(m.encode(), shards, order);
+    }
+
+    /// Writes every shard's tokens to the bucket (those already there, by name = content, are skipped), so nodes
+    /// fetch them from storage; the manifest then carries a presigned URL per shard.
+    ///
+    /// @return how many shards were written
+    int publish(S3ObjectStore objects) throws IOException {
+        int written = 0;
+        for (String sha : order) {
+            String name = objectName(sha);
+            if (!objects.exists(name)) {
+                Entry e = shards.get(ByteString.copyFrom(Fingerprints.fromHex(sha)));
+                byte[] file = Files.readAllBytes(e.file());
+                objects.put(name, Arrays.copyOfRange(file, SHARD_HEADER_BYTES, file.length));
+                written++;
+            }
+        }
+        published = objects;
+        return written;
+    }
+
+    /// A shard's object: named by the SHA-256 of its tokens (the same bytes under the same name in every run).
+    static String objectName(String sha256Hex) {
+        return "datasets/shards/" + sha256Hex + ".tokens";
+    }
+
+    /// Shard bytes this process sent itself.
+    long bytesServed() {
+        return bytesServed.get();
     }
 
     byte[] manifestSha256() {
@@ -53,7 +94,13 @@ final class ServedDataset {
     }
 
     dev.hearth.protocol.wire.DatasetManifest manifest() {
-        return dev.hearth.protocol.wire.DatasetManifest.newBuilder().setManifest(ByteString.copyFrom(manifestBytes)).build();
+        var m = dev.hearth.protocol.wire.DatasetManifest.newBuilder().setManifest(ByteString.copyFrom(manifestBytes));
+        if (published != null) {
+            for (String sha : order) {
+                m.addShardUrl(published.presignGet(objectName(sha)).toString());
+            }
+        }
+        return m.build();
     }
 
     int shardCount() {
@@ -82,6 +129,7 @@ final class ServedDataset {
         } catch (IOException ex) {
             return out.setError("the coordinator cannot read the shard: " + ex.getMessage()).build();
         }
+        bytesServed.addAndGet(len);
         return out.setData(ByteString.copyFrom(buf.flip())).build();
     }
 }

@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 /// Issue 17, point 2 (the checkpoint part): with `[storage] kind = "s3"` the coordinator writes the checkpoint to a
 /// bucket (a real S3 API server in-process: s3proxy on its filesystem backend, checking AWS v4 signatures) and hands
 /// nodes a presigned URL; nodes fetch it by HTTP Range requests, chunk by chunk, each checked against the manifest's
-/// SHA-256. Measured: the coordinator sends no checkpoint bytes. A checkpoint altered in the bucket is refused with the
-/// reason, and the node fetches it from the coordinator instead.
+/// SHA-256; the run's data shards are in the bucket too and nodes fetch them there. Measured: the coordinator sends
+/// no checkpoint and no shard bytes. A checkpoint altered in the bucket is refused with the reason, and the node fetches
+/// it from the coordinator instead.
 class ObjectStorageIntegrationTest {
 
     static final String ACCESS = "hearth-test-access";
@@ -171,6 +172,9 @@ class ObjectStorageIntegrationTest {
                 assertTrue(coordinator.checkpointBytesServed() <= altered.length,
                         "no more than one checkpoint's bytes: " + coordinator.checkpointBytesServed());
                 assertTrue(committed.await(3, TimeUnit.MINUTES), "both nodes trained on the verified checkpoint");
+                assertEquals(0, coordinator.dataBytesServed(), "the run's shards came from the bucket, not the coordinator");
+                var shards = bucket.client().listObjectsV2(b -> b.bucket(BUCKET).prefix("it/datasets/shards/")).contents();
+                assertEquals(coordinator.corpus().manifest().shards().size(), shards.size(), "every shard is in the bucket");
             } finally {
                 first.close();
                 if (second != null) second.close();
