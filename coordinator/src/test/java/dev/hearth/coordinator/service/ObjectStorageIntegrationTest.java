@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hearth.coordinator.config.ObjectStorage;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.storage.S3ObjectStore;
+import dev.hearth.coordinator.storage.S3TestServer;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.node.AwayOwnerProbes;
 import dev.hearth.node.NodeRuntime;
@@ -20,15 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,48 +38,29 @@ import org.junit.jupiter.api.io.TempDir;
 /// it from the coordinator instead.
 class ObjectStorageIntegrationTest {
 
-    static final String ACCESS = "hearth-test-access";
-    static final String SECRET = "hearth-test-secret-key";
-    static final String BUCKET = "hearth-runs";
+    static final String BUCKET = S3TestServer.BUCKET;
 
     @TempDir
     Path dir;
-    private S3Proxy proxy;
+    private S3TestServer s3;
     private String endpoint;
 
     @BeforeEach
     void startS3() throws Exception {
-        Path root = Files.createDirectories(dir.resolve("s3"));
-        proxy = S3Proxy.builder().blobStore(new FilesystemNio2BlobStore(root.toString()))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 500 && !"STARTED".equals(proxy.getState()); i++) {
-            Thread.sleep(10); // s3proxy starts Jetty on its own thread; this waits for that, not for timing
-        }
-        endpoint = "http://127.0.0.1:" + proxy.getPort();
-        System.setProperty("HEARTH_TEST_S3_ACCESS", ACCESS);
-        System.setProperty("HEARTH_TEST_S3_SECRET", SECRET);
-        try (S3ObjectStore s = S3ObjectStore.open(storage(), ACCESS, SECRET)) {
-            s.client().createBucket(b -> b.bucket(BUCKET));
-        }
+        s3 = S3TestServer.start(dir.resolve("s3"));
+        endpoint = s3.endpoint();
     }
 
     @AfterEach
     void stopS3() throws Exception {
-        proxy.stop();
-    }
-
-    private ObjectStorage storage() {
-        return new ObjectStorage(endpoint, "us-east-1", BUCKET, "it/", "HEARTH_TEST_S3_ACCESS", "HEARTH_TEST_S3_SECRET",
-                true, Duration.ofMinutes(10));
+        s3.close();
     }
 
     @Test
     void presignedRangedDownloadReadsExactlyTheObjectsBytes() throws Exception {
         byte[] object = new byte[3 * 1024 * 1024 + 123];
         new Random(1).nextBytes(object);
-        try (S3ObjectStore s = S3ObjectStore.open(storage(), ACCESS, SECRET)) {
+        try (S3ObjectStore s = s3.store("it/")) {
             s.put("blob.bin", object);
             URI url = s.presignGet("blob.bin").toURI();
             HttpResponse<byte[]> part = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
@@ -129,20 +106,11 @@ class ObjectStorageIntegrationTest {
                 [server]
                 port = 0
                 http_port = 0
-                [storage]
-                kind = "s3"
-                endpoint = "%s"
-                region = "us-east-1"
-                bucket = "%s"
-                prefix = "it/"
-                access_key_env = "HEARTH_TEST_S3_ACCESS"
-                secret_key_env = "HEARTH_TEST_S3_SECRET"
-                path_style = true
-                """.formatted(corpus.toString().replace("\\", "\\\\"), endpoint, BUCKET), "test",
+                %s""".formatted(corpus.toString().replace("\\", "\\\\"), s3.toml("it/")), "test",
                 Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
         CountDownLatch committed = new CountDownLatch(2);
         try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC());
-             S3ObjectStore bucket = S3ObjectStore.open(storage(), ACCESS, SECRET)) {
+             S3ObjectStore bucket = s3.store("it/")) {
             coordinator.onCommit(e -> committed.countDown());
             NodeRuntime first = node("first");
             NodeRuntime second = null;

@@ -8,6 +8,7 @@ import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.ledger.BatchAudit;
 import dev.hearth.coordinator.ledger.PostgresServer;
 import dev.hearth.coordinator.ledger.RoundRow;
+import dev.hearth.coordinator.storage.S3TestServer;
 import dev.hearth.node.AwayOwnerProbes;
 import dev.hearth.node.NodeRuntime;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/// Issue 17, point 3: a coordinator whose ledger is on a real PostgreSQL server (started by the test) runs two
-/// nodes over loopback TLS, stops, starts again on the same database, and finishes the run: every round committed
-/// before the stop is still there, and every batch of the run is committed exactly once.
+/// Issue 17, points 3 and 4: a coordinator whose ledger is on a real PostgreSQL server and whose checkpoints and data
+/// shards are in a real S3 API server (both started by the test) runs two nodes over loopback TLS, stops, starts
+/// again on the same database and bucket, and finishes the run: every round committed before the stop is still
+/// there, every batch of the run is committed exactly once, and no checkpoint or shard byte went through the
+/// coordinator.
 class PostgresRunIntegrationTest {
 
     static final int NODES = 2;
@@ -36,10 +39,16 @@ class PostgresRunIntegrationTest {
     Path dir;
 
     @Test
-    void aRunOnPostgresqlSurvivesACoordinatorRestartAndLosesNothing() throws Exception {
+    void aRunOnPostgresqlAndS3SurvivesACoordinatorRestartAndLosesNothing() throws Exception {
         PostgresServer pg = PostgresServer.shared();
         assumeTrue(pg != null, () -> "PostgreSQL tests skipped: " + PostgresServer.whyUnavailable());
         String url = pg.newDatabase();
+        try (S3TestServer s3 = S3TestServer.start(dir.resolve("s3"))) {
+            run(url, s3);
+        }
+    }
+
+    private void run(String url, S3TestServer s3) throws Exception {
         StringBuilder text = new StringBuilder();
         Random r = new Random(5);
         while (text.length() < 200_000) {
@@ -76,7 +85,8 @@ class PostgresRunIntegrationTest {
                 [ledger]
                 url = "%s"
                 user = "hearth"
-                """.formatted(TOTAL_ROUNDS, corpus.toString().replace("\\", "\\\\"), NODES, NODES, url), "test",
+                %s""".formatted(TOTAL_ROUNDS, corpus.toString().replace("\\", "\\\\"), NODES, NODES, url,
+                        s3.toml("restart/")), "test",
                 Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
 
         List<RoundRow> before;
@@ -84,6 +94,7 @@ class PostgresRunIntegrationTest {
             assertTrue(first.ledger().postgres(), "the ledger is on PostgreSQL: " + first.ledger().where());
             train(first, ROUNDS_BEFORE_RESTART);
             before = first.ledger().recentRounds(100).stream().filter(x -> x.status().equals("COMMITTED")).toList();
+            assertEquals(0, first.checkpointBytesServed() + first.dataBytesServed(), "bulk bytes came from the bucket");
         }
         assertTrue(before.size() >= ROUNDS_BEFORE_RESTART, "committed before the stop: " + before);
         try (CoordinatorService second = CoordinatorService.start(config, Clock.systemUTC())) {
@@ -100,6 +111,7 @@ class PostgresRunIntegrationTest {
             long committed = second.ledger().committedBatchesByNode().values().stream().mapToLong(List::size).sum();
             assertEquals((long) TOTAL_ROUNDS * NODES * 8, committed, "every round's batches, each once");
             assertEquals(NODES, second.ledger().summary().nodesSeen(), "both nodes recorded (batched node activity)");
+            assertEquals(0, second.checkpointBytesServed() + second.dataBytesServed(), "bulk bytes came from the bucket");
         }
     }
 
