@@ -1,13 +1,12 @@
 package dev.hearth.engine.bench;
 
-import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.AdamW;
 import dev.hearth.engine.train.Batch;
-import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.engine.train.LocalTrainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,16 +20,23 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/// `./hearth bench engine`: the Java engine and its PyTorch twin (`bench/gpt_reference.py`) train the same
-/// model from the same initial weights on the same batches, back to back, with the same thread count.
-/// Prints tokens/s for both and their ratio, peak RSS for both, the loss after N steps for both,
-/// the gradient agreement at the initial weights, and with `--quality` the held-out loss after 300 steps.
+/// `./hearth bench engine`: Hearth's engine and its PyTorch twin (`bench/gpt_reference.py`) train the same
+/// model from the same initial weights on the same batches, back to back: on the CPU with the same thread count
+/// (`--backend cpu`, the default), or on the same GPU at the same precision (`--backend cuda`). Hearth trains
+/// through a {@link LocalTrainer} — the seam the node's local round drives — so what is measured is what ships.
+/// Prints tokens/s for both and their ratio, peak memory for both (RSS on the CPU, VRAM on the GPU), the loss
+/// after N steps for both, the MFU where the device's peak is given, the gradient agreement at the initial
+/// weights, and with `--quality` the held-out loss after 300 steps. `--json FILE` writes the same as JSON.
 public final class EngineBenchmark {
 
     private static final String USAGE = """
             usage: hearth bench engine [options]
-              --model NAME        nano | small                          (default nano)
+              --backend B         cpu | cuda                            (default cpu)
+              --model NAME        nano | small | gpt2-small             (default nano)
+              --precision P       fp32 | tf32 | bf16, both sides        (default fp32; cpu: fp32 only)
+              --device N          CUDA device ordinal                   (default 0)
               --batch B           windows per step                      (default 16)
+              --micro-batch M     windows per forward/backward; a step accumulates B/M of them (default B)
               --steps N           training steps for both engines       (default 30; 300 with --quality)
               --warmup N          steps left out of the tokens/s timing (default 5)
               --quality           300 steps of AdamW, then validation loss on held-out batches, Java vs PyTorch
@@ -41,16 +47,34 @@ public final class EngineBenchmark {
               --script PATH       the PyTorch twin                      (default bench/gpt_reference.py)
               --cache DIR         token cache for the bundled corpus    (default ~/.cache/hearth/corpus)
               --rounds N          alternate Java and PyTorch N times, report medians (default 1)
+              --peak-tflops X     the device's peak TFLOP/s at this precision, for the MFU (default: none)
+              --json FILE         also write the results (or why there are none) as JSON
               --java-only         skip PyTorch (no comparison)
               --help              this text
             Run from the repository root. The PyTorch side needs Debian's python3-torch and
-            libopenblas0-openmp (see docs/benchmarks.md).""";
+            libopenblas0-openmp on the CPU, a CUDA build of PyTorch for --backend cuda (see docs/benchmarks.md).""";
+
+    /// Exit status when the asked-for backend cannot run here (no GPU, no CUDA engine): nothing was measured.
+    static final int EXIT_UNAVAILABLE = 3;
 
     private EngineBenchmark() {
     }
 
-    record Options(ModelConfig model, int batch, int steps, int warmup, boolean quality, int valBatches, float lr,
-                   int threads, String python, Path script, Path cache, boolean javaOnly, int rounds) {
+    /// Where Hearth's side trains.
+    enum Backend { CPU, CUDA }
+
+    /// Matrix-multiply precision, the same on both sides: `fp32` (no tensor cores), `tf32` (TF32 tensor-core
+    /// multiplies, fp32 accumulation), `bf16` (bf16 operands, fp32 weights and accumulation).
+    static final List<String> PRECISIONS = List.of("fp32", "tf32", "bf16");
+
+    record Options(ModelConfig model, Backend backend, String precision, int device, int batch, int microBatch,
+                   int steps, int warmup, boolean quality, int valBatches, float lr, int threads, String python,
+                   Path script, Path cache, boolean javaOnly, int rounds, double peakTflops, Path json) {
+
+        /// Both sides' AdamW: nanoGPT's small-model betas and decay at `--lr`.
+        AdamW.Settings adam() {
+            return new AdamW.Settings(lr, 0.9f, 0.99f, 1e-8f, 0.1f);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -67,12 +91,26 @@ public final class EngineBenchmark {
             System.out.println(USAGE);
             return;
         }
-        run(o);
+        try {
+            run(o);
+        } catch (BenchTrainer.UnavailableException e) {
+            System.err.println("hearth bench engine: " + e.getMessage() + "; nothing was measured");
+            if (o.json() != null) {
+                Files.writeString(o.json(), BenchReport.unavailable(o, e.getMessage()));
+            }
+            System.exit(EXIT_UNAVAILABLE);
+        }
     }
 
     static Options parse(String[] args) {
         String model = "nano";
+        Backend backend = Backend.CPU;
+        String precision = "fp32";
+        int device = 0;
         int batch = 16;
+        Integer microBatch = null;
+        double peakTflops = Double.NaN;
+        Path json = null;
         Integer steps = null;
         int warmup = 5;
         boolean quality = false;
@@ -101,7 +139,17 @@ public final class EngineBenchmark {
                     String v = args[++i];
                     switch (a) {
                         case "--model" -> model = v;
+                        case "--backend" -> backend = switch (v) {
+                            case "cpu" -> Backend.CPU;
+                            case "cuda" -> Backend.CUDA;
+                            default -> throw new IllegalArgumentException("--backend must be cpu or cuda, got " + v);
+                        };
+                        case "--precision" -> precision = v;
+                        case "--device" -> device = Integer.parseInt(v);
                         case "--batch" -> batch = Integer.parseInt(v);
+                        case "--micro-batch" -> microBatch = Integer.parseInt(v);
+                        case "--peak-tflops" -> peakTflops = Double.parseDouble(v);
+                        case "--json" -> json = Path.of(v);
                         case "--steps" -> steps = Integer.parseInt(v);
                         case "--warmup" -> warmup = Integer.parseInt(v);
                         case "--val-batches" -> val = Integer.parseInt(v);
@@ -120,17 +168,47 @@ public final class EngineBenchmark {
         if (batch < 1 || n <= warmup || warmup < 0 || threads < 1 || val < 0 || rounds < 1) {
             throw new IllegalArgumentException("need batch >= 1, steps > warmup >= 0, threads >= 1, rounds >= 1");
         }
-        return new Options(ModelConfig.byName(model), batch, n, warmup, quality, quality ? val : 0, lr, threads,
-                python, script, cache, javaOnly, rounds);
+        int micro = microBatch != null ? microBatch : batch;
+        if (micro < 1 || batch % micro != 0) {
+            throw new IllegalArgumentException("--micro-batch must divide --batch " + batch + ", got " + micro);
+        }
+        if (!PRECISIONS.contains(precision)) {
+            throw new IllegalArgumentException("--precision must be one of " + String.join(", ", PRECISIONS)
+                    + ", got " + precision);
+        }
+        if (backend == Backend.CPU && !precision.equals("fp32")) {
+            throw new IllegalArgumentException("--precision " + precision + " needs --backend cuda (the CPU engine"
+                    + " computes in fp32)");
+        }
+        if (device < 0 || !(Double.isNaN(peakTflops) || peakTflops > 0)) {
+            throw new IllegalArgumentException("need --device >= 0 and --peak-tflops > 0");
+        }
+        return new Options(ModelConfig.byName(model), backend, precision, device, batch, micro, n, warmup, quality,
+                quality ? val : 0, lr, threads, python, script, cache, javaOnly, rounds, peakTflops, json);
     }
 
     static void run(Options o) throws Exception {
         ModelConfig cfg = o.model();
         int b = o.batch();
         int t = cfg.context();
-        System.out.printf(Locale.ROOT, "Hearth engine benchmark — %s, model %s (%d params), B=%d T=%d, %d steps "
-                        + "(%d warmup), %d threads, %s%n", Instant.now(), cfg.name(),
-                ParameterLayout.gpt(cfg).size(), b, t, o.steps(), o.warmup(), o.threads(), cpuName());
+        String where = o.backend() == Backend.CPU ? o.threads() + " threads, " + cpuName()
+                : "CUDA device " + o.device() + ", " + o.precision();
+        System.out.printf(Locale.ROOT, "Hearth engine benchmark — %s, model %s (%d params), B=%d%s T=%d, %d steps "
+                        + "(%d warmup), %s%n", Instant.now(), cfg.name(), ParameterLayout.gpt(cfg).size(), b,
+                o.microBatch() == b ? "" : " (micro-batch " + o.microBatch() + ")", t, o.steps(), o.warmup(), where);
+        // The trainer first: a missing GPU or CUDA engine stops here, before the corpus is read.
+        try (BenchTrainer first = BenchTrainer.open(o)) {
+            System.out.println("java backend: " + first.trainer().description());
+            run(o, first);
+        }
+    }
+
+    /// `first` trains round 1; each later round opens its own trainer (a fresh AdamW). Each is closed before
+    /// PyTorch runs, so on a GPU the two sides never hold the card's memory at once.
+    private static void run(Options o, BenchTrainer first) throws Exception {
+        ModelConfig cfg = o.model();
+        int b = o.batch();
+        int t = cfg.context();
         Corpus corpus = Corpus.bundled(o.cache());
         System.out.println("corpus: bundled Europarl, " + corpus);
 
@@ -156,17 +234,16 @@ public final class EngineBenchmark {
                 out.write(packed(vb));
             }
         }
-        AdamW.Settings adam = new AdamW.Settings(o.lr(), 0.9f, 0.99f, 1e-8f, 0.1f);
+        AdamW.Settings adam = o.adam();
+        double flopsPerToken = trainingFlopsPerToken(cfg);
         Files.writeString(work.resolve("config.json"), String.format(Locale.ROOT,
                 "{\"layers\":%d,\"dModel\":%d,\"heads\":%d,\"context\":%d,\"vocab\":%d,\"batch\":%d,\"steps\":%d,"
                         + "\"warmupSteps\":%d,\"threads\":%d,\"lr\":%s,\"beta1\":%s,\"beta2\":%s,\"eps\":%s,"
-                        + "\"weightDecay\":%s,\"validationWindows\":%d}",
+                        + "\"weightDecay\":%s,\"validationWindows\":%d,\"flopsPerToken\":%.0f}",
                 cfg.layers(), cfg.dModel(), cfg.heads(), t, cfg.vocab(), b, o.steps(), o.warmup(), o.threads(),
-                adam.lr(), adam.beta1(), adam.beta2(), adam.eps(), adam.weightDecay(), o.valBatches() * b));
+                adam.lr(), adam.beta1(), adam.beta2(), adam.eps(), adam.weightDecay(), o.valBatches() * b,
+                flopsPerToken));
 
-        // ---- Java
-        var selection = BackendSelector.select(cfg, o.threads());
-        System.out.println("java backend: " + selection.description());
         Result java = null;
         float[] javaGrad0 = new float[init.length];
         double[] javaTps = new double[o.rounds()];
@@ -174,41 +251,55 @@ public final class EngineBenchmark {
         double[] javaCpu = new double[o.rounds()];
         double[] torchCpu = new double[o.rounds()];
         String json = null;
-        try (TrainingBackend backend = selection.backend()) {
-            for (int r = 0; r < o.rounds(); r++) {
-                java = trainJava(backend, init, corpus, stepIds, val, adam, o, javaGrad0);
-                javaTps[r] = java.tokensPerSecond;
-                javaCpu[r] = java.tokensPerCpuSecond;
-                if (o.javaOnly()) {
-                    System.out.printf(Locale.ROOT, "round %d: java %.0f tokens/s%n", r + 1, javaTps[r]);
-                    continue;
-                }
-                json = runPython(o, work);
-                torchTpsAll[r] = number(json, "tokensPerSecond");
-                torchCpu[r] = number(json, "tokensPerCpuSecond");
-                System.out.printf(Locale.ROOT, "round %d: java %.0f tokens/s (%.0f per CPU-second), pytorch %.0f tokens/s "
-                                + "(%.0f per CPU-second), ratio %.2f%n", r + 1, javaTps[r], javaCpu[r], torchTpsAll[r],
-                        torchCpu[r], javaTps[r] / torchTpsAll[r]);
+        String description = first.trainer().description();
+        String memory = first.memoryMeasure();
+        for (int r = 0; r < o.rounds(); r++) {
+            try (BenchTrainer bench = r == 0 ? first : BenchTrainer.open(o)) {
+                java = trainJava(bench, init, corpus, stepIds, val, o, javaGrad0);
             }
+            javaTps[r] = java.tokensPerSecond;
+            javaCpu[r] = java.tokensPerCpuSecond;
+            if (o.javaOnly()) {
+                System.out.printf(Locale.ROOT, "round %d: java %.0f tokens/s%n", r + 1, javaTps[r]);
+                continue;
+            }
+            json = runPython(o, work);
+            torchTpsAll[r] = number(json, "tokensPerSecond");
+            torchCpu[r] = number(json, "tokensPerCpuSecond");
+            System.out.printf(Locale.ROOT, "round %d: java %.0f tokens/s (%.0f per CPU-second), pytorch %.0f tokens/s "
+                            + "(%.0f per CPU-second), ratio %.2f%n", r + 1, javaTps[r], javaCpu[r], torchTpsAll[r],
+                    torchCpu[r], javaTps[r] / torchTpsAll[r]);
         }
-        System.out.printf(Locale.ROOT, "java:    %8.0f tokens/s%s, loss after %d steps %.4f%s, peak RSS %.0f MB%n",
+        boolean gpu = o.backend() == Backend.CUDA;
+        double javaMfu = mfu(median(javaTps), flopsPerToken, o.peakTflops());
+        System.out.printf(Locale.ROOT, "java:    %8.0f tokens/s%s, loss after %d steps %.4f%s, %s %.0f MB%s%n",
                 median(javaTps), o.rounds() > 1 ? " (median)" : "", o.steps(), java.finalLoss,
                 o.quality() ? String.format(Locale.ROOT, ", validation loss %.4f", java.validationLoss) : "",
-                java.peakRssMb);
+                memory, java.peakMemoryMb, mfuWords(javaMfu));
+        var report = new BenchReport(o, description, memory, flopsPerToken);
+        report.hearth(median(javaTps), java, javaMfu);
         if (o.javaOnly()) {
+            writeJson(o, report.json());
             return;
         }
         double torchTps = median(torchTpsAll);
-        double torchRss = number(json, "peakRssMb");
+        double torchMemory = gpu ? number(json, "peakVramMb") : number(json, "peakRssMb");
         double[] torchLosses = numbers(json, "losses");
         double torchInitial = number(json, "initialLoss");
-        System.out.printf(Locale.ROOT, "pytorch: %8.0f tokens/s%s, loss after %d steps %.4f%s, peak RSS %.0f MB (torch %s)%n",
+        double torchMfu = mfu(torchTps, flopsPerToken, o.peakTflops());
+        System.out.printf(Locale.ROOT, "pytorch: %8.0f tokens/s%s, loss after %d steps %.4f%s, %s %.0f MB%s (torch %s%s)%n",
                 torchTps, o.rounds() > 1 ? " (median)" : "", o.steps(), torchLosses[torchLosses.length - 1],
                 o.quality() ? String.format(Locale.ROOT, ", validation loss %.4f", number(json, "validationLoss")) : "",
-                torchRss, string(json, "torch"));
-        System.out.printf(Locale.ROOT, "ratio java/pytorch: speed %.2f (wall clock), %.2f (per CPU-second), "
-                        + "peak RSS %.2f%n", median(javaTps) / torchTps, median(javaCpu) / median(torchCpu),
-                java.peakRssMb / torchRss);
+                gpu ? "peak VRAM (max_memory_allocated)" : "peak RSS", torchMemory, mfuWords(torchMfu),
+                string(json, "torch"), gpu ? ", " + string(json, "device") + ", " + string(json, "precision") : "");
+        if (gpu) {
+            System.out.printf(Locale.ROOT, "ratio java/pytorch: speed %.2f, peak VRAM %.2f%n",
+                    median(javaTps) / torchTps, java.peakMemoryMb / torchMemory);
+        } else {
+            System.out.printf(Locale.ROOT, "ratio java/pytorch: speed %.2f (wall clock), %.2f (per CPU-second), "
+                            + "peak RSS %.2f%n", median(javaTps) / torchTps, median(javaCpu) / median(torchCpu),
+                    java.peakMemoryMb / torchMemory);
+        }
         // ---- gradient agreement at the initial weights
         float[] torchGrad = readFloats(work.resolve("torch_grad0.f32"), init.length);
         double worst = 0;
@@ -228,24 +319,62 @@ public final class EngineBenchmark {
         System.out.printf(Locale.ROOT, "gradient check vs PyTorch at the initial weights: loss %.6f vs %.6f; "
                         + "worst tensor %s max|Δg|/max|g| = %.2e%n",
                 java.initialLoss, torchInitial, worstName, worst);
+        report.pytorch(json, torchTps, torchMemory, torchMfu);
+        report.gradientCheck(java.initialLoss, torchInitial, worstName, worst);
         if (o.quality()) {
             double jv = java.validationLoss;
             double tv = number(json, "validationLoss");
             System.out.printf(Locale.ROOT, "quality: validation loss java %.4f vs pytorch %.4f (%+.2f%%, limit ±3%%): %s%n",
                     jv, tv, 100 * (jv - tv) / tv, Math.abs(jv - tv) / tv <= 0.03 ? "PASS" : "FAIL");
         }
+        writeJson(o, report.json());
         System.out.println("work dir: " + work);
     }
 
+    /// Model FLOPs of one training token (forward + backward), PaLM's count as nanoGPT's MFU uses it:
+    /// 6 per weight that multiplies (every parameter but the two embedding tables, which are looked up) plus
+    /// 12·L·T·C for attention's two T×T products, counted without the causal half. The MFU's numerator.
+    static double trainingFlopsPerToken(ModelConfig c) {
+        ParameterLayout layout = ParameterLayout.gpt(c);
+        long multiplying = layout.size() - layout.tensor("wte").size() - layout.tensor("wpe").size();
+        return 6.0 * multiplying + 12.0 * c.layers() * c.context() * c.dModel();
+    }
+
+    /// Model FLOP utilisation: achieved model FLOP/s over the device's peak; NaN when no peak is given.
+    static double mfu(double tokensPerSecond, double flopsPerToken, double peakTflops) {
+        return Double.isNaN(peakTflops) ? Double.NaN : tokensPerSecond * flopsPerToken / (peakTflops * 1e12);
+    }
+
+    private static String mfuWords(double mfu) {
+        return Double.isNaN(mfu) ? "" : String.format(Locale.ROOT, ", MFU %.1f%%", 100 * mfu);
+    }
+
+    private static void writeJson(Options o, String json) throws IOException {
+        if (o.json() != null) {
+            Files.writeString(o.json(), json);
+            System.out.println("results: " + o.json());
+        }
+    }
+
     private static String runPython(Options o, Path work) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(o.python(), o.script().toString(), work.toString());
+        List<String> cmd = new ArrayList<>(List.of(o.python(), o.script().toString(), work.toString()));
+        if (o.backend() == Backend.CUDA) {
+            // The same ordinal in the same environment: the runtime API numbers cards as the driver API does.
+            cmd.addAll(List.of("--device", "cuda", "--cuda-index", Integer.toString(o.device()), "--precision",
+                    o.precision()));
+        }
+        if (!Double.isNaN(o.peakTflops())) {
+            cmd.addAll(List.of("--peak-tflops", Double.toString(o.peakTflops())));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(o.threads()));
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         pb.inheritIO();
         int rc = pb.start().waitFor();
         if (rc != 0) {
-            throw new IllegalStateException("PyTorch reference failed (exit " + rc + "); is python3-torch installed? "
-                    + "see docs/benchmarks.md");
+            throw new IllegalStateException("PyTorch reference failed (exit " + rc + "); " + (o.backend() == Backend.CUDA
+                    ? "does this python's torch have CUDA? (see its message above and docs/benchmarks.md)"
+                    : "is python3-torch installed? see docs/benchmarks.md"));
         }
         return Files.readString(work.resolve("result.json"), StandardCharsets.UTF_8);
     }
@@ -257,17 +386,22 @@ public final class EngineBenchmark {
     }
 
     record Result(double tokensPerSecond, double tokensPerCpuSecond, double finalLoss, double initialLoss, double validationLoss,
-                  double peakRssMb) {
+                  double peakMemoryMb) {
     }
 
-    static Result trainJava(TrainingBackend backend, float[] init, Corpus corpus, long[][] stepIds, List<Batch> val,
-                            AdamW.Settings adam, Options o, float[] grad0Out) {
-        ModelConfig cfg = backend.config();
-        float[] p = init.clone();
-        float[] g = new float[p.length];
-        Batch first = corpus.batch(stepIds[0], cfg.context());
-        double initialLoss = backend.lossAndGradient(p, first, grad0Out);
-        AdamW opt = new AdamW(backend.layout(), adam);
+    /// Trains `stepIds.length` AdamW steps from `init` through a freshly opened trainer (the node's local-round
+    /// seam: zero the gradient, accumulate the step's micro-batches, one inner AdamW step), after the gradient at
+    /// `init` on the first batch has been read into `grad0Out`.
+    static Result trainJava(BenchTrainer bench, float[] init, Corpus corpus, long[][] stepIds, List<Batch> val,
+                            Options o, float[] grad0Out) {
+        LocalTrainer trainer = bench.trainer();
+        int context = trainer.config().context();
+        trainer.load(init);
+        trainer.zeroGradient();
+        double initialLoss = accumulate(trainer, corpus.batch(stepIds[0], context), o.microBatch());
+        trainer.readGradient(grad0Out);
+        trainer.load(init);
+        float lr = o.adam().lr();
         long start = 0;
         long cpuStart = 0;
         double loss = Double.NaN;
@@ -276,23 +410,51 @@ public final class EngineBenchmark {
                 start = System.nanoTime();
                 cpuStart = processCpuNanos();
             }
-            Batch batch = corpus.batch(stepIds[s], cfg.context());
-            loss = backend.lossAndGradient(p, batch, g);
-            opt.step(p, g, adam.lr());
+            Batch batch = corpus.batch(stepIds[s], context);
+            trainer.zeroGradient();
+            loss = accumulate(trainer, batch, o.microBatch());
+            trainer.adamwStep(lr);
         }
+        // Each step's loss is read back before the next begins, so the clock stops with the last step's backward
+        // on the device; its AdamW step, queued behind, is the one piece a GPU may still be running.
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
-        double tokens = (double) (stepIds.length - o.warmup()) * o.batch() * cfg.context();
+        double tokens = (double) (stepIds.length - o.warmup()) * o.batch() * context;
         double tps = tokens / seconds;
         double valLoss = Double.NaN;
         if (!val.isEmpty()) {
             double sum = 0;
             for (Batch vb : val) {
-                sum += backend.loss(p, vb);
+                trainer.zeroGradient();
+                sum += accumulate(trainer, vb, o.microBatch(), 0f); // weight 0: the loss alone, θ untouched
             }
             valLoss = sum / val.size();
         }
-        return new Result(tps, tokens / cpuSeconds, loss, initialLoss, valLoss, peakRssMb());
+        return new Result(tps, tokens / cpuSeconds, loss, initialLoss, valLoss, bench.peakMemoryMb());
+    }
+
+    /// The mean loss of `batch`, its mean gradient added to the trainer's, one micro-batch of `micro` windows at
+    /// a time (each weighted by its share of the batch).
+    static double accumulate(LocalTrainer trainer, Batch batch, int micro) {
+        return accumulate(trainer, batch, micro, (float) micro / batch.size());
+    }
+
+    private static double accumulate(LocalTrainer trainer, Batch batch, int micro, float weight) {
+        if (micro == batch.size()) {
+            return trainer.accumulateGradient(batch, weight);
+        }
+        double loss = 0;
+        for (int from = 0; from < batch.size(); from += micro) {
+            loss += trainer.accumulateGradient(slice(batch, from, from + micro), weight);
+        }
+        return loss * micro / batch.size();
+    }
+
+    /// Windows `[from, to)` of `batch`.
+    static Batch slice(Batch batch, int from, int to) {
+        int t = batch.context();
+        return new Batch(to - from, t, java.util.Arrays.copyOfRange(batch.inputs(), from * t, to * t),
+                java.util.Arrays.copyOfRange(batch.targets(), from * t, to * t));
     }
 
     /// CPU time of the whole JVM (every thread, JIT and GC included), like Python's `time.process_time()`.

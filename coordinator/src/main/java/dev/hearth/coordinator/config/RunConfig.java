@@ -30,7 +30,7 @@ import java.util.TreeSet;
 /// @param name              shown on the dashboard
 /// @param totalRounds       committed versions after which the run finishes
 /// @param seed              seed of the data order and spot-check choice
-/// @param model             the model shape (`nano` or `small`)
+/// @param model             the model shape (`nano`, `small` or `gpt2-small`, {@link ModelConfig#NAMES})
 /// @param corpus            `bundled` or a path to a text corpus
 /// @param sequencesPerNode  windows (of `model.context` tokens) per node per round
 /// @param demoBeta          DeMo momentum decay β
@@ -171,7 +171,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         String name = r.string("run.name", "Hearth local demo");
         long totalRounds = r.integer("run.total_rounds", 200, 1, 100_000_000);
         long seed = r.integer("run.seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
-        String modelName = r.choice("model.name", "nano", "nano", "small");
+        String modelName = r.choice("model.name", "nano", ModelConfig.NAMES.toArray(String[]::new));
         ModelConfig model = ModelConfig.byName(modelName);
         String corpus = r.string("data.corpus", "bundled");
         String outer = r.choice("optimizer.outer", "mean", "mean", "sign");

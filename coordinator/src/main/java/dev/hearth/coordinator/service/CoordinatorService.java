@@ -160,9 +160,12 @@ public final class CoordinatorService implements AutoCloseable {
         this.blocking = new DemoBlocking(layout, demo);
         long worstCommit = rc.meanStep() ? MeanStep.maxEncodedBytes(blocking) : OuterStep.packedLength(layout.size());
         if (worstCommit > MAX_STEP_BYTES) {
+            boolean signFits = OuterStep.packedLength(layout.size()) <= MAX_STEP_BYTES;
             throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
                     + " step can take " + worstCommit + " bytes, more than the " + MAX_STEP_BYTES + " a RoundCommit may"
-                    + " carry; use a smaller model or optimizer.outer = \"sign\"");
+                    + " carry; use a smaller model" + (rc.meanStep() && signFits ? " or optimizer.outer = \"sign\""
+                    : " (its " + layout.size() + " parameters need a larger RoundCommit frame, which the protocol"
+                    + " does not allow yet)"));
         }
         this.robust = switch (rc.robust()) {
             case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);

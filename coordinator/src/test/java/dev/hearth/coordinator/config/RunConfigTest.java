@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.config;
 
+import dev.hearth.engine.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -125,13 +126,23 @@ class RunConfigTest {
     void wrongTypesAndChoicesNameTheKey() {
         assertEquals("run.toml: key 'quorum.min_nodes' must be an integer, got \"three\"",
                 fails("[quorum]\nmin_nodes = \"three\"\n").getMessage());
-        assertEquals("run.toml: key 'model.name' must be one of nano, small, got 'huge'",
+        assertEquals("run.toml: key 'model.name' must be one of nano, small, gpt2-small, got 'huge'",
                 fails("[model]\nname = \"huge\"\n").getMessage());
         assertTrue(fails("[run]\nid = \"../etc\"\n").getMessage().contains("'run.id'"));
         assertTrue(fails("[optimizer]\nlr_max = 0.001\nlr_min = 0.01\n").getMessage().contains("'optimizer.lr_min'"));
         assertTrue(fails("[deadline]\nmin_seconds = 60\nmax_seconds = 30\n").getMessage().contains("'deadline.max_seconds'"));
         assertTrue(fails("[server]\nport = 5000\nhttp_port = 5000\n").getMessage().contains("'server.http_port'"));
         assertTrue(fails("demo = 3\n").getMessage().contains("must be a table"));
+    }
+
+    @Test
+    void everyModelTheEngineKnowsIsAccepted() {
+        for (String name : ModelConfig.NAMES) {
+            RunConfig c = RunConfig.parse("[model]\nname = \"" + name + "\"\n", "run.toml", Map.of());
+            assertEquals(ModelConfig.byName(name), c.model());
+        }
+        assertEquals(ModelConfig.gpt2Small(),
+                RunConfig.parse("[model]\nname = \"gpt2-small\"\n", "run.toml", Map.of()).model());
     }
 
     @Test
