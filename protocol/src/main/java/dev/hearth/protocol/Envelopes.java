@@ -102,4 +102,20 @@ public final class Envelopes {
     public static Envelope of(RunStatus message) {
         return Envelope.newBuilder().setRunStatus(message).build();
     }
+
+    public static Envelope of(dev.hearth.protocol.wire.DatasetManifestRequest message) {
+        return Envelope.newBuilder().setDatasetManifestRequest(message).build();
+    }
+
+    public static Envelope of(dev.hearth.protocol.wire.DatasetManifest message) {
+        return Envelope.newBuilder().setDatasetManifest(message).build();
+    }
+
+    public static Envelope of(dev.hearth.protocol.wire.ShardChunkRequest message) {
+        return Envelope.newBuilder().setShardChunkRequest(message).build();
+    }
+
+    public static Envelope of(dev.hearth.protocol.wire.ShardChunk message) {
+        return Envelope.newBuilder().setShardChunk(message).build();
+    }
 }

@@ -27,7 +27,12 @@ public enum MessageKind {
     HEARTBEAT(Envelope.PayloadCase.HEARTBEAT, Sender.EITHER, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
     LEAVE(Envelope.PayloadCase.LEAVE, Sender.EITHER, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
     RUN_STATUS_REQUEST(Envelope.PayloadCase.RUN_STATUS_REQUEST, Sender.NODE, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
-    RUN_STATUS(Envelope.PayloadCase.RUN_STATUS, Sender.COORDINATOR, ProtocolLimits.MAX_RUN_STATUS_FRAME_BYTES);
+    RUN_STATUS(Envelope.PayloadCase.RUN_STATUS, Sender.COORDINATOR, ProtocolLimits.MAX_RUN_STATUS_FRAME_BYTES),
+    DATASET_MANIFEST_REQUEST(Envelope.PayloadCase.DATASET_MANIFEST_REQUEST, Sender.NODE,
+            ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
+    DATASET_MANIFEST(Envelope.PayloadCase.DATASET_MANIFEST, Sender.COORDINATOR, ProtocolLimits.MAX_MANIFEST_FRAME_BYTES),
+    SHARD_CHUNK_REQUEST(Envelope.PayloadCase.SHARD_CHUNK_REQUEST, Sender.NODE, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
+    SHARD_CHUNK(Envelope.PayloadCase.SHARD_CHUNK, Sender.COORDINATOR, ProtocolLimits.MAX_CHUNK_FRAME_BYTES);
 
     /// Which side of a connection may send a kind of message.
     public enum Sender { NODE, COORDINATOR, EITHER }

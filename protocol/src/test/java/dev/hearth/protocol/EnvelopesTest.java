@@ -29,6 +29,10 @@ class EnvelopesTest {
         assertEquals(s.get(MessageKind.LEAVE), Envelopes.of(s.get(MessageKind.LEAVE).getLeave()));
         assertEquals(s.get(MessageKind.RUN_STATUS_REQUEST), Envelopes.of(s.get(MessageKind.RUN_STATUS_REQUEST).getRunStatusRequest()));
         assertEquals(s.get(MessageKind.RUN_STATUS), Envelopes.of(s.get(MessageKind.RUN_STATUS).getRunStatus()));
-        assertEquals(MessageKind.values().length, 19);
+        assertEquals(s.get(MessageKind.DATASET_MANIFEST_REQUEST), Envelopes.of(s.get(MessageKind.DATASET_MANIFEST_REQUEST).getDatasetManifestRequest()));
+        assertEquals(s.get(MessageKind.DATASET_MANIFEST), Envelopes.of(s.get(MessageKind.DATASET_MANIFEST).getDatasetManifest()));
+        assertEquals(s.get(MessageKind.SHARD_CHUNK_REQUEST), Envelopes.of(s.get(MessageKind.SHARD_CHUNK_REQUEST).getShardChunkRequest()));
+        assertEquals(s.get(MessageKind.SHARD_CHUNK), Envelopes.of(s.get(MessageKind.SHARD_CHUNK).getShardChunk()));
+        assertEquals(MessageKind.values().length, 23);
     }
 }

@@ -53,7 +53,7 @@ final class SampleMessages {
         return RunConfig.newBuilder().setModel("nano").setSequencesPerBatch(8).setDemoBeta(0.999)
                 .setDemoBlockSize(64).setDemoTopK(4).setValueEncoding(ValueEncoding.SIGN_1BIT).setLrMax(3e-4)
                 .setLrMin(3e-5).setWarmupRounds(10).setTotalRounds(1000).setWeightDecay(0.1).setDataSeed(42)
-                .setCorpusId("tinystories-v1").build();
+                .setCorpusId("tinystories-v1").setDatasetManifestSha256(bytes(32, 17)).build();
     }
 
     static Map<MessageKind, Envelope> all() {
@@ -105,6 +105,15 @@ final class SampleMessages {
                 .addValidation(ValidationPoint.newBuilder().setRound(5).setLoss(3.7))
                 .addLeaderboard(LeaderboardEntry.newBuilder().setNodeId(identity.nodeId()).setCredits(12.5))
                 .setSampleText("Once upon a time")).build());
+        m.put(MessageKind.DATASET_MANIFEST_REQUEST, Envelope.newBuilder().setDatasetManifestRequest(
+                dev.hearth.protocol.wire.DatasetManifestRequest.getDefaultInstance()).build());
+        m.put(MessageKind.DATASET_MANIFEST, Envelope.newBuilder().setDatasetManifest(
+                dev.hearth.protocol.wire.DatasetManifest.newBuilder().setManifest(bytes(200_000, 13))).build());
+        m.put(MessageKind.SHARD_CHUNK_REQUEST, Envelope.newBuilder().setShardChunkRequest(
+                dev.hearth.protocol.wire.ShardChunkRequest.newBuilder().setShardSha256(bytes(32, 14)).setIndex(3)).build());
+        m.put(MessageKind.SHARD_CHUNK, Envelope.newBuilder().setShardChunk(dev.hearth.protocol.wire.ShardChunk
+                .newBuilder().setShardSha256(bytes(32, 15)).setIndex(3)
+                .setData(bytes(ProtocolLimits.MAX_CHUNK_DATA_BYTES, 16))).build());
         return m;
     }
 }

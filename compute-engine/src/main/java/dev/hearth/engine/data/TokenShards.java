@@ -22,7 +22,7 @@ import java.util.Properties;
 /// Shard file: `magic "HTOK" (4 bytes) · format version (int32 LE) · token count (int64 LE) · tokens`.
 /// Manifest (`manifest.properties`, written last so its presence means "complete"): format version,
 /// corpus id, and per shard its token count and SHA-256, which are checked on every open.
-final class TokenShards {
+final class TokenShards implements TokenSource {
 
     static final byte[] MAGIC = {'H', 'T', 'O', 'K'};
     /// Bump when the shard layout or the text-to-token rule changes (it is part of the corpus id).
@@ -32,26 +32,46 @@ final class TokenShards {
     static final int SHARD_TOKENS = 8 << 20;
     static final String MANIFEST = "manifest.properties";
 
+    private final Path dir;
     private final List<MappedByteBuffer> shards;
     private final long[] starts; // token offset of each shard in the logical stream, plus the total at the end
     private final String id;
+    private final List<ListedShard> listed;
 
-    private TokenShards(List<MappedByteBuffer> shards, long[] starts, String id) {
+    private record ListedShard(String sha256, long tokens) {}
+
+    private TokenShards(Path dir, List<MappedByteBuffer> shards, long[] starts, String id, List<ListedShard> listed) {
+        this.dir = dir;
         this.shards = shards;
         this.starts = starts;
         this.id = id;
+        this.listed = listed;
     }
 
-    String id() {
+    @Override
+    public String id() {
         return id;
     }
 
-    long tokens() {
+    @Override
+    public long tokens() {
         return starts[starts.length - 1];
     }
 
+    /// @throws IllegalStateException for an empty corpus (nothing to publish)
+    @Override
+    public DatasetManifest manifest() {
+        return new DatasetManifest(id, listed.stream().map(l -> new DatasetManifest.Shard(l.sha256(), l.tokens())).toList());
+    }
+
+    @Override
+    public Path shardFile(int index) {
+        return dir.resolve(shardName(index));
+    }
+
     /// Copies tokens `[pos, pos + len)` of the logical stream (across shard boundaries) into dst.
-    void read(long pos, byte[] dst, int off, int len) {
+    @Override
+    public void read(long pos, byte[] dst, int off, int len) {
         if (pos < 0 || pos + len > tokens()) {
             throw new IndexOutOfBoundsException("tokens [" + pos + ", " + (pos + len) + ") outside [0, " + tokens() + ")");
         }
@@ -70,17 +90,25 @@ final class TokenShards {
         }
     }
 
-    /// Writes `tokens` as shards + manifest into `dir` (replacing what is there), then opens it.
+    /// Writes `tokens` as shards of [#SHARD_TOKENS] + manifest into `dir` (replacing what is there), then opens it.
     static TokenShards write(Path dir, byte[] tokens, String id) throws IOException {
+        return write(dir, tokens, id, SHARD_TOKENS);
+    }
+
+    /// Writes `tokens` as shards of `shardTokens` (the last may be shorter) + manifest into `dir`, then opens it.
+    static TokenShards write(Path dir, byte[] tokens, String id, int shardTokens) throws IOException {
+        if (shardTokens < 1) {
+            throw new IllegalArgumentException("shard size must be positive, got " + shardTokens);
+        }
         Files.createDirectories(dir);
         Properties m = new Properties();
         m.setProperty("format", Integer.toString(FORMAT_VERSION));
         m.setProperty("id", id);
-        int count = Math.max(1, (tokens.length + SHARD_TOKENS - 1) / SHARD_TOKENS);
+        int count = Math.max(1, (int) (((long) tokens.length + shardTokens - 1) / shardTokens));
         m.setProperty("shards", Integer.toString(count));
         for (int s = 0; s < count; s++) {
-            int from = s * SHARD_TOKENS;
-            int n = Math.min(SHARD_TOKENS, tokens.length - from);
+            int from = (int) Math.min((long) s * shardTokens, tokens.length);
+            int n = Math.min(shardTokens, tokens.length - from);
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             header.put(MAGIC).putInt(FORMAT_VERSION).putLong(n).flip();
             writeAtomically(dir.resolve(shardName(s)), header, ByteBuffer.wrap(tokens, from, n));
@@ -116,6 +144,7 @@ final class TokenShards {
             throw new CorpusFormatException("token cache manifest in " + dir + " is incomplete" + fix);
         }
         List<MappedByteBuffer> shards = new ArrayList<>();
+        List<ListedShard> listed = new ArrayList<>();
         long[] starts = new long[count + 1];
         for (int s = 0; s < count; s++) {
             Path file = dir.resolve(shardName(s));
@@ -152,10 +181,11 @@ final class TokenShards {
                     throw new CorpusFormatException("token shard " + file + " is corrupted (SHA-256 mismatch)" + fix);
                 }
                 starts[s + 1] = starts[s] + n;
+                listed.add(new ListedShard(m.getProperty("shard." + s + ".sha256"), n));
             }
             shards.add(buf);
         }
-        return new TokenShards(shards, starts, id);
+        return new TokenShards(dir, shards, starts, id, listed);
     }
 
     private static int parse(Properties m, String key, Path dir, String fix) throws CorpusFormatException {

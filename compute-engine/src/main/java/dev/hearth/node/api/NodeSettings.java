@@ -20,6 +20,7 @@ import java.util.List;
 /// @param startWithOs          start Hearth when the owner logs in
 /// @param logLevel             DEBUG, INFO, WARN or ERROR
 /// @param runAddress           the run to join: `hearth://...`, or "local" for the embedded run
+/// @param dataCacheCapBytes    disk the run's training data (token shards) may take, bytes (≥ 64 MiB)
 public record NodeSettings(
         Policy policy,
         int idleMinutes,
@@ -33,7 +34,30 @@ public record NodeSettings(
         int gpuIndex,
         boolean startWithOs,
         String logLevel,
-        String runAddress) {
+        String runAddress,
+        long dataCacheCapBytes) {
+
+    /// 4 GiB: the shards a node needs for a 1B-token corpus, and what a gaming PC's disk does not miss.
+    public static final long DEFAULT_DATA_CACHE_CAP_BYTES = 4L << 30;
+    /// 64 MiB: eight 8 Mi-token shards, so a round's batches (which may read every shard of a small corpus) fit.
+    public static final long MIN_DATA_CACHE_CAP_BYTES = 64L << 20;
+
+    /// The settings without a data cache cap (callers before issue 17): the default cap.
+    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
+                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
+                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
+                        String logLevel, String runAddress) {
+        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
+                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
+                DEFAULT_DATA_CACHE_CAP_BYTES);
+    }
+
+    /// The same settings with another data cache cap.
+    public NodeSettings withDataCacheCapBytes(long cap) {
+        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                runAddress, cap);
+    }
 
     public enum Policy {
         /// Only after `idleMinutes` without input (the default).
@@ -115,6 +139,8 @@ public record NodeSettings(
             throw new InvalidSettingException("gpuIndex", "must be -1 (automatic), -2 (the CPU only) or a GPU index");
         if (logLevel == null || !List.of("DEBUG", "INFO", "WARN", "ERROR").contains(logLevel))
             throw new InvalidSettingException("logLevel", "must be DEBUG, INFO, WARN or ERROR");
+        if (dataCacheCapBytes < MIN_DATA_CACHE_CAP_BYTES)
+            throw new InvalidSettingException("dataCacheCapBytes", "must be at least 64 MiB (one round's training data)");
         if (runAddress == null || runAddress.isBlank())
             throw new InvalidSettingException("runAddress", "enter a hearth:// address or choose the local run");
         return this;

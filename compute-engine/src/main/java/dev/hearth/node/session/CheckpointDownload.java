@@ -73,6 +73,10 @@ public final class CheckpointDownload {
         return manifest.getVersion();
     }
 
+    public CheckpointManifest manifest() {
+        return manifest;
+    }
+
     /// Chunk indexes to request now (keeps at most {@link #REQUEST_WINDOW} outstanding).
     public int[] nextRequests() {
         int outstanding = 0;

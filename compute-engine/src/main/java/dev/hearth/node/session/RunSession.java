@@ -99,6 +99,11 @@ public final class RunSession {
     private final Traffic traffic;
     private final Consumer<NodeSnapshot> publish;
     private final Consumer<RoundRecord> roundRecorded;
+    private final ExecutorService dataThread;
+    private final DatasetSync dataset;
+    private final StorageFetch storage = new StorageFetch();
+    /// The current download's storage URL failed verification or answered wrongly: the rest comes from the coordinator.
+    private boolean storageRefused;
 
     private NodeSettings settings;
     private HearthClient client;
@@ -160,6 +165,18 @@ public final class RunSession {
             t.setDaemon(true);
             return t;
         });
+        this.dataThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hearth-data");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            this.dataset = new DatasetSync(dataDir.resolve("datasets"), dataDir.resolve("corpus"),
+                    () -> settings == null ? NodeSettings.DEFAULT_DATA_CACHE_CAP_BYTES : settings.dataCacheCapBytes(),
+                    this::sendWithinCap, this::post, dataThread, storage, eventLog.logger("data"), new DatasetEvents());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the data cache in " + dataDir.resolve("datasets"), e);
+        }
     }
 
     // ---- control (node thread) -------------------------------------------------------------------------------
@@ -259,6 +276,8 @@ public final class RunSession {
     public void close(String why) {
         leave(why);
         trainerControl.shutdown();
+        dataThread.shutdown();
+        storage.close();
     }
 
     private void leave(String why) {
@@ -334,7 +353,8 @@ public final class RunSession {
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
                 + ", version " + w.getCurrentVersion() + ")");
-        useWorker(workerSpec(rc));
+        dataset.start(rc.getDatasetManifestSha256());
+        if (welcome == null) return; // the run's data cannot be had: left the run (else: DatasetEvents.ready starts the trainer)
         if (!sameRun || params == null) loadLocalParams();
         if (version != w.getCurrentVersion()) {
             requestCheckpoint();
@@ -345,12 +365,14 @@ public final class RunSession {
         pollStatus();
     }
 
-    /// The trainer's spec for this run and the owner's device choice (settings: auto, the CPU or a GPU index).
-    private WorkerSpec workerSpec(RunConfig rc) {
-        return new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
+    /// The trainer for this run, reading the run's own dataset (its manifest file) and nothing else, on the owner's
+    /// device choice (settings: auto, the CPU or a GPU index).
+    private void ensureWorker() {
+        RunConfig rc = welcome.getConfig();
+        useWorker(new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
                 rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                "bundled", MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(), (float) outer.innerWeightDecay(),
-                settings == null ? "auto" : settings.device());
+                dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(),
+                (float) outer.innerWeightDecay(), settings == null ? "auto" : settings.device()));
     }
 
     /// Replaces the worker when its spec changed (a new run, or the owner chose another device): the old one is
@@ -363,6 +385,47 @@ public final class RunSession {
                     : new ChildProcessWorker(spec, List.of("--enable-native-access=ALL-UNNAMED",
                     "--sun-misc-unsafe-memory-access=allow", "-Xss4m"), line -> eventLog.logger("trainer").info(line));
         }
+    }
+
+    private final class DatasetEvents implements DatasetSync.Events {
+        @Override
+        public void ready() {
+            if (welcome == null) return;
+            ensureWorker();
+            if (pendingRound != null) maybeTrain(pendingRound);
+        }
+
+        @Override
+        public void shardsReady() {
+            if (welcome == null) return;
+            if (state == NodeState.DOWNLOADING && download == null) {
+                set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                        decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+            }
+            if (pendingRound != null) maybeTrain(pendingRound);
+        }
+
+        @Override
+        public void failed(String why) {
+            leave(why);
+            fail(why);
+        }
+
+        @Override
+        public void downloading(double fraction, int shards) {
+            if (download == null) {
+                set(NodeState.DOWNLOADING, "Downloading the run's training data (" + (int) Math.round(fraction * 100)
+                        + "% of " + shards + (shards == 1 ? " shard)" : " shards)"), "");
+            }
+        }
+    }
+
+    /// Sends a request whose answer is `expectedResponseBytes`, when the owner's download rate cap allows.
+    private boolean sendWithinCap(Envelope request, long expectedResponseBytes) {
+        Duration wait = traffic.download().acquire(expectedResponseBytes);
+        if (wait.isZero()) return send(request);
+        nodeThread.schedule(() -> send(request), wait.toMillis(), TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void stopWorkerNow() {
@@ -407,6 +470,11 @@ public final class RunSession {
         switch (e.getPayloadCase()) {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
+            case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
+            case SHARD_CHUNK -> {
+                traffic.daily().record(0, e.getSerializedSize());
+                dataset.onChunk(e.getShardChunk());
+            }
             case ROUND_START -> roundStart(e.getRoundStart());
             case UPDATE_RECEIPT -> receipt(e.getUpdateReceipt());
             case ROUND_COMMIT -> commit(e.getRoundCommit(), e.getSerializedSize());
@@ -419,6 +487,7 @@ public final class RunSession {
     private void manifest(CheckpointManifest m) {
         try {
             download = CheckpointDownload.start(m, runDir().resolve("download"));
+            storageRefused = false;
             log.info("downloading model version " + m.getVersion() + " (" + m.getTotalBytes() / 1024 + " KiB, "
                     + (int) Math.round(download.progress() * 100) + "% already here)");
             requestChunks();
@@ -434,6 +503,10 @@ public final class RunSession {
             return;
         }
         for (int i : download.nextRequests()) {
+            if (!download.manifest().getUrl().isEmpty() && !storageRefused) {
+                fromStorage(download, i);
+                continue;
+            }
             Envelope req = Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder()
                     .setVersion(download.version()).setIndex(i)).build();
             // The owner's download cap: reserve the chunk's bytes now, ask for it when the bucket allows.
@@ -442,6 +515,27 @@ public final class RunSession {
             else nodeThread.schedule(() -> send(req), wait.toMillis(), TimeUnit.MILLISECONDS);
         }
         set(NodeState.DOWNLOADING, "Downloading the model (" + (int) Math.round(download.progress() * 100) + "%)", "");
+    }
+
+    /// A chunk from object storage (the manifest's presigned URL), within the owner's download cap; a chunk that
+    /// fails there is asked of the coordinator, and so is the rest of this download.
+    private void fromStorage(CheckpointDownload d, int index) {
+        Duration wait = traffic.download().acquire(CHUNK_BYTES_ESTIMATE);
+        Runnable fetch = () -> storage.chunk(d.manifest(), index).whenComplete((c, error) -> post(() -> {
+            if (download != d) return; // superseded
+            if (error == null) {
+                chunk(c);
+                return;
+            }
+            storageRefused = true;
+            Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            log.warn(why.getMessage() + "; fetching the checkpoint from the coordinator instead");
+            send(Envelope.newBuilder().setChunkRequest(ChunkRequest.newBuilder().setVersion(d.version()).setIndex(index))
+                    .build());
+        }));
+        if (wait.isZero()) fetch.run();
+        else nodeThread.schedule(fetch, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void chunk(Chunk c) {
@@ -484,7 +578,7 @@ public final class RunSession {
     private void maybeTrain(RoundStart rs) {
         if (!decision.running() || trainingRound != null || worker == null) return;
         if (welcome == null) return;
-        useWorker(workerSpec(welcome.getConfig())); // the owner may have changed the device since the welcome
+        ensureWorker(); // the owner may have changed the device since the welcome
         if (clock.millis() >= rs.getDeadlineUnixMillis()) {
             log.info("round " + rs.getRound() + " closed before it could start here");
             pendingRound = null;
@@ -497,12 +591,13 @@ public final class RunSession {
             }
             return;
         }
+        long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
+        if (!dataset.ensure(ids, model.context())) return; // fetching the shards these batches read (or failed)
         pendingRound = null;
         trainingRound = rs;
         stoppingWorker = null; // the worker trains again: a later pause must stop it again
         progress = 0;
         set(NodeState.TRAINING, "Training round " + rs.getRound(), "");
-        long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
         float[] snapshotParams = params;
         long v = version;
         Path file = runDir().resolve("trainer").resolve("params.bin");
@@ -639,6 +734,7 @@ public final class RunSession {
         trainingRound = null;
         pendingRound = null;
         if (download != null) download.resetRequests();
+        dataset.disconnected();
         String next = d.reconnectIn().map(x -> "retrying in " + Math.max(1, x.toSeconds()) + " s").orElse("not retrying");
         if (d.reconnectIn().isEmpty()) {
             fail(d.reason());

@@ -184,6 +184,7 @@ public final class SettingsStore {
         o.put("startWithOs", s.startWithOs());
         o.put("logLevel", s.logLevel());
         o.put("runAddress", s.runAddress());
+        o.put("dataCacheCapBytes", s.dataCacheCapBytes());
         return o;
     }
 
@@ -209,7 +210,8 @@ public final class SettingsStore {
                 intField(root, "gpuIndex", d.gpuIndex()),
                 boolField(root, "startWithOs", d.startWithOs()),
                 textField(root, "logLevel", d.logLevel()),
-                textField(root, "runAddress", d.runAddress()));
+                textField(root, "runAddress", d.runAddress()),
+                longField(root, "dataCacheCapBytes", d.dataCacheCapBytes()));
     }
 
     private static JsonNode present(JsonNode root, String field) {

@@ -83,9 +83,7 @@ public final class TrainerCore implements AutoCloseable {
                 LocalRound.innerSettings(spec.weightDecay()),
                 spec.localSteps() > 0, Runtime.getRuntime().availableProcessors(), drivers, System.err::println);
         use(selector.select(DeviceSetting.parse(spec.device()), spec.microBatch()));
-        this.corpus = spec.corpus().equals("bundled")
-                ? Corpus.bundled(spec.stateDir().resolve("corpus"))
-                : Corpus.fromTextFiles(java.util.List.of(Path.of(spec.corpus())), spec.stateDir().resolve("corpus"));
+        this.corpus = Corpus.forWorker(spec.corpus(), spec.stateDir().resolve("corpus"));
         this.encoding = ValueEncoding.valueOf(spec.encoding());
         this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
         this.localSteps = spec.localSteps() > 0;

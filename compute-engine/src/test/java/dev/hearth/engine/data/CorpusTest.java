@@ -139,5 +139,6 @@ class CorpusTest {
             assertFalse(x == '\t', "field separators are dropped");
         }
         assertEquals(c.id(), Corpus.bundled(tmp).id(), "reopening from the cache gives the same corpus");
+        assertEquals(Corpus.BUNDLED_CORPUS_ID, c.id(), "nodes recognise bundled runs by this id");
     }
 }

@@ -60,13 +60,14 @@ import java.util.TreeSet;
 /// @param httpPort          the dashboard port
 /// @param tlsDir            where the TLS key and certificate live (relative paths are under `dataDir`)
 /// @param dataDir           ledger, checkpoints and TLS material
+/// @param storage           where a public run's data and records live beyond this process (issue 17)
 public record RunConfig(String runId, String name, long totalRounds, long seed, ModelConfig model, String corpus,
                         int sequencesPerNode, double demoBeta, int demoBlock, int demoTopK, String demoEncoding,
                         double lrMax, double lrMin, int warmupRounds, double weightDecay, String outerStep,
                         int localSteps, double outerLr, String robust,
                         double spotCheckFraction, double normFactor, int validationEvery, int minNodes, int minUploads,
                         DeadlinePolicy deadline, int checkpointEvery, String bind, int port, int httpPort, Path tlsDir,
-                        Path dataDir) {
+                        Path dataDir, RunStorage storage) {
 
     /// Default node protocol port: unassigned by IANA, far from common dev-server ports.
     public static final int DEFAULT_PORT = dev.hearth.protocol.ServerConfig.DEFAULT_PORT;
@@ -110,7 +111,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         var s = new LinkedHashMap<String, List<String>>();
         s.put("run", List.of("id", "name", "total_rounds", "seed"));
         s.put("model", List.of("name"));
-        s.put("data", List.of("corpus", "sequences_per_node"));
+        s.put("data", List.of("corpus", "sequences_per_node", "shard_tokens"));
         s.put("demo", List.of("beta", "block", "top_k", "encoding"));
         s.put("optimizer", List.of("outer", "local_steps", "outer_lr", "lr_max", "lr_min", "warmup_rounds",
                 "weight_decay", "robust"));
@@ -119,6 +120,9 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         s.put("deadline", List.of("safety_factor", "slack_seconds", "min_seconds", "max_seconds"));
         s.put("checkpoint", List.of("every_rounds"));
         s.put("server", List.of("bind", "port", "http_port", "tls_dir", "data_dir"));
+        s.put("ledger", List.of("url", "user", "password_env"));
+        s.put("storage", List.of("kind", "endpoint", "region", "bucket", "prefix", "access_key_env", "secret_key_env",
+                "path_style", "url_expiry_minutes"));
         return s;
     }
 
@@ -235,10 +239,45 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         if (!tlsDir.isAbsolute()) {
             tlsDir = dataDir.resolve(tlsDir);
         }
+        int shardTokens = (int) r.integer("data.shard_tokens", RunStorage.DEFAULT_SHARD_TOKENS, RunStorage.MIN_SHARD_TOKENS,
+                RunStorage.MAX_SHARD_TOKENS);
+        String ledgerUrl = r.string("ledger.url", "");
+        if (!ledgerUrl.isEmpty() && !ledgerUrl.startsWith("jdbc:postgresql://")) {
+            throw r.error("ledger.url", "must be a PostgreSQL JDBC url, jdbc:postgresql://host:port/database (leave it out"
+                    + " for the SQLite ledger in the data dir), got '" + ledgerUrl + "'");
+        }
+        String ledgerUser = r.string("ledger.user", "");
+        String passwordEnv = r.string("ledger.password_env", "");
+        if ((!ledgerUser.isEmpty() || !passwordEnv.isEmpty()) && ledgerUrl.isEmpty()) {
+            throw r.error(ledgerUser.isEmpty() ? "ledger.password_env" : "ledger.user", "needs ledger.url");
+        }
+        String kind = r.choice("storage.kind", "local", "local", "s3");
+        String endpoint = r.string("storage.endpoint", "");
+        String region = r.string("storage.region", "auto");
+        String bucket = r.string("storage.bucket", "");
+        String prefix = r.string("storage.prefix", "");
+        String accessEnv = r.string("storage.access_key_env", "");
+        String secretEnv = r.string("storage.secret_key_env", "");
+        boolean pathStyle = r.bool("storage.path_style", false);
+        long expiry = r.integer("storage.url_expiry_minutes", ObjectStorage.DEFAULT_URL_EXPIRY.toMinutes(), 1, 7 * 24 * 60);
+        ObjectStorage objects = null;
+        if (kind.equals("s3")) {
+            if (bucket.isEmpty()) throw r.error("storage.bucket", "is needed with kind = \"s3\"");
+            if (accessEnv.isEmpty() || secretEnv.isEmpty()) {
+                throw r.error(accessEnv.isEmpty() ? "storage.access_key_env" : "storage.secret_key_env",
+                        "must name the environment variable holding the key (keys never go in run.toml)");
+            }
+            if (!endpoint.isEmpty() && !endpoint.startsWith("https://") && !endpoint.startsWith("http://")) {
+                throw r.error("storage.endpoint", "must be an http(s):// url, got '" + endpoint + "'");
+            }
+            objects = new ObjectStorage(endpoint, region, bucket, prefix, accessEnv, secretEnv, pathStyle,
+                    Duration.ofMinutes(expiry));
+        }
+        var storage = new RunStorage(shardTokens, ledgerUrl, ledgerUser, passwordEnv, objects);
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
         return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
                 lrMin, warmup, weightDecay, outer, localSteps, outerLr, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
-                httpPort, tlsDir, dataDir);
+                httpPort, tlsDir, dataDir, storage);
     }
 
     /// The state machine's rules for a corpus of `trainWindows` windows.
@@ -352,6 +391,20 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
                 }
             }
             throw error(key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            if (v instanceof JsonNode n && n.isBoolean()) {
+                return n.booleanValue();
+            }
+            throw error(key, "must be true or false, got " + show(v));
         }
 
         long integer(String key, long fallback, long min, long max) {

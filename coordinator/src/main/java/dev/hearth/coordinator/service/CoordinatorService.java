@@ -25,6 +25,7 @@ import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.protocol.CheckpointManifests;
 import dev.hearth.protocol.CoordinatorCertificate;
 import dev.hearth.protocol.EncodedFrame;
 import dev.hearth.protocol.HearthServer;
@@ -101,6 +102,12 @@ public final class CoordinatorService implements AutoCloseable {
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
     private final RobustMode robust;
     private final Corpus corpus;
+    private final ServedDataset dataset;
+    /// `[storage] kind = "s3"`: where checkpoints go for nodes to fetch; null = this process serves them.
+    private final dev.hearth.coordinator.storage.S3ObjectStore objects;
+    /// Checkpoint bytes this process sent in `Chunk`s (with object storage: only when a node fell back to it).
+    private final java.util.concurrent.atomic.AtomicLong checkpointBytesServed = new java.util.concurrent.atomic.AtomicLong();
+    private long uploadedVersion = -1; // run thread: the checkpoint version now in the bucket
     private final TrainingBackend evaluator;
     private final RunService run;
     private final ScheduledExecutorService runThread;
@@ -169,7 +176,17 @@ public final class CoordinatorService implements AutoCloseable {
         Files.createDirectories(rc.dataDir());
         this.corpus = rc.bundledCorpus()
                 ? Corpus.bundled(rc.dataDir().resolve("corpus"))
-                : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"));
+                : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"),
+                        rc.storage().shardTokens());
+        this.dataset = ServedDataset.of(corpus);
+        this.objects = rc.storage().objects() == null ? null
+                : dev.hearth.coordinator.storage.S3ObjectStore.open(rc.storage().objects());
+        if (objects != null) {
+            long t0 = System.nanoTime();
+            int written = dataset.publish(objects);
+            LOG.info("run's data in storage: {} shard(s) written, {} already there ({} ms)", written,
+                    dataset.shardCount() - written, (System.nanoTime() - t0) / 1_000_000);
+        }
         long trainWindows = corpus.trainWindows(rc.model().context());
         this.evaluator = BackendSelector.select(rc.model()).backend();
         this.sampler = new TextSampler(evaluator, rc.model());
@@ -184,8 +201,9 @@ public final class CoordinatorService implements AutoCloseable {
         this.dashboard = DashboardServer.start(rc.bind(), rc.httpPort(), run.dashboardSource(clock), stats::sample,
                 this::devices);
         runThread.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("run {} serving at {} (model {}, {} training windows, version {})", rc.runId(), address(),
-                rc.model().name(), trainWindows, run.version());
+        LOG.info("run {} serving at {} (model {}, {} training windows, version {}; data: corpus {} in {} shards, manifest {})",
+                rc.runId(), address(), rc.model().name(), trainWindows, run.version(), corpus.id(), dataset.shardCount(),
+                dev.hearth.protocol.Fingerprints.hex(dataset.manifestSha256()).substring(0, 16));
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -233,6 +251,11 @@ public final class CoordinatorService implements AutoCloseable {
 
     public RunConfig config() {
         return config;
+    }
+
+    /// The run's corpus as this coordinator reads it (what it publishes to nodes).
+    public Corpus corpus() {
+        return corpus;
     }
 
     public Ledger ledger() {
@@ -286,7 +309,8 @@ public final class CoordinatorService implements AutoCloseable {
         peer.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
                 .setRunId(config.runId())
                 .setNodeId(peer.nodeId())
-                .setConfig(RunConfigs.toWire(config, corpus.id()))
+                .setConfig(RunConfigs.toWire(config, corpus.id()).toBuilder()
+                        .setDatasetManifestSha256(com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256())))
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
         LOG.info("node {} joined (device {}, {} nodes online){}", shortId(peer.nodeId()), hello.getDevice(), peers.size(),
@@ -302,8 +326,11 @@ public final class CoordinatorService implements AutoCloseable {
                 backend(peer, e.getHeartbeat().getBackend());
             }
             case CHECKPOINT_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder()
-                    .setCheckpointManifest(servedCheckpoint().manifest()).build());
+                    .setCheckpointManifest(checkpointManifest()).build());
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
+            case DATASET_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder().setDatasetManifest(dataset.manifest()).build());
+            case SHARD_CHUNK_REQUEST -> peer.send(Envelope.newBuilder().setShardChunk(dataset.chunk(e.getShardChunkRequest()))
+                    .build());
             case UPDATE_UPLOAD -> upload(peer, e.getUpdateUpload(), e.getSerializedSize(), at);
             case RUN_STATUS_REQUEST -> peer.send(Envelope.newBuilder().setRunStatus(
                     stats.toWire(config.runId(), run.ledger().position().lastRound(), peers.size(),
@@ -315,6 +342,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     private void heartbeat(Peer peer, NodeState state) {
         String id = peer.nodeId();
+        run.ledger().nodeActive(id, clock.instant()); // buffered: one batched write per ~2 s for all nodes
         boolean wantsWork = state != NodeState.PAUSED && state != NodeState.FETCHING;
         if (wantsWork && ready.add(id)) {
             run.nodeReady(id, peer.hello().getTokensPerSecond(), clock.instant());
@@ -345,6 +373,45 @@ public final class CoordinatorService implements AutoCloseable {
         LOG.info("node {} left ({})", shortId(peer.nodeId()), reason);
     }
 
+    /// The current checkpoint's manifest; with object storage it carries a presigned URL of the same bytes in the
+    /// bucket (written once per version), so nodes fetch them there and this process sends none.
+    private dev.hearth.protocol.wire.CheckpointManifest checkpointManifest() {
+        ServedCheckpoint cp = servedCheckpoint();
+        if (objects == null) return cp.manifest();
+        String name = checkpointObject(cp);
+        try {
+            if (uploadedVersion != cp.version()) {
+                long t0 = System.nanoTime();
+                objects.put(name, cp.bytes());
+                uploadedVersion = cp.version();
+                LOG.info("checkpoint version {} written to storage as {} ({} KiB in {} ms)", cp.version(),
+                        objects.key(name), cp.bytes().length / 1024, (System.nanoTime() - t0) / 1_000_000);
+            }
+            return cp.manifest().toBuilder().setUrl(objects.presignGet(name).toString()).build();
+        } catch (RuntimeException e) {
+            LOG.warn("object storage unusable ({}); nodes fetch checkpoint version {} from this coordinator",
+                    e.getMessage(), cp.version());
+            return cp.manifest();
+        }
+    }
+
+    /// The object name of a checkpoint: its version and the start of its SHA-256 (a version rewritten after a
+    /// rollback gets another name, so no node is handed bytes it will refuse).
+    static String checkpointObject(ServedCheckpoint cp) {
+        return "checkpoints/" + cp.version() + "-"
+                + dev.hearth.protocol.Fingerprints.hex(cp.manifest().getSha256().toByteArray()).substring(0, 16) + ".hck";
+    }
+
+    /// Data shard bytes this process has sent itself (0 while every node fetches them from object storage).
+    public long dataBytesServed() {
+        return dataset.bytesServed();
+    }
+
+    /// Checkpoint bytes this process has sent itself (0 while every node fetches from object storage).
+    public long checkpointBytesServed() {
+        return checkpointBytesServed.get();
+    }
+
     private ServedCheckpoint servedCheckpoint() {
         if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
         return served;
@@ -354,9 +421,10 @@ public final class CoordinatorService implements AutoCloseable {
         ServedCheckpoint cp = servedCheckpoint();
         if (r.getVersion() != cp.version() || r.getIndex() < 0 || r.getIndex() >= cp.chunks()) {
             // The model moved on mid-download: send the new manifest; the node restarts its download.
-            peer.send(Envelope.newBuilder().setCheckpointManifest(cp.manifest()).build());
+            peer.send(Envelope.newBuilder().setCheckpointManifest(checkpointManifest()).build());
             return;
         }
+        checkpointBytesServed.addAndGet(CheckpointManifests.chunkLength(cp.manifest(), r.getIndex()));
         peer.send(Envelope.newBuilder().setChunk(Chunk.newBuilder().setVersion(cp.version()).setIndex(r.getIndex())
                 .setData(cp.chunk(r.getIndex()))).build());
     }
@@ -605,6 +673,7 @@ public final class CoordinatorService implements AutoCloseable {
         closing = true;
         server.close();
         dashboard.close();
+        if (objects != null) objects.close();
         computeThread.shutdownNow();
         runThread.shutdown();
         try {

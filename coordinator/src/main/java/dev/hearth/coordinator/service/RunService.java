@@ -85,7 +85,11 @@ public final class RunService implements AutoCloseable {
     public static RunService open(RunConfig config, long trainWindows, Supplier<float[]> initialParams, Instant now) {
         RunRules rules = config.rules(trainWindows);
         var notes = new ArrayList<String>();
-        Ledger ledger = Ledger.open(config.ledgerFile());
+        Ledger ledger = config.storage().postgresLedger()
+                ? Ledger.open(config.storage().ledgerUrl(), config.storage().ledgerUser().isEmpty() ? null
+                        : config.storage().ledgerUser(), config.storage().ledgerPassword())
+                : Ledger.open(config.ledgerFile());
+        notes.add("ledger: " + ledger.where() + " (" + ledger.durability() + ")");
         try {
             ledger.bindRun(config.runId(), config.name(), trainWindows, config.seed(), now);
             var store = new CheckpointStore(config.checkpointDir());

@@ -26,8 +26,18 @@ class LedgerTest {
     @TempDir
     Path dir;
 
+    /// Opens the ledger under test again (SQLite here; PostgresLedgerTest runs every test on PostgreSQL).
+    Ledger reopen() {
+        return Ledger.open(dir.resolve("data/ledger.db"));
+    }
+
+    /// What [Ledger#durability] must say.
+    String expectedDurability() {
+        return "journal_mode=wal, synchronous=FULL";
+    }
+
     private Ledger open() {
-        var ledger = Ledger.open(dir.resolve("data/ledger.db"));
+        var ledger = reopen();
         ledger.bindRun("run-1", "demo", 20, 7, T0);
         return ledger;
     }
@@ -39,9 +49,28 @@ class LedgerTest {
     }
 
     @Test
-    void opensWithWriteAheadLogAndFullSync() {
+    void opensWithDurableCommits() {
         try (var ledger = open()) {
-            assertEquals("journal_mode=wal, synchronous=FULL", ledger.durability());
+            assertEquals(expectedDurability(), ledger.durability());
+        }
+    }
+
+    /// Heartbeats of many nodes are buffered and written in batches; what was seen is all there after a flush,
+    /// and a close writes what is pending (nothing is lost by a clean restart).
+    @Test
+    void nodeActivityIsBatchedAndSurvivesAClose() {
+        try (var ledger = open()) {
+            ledger.nodeSeen("first", new byte[] {1, 2, 3}, T0);
+            assertArrayEquals(new byte[] {1, 2, 3}, ledger.publicKey("first").orElseThrow(), "a buffered key reads back");
+            for (int i = 0; i < Ledger.NODE_ACTIVITY_BATCH + 100; i++) {
+                ledger.nodeActive("n" + i, T0.plusMillis(i)); // all within the flush interval: batched by count
+            }
+            assertEquals(Ledger.NODE_ACTIVITY_BATCH + 101, ledger.summary().nodesSeen());
+            ledger.nodeActive("late", T0.plusSeconds(1));
+        }
+        try (var again = reopen()) {
+            assertEquals(Ledger.NODE_ACTIVITY_BATCH + 102, again.summary().nodesSeen(), "the pending sighting was written at close");
+            assertArrayEquals(new byte[] {1, 2, 3}, again.publicKey("first").orElseThrow());
         }
     }
 
@@ -142,7 +171,7 @@ class LedgerTest {
             assertEquals(0, ledger.leaderboard(5).getFirst().credits());
             assertTrue(ledger.leaderboard(5).getFirst().quarantined());
         }
-        try (var again = Ledger.open(dir.resolve("data/ledger.db"))) {
+        try (var again = reopen()) {
             assertEquals(Set.of("a"), again.quarantinedNodes());
             assertEquals("3 spot-check strikes in 10 rounds", again.quarantineReason("a").orElseThrow());
             assertTrue(again.quarantineReason("b").isEmpty());
@@ -170,7 +199,6 @@ class LedgerTest {
     @Test
     void aRestartMidRoundResumesAndEveryBatchIsCommittedExactlyOnce() {
         var rules = new RunRules(1, 2, 3, 128, 1000, 20, 7, 0, DeadlinePolicy.defaults());
-        Path file = dir.resolve("data/ledger.db");
         Instant now = T0;
         try (var ledger = open()) {
             var run = new RunStateMachine(rules);
@@ -181,7 +209,7 @@ class LedgerTest {
             }
             now = drive(run, ledger, now, false); // opens round 4 and dies before anyone uploads
         }
-        try (var ledger = Ledger.open(file)) {
+        try (var ledger = reopen()) {
             ledger.bindRun("run-1", "demo", 20, 7, now);
             assertEquals(1, ledger.abandonOpenRounds(now));
             var pos = ledger.position();

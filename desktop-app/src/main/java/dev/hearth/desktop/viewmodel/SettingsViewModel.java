@@ -325,13 +325,14 @@ public final class SettingsViewModel {
         private boolean startWithOs;
         private String logLevel;
         private String runAddress;
+        private long dataCacheCapBytes;
 
         Draft(NodeSettings s) {
             policy = s.policy(); idleMinutes = s.idleMinutes(); schedule = s.schedule(); runOnBattery = s.runOnBattery();
             gpuTemperatureCapC = s.gpuTemperatureCapC(); gpuPowerCapWatts = s.gpuPowerCapWatts();
             uploadCapBytesPerSec = s.uploadCapBytesPerSec(); downloadCapBytesPerSec = s.downloadCapBytesPerSec();
             dailyVolumeCapBytes = s.dailyVolumeCapBytes(); gpuIndex = s.gpuIndex(); startWithOs = s.startWithOs();
-            logLevel = s.logLevel(); runAddress = s.runAddress();
+            logLevel = s.logLevel(); runAddress = s.runAddress(); dataCacheCapBytes = s.dataCacheCapBytes();
         }
 
         Draft policy(Policy v) { policy = v; return this; }
@@ -350,7 +351,8 @@ public final class SettingsViewModel {
 
         NodeSettings build() {
             return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                    uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress);
+                    uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
+                    dataCacheCapBytes);
         }
     }
 }
