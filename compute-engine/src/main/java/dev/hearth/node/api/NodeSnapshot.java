@@ -15,7 +15,7 @@ import java.time.Instant;
 /// @param roundProgress   0..1 progress through this round's batches
 /// @param tokensPerSecond training speed over the last round (0 when idle)
 /// @param localLoss       the loss of the last trained batch (NaN before the first)
-/// @param backend         engine backend and device, e.g. "ND4J CPU (2 threads) — no NVIDIA GPU found"
+/// @param backend         engine backend and device, e.g. "no NVIDIA GPU found; training on CPU (2 of 2 cores), ..."
 /// @param snoozedUntil    end of an owner snooze, or null
 /// @param pauseAfterRound true when the owner asked to finish the round and then pause
 public record NodeSnapshot(

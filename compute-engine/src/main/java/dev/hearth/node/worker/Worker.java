@@ -17,7 +17,7 @@ public interface Worker extends AutoCloseable {
     /// True while a trainer process (or in-process trainer) is alive.
     boolean running();
 
-    /// The backend the trainer reported ("ND4J CPU ..."), or empty before the first start.
+    /// The backend the trainer reported ("... training on CPU ..."), or empty before the first start.
     String backendDescription();
 
     /// Process id of the trainer, or -1 (in-process or not running); used for Hearth's own share of CPU/GPU.
