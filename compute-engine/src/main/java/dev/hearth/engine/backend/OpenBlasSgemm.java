@@ -85,14 +85,15 @@ public final class OpenBlasSgemm implements Sgemm {
 
     /// JavaCPP extracts OpenBLAS itself next to its JNI wrapper. Prefer the library proper (Windows'
     /// `GetProcAddress` does not search a DLL's dependencies); fall back to the wrapper, whose dependency
-    /// `dlsym` does search on Linux and macOS. Since 0.3.2x JavaCPP ships one library, `openblas` (with LAPACK),
-    /// and links `openblas_nolapack` to it; older builds had a separate `openblas_nolapack`.
+    /// `dlsym` does search on Linux and macOS. The 0.3.31 jar holds one library, `libopenblas.so.0` (with LAPACK),
+    /// which the Loader unpacks as `libopenblas_nolapack.so.0` for this class (seen here, Linux); the plain names
+    /// follow in case a build keeps them.
     @SuppressWarnings("restricted")
     private static SymbolLookup lookup(Path jni) {
         Path dir = jni.getParent();
-        for (String name : new String[] {"libopenblas.so.0", "libopenblas.0.dylib", "libopenblas.dylib",
-                "libopenblas.dll", "openblas.dll", "libopenblas_nolapack.so.0", "libopenblas_nolapack.0.dylib",
-                "libopenblas_nolapack.dll", "openblas_nolapack.dll"}) {
+        for (String name : new String[] {"libopenblas_nolapack.so.0", "libopenblas_nolapack.0.dylib",
+                "libopenblas_nolapack.dll", "openblas_nolapack.dll", "libopenblas.so.0", "libopenblas.0.dylib",
+                "libopenblas.dll", "openblas.dll"}) {
             Path candidate = dir.resolve(name);
             if (java.nio.file.Files.isRegularFile(candidate)) {
                 SymbolLookup l = SymbolLookup.libraryLookup(candidate, Arena.global());
