@@ -98,7 +98,7 @@ if command -v desktop-file-validate >/dev/null 2>&1; then
   desktop-file-validate /usr/share/applications/hearth.desktop || fail "hearth.desktop is not valid"
 fi
 # Only this OS's natives (installers/build.xml, trim-natives): one sqlite-jdbc platform, one OpenBLAS JNI wrapper.
-SQLITE_NATIVES=$(unzip -Z1 "$APP"/lib/app/sqlite-jdbc-*.jar | grep -c '^org/sqlite/native/.*\.so$' || true)
+SQLITE_NATIVES=$(unzip -Z1 "$APP"/lib/app/sqlite-jdbc-*.jar | grep -c '^org/sqlite/native/.*[^/]$' || true)
 [ "$SQLITE_NATIVES" = 1 ] || fail "sqlite-jdbc carries $SQLITE_NATIVES native libraries, expected Linux/x86_64's only"
 unzip -Z1 "$APP"/lib/app/openblas-*-linux-x86_64.jar | grep -q 'libjniopenblas_full' \
   && fail "the OpenBLAS jar still carries the LAPACK wrappers"
