@@ -98,9 +98,10 @@ if command -v desktop-file-validate >/dev/null 2>&1; then
   desktop-file-validate /usr/share/applications/hearth.desktop || fail "hearth.desktop is not valid"
 fi
 # Only this OS's natives (installers/build.xml, trim-natives): one sqlite-jdbc platform, one OpenBLAS JNI wrapper.
-SQLITE_NATIVES=$(unzip -Z1 "$APP"/lib/app/sqlite-jdbc-*.jar | grep -c '^org/sqlite/native/.*[^/]$' || true)
+JAR_TOOL="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/jar" # the build's JDK (unzip may be missing)
+SQLITE_NATIVES=$("$JAR_TOOL" tf "$APP"/lib/app/sqlite-jdbc-*.jar | grep -c '^org/sqlite/native/.*[^/]$' || true)
 [ "$SQLITE_NATIVES" = 1 ] || fail "sqlite-jdbc carries $SQLITE_NATIVES native libraries, expected Linux/x86_64's only"
-unzip -Z1 "$APP"/lib/app/openblas-*-linux-x86_64.jar | grep -q 'libjniopenblas_full' \
+"$JAR_TOOL" tf "$APP"/lib/app/openblas-*-linux-x86_64.jar | grep -q 'libjniopenblas_full' \
   && fail "the OpenBLAS jar still carries the LAPACK wrappers"
 
 # The desktop launcher: --help prints the usage without opening a window.
