@@ -16,8 +16,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The build on 2 shared cores: ~2 min for the reactor, ~1 min jlink + app-image, ~1-10 min for the .deb (compressor).
 BUILD_TIMEOUT="${HEARTH_SMOKE_BUILD_TIMEOUT:-1800}"
-# One round of the nano model on 2 cores takes under a minute; starting the JVMs and unpacking ND4J's natives
-# (~100 MB into a fresh ~/.javacpp/cache) adds about as much again.
+# One round of the nano model on 2 cores takes under a minute; starting the JVMs and unpacking OpenBLAS
+# (~40 MB into a fresh ~/.javacpp/cache) adds about as much again.
 RUN_TIMEOUT="${HEARTH_SMOKE_RUN_TIMEOUT:-300}"
 # The screenshot tour (a local run in-process, six screens) takes 35–95 s on 2 busy cores.
 UI_TIMEOUT="${HEARTH_SMOKE_UI_TIMEOUT:-240}"
@@ -97,7 +97,12 @@ grep -q '^MimeType=.*x-scheme-handler/hearth;' /usr/share/applications/hearth.de
 if command -v desktop-file-validate >/dev/null 2>&1; then
   desktop-file-validate /usr/share/applications/hearth.desktop || fail "hearth.desktop is not valid"
 fi
-grep -q '^app.classpath=$APPDIR/gpu/\*' "$APP/lib/app/hearth-node.cfg" || fail "the GPU add-on folder is not on the class path"
+# Only this OS's natives (installers/build.xml, trim-natives): one sqlite-jdbc platform, one OpenBLAS JNI wrapper.
+JAR_TOOL="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/jar" # the build's JDK (unzip may be missing)
+SQLITE_NATIVES=$("$JAR_TOOL" tf "$APP"/lib/app/sqlite-jdbc-*.jar | grep -c '^org/sqlite/native/.*[^/]$' || true)
+[ "$SQLITE_NATIVES" = 1 ] || fail "sqlite-jdbc carries $SQLITE_NATIVES native libraries, expected Linux/x86_64's only"
+"$JAR_TOOL" tf "$APP"/lib/app/openblas-*-linux-x86_64.jar | grep -q 'libjniopenblas_full' \
+  && fail "the OpenBLAS jar still carries the LAPACK wrappers"
 
 # The desktop launcher: --help prints the usage without opening a window.
 timeout 60 "$APP/bin/hearth" --help >"$work/help.txt" 2>&1 || { cat "$work/help.txt" >&2; fail "hearth --help failed"; }
@@ -122,7 +127,7 @@ fi
 
 # --- one real round from the installed image --------------------------------------------------------------
 # As an ordinary user when the machine has `nobody` (an installed app must not need root to read its own files),
-# with a fresh home (user.home: Java reads it from the password database, where nobody's is /nonexistent): ND4J's
+# with a fresh home (user.home: Java reads it from the password database, where nobody's is /nonexistent): OpenBLAS's
 # natives must unpack from the installed jars into a new ~/.javacpp/cache.
 mkdir -p "$work/home" "$work/data"
 as_user=()

@@ -23,12 +23,11 @@ refresh_caches() {
   fi
 }
 
-# A wrapper rather than a symlink: ND4J's OpenMP threads must wait passively, and only the environment can say so.
+# A wrapper script in /usr/bin (it once set OMP_WAIT_POLICY for ND4J's OpenMP pool; Hearth has no OpenMP now).
 write_wrapper() {
   cat > "$BIN/$1" <<WRAPPER || return 0
 #!/bin/sh
 # Installed by the hearth package ($SHARE/hearth-integration.sh); removed with it.
-export OMP_WAIT_POLICY="\${OMP_WAIT_POLICY:-PASSIVE}"
 exec "$APP/bin/$1" "\$@"
 WRAPPER
   chmod 755 "$BIN/$1" || true

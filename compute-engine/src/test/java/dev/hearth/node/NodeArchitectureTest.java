@@ -20,7 +20,7 @@ class NodeArchitectureTest {
     @BeforeAll
     static void importNode() {
         // The rules only need the names of the classes the node uses, not their class files; resolving
-        // them from the classpath (ND4J, OSHI, Flyway...) costs seconds on a busy 2-core machine.
+        // them from the classpath (OpenBLAS, OSHI, Flyway...) costs seconds on a busy 2-core machine.
         ArchConfiguration config = ArchConfiguration.get();
         boolean resolve = config.resolveMissingDependenciesFromClassPath();
         config.setResolveMissingDependenciesFromClassPath(false);
@@ -33,7 +33,7 @@ class NodeArchitectureTest {
 
     private static JavaClasses importNodeClasses() {
         // The compiled main classes of this module only: scanning the whole test classpath for the
-        // package (ND4J's jars are hundreds of MB) is what makes ArchUnit slow.
+        // package (tens of MB of dependency jars) is what makes ArchUnit slow.
         URL root = NodeArchitectureTest.class.getClassLoader().getResource("dev/hearth/node/api/NodeService.class");
         Path nodeDir;
         try {
@@ -72,7 +72,7 @@ class NodeArchitectureTest {
     void apiStaysFreeOfImplementationLibraries() {
         noClasses().that().resideInAPackage("dev.hearth.node.api..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.sun.jna..", "oshi..", "org.flywaydb..", "org.sqlite..",
-                        "com.fasterxml..", "org.nd4j..", "io.netty..")
+                        "com.fasterxml..", "org.bytedeco..", "io.netty..")
                 .because("front ends compile against the API only")
                 .check(node);
     }

@@ -15,7 +15,7 @@ class ArchitectureTest {
 
     private static final JavaClasses COORDINATOR = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS) // scanning ND4J's jars costs seconds
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS) // scanning the dependency jars costs seconds
             .importPackages("dev.hearth.coordinator");
 
     @Test

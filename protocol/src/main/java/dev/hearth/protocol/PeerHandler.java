@@ -6,7 +6,7 @@ import dev.hearth.protocol.wire.Hello;
 /// The coordinator application's side of [HearthServer]: it sees only authenticated peers.
 ///
 /// **Callbacks run on a Netty event loop and must not block** (no disk or database waits, no locks held for
-/// long, no ND4J work): hand anything slow to an executor of your own and answer through [Peer#send] later.
+/// long, no training work): hand anything slow to an executor of your own and answer through [Peer#send] later.
 /// Callbacks for one peer arrive in order on one thread; different peers may call back concurrently.
 /// An exception thrown from a callback closes that peer's connection and is logged.
 public interface PeerHandler {

@@ -16,7 +16,7 @@ class ArchitectureTest {
     @Test
     void protocolDependsOnNoMlUiOrHigherModule() {
         noClasses().that().resideInAPackage("dev.hearth.protocol..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.nd4j..", "javafx..",
+                .should().dependOnClassesThat().resideInAnyPackage("org.bytedeco..", "javafx..",
                         "dev.hearth.engine..", "dev.hearth.node..", "dev.hearth.coordinator..", "dev.hearth.desktop..")
                 .check(PROTOCOL);
     }

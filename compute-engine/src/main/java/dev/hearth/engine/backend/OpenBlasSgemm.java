@@ -11,19 +11,24 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/// `cblas_sgemm` from the OpenBLAS that ND4J ships (org.bytedeco:openblas), called through the
-/// Foreign Function API with *heap* arrays: `Linker.Option.critical(true)` lets native code read and
+/// `cblas_sgemm` from OpenBLAS as JavaCPP packages it (`org.bytedeco:openblas`, natives for the build's OS in the
+/// classifier jar), called through the Foreign Function API with *heap* arrays: `Linker.Option.critical(true)` lets native code read and
 /// write Java `float[]`s in place, so the model keeps every buffer as a plain array (fast auto-vectorized
 /// Java loops for the elementwise kernels) and no copy happens around a multiply.
 ///
-/// Why not `Nd4j.gemm`: measured here, a [128,32]·[32,128] attention-head multiply costs 0.08–0.2 ms
-/// through ND4J's op executioner against 0.015 ms straight into OpenBLAS; a `nano` step does ~1,500 of them.
-/// Large multiplies run at the same speed either way (same library).
+/// JavaCPP's own `cblas_sgemm` binding is not used: it takes off-heap pointers, so every multiply would copy its
+/// operands out of the Java arrays and back. Only JavaCPP's [org.bytedeco.javacpp.Loader] is: it unpacks the
+/// library from the jar into its cache and loads it, and this class then looks the symbols up itself
+/// (docs/decisions/0007-openblas-without-nd4j.md says why ND4J, which used to bring this library, is gone).
+/// Threads: this OpenBLAS is built with its own pthreads pool (no OpenMP); [#setNativeThreads] sizes it.
 public final class OpenBlasSgemm implements Sgemm {
 
     private static final int CBLAS_ROW_MAJOR = 101;
     private static final int CBLAS_NO_TRANS = 111;
     private static final int CBLAS_TRANS = 112;
+    /// Bytes that may be read from OpenBLAS's config string: more than it ever holds (one line of build flags,
+    /// ~100 characters); the read stops at its NUL.
+    private static final long MAX_CONFIG_CHARS = 4096;
 
     private final MethodHandle sgemm;
     private final MethodHandle getThreads;
@@ -37,7 +42,7 @@ public final class OpenBlasSgemm implements Sgemm {
         this.description = description;
     }
 
-    /// Loads ND4J's bundled OpenBLAS; empty when it cannot (the caller falls back to plain Java and says so).
+    /// Loads the OpenBLAS from `org.bytedeco:openblas`; empty when it cannot (the caller falls back to plain Java and says so).
     @SuppressWarnings("restricted") // native access is the point; the launcher passes --enable-native-access
     public static Optional<OpenBlasSgemm> load() {
         try {
@@ -54,20 +59,41 @@ public final class OpenBlasSgemm implements Sgemm {
                     FunctionDescriptor.of(i));
             MethodHandle set = linker.downcallHandle(lib.find("openblas_set_num_threads").orElseThrow(),
                     FunctionDescriptor.ofVoid(i));
-            return Optional.of(new OpenBlasSgemm(sgemm, get, set, "OpenBLAS 0.3.19 (the build ND4J ships)"));
+            MethodHandle config = linker.downcallHandle(lib.find("openblas_get_config").orElseThrow(),
+                    FunctionDescriptor.of(p));
+            MethodHandle core = linker.downcallHandle(lib.find("openblas_get_corename").orElseThrow(),
+                    FunctionDescriptor.of(p));
+            return Optional.of(new OpenBlasSgemm(sgemm, get, set, describe(config, core)));
         } catch (Throwable e) { // UnsatisfiedLinkError, missing symbol, restricted native access...
             return Optional.empty();
         }
     }
 
+    /// "OpenBLAS 0.3.31 (SkylakeX kernels)": the version and the kernels its runtime dispatch picked for this CPU,
+    /// as the library itself reports them (`openblas_get_config` starts "OpenBLAS 0.3.31 DYNAMIC_ARCH ...").
+    private static String describe(MethodHandle config, MethodHandle core) throws Throwable {
+        String[] words = cString((MemorySegment) config.invokeExact()).trim().split("\\s+");
+        String version = words.length >= 2 ? words[0] + " " + words[1] : "OpenBLAS";
+        return version + " (" + cString((MemorySegment) core.invokeExact()).trim() + " kernels)";
+    }
+
+    /// A NUL-terminated string the library owns (static storage: never freed).
+    @SuppressWarnings("restricted")
+    private static String cString(MemorySegment address) {
+        return address.reinterpret(MAX_CONFIG_CHARS).getString(0);
+    }
+
     /// JavaCPP extracts OpenBLAS itself next to its JNI wrapper. Prefer the library proper (Windows'
     /// `GetProcAddress` does not search a DLL's dependencies); fall back to the wrapper, whose dependency
-    /// `dlsym` does search on Linux and macOS.
+    /// `dlsym` does search on Linux and macOS. The 0.3.31 jar holds one library, `libopenblas.so.0` (with LAPACK),
+    /// which the Loader unpacks as `libopenblas_nolapack.so.0` for this class (seen here, Linux); the plain names
+    /// follow in case a build keeps them.
     @SuppressWarnings("restricted")
     private static SymbolLookup lookup(Path jni) {
         Path dir = jni.getParent();
         for (String name : new String[] {"libopenblas_nolapack.so.0", "libopenblas_nolapack.0.dylib",
-                "libopenblas_nolapack.dll", "openblas_nolapack.dll"}) {
+                "libopenblas_nolapack.dll", "openblas_nolapack.dll", "libopenblas.so.0", "libopenblas.0.dylib",
+                "libopenblas.dll", "openblas.dll"}) {
             Path candidate = dir.resolve(name);
             if (java.nio.file.Files.isRegularFile(candidate)) {
                 SymbolLookup l = SymbolLookup.libraryLookup(candidate, Arena.global());

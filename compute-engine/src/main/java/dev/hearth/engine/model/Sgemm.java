@@ -21,7 +21,7 @@ public interface Sgemm {
     default void setNativeThreads(int threads) {
     }
 
-    /// Where the multiplies run, in words for the owner (e.g. "OpenBLAS 0.3.19 via ND4J's native libraries, 2 threads").
+    /// Where the multiplies run, in words for the owner (e.g. "OpenBLAS 0.3.31 (SkylakeX kernels)").
     String description();
 
     /// The plain-loop implementation: slow, dependency-free, the reference the fast one is checked against.

@@ -24,7 +24,7 @@ public final class ChildProcessWorker implements Worker {
     static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
     /// A trainer that keeps crashing is retried at most this often (and reported each time).
     static final Duration MAX_RESTART_DELAY = Duration.ofMinutes(2);
-    /// Starting a JVM and loading ND4J's natives takes a few seconds on a slow disk.
+    /// Starting a JVM and unpacking OpenBLAS takes a few seconds on a slow disk.
     static final Duration START_TIMEOUT = Duration.ofMinutes(2);
 
     private final WorkerSpec spec;

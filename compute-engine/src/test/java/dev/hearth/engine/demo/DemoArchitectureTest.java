@@ -11,18 +11,18 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /// The DeMo codec and aggregation must give bit-identical results on the coordinator and every node, so they are
-/// plain Java: no ND4J (native kernels differ by CPU and thread count), and no network or UI code.
+/// plain Java: no OpenBLAS (native kernels differ by CPU and thread count), and no network or UI code.
 class DemoArchitectureTest {
 
     private static final JavaClasses DEMO = importDemo();
 
     private static JavaClasses importDemo() {
-        // The rule needs only the names of what demo classes reference; resolving those from the classpath (ND4J's
-        // jars) took ~10 s.
+        // The rule needs only the names of what demo classes reference; resolving those from the classpath (the
+        // dependency jars) took ~10 s.
         ArchConfiguration.get().setResolveMissingDependenciesFromClassPath(false);
         try {
             // Import from the directory holding the demo classes: scanning the whole classpath for the package
-            // (ND4J's jars included) is what made this test slow.
+            // (dependency jars included) is what made this test slow.
             Path root = Path.of(TransformDct.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             return new ClassFileImporter()
                     .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -40,7 +40,7 @@ class DemoArchitectureTest {
             throw new AssertionError("expected the demo classes, imported " + DEMO.size());
         }
         noClasses().that().resideInAPackage("dev.hearth.engine.demo..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.nd4j..", "org.bytedeco..", "io.netty..",
+                .should().dependOnClassesThat().resideInAnyPackage("org.bytedeco..", "io.netty..",
                         "javafx..", "dev.hearth.node..", "dev.hearth.coordinator..")
                 .check(DEMO);
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /// path, the launcher's JVM flags), its stdout and stderr going to one log file the scenario reads.
 public final class ChildJvm implements AutoCloseable {
 
-    /// The flags `./hearth` passes (ND4J's native access, Netty's Unsafe, the model's recursion depth).
+    /// The flags `./hearth` passes (native access for OpenBLAS, Netty's Unsafe, the model's recursion depth).
     static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow", "-Xss4m", "-Xmx768m");
     /// Grace for a normal exit after SIGTERM before SIGKILL.
