@@ -284,8 +284,9 @@ public final class CoordinatorService implements AutoCloseable {
                 .setConfig(RunConfigs.toWire(config, corpus.id()))
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
-        LOG.info("node {} joined ({} on {}, {} nodes online)", shortId(peer.nodeId()), hello.getBackend(), hello.getDevice(),
-                peers.size());
+        NodeText.NodeDescription said = NodeText.NodeDescription.of(hello); // node text: only ever logged cleaned
+        LOG.info("node {} joined (Hearth {}, {} on {}, {} nodes online)", shortId(peer.nodeId()), said.clientVersion(),
+                said.backend(), said.device(), peers.size());
     }
 
     private void message(Peer peer, Envelope e, Instant at) {
@@ -299,7 +300,7 @@ public final class CoordinatorService implements AutoCloseable {
             case RUN_STATUS_REQUEST -> peer.send(Envelope.newBuilder().setRunStatus(
                     stats.toWire(config.runId(), run.ledger().position().lastRound(), peers.size(),
                             run.ledger().leaderboard(100))).build());
-            case LEAVE -> peer.close("left: " + e.getLeave().getReason());
+            case LEAVE -> peer.close("left: " + NodeText.clean(e.getLeave().getReason(), NodeText.MAX_REASON_CHARS));
             default -> LOG.debug("node {} sent {}: ignored", shortId(peer.nodeId()), e.getPayloadCase());
         }
     }
@@ -354,7 +355,8 @@ public final class CoordinatorService implements AutoCloseable {
         } catch (MalformedUpdateException ex) {
             capsProblem = ex.getMessage();
         }
-        UpdateView view = new UpdateView(ProtocolLimits.PROTOCOL_VERSION, u.getRunId(), id, u.getRound(),
+        String runId = NodeText.clean(u.getRunId(), NodeText.MAX_RUN_ID_CHARS); // goes into reasons: ledger, log
+        UpdateView view = new UpdateView(ProtocolLimits.PROTOCOL_VERSION, runId, id, u.getRound(),
                 u.getBaseVersion(), UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem,
                 nonFinite, norm);
         Verdict verdict = run.upload(view, u.getTokens(), bytes);
