@@ -110,6 +110,9 @@ public final class CoordinatorService implements AutoCloseable {
     private final List<Consumer<CommitEvent>> commitListeners = new CopyOnWriteArrayList<>();
     private final RunStats stats = new RunStats(LOSS_HISTORY);
     private final TextSampler sampler;
+    /// The spot-check sampler's seed, from the coordinator's secret (never the run's public seed, which every node
+    /// gets as `data_seed`): see [CoordinatorSecret].
+    private final long spotCheckSeed;
 
     // run thread only
     private final Set<String> ready = new HashSet<>();
@@ -163,6 +166,7 @@ public final class CoordinatorService implements AutoCloseable {
             default -> RobustMode.NONE;
         };
         Files.createDirectories(rc.dataDir());
+        this.spotCheckSeed = CoordinatorSecret.loadOrCreate(rc.dataDir()).spotCheckSeed(rc.runId());
         this.corpus = rc.bundledCorpus()
                 ? Corpus.bundled(rc.dataDir().resolve("corpus"))
                 : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"));
@@ -383,7 +387,7 @@ public final class CoordinatorService implements AutoCloseable {
     private void tick() {
         try {
             if (aggregating || finished) return;
-            for (RunAction a : run.tick(clock.instant(), config.seed())) perform(a);
+            for (RunAction a : run.tick(clock.instant(), spotCheckSeed)) perform(a);
             phase = run.phase();
         } catch (RuntimeException e) {
             LOG.error("run tick failed: {}", e.getMessage(), e);
@@ -593,6 +597,11 @@ public final class CoordinatorService implements AutoCloseable {
         CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
                 r.valLoss(), round.bytesIn, bytesOut);
         commitListeners.forEach(l -> l.accept(ev));
+    }
+
+    /// The spot-check seed in use (tests compare it across restarts; it is never sent or logged).
+    long spotCheckSeed() {
+        return spotCheckSeed;
     }
 
     static String shortId(String nodeId) {
