@@ -15,9 +15,12 @@ import java.util.List;
 /// @param history       recent committed rounds, oldest first
 /// @param sample        a few lines of text sampled from the current model (may be empty)
 /// @param updatedAtMillis when this status was assembled (Unix epoch ms)
+/// @param fault         why the run is not advancing, in words (the model's health: a round whose version would
+///                      have been non-finite, moved too far, or raised the validation loss far above its recent
+///                      values), or null while it is healthy
 public record DashboardStatus(String runId, String name, String phase, long round, long version, long totalRounds,
                               int nodesOnline, long tokens, long bytesIn, long bytesOut, List<RoundPoint> history,
-                              String sample, long updatedAtMillis) {
+                              String sample, long updatedAtMillis, String fault) {
     public DashboardStatus {
         history = List.copyOf(history);
     }

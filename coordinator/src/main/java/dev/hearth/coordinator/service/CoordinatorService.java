@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.hearth.coordinator.config.ConfigException;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.dashboard.DashboardServer;
+import dev.hearth.coordinator.health.ModelHealth;
+import dev.hearth.coordinator.health.UnhealthyStepException;
+import dev.hearth.coordinator.health.ValidationWatch;
 import dev.hearth.coordinator.ledger.Ledger;
 import dev.hearth.coordinator.ledger.RoundStats;
 import dev.hearth.coordinator.run.RunAction;
@@ -113,6 +116,8 @@ public final class CoordinatorService implements AutoCloseable {
     /// The spot-check sampler's seed, from the coordinator's secret (never the run's public seed, which every node
     /// gets as `data_seed`): see [CoordinatorSecret].
     private final long spotCheckSeed;
+    /// Validation losses of the recent published versions (run thread): a candidate far above them is not published.
+    private final ValidationWatch validationWatch = new ValidationWatch();
 
     // run thread only
     private final Set<String> ready = new HashSet<>();
@@ -176,6 +181,8 @@ public final class CoordinatorService implements AutoCloseable {
         this.run = RunService.open(rc, trainWindows, () -> GptInit.init(rc.model(), rc.seed()), clock.instant());
         run.startupNotes().forEach(n -> LOG.info("{}", n));
         stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
+        run.ledger().recentRounds(LOSS_HISTORY).stream() // oldest first
+                .filter(row -> "COMMITTED".equals(row.status())).forEach(row -> validationWatch.published(row.valLoss()));
         this.runThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-run"));
         this.computeThread = Executors.newSingleThreadExecutor(r -> daemon(r, "hearth-aggregate"));
         InetAddress bind = InetAddress.getByName(rc.bind());
@@ -328,7 +335,14 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     private ServedCheckpoint servedCheckpoint() {
-        if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
+        if (served == null || served.version() != run.version()) {
+            int bad = ModelHealth.firstNonFinite(run.params());
+            if (bad >= 0) { // never reached through a commit (ModelHealth); a checkpoint restored from elsewhere could
+                throw new IllegalStateException("version " + run.version() + " has parameter " + bad + " = "
+                        + run.params()[bad] + ": a non-finite checkpoint is never served");
+            }
+            served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
+        }
         return served;
     }
 
@@ -445,6 +459,12 @@ public final class CoordinatorService implements AutoCloseable {
             try {
                 Aggregated result = aggregateOffThread(round, uploads, a.spotCheck(), dropped, base, validate);
                 onRunThread(() -> committed(round, result));
+            } catch (UnhealthyStepException e) { // no step of this round is healthy: it is not committed
+                onRunThread(() -> {
+                    aggregating = false;
+                    strike(round, e.culprits());
+                    healthFault(round, e.getMessage());
+                });
             } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
                 // Anything that ends this task must end the round too, or the run waits in AGGREGATING forever.
                 LOG.error("aggregation of round {} failed", a.round(), e);
@@ -459,12 +479,33 @@ public final class CoordinatorService implements AutoCloseable {
 
     private record SpotResult(String nodeId, double before, double after, double afterNegated) {}
 
+    /// @param unhealthy node → why its update broke the model's health (dropped and struck; see [ModelHealth])
+    /// @param validated whether `valLoss` was measured this round
+    /// @param relativeStep `‖θ' − θ‖ / ‖θ‖` of the step
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
-                              List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
+                              List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used,
+                              Map<String, String> unhealthy, boolean validated, double relativeStep,
+                              double largestUpdateStep) {}
+
+    /// A round's step and the parameters after it.
+    private record Stepped(byte[] step, float[] next) {}
 
     private Aggregated aggregateOffThread(OpenRound round, List<Received> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
         Map<String, String> dropped = new TreeMap<>(droppedByNorm);
+        Map<String, String> unhealthy = new TreeMap<>();
+        double thetaNorm = ModelHealth.l2(base);
+        double bound = config.meanStep()
+                ? ModelHealth.meanStepBound(round.stepLr, config.localSteps(), config.lrMax())
+                : ModelHealth.signStepBound(round.lr, config.weightDecay(), base.length, thetaNorm);
+        double largestUpdateStep = 0; // relative to ‖θ‖, for the log (how far honest updates go)
+        for (Received r : uploads) { // the sign step bounds each update's share itself: lr per coordinate
+            if (!config.meanStep() || dropped.containsKey(r.nodeId())) continue;
+            double alone = round.stepLr * r.update().l2Norm();
+            largestUpdateStep = Math.max(largestUpdateStep, alone / thetaNorm);
+            ModelHealth.updateProblem(alone, thetaNorm, bound).ifPresent(problem -> unhealthy.put(r.nodeId(), problem));
+        }
+        dropped.putAll(unhealthy);
         List<SpotResult> spots = new ArrayList<>();
         for (Received r : uploads) {
             if (!spotCheck.contains(r.nodeId()) || dropped.containsKey(r.nodeId())) continue;
@@ -479,19 +520,45 @@ public final class CoordinatorService implements AutoCloseable {
                         before, after, afterNegated));
             }
         }
-        List<SparseUpdate> used = new ArrayList<>();
-        List<Long> weights = new ArrayList<>();
+        List<Received> counted = new ArrayList<>(uploads.stream().filter(r -> !dropped.containsKey(r.nodeId())).toList());
+        if (counted.isEmpty() && !unhealthy.isEmpty()) {
+            throw new UnhealthyStepException("every update of the round was dropped, " + unhealthy.size()
+                    + " for the model's health", unhealthy);
+        }
+        Stepped stepped = step(round, base, counted);
+        java.util.Optional<String> problem = ModelHealth.commitProblem(base, stepped.next(), bound);
+        while (problem.isPresent()) { // leave-one-out finds the update that breaks it; it is dropped and struck
+            String why = problem.get();
+            Received culprit = ModelHealth.culprit(counted,
+                    others -> ModelHealth.commitProblem(base, step(round, base, others).next(), bound))
+                    .orElseThrow(() -> new UnhealthyStepException(why + " and no single update's removal heals it",
+                            unhealthy));
+            unhealthy.put(culprit.nodeId(), why + "; without its update the step is healthy");
+            dropped.put(culprit.nodeId(), unhealthy.get(culprit.nodeId()));
+            counted.remove(culprit);
+            stepped = step(round, base, counted);
+            problem = ModelHealth.commitProblem(base, stepped.next(), bound);
+        }
+        float[] next = stepped.next();
+        byte[] step = stepped.step();
         double lossSum = 0;
         long tokenSum = 0;
-        for (Received r : uploads) {
-            if (dropped.containsKey(r.nodeId())) continue;
-            used.add(r.update());
-            weights.add(r.tokens());
+        for (Received r : counted) {
             lossSum += r.localLoss() * r.tokens();
             tokenSum += r.tokens();
         }
+        double valLoss = validate ? validationLoss(next) : Double.NaN;
+        String sample = validate ? sampler.sample(next, corpus) : null;
+        return new Aggregated(next, step, ParamsDigest.sha256(next), dropped, spots,
+                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, counted.size(), unhealthy, validate,
+                ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep);
+    }
+
+    /// The round's step over `counted` and the parameters after it (`base` is not changed).
+    private Stepped step(OpenRound round, float[] base, List<Received> counted) {
+        List<SparseUpdate> used = counted.stream().map(Received::update).toList();
+        long[] w = counted.stream().mapToLong(Received::tokens).toArray();
         float[] next = base.clone();
-        long[] w = weights.stream().mapToLong(Long::longValue).toArray();
         byte[] step;
         try {
             if (config.meanStep()) {
@@ -507,10 +574,7 @@ public final class CoordinatorService implements AutoCloseable {
         } catch (MalformedUpdateException e) {
             throw new IllegalStateException("the step encoded here failed its own check", e);
         }
-        double valLoss = validate ? validationLoss(next) : Double.NaN;
-        String sample = validate ? sampler.sample(next, corpus) : null;
-        return new Aggregated(next, step, ParamsDigest.sha256(next), dropped, spots,
-                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, used.size());
+        return new Stepped(step, next);
     }
 
     /// A copy of `base` after the step made of one update alone, as this round would apply it.
@@ -544,6 +608,12 @@ public final class CoordinatorService implements AutoCloseable {
     private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
         Instant now = clock.instant();
+        strike(round, r.unhealthy());
+        java.util.Optional<String> fault = validationWatch.problem(r.valLoss(), r.validated());
+        if (fault.isPresent()) {
+            healthFault(round, fault.get());
+            return;
+        }
         for (SpotResult s : r.spots()) {
             SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
                     s.afterNegated(), now);
@@ -586,12 +656,17 @@ public final class CoordinatorService implements AutoCloseable {
                     ? "the node is quarantined" : why, counted ? up.tokens() : 0));
         }
         stats.bytesOut(bytesOut);
+        if (r.validated()) validationWatch.published(r.valLoss());
+        run.healthFault(null); // a healthy version was published
         if (r.sample() != null) stats.sample(r.sample());
         stats.committed(newVersion, r.meanLoss(), r.valLoss(), c.commit().totalTokens(),
                 Duration.between(round.action.opened(), now));
         open = null;
-        LOG.info(String.format(java.util.Locale.ROOT, "round %d committed as version %d: %d update(s), %d tokens, mean loss %.4f%s%s",
-                round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
+        LOG.info(String.format(java.util.Locale.ROOT, "round %d committed as version %d: %d update(s), %d tokens, step %.3g"
+                + " of the model's norm%s, mean loss %.4f%s%s",
+                round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.relativeStep(),
+                config.meanStep() ? String.format(java.util.Locale.ROOT, " (largest update alone %.3g)",
+                        r.largestUpdateStep()) : "", r.meanLoss(),
                 Double.isNaN(r.valLoss()) ? "" : String.format(java.util.Locale.ROOT, ", validation loss %.4f", r.valLoss()),
                 r.dropped().isEmpty() ? "" : ", dropped " + r.dropped().keySet().stream().map(CoordinatorService::shortId).toList()));
         CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
@@ -602,6 +677,35 @@ public final class CoordinatorService implements AutoCloseable {
     /// The spot-check seed in use (tests compare it across restarts; it is never sent or logged).
     long spotCheckSeed() {
         return spotCheckSeed;
+    }
+
+    /// Strikes the senders of updates that broke the model's health (quarantined on a repeat). Run thread.
+    private void strike(OpenRound round, Map<String, String> culprits) {
+        culprits.forEach((id, why) -> {
+            SpotCheckPolicy.Outcome o = run.healthStrike(id, round.action.round(), why, clock.instant());
+            LOG.warn("round {}: update from {} dropped and struck: {}", round.action.round(), shortId(id), why);
+            if (o.quarantine()) {
+                LOG.warn("node {} quarantined: {}", shortId(id), o.reason());
+                Peer p = peers.get(id);
+                if (p != null) p.reject("quarantined: " + o.reason(), 0);
+            }
+        });
+    }
+
+    /// The round is not committed because the version it would publish is unhealthy: the version does not advance,
+    /// nobody earns credit for the round (its batches go back to the pool), and the fault shows in /api/status and
+    /// on the dashboard until a healthy version is published. Run thread.
+    private void healthFault(OpenRound round, String why) {
+        long at = run.version();
+        LOG.warn("round {} not committed: {}; the run stays at version {}", round.action.round(), why, at);
+        run.aggregationFailed(round.action.round(), why, clock.instant());
+        run.healthFault("round " + round.action.round() + " was not committed: " + why + ". The run stays at version "
+                + at + ", the last healthy one, and goes on from there.");
+        for (Received up : round.accepted.values()) {
+            Peer p = peers.get(up.nodeId());
+            if (p != null) p.send(receipt(round.action.round(), false, "the round was not committed: " + why, 0));
+        }
+        open = null;
     }
 
     static String shortId(String nodeId) {

@@ -47,6 +47,8 @@
     $('bytesIn').textContent = bytes(s.bytesIn);
     $('bytesOut').textContent = bytes(s.bytesOut);
     $('sample').textContent = s.sample || '(no sample yet)';
+    $('fault').hidden = !s.fault;
+    $('fault').textContent = s.fault ? 'The run is not advancing: ' + s.fault : '';
     lossChart.setOption({ series: [
       { data: s.history.map((p) => [p.version, p.meanLoss]) },
       { data: s.history.filter((p) => p.valLoss !== null).map((p) => [p.version, p.valLoss]) },
