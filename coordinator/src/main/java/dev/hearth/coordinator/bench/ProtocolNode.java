@@ -97,6 +97,8 @@ public final class ProtocolNode implements AutoCloseable {
     private String runId;
     private dev.hearth.protocol.wire.RunConfig runConfig;
     private DemoBlocking blocking;
+    /// With the mean step: the inner AdamW on this node's copy (its moments kept across rounds, as TrainerCore does).
+    private dev.hearth.engine.train.HostLocalTrainer localTrainer;
 
     /// @param corpus the run's corpus (shared read-only with other nodes of the scenario)
     /// @param seed   the run's seed: the initial parameters are `GptInit.init(model, seed)`, as the coordinator's
@@ -217,14 +219,11 @@ public final class ProtocolNode implements AutoCloseable {
         if (wantsWork) ready();
     }
 
-    /// One gradient per round, compressed: the sign step's node. A run with the mean step (its nodes take local
-    /// AdamW steps) is refused at the first round rather than fed updates of the wrong kind.
+    /// One gradient per round (the sign step), or with the mean step `local_steps` inner AdamW steps over the
+    /// round's windows and their pseudo-gradient `θ_start − θ_local` (TrainerCore's arithmetic on the same
+    /// HostLocalTrainer); compressed either way.
     private void train(RoundStart rs) {
         if (failure != null || compressor == null) return;
-        if (CommitStep.meanStep(runConfig)) {
-            failure = "this bench node sends gradients (the sign step); the run applies the mean step";
-            return;
-        }
         if (rs.getBaseVersion() != version) {
             failure = "round " + rs.getRound() + " trains from version " + rs.getBaseVersion() + ", this node holds " + version;
             return;
@@ -233,7 +232,8 @@ public final class ProtocolNode implements AutoCloseable {
             long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
             Batch batch = corpus.batch(ids, model.context());
             float[] grad = new float[layout.size()];
-            float loss = backend.lossAndGradient(params, batch, grad);
+            float loss = CommitStep.meanStep(runConfig) ? pseudoGradient(ids, (float) rs.getLr(), grad)
+                    : backend.lossAndGradient(params, batch, grad);
             SparseUpdate honest = compressor.compress(grad);
             SparseUpdate sent = corrupt(honest);
             byte[] payload = UpdateCodec.encode(sent, demo.encoding());
@@ -245,6 +245,29 @@ public final class ProtocolNode implements AutoCloseable {
         } catch (RuntimeException e) {
             failure = "training round " + rs.getRound() + " failed: " + e;
         }
+    }
+
+    /// The mean step's update: `local_steps` AdamW steps, each on the next share of `ids`, from this node's
+    /// parameters; writes `θ_start − θ_local` into `out` and returns the mean loss over the windows.
+    private float pseudoGradient(long[] ids, float lr, float[] out) {
+        if (localTrainer == null) {
+            localTrainer = new dev.hearth.engine.train.HostLocalTrainer(backend, new dev.hearth.engine.train.AdamW.Settings(
+                    0f, dev.hearth.node.worker.TrainerCore.INNER_BETA1, dev.hearth.node.worker.TrainerCore.INNER_BETA2,
+                    dev.hearth.node.worker.TrainerCore.INNER_EPS, (float) runConfig.getWeightDecay()));
+        }
+        localTrainer.load(params);
+        int steps = Math.max(1, Math.min(runConfig.getLocalSteps(), ids.length));
+        double lossSum = 0;
+        for (int h = 0; h < steps; h++) {
+            int from = (int) ((long) h * ids.length / steps);
+            int to = (int) ((long) (h + 1) * ids.length / steps);
+            localTrainer.zeroGradient();
+            lossSum += (double) localTrainer.accumulateGradient(
+                    corpus.batch(Arrays.copyOfRange(ids, from, to), model.context()), 1f) * (to - from);
+            localTrainer.adamwStep(lr);
+        }
+        localTrainer.readPseudoGradient(out);
+        return (float) (lossSum / ids.length);
     }
 
     /// The cheat, applied to a real compressed update (indices kept, so it passes every shape check).
