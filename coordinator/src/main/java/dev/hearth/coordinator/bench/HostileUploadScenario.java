@@ -66,7 +66,7 @@ public final class HostileUploadScenario {
     static final Duration HONEST_DELAY = Duration.ofMillis(300);
     static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
     /// 1e-3: the scripted "gradients" are Gaussian with this deviation, so that an honest update alone moves the
-    /// model by about 1.3 % of its norm, as real ones do (ModelHealth drops an update beyond its bound, 3.9 % here).
+    /// model by about 1.3 % of its norm, as real ones do (ModelHealth drops an update beyond its bound, 8.5 % here).
     static final double GRADIENT_STD = 1e-3;
     /// Offsets in the update header (see `UpdateCodec`): top-k (u16) and parameter count (u32), little-endian.
     static final int TOP_K_OFFSET = 10;

@@ -20,9 +20,11 @@ class ModelHealthTest {
 
     @Test
     void theMeanStepBoundIsTwiceTheMeasuredHonestFigureAndScalesWithTheRatesAndLocalSteps() {
-        assertEquals(0.156, BOUND, 1e-12, "defaults: 2 × 6.5 × 1.5 × 8 × 1e-3");
-        assertEquals(2 * BOUND, ModelHealth.meanStepBound(1.5, 16, 1e-3), 1e-12);
-        assertTrue(BOUND > 0.076 * 2, "over twice the largest honest update measured (0.076)");
+        assertEquals(2 * 20 * 1.5 * 1e-3 * Math.sqrt(8), BOUND, 1e-12, "defaults: 2 × 20 × 1.5 × 1e-3 × √8");
+        assertEquals(0.170, BOUND, 1e-3);
+        assertEquals(2 * BOUND, ModelHealth.meanStepBound(1.5, 32, 1e-3), 1e-12, "√ of the local steps");
+        assertTrue(BOUND > 0.076 * 2, "over twice the largest honest update measured with 8 local steps (0.076)");
+        assertTrue(ModelHealth.meanStepBound(1.5, 3, 1e-3) > 0.050 * 2, "and with 3 (0.050)");
     }
 
     @Test
