@@ -4,7 +4,6 @@ import dev.hearth.coordinator.config.CoordinatorOptions;
 import dev.hearth.coordinator.service.CoordinatorService;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 
 /// `./hearth coordinator`: serves one training run until it finishes or is stopped (Ctrl-C).
 public final class CoordinatorMain {
@@ -31,22 +30,9 @@ public final class CoordinatorMain {
         if (!service.dashboardUrl().isEmpty()) System.out.println("Dashboard: " + service.dashboardUrl());
         System.out.println("Nodes join with: ./hearth node --coordinator '" + service.address() + "'");
         System.out.flush();
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stop.countDown();
-        }, "hearth-coordinator-shutdown"));
-        service.onCommit(e -> {
-            if (service.finished()) stop.countDown();
-        });
-        try {
-            while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
-                if (service.finished()) break;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        System.out.println("Run finished at version " + service.ledger().position().lastVersion() + ".");
+        ShutdownSequence end = new ShutdownSequence(service);
+        Runtime.getRuntime().addShutdownHook(new Thread(end::onShutdownSignal, "hearth-coordinator-shutdown"));
+        end.awaitEnd(System.out);
         System.exit(0);
     }
 }

@@ -57,6 +57,12 @@ public final class HearthServer implements AutoCloseable {
     ///
     /// @throws IllegalStateException when the address cannot be bound (port in use, no such interface)
     public static HearthServer start(ServerConfig config, PeerHandler handler) {
+        return start(config, handler, RateLimitedLog.unauthenticated(LOG));
+    }
+
+    /// As [#start(ServerConfig, PeerHandler)], with the log for unauthenticated connections given (tests drive
+    /// its clock).
+    static HearthServer start(ServerConfig config, PeerHandler handler, RateLimitedLog unauthenticatedLog) {
         SslContext tls = TlsContexts.server(config.certificate());
         byte[] fingerprint = config.certificate().fingerprint();
         SecureRandom random = new SecureRandom();
@@ -80,8 +86,8 @@ public final class HearthServer implements AutoCloseable {
                         int open = openConnections.incrementAndGet();
                         channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
                         if (open > config.maxConnections()) {
-                            LOG.warn("refusing {}: {} connections already open (limit {})", channel.remoteAddress(),
-                                    open - 1, config.maxConnections());
+                            unauthenticatedLog.log("refusing " + channel.remoteAddress() + ": " + (open - 1)
+                                    + " connections already open (limit " + config.maxConnections() + ")");
                             channel.close();
                             return;
                         }
@@ -92,7 +98,7 @@ public final class HearthServer implements AutoCloseable {
                         HearthFrameDecoder frameDecoder = Framing.install(channel.pipeline(), "coordinator",
                                 ServerSessionHandler.BEFORE_AUTHENTICATION);
                         channel.pipeline().addLast(PipelineNames.SESSION, new ServerSessionHandler(
-                                handler, fingerprint, frameDecoder, random, config.clock()));
+                                handler, fingerprint, frameDecoder, random, config.clock(), unauthenticatedLog));
                     }
                 });
         try {

@@ -12,18 +12,18 @@ import java.util.Set;
 
 /// Writes secrets so that only the owner can read them: directories 0700 and files 0600 where the file system
 /// is POSIX (set at creation, so the file is never briefly world-readable), owner-only flags elsewhere.
-final class OwnerOnlyFiles {
+public final class OwnerOnlyFiles {
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
     private OwnerOnlyFiles() {
     }
 
-    static boolean isPosix(Path path) {
+    public static boolean isPosix(Path path) {
         return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
-    static void createDirectories(Path dir) throws IOException {
+    public static void createDirectories(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             return;
         }
@@ -36,7 +36,7 @@ final class OwnerOnlyFiles {
 
     /// Writes `content` to `target` atomically (temp file + move) with owner-only permissions.
     /// Refuses to overwrite an existing file: a key is never silently replaced.
-    static void writeNew(Path target, byte[] content) throws IOException {
+    public static void writeNew(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         createDirectories(dir);
         if (Files.exists(target)) {
@@ -63,7 +63,7 @@ final class OwnerOnlyFiles {
     }
 
     /// The POSIX permissions of a file, or `null` where the file system has none.
-    static Set<PosixFilePermission> permissions(Path file) throws IOException {
+    public static Set<PosixFilePermission> permissions(Path file) throws IOException {
         return isPosix(file) ? Files.getPosixFilePermissions(file) : null;
     }
 }

@@ -83,6 +83,39 @@ public final class ProtocolLimits {
     /// its connection is closed rather than letting it exhaust the coordinator's memory.
     public static final long MAX_PENDING_OUTBOUND_BYTES = 64L * MIB;
 
+    /// 16 KiB/s (128 kbit/s): the slowest a frame may arrive once its first byte has. A quarter of a 512 kbit/s
+    /// ADSL uplink, the slowest a node is expected to have, so an honest node is never cut; a peer that dribbles
+    /// a nearly complete 8 MiB upload one byte a minute is closed after [#frameDeadline] (~9 minutes) instead of
+    /// holding its buffer for ever, and holding 1,000 such buffers costs it 16 MB/s of real upload.
+    public static final int MIN_FRAME_RATE_BYTES_PER_SECOND = 16 * KIB;
+
+    /// 10 s: the fixed part of a frame's deadline (round trips, TCP slow start, a TLS record split across
+    /// segments); a control frame arrives in one round trip, so a stalled 3-byte header is cut after 10 s, far
+    /// sooner than [#READ_IDLE_TIMEOUT] (which a byte every 59 s defeats).
+    public static final Duration FRAME_DEADLINE_BASE = Duration.ofSeconds(10);
+
+    /// How long a frame of `frameBytes` (its declared length, or the header's bytes while the header itself is
+    /// incomplete) may take from its first byte to its last: [#FRAME_DEADLINE_BASE] plus its length at
+    /// [#MIN_FRAME_RATE_BYTES_PER_SECOND].
+    public static Duration frameDeadline(long frameBytes) {
+        return FRAME_DEADLINE_BASE.plusMillis(Math.max(0, frameBytes) * 1000 / MIN_FRAME_RATE_BYTES_PER_SECOND);
+    }
+
+    /// How long a peer whose unread output went over [#WRITE_BUFFER_HIGH_WATER_MARK_BYTES] may take to read it
+    /// back down to [#WRITE_BUFFER_LOW_WATER_MARK_BYTES] while the server reads none of its requests: the
+    /// difference at [#MIN_FRAME_RATE_BYTES_PER_SECOND] plus [#FRAME_DEADLINE_BASE] (~3.4 minutes). A peer still
+    /// over the mark then is closed.
+    public static final Duration OUTPUT_DRAIN_TIMEOUT = frameDeadline(
+            WRITE_BUFFER_HIGH_WATER_MARK_BYTES - WRITE_BUFFER_LOW_WATER_MARK_BYTES);
+
+    /// 20 lines: burst of the server's log lines about connections that never authenticated (TLS failures,
+    /// handshake timeouts, rejected hellos), so that a flood of bad connections cannot fill the disk.
+    public static final int UNAUTHENTICATED_LOG_BURST = 20;
+
+    /// 1 line per second sustained for the same lines (3,600 an hour, ~0.5 MB); the lines left out are counted
+    /// and the count is logged with the next line that gets through.
+    public static final int UNAUTHENTICATED_LOG_PER_SECOND = 1;
+
     /// 100 messages/s sustained per connection: a node sends a handful per round plus pipelined chunk and batch
     /// requests; a hundred per second is far above honest use and cheap to serve.
     public static final int MESSAGE_RATE_PER_SECOND = 100;

@@ -48,6 +48,8 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
     private final HearthFrameDecoder frameDecoder;
     private final SecureRandom random;
     private final Clock clock;
+    /// Lines about connections that are not authenticated (a flood can cause them at will): rate-limited.
+    private final RateLimitedLog unauthenticatedLog;
 
     private State state = State.AWAITING_HELLO;
     private Hello hello;
@@ -58,6 +60,12 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
 
     ServerSessionHandler(PeerHandler handler, byte[] certificateFingerprint, HearthFrameDecoder frameDecoder,
                          SecureRandom random, Clock clock) {
+        this(handler, certificateFingerprint, frameDecoder, random, clock, RateLimitedLog.unauthenticated(LOG));
+    }
+
+    ServerSessionHandler(PeerHandler handler, byte[] certificateFingerprint, HearthFrameDecoder frameDecoder,
+                         SecureRandom random, Clock clock, RateLimitedLog unauthenticatedLog) {
+        this.unauthenticatedLog = unauthenticatedLog;
         this.handler = handler;
         this.certificateFingerprint = certificateFingerprint.clone();
         this.frameDecoder = frameDecoder;
@@ -84,8 +92,9 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
         }
         handshakeTimer = ctx.executor().schedule(() -> {
             if (state != State.AUTHENTICATED && state != State.CLOSED) {
-                closeWith(ctx, "handshake not completed within " + ProtocolLimits.HANDSHAKE_TIMEOUT.toSeconds()
-                        + " s");
+                String reason = "handshake not completed within " + ProtocolLimits.HANDSHAKE_TIMEOUT.toSeconds() + " s";
+                unauthenticatedLog.log("closing " + ctx.channel().remoteAddress() + ": " + reason);
+                closeWith(ctx, reason);
             }
         }, ProtocolLimits.HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -169,7 +178,7 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(ChannelHandlerContext ctx, String reason, int retryAfterSeconds) {
-        LOG.info("rejecting {}: {}", ctx.channel().remoteAddress(), reason);
+        unauthenticatedLog.log("rejecting " + ctx.channel().remoteAddress() + ": " + reason);
         closeReason = "rejected: " + reason;
         state = State.CLOSED;
         ctx.writeAndFlush(Envelope.newBuilder().setReject(
@@ -197,16 +206,27 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (event instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.READER_IDLE) {
-                LOG.info("closing {}: nothing received for {} s", ctx.channel().remoteAddress(),
-                        ProtocolLimits.READ_IDLE_TIMEOUT.toSeconds());
+            if (idle.state() == IdleState.READER_IDLE && !ctx.channel().config().isAutoRead()) {
+                // reading is paused by back-pressure (OutboundBudget): its drain timeout decides, not silence
+            } else if (idle.state() == IdleState.READER_IDLE) {
+                String line = "closing " + ctx.channel().remoteAddress() + ": nothing received for "
+                        + ProtocolLimits.READ_IDLE_TIMEOUT.toSeconds() + " s";
+                if (state == State.AUTHENTICATED) {
+                    LOG.info("{}", line);
+                } else {
+                    unauthenticatedLog.log(line);
+                }
                 closeWith(ctx, "no message for " + ProtocolLimits.READ_IDLE_TIMEOUT.toSeconds() + " s");
             } else if (idle.state() == IdleState.WRITER_IDLE && state == State.AUTHENTICATED) {
                 ctx.writeAndFlush(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                         .setUnixMillis(clock.millis()).setState(NodeState.NODE_STATE_UNSPECIFIED)).build());
             }
         } else if (event instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
-            closeWith(ctx, Disconnects.describe(tls.cause()));
+            String reason = Disconnects.describe(tls.cause());
+            if (state != State.CLOSED) {
+                unauthenticatedLog.log("closing " + ctx.channel().remoteAddress() + ": " + reason);
+            }
+            closeWith(ctx, reason);
         }
         ctx.fireUserEventTriggered(event);
     }
@@ -223,8 +243,10 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         String reason = Disconnects.describe(cause);
-        if (state != State.CLOSED) {
+        if (state == State.AUTHENTICATED) {
             LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), reason);
+        } else if (state != State.CLOSED) {
+            unauthenticatedLog.log("closing connection from " + ctx.channel().remoteAddress() + ": " + reason);
         }
         closeWith(ctx, reason);
     }
@@ -253,9 +275,11 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
         private final Hello hello;
         private final byte[] publicKey;
         private final String nodeId;
+        private final OutboundBudget output;
 
         ChannelPeer(Channel channel, Hello hello, byte[] publicKey) {
             this.channel = channel;
+            this.output = OutboundBudget.standard(channel, this::tooSlow);
             this.hello = hello;
             this.publicKey = publicKey;
             this.nodeId = NodeIdentity.nodeIdOf(publicKey);
@@ -297,22 +321,26 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(message);
                 return false;
             }
-            long pending = channel.unsafe().outboundBuffer() == null ? 0
-                    : channel.unsafe().outboundBuffer().totalPendingWriteBytes();
-            if (pending > ProtocolLimits.MAX_PENDING_OUTBOUND_BYTES) {
+            long bytes = message instanceof io.netty.buffer.ByteBuf b ? b.readableBytes()
+                    : EnvelopeEncoder.checkedFrameLength((Envelope) message) + 4L;
+            if (!output.reserve(bytes)) {
                 ReferenceCountUtil.release(message);
-                closeReason = "too slow: more than " + ProtocolLimits.MAX_PENDING_OUTBOUND_BYTES
-                        + " bytes waiting to be sent";
-                LOG.warn("closing node {}: {}", nodeId, closeReason);
-                channel.close();
                 return false;
             }
             channel.writeAndFlush(message).addListener(future -> {
+                output.release(bytes);
                 if (!future.isSuccess() && channel.isActive()) {
                     LOG.warn("sending {} to node {} failed: {}", kind, nodeId, Disconnects.describe(future.cause()));
                 }
             });
             return true;
+        }
+
+        /// Closes the connection because the node does not read what it is sent ([OutboundBudget]).
+        private void tooSlow(String reason) {
+            closeReason = reason;
+            LOG.warn("closing node {}: {}", nodeId, reason);
+            channel.close();
         }
 
         @Override

@@ -237,6 +237,9 @@ public final class RunSession {
                 log.info("stopping round " + trainingRound.getRound() + ": " + next.reason());
                 trainingRound = null;
             }
+            // Reporting PAUSED gives this node's batches back to the coordinator's pool: a round received before the
+            // pause is no longer ours to train (an upload for it would come after the round was closed or reassigned).
+            pendingRound = null;
             stopWorker();
             if (state != NodeState.ERROR) set(NodeState.PAUSED, next.reason(), next.reason());
         } else if (!was) {

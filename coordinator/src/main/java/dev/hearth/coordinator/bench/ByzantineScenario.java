@@ -112,9 +112,20 @@ public final class ByzantineScenario {
         return out;
     }
 
-    /// Runs one scenario to its last round (bounded by `timeout`) in `dir`.
+    /// Runs one scenario to its last round (bounded by `timeout`) in `dir`, with the sign outer step.
     public static Outcome run(String label, Shape shape, Defences defences, Path dir, Duration timeout)
             throws IOException, InterruptedException {
+        return run(label, shape, defences, dir, timeout, "sign");
+    }
+
+    /// As [#run(String, Shape, Defences, Path, Duration)] with the outer step `outer` ("sign" or "mean"). With the
+    /// mean step (the run default) the nodes take the run's local AdamW steps and send pseudo-gradients, and the
+    /// defences' robust mode is `norm_clip` (the trimmed mean is defined over each coefficient's senders, which only
+    /// the sign step aggregates by); the spot checks, the norm bound and the model's health apply as with the sign.
+    public static Outcome run(String label, Shape shape, Defences defences, Path dir, Duration timeout, String outer)
+            throws IOException, InterruptedException {
+        boolean mean = outer.equals("mean");
+        String robust = mean && defences.robust.equals("trimmed_mean") ? "norm_clip" : defences.robust;
         long start = System.nanoTime();
         RunConfig config = RunConfig.parse("""
                 [run]
@@ -124,10 +135,8 @@ public final class ByzantineScenario {
                 [data]
                 sequences_per_node = %d
                 [optimizer]
-                # the sign step: the trimmed mean measured here is defined over each coefficient's senders, which
-                # only the sign step aggregates by (the mean step takes mean or norm_clip), and ProtocolNode sends
-                # gradients, not the mean step's pseudo-gradients
-                outer = "sign"
+                outer = "%s"
+                %s
                 lr_max = 0.001
                 lr_min = 0.001
                 warmup_rounds = 0
@@ -148,7 +157,9 @@ public final class ByzantineScenario {
                 [server]
                 port = 0
                 http_port = 0
-                """.formatted(shape.rounds(), shape.sequencesPerNode(), defences.robust, shape.rounds(),
+                """.formatted(shape.rounds(), shape.sequencesPerNode(), outer,
+                mean ? "local_steps = " + Math.min(RunConfig.MeanDefaults.LOCAL_STEPS, shape.sequencesPerNode()) : "",
+                robust, shape.rounds(),
                 defences.spotFraction, defences.normFactor, shape.nodes() - shape.cheaters(), shape.nodes(), shape.rounds()),
                 label, Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
         List<CoordinatorService.CommitEvent> commits = new CopyOnWriteArrayList<>();

@@ -64,6 +64,9 @@ public final class HostileUploadScenario {
     /// still waits for them (the order on the wire is per connection only).
     static final Duration HONEST_DELAY = Duration.ofMillis(300);
     static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+    /// 1e-3: the scripted "gradients" are Gaussian with this deviation, so that an honest update alone moves the
+    /// model by about 1.3 % of its norm, as real ones do (ModelHealth drops an update beyond its bound, 8.5 % here).
+    static final double GRADIENT_STD = 1e-3;
     /// Offsets in the update header (see `UpdateCodec`): top-k (u16) and parameter count (u32), little-endian.
     static final int TOP_K_OFFSET = 10;
     static final int PARAMS_OFFSET = 12;
@@ -204,7 +207,7 @@ public final class HostileUploadScenario {
 
     private UpdateUpload upload(NodeIdentity who, RoundStart rs, DemoCompressor compressor, float scale) {
         float[] grad = new float[layout.size()];
-        for (int i = 0; i < grad.length; i++) grad[i] = (float) (random.nextGaussian() * 1e-2 * scale);
+        for (int i = 0; i < grad.length; i++) grad[i] = (float) (random.nextGaussian() * GRADIENT_STD * scale);
         byte[] payload = UpdateCodec.encode(compressor.compress(grad), demo.encoding());
         return UpdateSignatures.signed(who, UpdateUpload.newBuilder().setRunId(config.runId()).setRound(rs.getRound())
                 .setBaseVersion(rs.getBaseVersion()).setPayload(ByteString.copyFrom(payload))

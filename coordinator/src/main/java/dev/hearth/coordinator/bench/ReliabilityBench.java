@@ -65,6 +65,15 @@ public final class ReliabilityBench {
         }
         ok &= rejected == attacks.size();
 
+        System.out.println("hearth bench reliability: an absurd-scale update (finite, well-formed, 1e30) with the mean step...");
+        AbsurdScaleScenario.Outcome absurd = AbsurdScaleScenario.run(dir.resolve("absurd"));
+        rows.add(new String[] {"model health: absurd-scale update", absurd.passed() ? "dropped, model healthy"
+                : "NOT HANDLED", String.format(java.util.Locale.ROOT, "rejected %s, caught (quarantined) %s, credits %d,"
+                + " published versions finite %s and the honest-only step %s, validation loss %s", absurd.rejected(),
+                absurd.quarantined(), absurd.attackerCredits(), absurd.finite(), absurd.honestStep(),
+                absurd.validationLosses())});
+        ok &= absurd.passed();
+
         ProcessFaultScenario.Shape shape = longSuite ? LONG_FAULTS : QUICK_FAULTS;
         System.out.printf("hearth bench reliability: %d node kills and %d coordinator restart(s) with real processes...%n",
                 shape.nodeKills(), shape.coordinatorRestarts());

@@ -30,9 +30,13 @@ public final class WireClient implements AutoCloseable {
     private volatile Disconnect lastDisconnect;
 
     public WireClient(RunAddress address, NodeIdentity identity) {
+        this(address, identity, Hello.newBuilder().setClientVersion("reliability-bench").setBackend("cpu")
+                .setDevice("scripted").setTokensPerSecond(ProtocolNode.TOKENS_PER_SECOND).build());
+    }
+
+    /// A client that says `hello` about itself (a hostile one says anything).
+    public WireClient(RunAddress address, NodeIdentity identity, Hello hello) {
         this.identity = identity;
-        Hello hello = Hello.newBuilder().setClientVersion("reliability-bench").setBackend("cpu").setDevice("scripted")
-                .setTokensPerSecond(ProtocolNode.TOKENS_PER_SECOND).build();
         this.client = new HearthClient(ClientConfig.of(address, hello), identity, new ClientListener() {
             @Override
             public void onWelcome(Welcome w) {

@@ -236,6 +236,12 @@ public final class CheckpointStore {
                 throw new CheckpointException("checkpoint " + fileOf(v) + " belongs to run '" + cp.runId() + "', not '"
                         + runId + "': point --data-dir at this run's directory");
             }
+            int bad = dev.hearth.coordinator.health.ModelHealth.firstNonFinite(cp.params());
+            if (bad >= 0) { // the model's health: a run resumes from its last healthy version, never from this one
+                skipped.add("checkpoint " + fileOf(v) + " holds parameter " + bad + " = " + cp.params()[bad]
+                        + ": not a healthy version");
+                continue;
+            }
             return Optional.of(new Recovery(cp, skipped));
         }
         if (!skipped.isEmpty()) {

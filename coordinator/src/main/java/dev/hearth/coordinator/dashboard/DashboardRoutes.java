@@ -75,7 +75,7 @@ final class DashboardRoutes {
             text = text.substring(0, MAX_SAMPLE_CHARS);
         }
         return new DashboardStatus(s.runId(), s.name(), s.phase(), s.round(), s.version(), s.totalRounds(), s.nodesOnline(),
-                s.tokens(), s.bytesIn(), s.bytesOut(), s.history(), text, devices.get(), s.updatedAtMillis());
+                s.tokens(), s.bytesIn(), s.bytesOut(), s.history(), text, devices.get(), s.updatedAtMillis(), s.fault());
     }
 
     private Response json(Object value) {

@@ -16,9 +16,13 @@ import java.util.List;
 /// @param sample        a few lines of text sampled from the current model (may be empty)
 /// @param devices       each connected node and what it trains on, in its own words (`3f2a9c1b: training on …`)
 /// @param updatedAtMillis when this status was assembled (Unix epoch ms)
+/// @param fault         why the run is not advancing, in words (the model's health: a round whose version would
+///                      have been non-finite, moved too far, or raised the validation loss far above its recent
+///                      values), or null while it is healthy
 public record DashboardStatus(String runId, String name, String phase, long round, long version, long totalRounds,
                               int nodesOnline, long tokens, long bytesIn, long bytesOut, List<RoundPoint> history,
-                              String sample, List<String> devices, long updatedAtMillis) {
+                              String sample, List<String> devices, long updatedAtMillis,
+                              String fault) {
     public DashboardStatus {
         history = List.copyOf(history);
         devices = List.copyOf(devices);

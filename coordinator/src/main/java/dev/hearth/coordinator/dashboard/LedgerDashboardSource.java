@@ -23,9 +23,17 @@ public final class LedgerDashboardSource implements DashboardSource {
     private final Supplier<String> phase;
     private final IntSupplier nodesOnline;
     private final Clock clock;
+    private final Supplier<String> fault;
 
     public LedgerDashboardSource(Ledger ledger, long totalRounds, Supplier<String> phase, IntSupplier nodesOnline,
                                  Clock clock) {
+        this(ledger, totalRounds, phase, nodesOnline, clock, () -> null);
+    }
+
+    /// @param fault why the run is not advancing (the model's health), or null when it is
+    public LedgerDashboardSource(Ledger ledger, long totalRounds, Supplier<String> phase, IntSupplier nodesOnline,
+                                 Clock clock, Supplier<String> fault) {
+        this.fault = fault;
         this.ledger = ledger;
         this.totalRounds = totalRounds;
         this.phase = phase;
@@ -45,7 +53,7 @@ public final class LedgerDashboardSource implements DashboardSource {
                     r.duration().toMillis(), r.tokens(), r.accepted(), r.rejected()));
         }
         return new DashboardStatus(s.runId(), s.name(), phase.get(), s.lastRound(), s.version(), totalRounds,
-                nodesOnline.getAsInt(), s.tokens(), s.bytesIn(), s.bytesOut(), points, "", List.of(), clock.millis());
+                nodesOnline.getAsInt(), s.tokens(), s.bytesIn(), s.bytesOut(), points, "", List.of(), clock.millis(), fault.get());
     }
 
     @Override

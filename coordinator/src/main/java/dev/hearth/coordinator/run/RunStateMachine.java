@@ -304,7 +304,8 @@ public final class RunStateMachine {
 
     /// Advances the run to `now`.
     ///
-    /// @param seed randomness for this tick (spot-check choice); pass a value from the run's seeded generator
+    /// @param seed the spot-check sampler's seed: the coordinator's secret one (`CoordinatorSecret`), never the run's
+    ///             public seed, or nodes could tell in advance when they are checked
     /// @return the actions to perform, in order (often none)
     public List<RunAction> tick(Instant now, long seed) {
         var actions = new ArrayList<RunAction>();

@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.hearth.coordinator.config.ConfigException;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.dashboard.DashboardServer;
+import dev.hearth.coordinator.health.ModelHealth;
+import dev.hearth.coordinator.health.UnhealthyStepException;
+import dev.hearth.coordinator.health.ValidationWatch;
 import dev.hearth.coordinator.ledger.Ledger;
 import dev.hearth.coordinator.ledger.RoundStats;
 import dev.hearth.coordinator.run.RunAction;
@@ -120,6 +123,11 @@ public final class CoordinatorService implements AutoCloseable {
     private final List<Consumer<CommitEvent>> commitListeners = new CopyOnWriteArrayList<>();
     private final RunStats stats = new RunStats(LOSS_HISTORY);
     private final TextSampler sampler;
+    /// The spot-check sampler's seed, from the coordinator's secret (never the run's public seed, which every node
+    /// gets as `data_seed`): see [CoordinatorSecret].
+    private final long spotCheckSeed;
+    /// Validation losses of the recent published versions (run thread): a candidate far above them is not published.
+    private final ValidationWatch validationWatch = new ValidationWatch();
 
     // run thread only
     private final Set<String> ready = new HashSet<>();
@@ -174,6 +182,7 @@ public final class CoordinatorService implements AutoCloseable {
         };
         this.aggregation = new RoundAggregation(outer, blocking, robust);
         Files.createDirectories(rc.dataDir());
+        this.spotCheckSeed = CoordinatorSecret.loadOrCreate(rc.dataDir()).spotCheckSeed(rc.runId());
         this.corpus = rc.bundledCorpus()
                 ? Corpus.bundled(rc.dataDir().resolve("corpus"))
                 : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"),
@@ -193,6 +202,8 @@ public final class CoordinatorService implements AutoCloseable {
         this.run = RunService.open(rc, trainWindows, () -> GptInit.init(rc.model(), rc.seed()), clock.instant());
         run.startupNotes().forEach(n -> LOG.info("{}", n));
         stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
+        run.ledger().recentRounds(LOSS_HISTORY).stream() // oldest first
+                .filter(row -> "COMMITTED".equals(row.status())).forEach(row -> validationWatch.published(row.valLoss()));
         this.runThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-run"));
         this.computeThread = Executors.newSingleThreadExecutor(r -> daemon(r, "hearth-aggregate"));
         InetAddress bind = InetAddress.getByName(rc.bind());
@@ -313,9 +324,10 @@ public final class CoordinatorService implements AutoCloseable {
                         .setDatasetManifestSha256(com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256())))
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
-        LOG.info("node {} joined (device {}, {} nodes online){}", shortId(peer.nodeId()), hello.getDevice(), peers.size(),
-                hello.getBackend().isEmpty() ? "" : ": " + hello.getBackend());
-        if (!hello.getBackend().isEmpty()) backends.put(peer.nodeId(), hello.getBackend());
+        NodeText.NodeDescription said = NodeText.NodeDescription.of(hello); // node text: only ever logged cleaned
+        LOG.info("node {} joined (Hearth {}, {} on {}, {} nodes online)", shortId(peer.nodeId()), said.clientVersion(),
+                said.backend(), said.device(), peers.size());
+        if (!said.backend().isEmpty()) backends.put(peer.nodeId(), said.backend());
     }
 
     private void message(Peer peer, Envelope e, Instant at) {
@@ -335,7 +347,7 @@ public final class CoordinatorService implements AutoCloseable {
             case RUN_STATUS_REQUEST -> peer.send(Envelope.newBuilder().setRunStatus(
                     stats.toWire(config.runId(), run.ledger().position().lastRound(), peers.size(),
                             run.ledger().leaderboard(100))).build());
-            case LEAVE -> peer.close("left: " + e.getLeave().getReason());
+            case LEAVE -> peer.close("left: " + NodeText.clean(e.getLeave().getReason(), NodeText.MAX_REASON_CHARS));
             default -> LOG.debug("node {} sent {}: ignored", shortId(peer.nodeId()), e.getPayloadCase());
         }
     }
@@ -353,7 +365,8 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     /// A node says where it trains (its trainer chose, or left the GPU after running out of memory).
-    private void backend(Peer peer, String backend) {
+    private void backend(Peer peer, String said) {
+        String backend = NodeText.clean(said, NodeText.MAX_BACKEND_CHARS); // node text: only ever kept cleaned
         if (backend.isEmpty()) return;
         String before = backends.put(peer.nodeId(), backend);
         if (!backend.equals(before)) LOG.info("node {} trains: {}", shortId(peer.nodeId()), backend);
@@ -413,7 +426,14 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     private ServedCheckpoint servedCheckpoint() {
-        if (served == null || served.version() != run.version()) served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
+        if (served == null || served.version() != run.version()) {
+            int bad = ModelHealth.firstNonFinite(run.params());
+            if (bad >= 0) { // never reached through a commit (ModelHealth); a checkpoint restored from elsewhere could
+                throw new IllegalStateException("version " + run.version() + " has parameter " + bad + " = "
+                        + run.params()[bad] + ": a non-finite checkpoint is never served");
+            }
+            served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
+        }
         return served;
     }
 
@@ -445,7 +465,8 @@ public final class CoordinatorService implements AutoCloseable {
         } catch (MalformedUpdateException ex) {
             capsProblem = ex.getMessage();
         }
-        UpdateView view = new UpdateView(u.getRunId(), id, u.getRound(), u.getBaseVersion(),
+        String runId = NodeText.clean(u.getRunId(), NodeText.MAX_RUN_ID_CHARS); // goes into reasons: ledger, log
+        UpdateView view = new UpdateView(runId, id, u.getRound(), u.getBaseVersion(),
                 UpdateSignatures.verify(peer.publicKey(), u), at, decoded != null, capsProblem, nonFinite, norm);
         Verdict verdict = run.upload(view, u.getTokens(), bytes, decoded, u.getLocalLoss());
         OpenRound round = open;
@@ -469,7 +490,7 @@ public final class CoordinatorService implements AutoCloseable {
     private void tick() {
         try {
             if (aggregating || finished) return;
-            for (RunAction a : run.tick(clock.instant(), config.seed())) perform(a);
+            for (RunAction a : run.tick(clock.instant(), spotCheckSeed)) perform(a);
             phase = run.phase();
         } catch (RuntimeException e) {
             LOG.error("run tick failed: {}", e.getMessage(), e);
@@ -524,6 +545,12 @@ public final class CoordinatorService implements AutoCloseable {
             try {
                 Aggregated result = aggregateOffThread(round, uploads, a.spotCheck(), dropped, base, validate);
                 onRunThread(() -> committed(round, result));
+            } catch (UnhealthyStepException e) { // no step of this round is healthy: it is not committed
+                onRunThread(() -> {
+                    aggregating = false;
+                    strike(round, e.culprits());
+                    healthFault(round, e.getMessage());
+                });
             } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
                 // Anything that ends this task must end the round too, or the run waits in AGGREGATING forever.
                 LOG.error("aggregation of round {} failed", a.round(), e);
@@ -538,12 +565,32 @@ public final class CoordinatorService implements AutoCloseable {
 
     private record SpotResult(String nodeId, double before, double after, double afterNegated) {}
 
+    /// @param unhealthy node → why its update broke the model's health (dropped and struck; see [ModelHealth])
+    /// @param validated whether `valLoss` was measured this round
+    /// @param relativeStep `‖θ' − θ‖ / ‖θ‖` of the step
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
-                              List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used) {}
+                              List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used,
+                              Map<String, String> unhealthy, boolean validated, double relativeStep,
+                              double largestUpdateStep) {}
 
     private Aggregated aggregateOffThread(OpenRound round, List<RunAction.AcceptedUpload> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
         int n = uploads.size();
+        Map<String, String> dropped = new TreeMap<>(droppedByNorm);
+        // The model's health, first per update (whatever the number of updates in the round): an update whose step
+        // alone would move the model further than an honest one is dropped and struck before anything else.
+        Map<String, String> unhealthy = new TreeMap<>();
+        double thetaNorm = ModelHealth.l2(base);
+        double bound = ModelHealth.stepBound(outer, round.stepLr, config.lrMax(), base.length, thetaNorm);
+        double largestUpdateStep = 0; // relative to ‖θ‖, for the log (how far honest updates go)
+        for (RunAction.AcceptedUpload r : uploads) {
+            if (dropped.containsKey(r.nodeId())) continue;
+            double alone = ModelHealth.aloneStepNorm(outer, r.update(), round.stepLr);
+            if (Double.isNaN(alone)) continue; // the rule bounds each update's share itself (the sign step)
+            largestUpdateStep = Math.max(largestUpdateStep, alone / thetaNorm);
+            ModelHealth.updateProblem(alone, thetaNorm, bound).ifPresent(problem -> unhealthy.put(r.nodeId(), problem));
+        }
+        dropped.putAll(unhealthy);
         List<SparseUpdate> updates = new ArrayList<>(n);
         long[] tokens = new long[n];
         boolean[] excluded = new boolean[n];
@@ -552,7 +599,7 @@ public final class CoordinatorService implements AutoCloseable {
             RunAction.AcceptedUpload r = uploads.get(i);
             updates.add(r.update());
             tokens[i] = r.tokens();
-            excluded[i] = droppedByNorm.containsKey(r.nodeId());
+            excluded[i] = dropped.containsKey(r.nodeId());
             chosen[i] = spotCheck.contains(r.nodeId());
         }
         RoundAggregation.Result result = aggregation.run(
@@ -569,7 +616,6 @@ public final class CoordinatorService implements AutoCloseable {
                         return SpotCheckPolicy.passes(before, after, afterNegated);
                     }
                 });
-        Map<String, String> dropped = new TreeMap<>(droppedByNorm);
         List<SpotResult> spots = new ArrayList<>();
         for (RoundAggregation.SpotResult s : result.spots()) {
             String id = uploads.get(s.update()).nodeId();
@@ -579,6 +625,30 @@ public final class CoordinatorService implements AutoCloseable {
                         "spot check: its update alone took the loss on its own batch from %.4f to %.4f (its negation: %.4f)",
                         s.before(), s.after(), s.afterNegated()));
             }
+        }
+        if (result.usedCount() == 0 && !unhealthy.isEmpty()) {
+            throw new UnhealthyStepException("every update of the round was dropped, " + unhealthy.size()
+                    + " for the model's health", unhealthy);
+        }
+        // Then the round's step, before it is published: leave-one-out finds the update that breaks it; that update
+        // is dropped and struck, and the step is made again without it (spot checks are not repeated).
+        java.util.Optional<String> problem = ModelHealth.commitProblem(base, result.params(), bound);
+        while (problem.isPresent()) {
+            String why = problem.get();
+            boolean[] counted = result.used().clone();
+            List<Integer> candidates = new ArrayList<>();
+            for (int i = 0; i < n; i++) if (counted[i]) candidates.add(i);
+            int culprit = ModelHealth.culprit(candidates,
+                            others -> ModelHealth.commitProblem(base, stepOver(round, base, updates, tokens, others).params(),
+                                    bound))
+                    .orElseThrow(() -> new UnhealthyStepException(why + " and no single update's removal heals it",
+                            unhealthy));
+            String id = uploads.get(culprit).nodeId();
+            unhealthy.put(id, why + "; without its update the step is healthy");
+            dropped.put(id, unhealthy.get(id));
+            candidates.remove(Integer.valueOf(culprit));
+            result = stepOver(round, base, updates, tokens, candidates);
+            problem = ModelHealth.commitProblem(base, result.params(), bound);
         }
         double lossSum = 0;
         long tokenSum = 0;
@@ -591,7 +661,19 @@ public final class CoordinatorService implements AutoCloseable {
         double valLoss = validate ? validationLoss(next) : Double.NaN;
         String sample = validate ? sampler.sample(next, corpus) : null;
         return new Aggregated(next, result.step(), result.sha256(), dropped, spots,
-                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount());
+                tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount(), unhealthy,
+                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep);
+    }
+
+    /// The round's step over the updates at `counted` alone (no spot checks: they were made), `base` unchanged.
+    private RoundAggregation.Result stepOver(OpenRound round, float[] base, List<SparseUpdate> updates, long[] tokens,
+                                             List<Integer> counted) {
+        int n = updates.size();
+        boolean[] excluded = new boolean[n];
+        java.util.Arrays.fill(excluded, true);
+        for (int i : counted) excluded[i] = false;
+        return aggregation.run(new RoundAggregation.Input(base, round.stepLr, updates, tokens, excluded, new boolean[n]),
+                RoundAggregation.SpotCheck.NONE);
     }
 
     /// Mean loss over the run's fixed validation windows.
@@ -607,6 +689,12 @@ public final class CoordinatorService implements AutoCloseable {
     private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
         Instant now = clock.instant();
+        strike(round, r.unhealthy());
+        java.util.Optional<String> fault = validationWatch.problem(r.valLoss(), r.validated());
+        if (fault.isPresent()) {
+            healthFault(round, fault.get());
+            return;
+        }
         for (SpotResult s : r.spots()) {
             SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
                     s.afterNegated(), now);
@@ -648,17 +736,56 @@ public final class CoordinatorService implements AutoCloseable {
                     ? "the node is quarantined" : why, counted ? up.tokens() : 0));
         }
         stats.bytesOut(bytesOut);
+        if (r.validated()) validationWatch.published(r.valLoss());
+        run.healthFault(null); // a healthy version was published
         if (r.sample() != null) stats.sample(r.sample());
         stats.committed(newVersion, r.meanLoss(), r.valLoss(), c.commit().totalTokens(),
                 Duration.between(round.action.opened(), now));
         open = null;
-        LOG.info(String.format(java.util.Locale.ROOT, "round %d committed as version %d: %d update(s), %d tokens, mean loss %.4f%s%s",
-                round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
+        LOG.info(String.format(java.util.Locale.ROOT, "round %d committed as version %d: %d update(s), %d tokens, step %.3g"
+                + " of the model's norm%s, mean loss %.4f%s%s",
+                round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.relativeStep(),
+                r.largestUpdateStep() > 0 ? String.format(java.util.Locale.ROOT, " (largest update alone %.3g)",
+                        r.largestUpdateStep()) : "", r.meanLoss(),
                 Double.isNaN(r.valLoss()) ? "" : String.format(java.util.Locale.ROOT, ", validation loss %.4f", r.valLoss()),
                 r.dropped().isEmpty() ? "" : ", dropped " + r.dropped().keySet().stream().map(CoordinatorService::shortId).toList()));
         CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
                 r.valLoss(), round.bytesIn, bytesOut);
         commitListeners.forEach(l -> l.accept(ev));
+    }
+
+    /// The spot-check seed in use (tests compare it across restarts; it is never sent or logged).
+    long spotCheckSeed() {
+        return spotCheckSeed;
+    }
+
+    /// Strikes the senders of updates that broke the model's health (quarantined on a repeat). Run thread.
+    private void strike(OpenRound round, Map<String, String> culprits) {
+        culprits.forEach((id, why) -> {
+            SpotCheckPolicy.Outcome o = run.healthStrike(id, round.action.round(), why, clock.instant());
+            LOG.warn("round {}: update from {} dropped and struck: {}", round.action.round(), shortId(id), why);
+            if (o.quarantine()) {
+                LOG.warn("node {} quarantined: {}", shortId(id), o.reason());
+                Peer p = peers.get(id);
+                if (p != null) p.reject("quarantined: " + o.reason(), 0);
+            }
+        });
+    }
+
+    /// The round is not committed because the version it would publish is unhealthy: the version does not advance,
+    /// nobody earns credit for the round (its batches go back to the pool), and the fault shows in /api/status and
+    /// on the dashboard until a healthy version is published. Run thread.
+    private void healthFault(OpenRound round, String why) {
+        long at = run.version();
+        LOG.warn("round {} not committed: {}; the run stays at version {}", round.action.round(), why, at);
+        run.aggregationFailed(round.action.round(), why, clock.instant());
+        run.healthFault("round " + round.action.round() + " was not committed: " + why + ". The run stays at version "
+                + at + ", the last healthy one, and goes on from there.");
+        for (RunAction.AcceptedUpload up : round.uploads) {
+            Peer p = peers.get(up.nodeId());
+            if (p != null) p.send(receipt(round.action.round(), false, "the round was not committed: " + why, 0));
+        }
+        open = null;
     }
 
     static String shortId(String nodeId) {

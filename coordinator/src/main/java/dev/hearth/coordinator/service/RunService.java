@@ -60,6 +60,8 @@ public final class RunService implements AutoCloseable {
     /// Set when a ledger or checkpoint write failed after the state machine moved on: memory and disk may
     /// disagree, so the run refuses to continue; a restart resumes consistently from disk.
     private String broken;
+    /// Why the last round was not committed for the model's health, until a healthy version is published.
+    private String healthFault;
 
     private RunService(RunConfig config, Ledger ledger, CheckpointStore checkpoints, RunStateMachine machine,
                        float[] params, Map<String, float[]> extraState, List<String> startupNotes) {
@@ -250,6 +252,30 @@ public final class RunService implements AutoCloseable {
         return outcome;
     }
 
+    /// Records a strike for an update that broke the model's health (dropped from its round); quarantines the node
+    /// (in the ledger, at once) on a repeat ([SpotCheckPolicy#strike]). The ledger keeps it with the spot checks
+    /// (no losses, the reason says what), so a restart replays it.
+    public synchronized SpotCheckPolicy.Outcome healthStrike(String nodeId, long round, String reason, Instant now) {
+        SpotCheckPolicy.Outcome outcome = spotChecks.strike(nodeId, round, reason);
+        ledger.recordSpotCheck(round, nodeId, Double.NaN, Double.NaN, true, reason, now);
+        if (outcome.quarantine() && quarantined.add(nodeId)) {
+            ledger.quarantine(nodeId, outcome.reason(), now);
+            machine.nodeLeft(nodeId, now);
+        }
+        return outcome;
+    }
+
+    /// Sets (or, with null, clears) the run's health fault: why the run did not advance, in words, for
+    /// /api/status and the dashboard.
+    public synchronized void healthFault(String fault) {
+        healthFault = fault;
+    }
+
+    /// The run's health fault, if any.
+    public synchronized Optional<String> healthFault() {
+        return Optional.ofNullable(healthFault);
+    }
+
     /// What a commit did: the state machine's record and, when one was due, the new checkpoint's manifest.
     public record Committed(RoundCommit commit, Optional<CheckpointManifest> checkpoint) {
     }
@@ -359,7 +385,8 @@ public final class RunService implements AutoCloseable {
 
     /// A dashboard source for this run: totals from the ledger, phase and nodes from the live state machine.
     public DashboardSource dashboardSource(Clock clock) {
-        return new LedgerDashboardSource(ledger, config.totalRounds(), () -> phase().name(), this::nodesReady, clock);
+        return new LedgerDashboardSource(ledger, config.totalRounds(), () -> phase().name(), this::nodesReady, clock,
+                () -> healthFault().orElse(null));
     }
 
     /// Checks the batch accounting of the live run (see {@link RunStateMachine#checkInvariant()}).

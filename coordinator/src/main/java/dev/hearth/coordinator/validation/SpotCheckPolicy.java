@@ -131,6 +131,23 @@ public final class SpotCheckPolicy {
         return lossAfter <= lossBefore * (1 + DEFAULT_TOLERANCE);
     }
 
+    /// 2 strikes: a strike for breaking the model's health (an update that alone would move the model further than an
+    /// honest round) is never an honest accident, so the second such offence within the window quarantines.
+    public static final int HEALTH_STRIKES = 2;
+
+    /// Records a strike that is not a loss check: `nodeId`'s update in `round` broke the model's health
+    /// (`reason`). It counts with the spot-check strikes; [#HEALTH_STRIKES] of any kind in the window quarantine.
+    public Outcome strike(String nodeId, long round, String reason) {
+        Deque<Long> rounds = strikeRounds.computeIfAbsent(nodeId, k -> new ArrayDeque<>());
+        while (!rounds.isEmpty() && rounds.peekFirst() <= round - windowRounds) {
+            rounds.pollFirst();
+        }
+        rounds.addLast(round);
+        boolean quarantine = rounds.size() >= Math.min(strikes, HEALTH_STRIKES);
+        return new Outcome(nodeId, round, true, rounds.size(), quarantine, quarantine ? String.format(Locale.ROOT,
+                "%d strikes within %d rounds, last: %s", rounds.size(), windowRounds, reason) : reason);
+    }
+
     /// Replays a strike recorded before a restart (oldest first).
     public void restoreStrike(String nodeId, long round) {
         strikeRounds.computeIfAbsent(nodeId, k -> new ArrayDeque<>()).addLast(round);

@@ -49,6 +49,8 @@
     $('sample').textContent = s.sample || '(no sample yet)';
     // what each node trains on, in its own words (GPU and micro-batch, or the CPU and why)
     $('devices').textContent = (s.devices && s.devices.length) ? s.devices.join('\n') : '(no node connected)';
+    $('fault').hidden = !s.fault;
+    $('fault').textContent = s.fault ? 'The run is not advancing: ' + s.fault : '';
     lossChart.setOption({ series: [
       { data: s.history.map((p) => [p.version, p.meanLoss]) },
       { data: s.history.filter((p) => p.valLoss !== null).map((p) => [p.version, p.valLoss]) },

@@ -87,6 +87,19 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void aRestartResumesFromTheLastHealthyVersionOverANonFiniteOne() {
+        var store = new CheckpointStore(dir, 1 << 20, 3);
+        store.write(new Checkpoint("run-1", 1, 1, params(1000, 1)));
+        float[] sick = params(1000, 2);
+        sick[123] = Float.POSITIVE_INFINITY; // stored as written (the store keeps bytes), but never resumed from
+        store.write(new Checkpoint("run-1", 2, 2, sick));
+        var recovery = store.loadLatest("run-1").orElseThrow();
+        assertEquals(1, recovery.checkpoint().version());
+        assertTrue(recovery.skipped().getFirst().contains("holds parameter 123 = Infinity: not a healthy version"),
+                recovery.skipped().getFirst());
+    }
+
+    @Test
     void aTruncatedFileFailsWithAClearMessage() throws Exception {
         var store = new CheckpointStore(dir);
         store.write(new Checkpoint("run-1", 1, 1, params(1000, 1)));

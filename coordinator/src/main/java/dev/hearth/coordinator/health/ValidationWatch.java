@@ -1,0 +1,61 @@
+package dev.hearth.coordinator.health;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Optional;
+
+/// Watches the validation loss of each candidate version against the recent healthy ones: a version whose loss is
+/// non-finite, or "far above" the recent values, is not published (the run stays at its last healthy version and
+/// says why). Not thread-safe: the coordinator's run thread owns it.
+public final class ValidationWatch {
+
+    /// 5 measurements: the median of the last five healthy validation losses is what "recent" means (one noisy
+    /// estimate does not move it).
+    public static final int RECENT = 5;
+    /// 3 measurements before the jump rule applies: the first versions of a run fall fast from the initial loss,
+    /// and a median of one or two says little.
+    public static final int MIN_HISTORY = 3;
+    /// 1.25: "far above" is more than 25 % over the recent median. Honest `nano` runs fall or rise by at most a
+    /// few percent between consecutive measurements (docs/reliability.md); a quarter is a broken model, not noise.
+    public static final double JUMP_FACTOR = 1.25;
+
+    private final Deque<Double> recent = new ArrayDeque<>();
+
+    /// Why a version with validation loss `loss` may not be published, or empty. NaN for "not measured this
+    /// round" passes (the step bounds still hold); use [#nonFinite] for a measured NaN.
+    public Optional<String> problem(double loss, boolean measured) {
+        if (!measured) return Optional.empty();
+        if (!Double.isFinite(loss)) {
+            return Optional.of("model health: the validation loss of the new version would be " + loss);
+        }
+        if (recent.size() >= MIN_HISTORY) {
+            double median = median();
+            if (loss > JUMP_FACTOR * median) {
+                return Optional.of(String.format(Locale.ROOT, "model health: the validation loss of the new version"
+                        + " would be %.4f, more than %.2f× the recent median %.4f", loss, JUMP_FACTOR, median));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /// A version with this validation loss was published.
+    public void published(double loss) {
+        if (!Double.isFinite(loss)) return;
+        recent.addLast(loss);
+        while (recent.size() > RECENT) recent.pollFirst();
+    }
+
+    /// The median of the recent healthy losses, NaN when none.
+    public double median() {
+        if (recent.isEmpty()) return Double.NaN;
+        double[] v = recent.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    @Override
+    public String toString() {
+        return "ValidationWatch" + Arrays.toString(recent.toArray());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.hearth.coordinator.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ModelHealthTest {
+
+    static float[] filled(int n, float v) {
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, v);
+        return x;
+    }
+
+    static final double BOUND = ModelHealth.meanStepBound(1.5, 8, 1e-3);
+
+    @Test
+    void theMeanStepBoundIsTwiceTheMeasuredHonestFigureAndScalesWithTheRatesAndLocalSteps() {
+        assertEquals(2 * 20 * 1.5 * 1e-3 * Math.sqrt(8), BOUND, 1e-12, "defaults: 2 × 20 × 1.5 × 1e-3 × √8");
+        assertEquals(0.170, BOUND, 1e-3);
+        assertEquals(2 * BOUND, ModelHealth.meanStepBound(1.5, 32, 1e-3), 1e-12, "√ of the local steps");
+        assertTrue(BOUND > 0.076 * 2, "over twice the largest honest update measured with 8 local steps (0.076)");
+        assertTrue(ModelHealth.meanStepBound(1.5, 3, 1e-3) > 0.050 * 2, "and with 3 (0.050)");
+    }
+
+    @Test
+    void theSignStepMeetsItsBoundByConstruction() {
+        int n = 10_000;
+        float[] base = filled(n, 0.02f);
+        float[] next = base.clone();
+        float lr = 0.003f;
+        for (int i = 0; i < n; i++) next[i] = base[i] - base[i] * lr * 0.1f - (i % 2 == 0 ? lr : -lr);
+        double bound = ModelHealth.signStepBound(lr, 0.1, n, ModelHealth.l2(base));
+        assertEquals(Optional.empty(), ModelHealth.commitProblem(base, next, bound));
+        next[0] -= 10 * lr * (float) Math.sqrt(n);
+        assertTrue(ModelHealth.commitProblem(base, next, bound).isPresent(), "beyond lr per coordinate");
+    }
+
+    @Test
+    void anUpdateMayMoveTheModelUpToTheBoundAndNoFurther() {
+        double theta = 20;
+        assertTrue(ModelHealth.updateProblem(theta * BOUND, theta, BOUND).isEmpty());
+        Optional<String> over = ModelHealth.updateProblem(theta * BOUND * 1.01, theta, BOUND);
+        assertTrue(over.orElseThrow().startsWith("model health: its update alone would move the model by"), over.get());
+        assertTrue(ModelHealth.updateProblem(1e32, theta, BOUND).isPresent(), "absurd but finite");
+        assertTrue(ModelHealth.updateProblem(Double.POSITIVE_INFINITY, theta, BOUND).isPresent());
+        assertTrue(ModelHealth.updateProblem(Double.NaN, theta, BOUND).isPresent());
+    }
+
+    @Test
+    void aCommitMustBeFiniteAndWithinTheRoundBound() {
+        float[] base = filled(100, 1f); // ‖θ‖ = 10
+        float[] ok = filled(100, 1f + 0.9f * (float) BOUND);
+        assertEquals(Optional.empty(), ModelHealth.commitProblem(base, ok, BOUND));
+        float[] far = filled(100, 1f + 1.1f * (float) BOUND);
+        assertTrue(ModelHealth.commitProblem(base, far, BOUND).orElseThrow().contains("round's step would move the model"));
+        float[] nan = base.clone();
+        nan[7] = Float.NaN;
+        assertEquals("model health: the step would make parameter 7 NaN",
+                ModelHealth.commitProblem(base, nan, BOUND).orElseThrow());
+        float[] inf = base.clone();
+        inf[3] = Float.NEGATIVE_INFINITY;
+        assertTrue(ModelHealth.commitProblem(base, inf, BOUND).orElseThrow().contains("parameter 3 -Infinity"));
+    }
+
+    @Test
+    void normsAreAccumulatedInDouble() {
+        assertEquals(1000.0, ModelHealth.l2(filled(1_000_000, 1f)), 1e-9);
+        assertEquals(5.0, ModelHealth.stepNorm(new float[] {0, 0}, new float[] {3, 4}), 1e-12);
+        assertEquals(-1, ModelHealth.firstNonFinite(new float[] {1, 2}));
+    }
+
+    @Test
+    void leaveOneOutFindsTheUpdateWhoseRemovalHealsTheRound() {
+        List<Integer> steps = List.of(1, 2, 1_000_000, 3);
+        Optional<Integer> culprit = ModelHealth.culprit(steps,
+                others -> others.stream().mapToInt(Integer::intValue).max().orElse(0) > 10
+                        ? Optional.of("too far") : Optional.empty());
+        assertEquals(Optional.of(1_000_000), culprit);
+    }
+
+    @Test
+    void leaveOneOutFindsNothingWhenNoSingleRemovalHeals() {
+        List<Integer> steps = List.of(1, 1_000_000, 2_000_000);
+        assertFalse(ModelHealth.culprit(steps, others -> others.stream().anyMatch(x -> x > 10)
+                ? Optional.of("too far") : Optional.empty()).isPresent());
+    }
+
+    @Test
+    void validationNonFiniteOrFarAboveTheRecentMedianIsAFault() {
+        ValidationWatch watch = new ValidationWatch();
+        assertTrue(watch.problem(Double.NaN, false).isEmpty(), "not measured this round");
+        assertTrue(watch.problem(Double.NaN, true).orElseThrow().contains("would be NaN"));
+        assertTrue(watch.problem(99, true).isEmpty(), "no history yet: only finiteness is checked");
+        for (double v : new double[] {5.0, 4.0, 3.5}) watch.published(v);
+        assertEquals(4.0, watch.median());
+        assertTrue(watch.problem(4.0 * ValidationWatch.JUMP_FACTOR, true).isEmpty(), "at the bound");
+        String far = watch.problem(4.0 * ValidationWatch.JUMP_FACTOR + 0.01, true).orElseThrow();
+        assertTrue(far.contains("more than 1.25× the recent median 4.0000"), far);
+        for (int i = 0; i < ValidationWatch.RECENT; i++) watch.published(3.0);
+        assertEquals(3.0, watch.median(), "only the recent values count");
+        watch.published(Double.NaN);
+        assertEquals(3.0, watch.median(), "a NaN is never a recent value");
+    }
+}
