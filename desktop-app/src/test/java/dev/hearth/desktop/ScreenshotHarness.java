@@ -27,7 +27,7 @@ public final class ScreenshotHarness {
         List<Double> losses = java.util.stream.IntStream.range(0, 60).mapToObj(i -> 3.3 * Math.exp(-i / 60.0) + 0.03 * Math.sin(i)).toList();
         node.runStatus(new dev.hearth.node.api.RunStatus("hearth-nano-local", 60, 3, losses, List.of(), 2, 3, 54, ""));
         node.log(LogEntry.Level.INFO, "node", "Data folder " + dataDir);
-        node.log(LogEntry.Level.INFO, "engine", "Backend ND4J CUDA — NVIDIA GeForce RTX 3060 (12 GB, compute 8.6)");
+        node.log(LogEntry.Level.INFO, "engine", noGpu ? FakeNodeService.CPU_BACKEND : FakeNodeService.GPU_BACKEND);
         node.log(LogEntry.Level.DEBUG, "worker", "Worker started, pid 4242");
         node.log(LogEntry.Level.WARN, "idle", "GPU at 84 °C, above the 83 °C cap: pausing for a minute");
         node.log(LogEntry.Level.INFO, "idle", "GPU cooled to 71 °C: training again");

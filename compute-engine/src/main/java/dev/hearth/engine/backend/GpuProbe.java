@@ -37,7 +37,7 @@ public final class GpuProbe {
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                return new Result(List.of(), Optional.of("nvidia-smi failed: " + out.strip()));
+                return new Result(List.of(), Optional.of(failed(out)));
             }
             return parse(out);
         } catch (IOException e) {
@@ -46,6 +46,14 @@ public final class GpuProbe {
             Thread.currentThread().interrupt();
             return new Result(List.of(), Optional.of("interrupted while asking nvidia-smi"));
         }
+    }
+
+    /// "nvidia-smi failed: …" as one clause: nvidia-smi's own message ends with a full stop, and the sentence it
+    /// goes into continues ("…; training on the CPU"), which read ".;".
+    static String failed(String output) {
+        String said = output.strip();
+        while (said.endsWith(".")) said = said.substring(0, said.length() - 1).strip();
+        return "nvidia-smi failed: " + said;
     }
 
     /// Parses `name, 8.6, 550.54, 12288` lines; malformed lines are reported, not thrown.

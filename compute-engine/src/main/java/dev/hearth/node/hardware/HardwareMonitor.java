@@ -120,15 +120,9 @@ public final class HardwareMonitor implements AutoCloseable {
         if (Nvml.get() instanceof Reading.Available<Nvml>(Nvml nvml)) {
             List<GpuSample> out = new ArrayList<>();
             for (Nvml.Device d : nvml.devices()) {
-                long ours = 0;
-                boolean known = true;
-                for (Nvml.GpuProcess p : nvml.processes(d.index())) {
-                    if (!pids.contains(p.pid())) continue;
-                    if (p.usedGpuMemoryBytes() < 0) known = false;
-                    else ours += p.usedGpuMemoryBytes();
-                }
                 out.add(new GpuSample(d.name(), nvml.utilization(d.index()), d.vramUsedBytes(), d.vramTotalBytes(),
-                        nvml.temperatureC(d.index()), nvml.powerWatts(d.index()), known ? ours : -1));
+                        nvml.temperatureC(d.index()), nvml.powerWatts(d.index()),
+                        hearthVramBytes(nvml.processes(d.index()), pids)));
             }
             return List.copyOf(out);
         }
@@ -148,6 +142,22 @@ public final class HardwareMonitor implements AutoCloseable {
                     temp <= 0 ? Double.NaN : temp, power < 0 ? Double.NaN : power, -1));
         }
         return List.copyOf(out);
+    }
+
+    /// VRAM Hearth's trainer holds on one GPU: the per-process memory NVML reports
+    /// (`nvmlDeviceGetComputeRunningProcesses`) for Hearth's processes' CUDA contexts, each process counted once.
+    /// Graphics contexts are left out: the app's own window (JavaFX draws with OpenGL) holds a little VRAM that
+    /// does not come and go with training, and "Hearth's VRAM" is what pausing — which ends the worker — gives
+    /// back. 0 when no Hearth process has a CUDA context there (paused, or training on the CPU); -1 when the
+    /// driver does not tell a process's memory (Windows WDDM).
+    static long hearthVramBytes(List<Nvml.GpuProcess> processes, Set<Long> pids) {
+        Map<Long, Long> ours = new HashMap<>();
+        for (Nvml.GpuProcess p : processes) {
+            if (p.graphics() || !pids.contains(p.pid())) continue;
+            if (p.usedGpuMemoryBytes() < 0) return -1;
+            ours.putIfAbsent(p.pid(), p.usedGpuMemoryBytes()); // a process listed twice (MIG, _v2 + _v3) once
+        }
+        return ours.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /// The first-start GPU check for the owner's `gpuIndex` choice (-1 = automatic).

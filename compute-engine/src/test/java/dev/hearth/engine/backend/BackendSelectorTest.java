@@ -230,4 +230,14 @@ class BackendSelectorTest {
         assertEquals("device 'gpu': expected auto, cpu or a GPU index (0, 1, ...)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DeviceSetting.parse("-1"));
     }
+
+    @Test
+    void nvidiaSmisFailureReadsAsOneClauseWithoutItsFullStop() {
+        String out = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the"
+                + " latest NVIDIA driver is installed and running.\n\n";
+        String said = GpuProbe.failed(out) + "; training on the CPU";
+        assertFalse(said.contains(".;"), said);
+        assertTrue(said.startsWith("nvidia-smi failed: NVIDIA-SMI has failed"), said);
+        assertTrue(said.endsWith("installed and running; training on the CPU"), said);
+    }
 }

@@ -89,4 +89,21 @@ class HardwareMonitorTest {
         var r = Nvml.get();
         if (!r.isAvailable()) assertTrue(r.describe().contains("NVIDIA") || r.describe().contains("NVML"), r.describe());
     }
+
+    @Test
+    void hearthsVramIsTheWorkersCudaContextsAndZeroOnceItEnded() {
+        long worker = 4242, app = 100, game = 777;
+        var training = List.of(
+                new Nvml.GpuProcess(app, 90L << 20, true), // the app's window: a graphics context, not training
+                new Nvml.GpuProcess(worker, 3L << 30, false),
+                new Nvml.GpuProcess(worker, 3L << 30, false), // listed twice: counted once
+                new Nvml.GpuProcess(game, 6L << 30, false));
+        assertEquals(3L << 30, HardwareMonitor.hearthVramBytes(training, java.util.Set.of(app, worker)));
+        // Paused: the worker ended, so it is no longer listed; the app's window still is.
+        var paused = List.of(new Nvml.GpuProcess(app, 90L << 20, true), new Nvml.GpuProcess(game, 6L << 30, false));
+        assertEquals(0, HardwareMonitor.hearthVramBytes(paused, java.util.Set.of(app)));
+        // Windows (WDDM) does not say a process's memory: unknown, not zero.
+        var wddm = List.of(new Nvml.GpuProcess(worker, -1, false));
+        assertEquals(-1, HardwareMonitor.hearthVramBytes(wddm, java.util.Set.of(app, worker)));
+    }
 }

@@ -86,8 +86,17 @@ public final class DashboardView implements View {
         HBox.setHgrow(roundBox, Priority.ALWAYS);
         HBox stats = new HBox(Ui.GAP, Ui.stat("Tokens per second", tps), Ui.stat("Local loss", loss), roundBox);
 
-        Label gpuName = Ui.muted("");
+        Label gpuName = Ui.id(new Label(), "gpuName");
+        gpuName.getStyleClass().add(Styles.TEXT_BOLD);
         gpuName.textProperty().bind(vm.gpuNameProperty());
+        Label gpuReadings = Ui.id(Ui.muted(""), "gpuReadings");
+        gpuReadings.textProperty().bind(vm.gpuReadingsProperty());
+        Label gpuHearth = Ui.id(new Label(), "gpuHearth");
+        gpuHearth.setWrapText(true);
+        gpuHearth.textProperty().bind(vm.gpuHearthProperty());
+        // One line per fact, hidden while empty (no GPU: the cell below says why instead).
+        for (Label l : List.of(gpuReadings, gpuHearth)) l.managedProperty().bind(l.textProperty().isNotEmpty());
+        VBox gpuPanel = new VBox(2, gpuName, gpuReadings, gpuHearth);
         GridPane grid = new GridPane(Ui.GAP, Ui.GAP);
         for (int i = 0; i < CHART_COLUMNS; i++) {
             ColumnConstraints cc = new ColumnConstraints();
@@ -99,7 +108,9 @@ public final class DashboardView implements View {
             cell.getStyleClass().add("chart-cell");
             chartCells.put(m, cell);
         }
-        Label none = Ui.muted("No GPU visible.\nHearth trains on the processor; the GPU charts appear when a GPU is found.");
+        Label none = Ui.id(Ui.muted(""), "noGpuReason");
+        none.textProperty().bind(vm.noGpuReasonProperty());
+        none.setWrapText(true);
         none.getStyleClass().add("chart-placeholder");
         noGpuCell = new StackPane(none);
         noGpuCell.getStyleClass().add("chart-cell");
@@ -110,11 +121,11 @@ public final class DashboardView implements View {
         Label waiting = Ui.muted("Waiting for the first hardware reading…");
         waiting.visibleProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.hardwareHistory()));
         waiting.managedProperty().bind(waiting.visibleProperty());
-        gpuName.managedProperty().bind(waiting.visibleProperty().not());
-        gpuName.visibleProperty().bind(waiting.visibleProperty().not());
+        gpuPanel.managedProperty().bind(waiting.visibleProperty().not());
+        gpuPanel.visibleProperty().bind(waiting.visibleProperty().not());
         grid.managedProperty().bind(waiting.visibleProperty().not());
         grid.visibleProperty().bind(waiting.visibleProperty().not());
-        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuName, grid, backend);
+        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuPanel, grid, backend);
         page.setPadding(Ui.PAGE_PADDING);
         root = new ScrollPane(page);
         root.setFitToWidth(true);

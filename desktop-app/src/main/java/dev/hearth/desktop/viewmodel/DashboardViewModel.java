@@ -1,11 +1,14 @@
 package dev.hearth.desktop.viewmodel;
 
 import dev.hearth.node.api.HardwareSample;
+import dev.hearth.node.api.HardwareSample.GpuSample;
 import dev.hearth.node.api.NodeService;
 import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.NodeState;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
@@ -43,11 +46,18 @@ public final class DashboardViewModel {
     private final ReadOnlyBooleanWrapper pauseAfterRound = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyBooleanWrapper gpuVisible = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyStringWrapper gpuName = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper gpuReadings = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper gpuHearth = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper noGpuReason = new ReadOnlyStringWrapper(NO_GPU_YET);
     private final ReadOnlyObjectWrapper<HardwareSample> latestHardware = new ReadOnlyObjectWrapper<>();
     private final ObservableList<HardwareSample> hardwareHistory = FXCollections.observableArrayList();
     private final ObservableList<HardwareSample> hardwareHistoryView = FXCollections.unmodifiableObservableList(hardwareHistory);
 
     private NodeSnapshot lastSnapshot;
+    // The card the GPU panel and charts show (an index into the latest sample's GPUs), and the VRAM Hearth's trainer
+    // held on it the last time it held any: what a pause gave back.
+    private int shownGpu = 0;
+    private long vramBeforePause = -1;
     // For the round's ETA: which round is training and when this view model first saw it train.
     private long etaRound = -1;
     private java.time.Instant etaStart;
@@ -72,10 +82,71 @@ public final class DashboardViewModel {
             if (hardwareHistory.size() >= CHART_POINTS) hardwareHistory.remove(0, hardwareHistory.size() - CHART_POINTS + 1);
             hardwareHistory.add(h);
             gpuVisible.set(!h.gpus().isEmpty());
-            int index = node.settings().gpuIndex();
-            var gpu = HardwareMetric.gpu(h, index);
+            shownGpu = HardwareMetric.shownGpu(h, node.settings().gpuIndex());
+            var gpu = HardwareMetric.gpu(h, shownGpu);
             gpuName.set(gpu == null ? "No GPU visible — Hearth trains on the CPU" : gpu.name());
         }
+        describeGpu();
+    }
+
+    /// Shown in the no-GPU cell until the trainer has said where it trains.
+    public static final String NO_GPU_YET = "No GPU visible. Hearth trains on the processor; the GPU charts appear"
+            + " when a GPU is found.";
+
+    /// The GPU panel's words: the card's readings now, what Hearth does on it (its tokens/s, its VRAM, and what a
+    /// pause gave back), and without a card why not, in the trainer's own sentence (the backend description).
+    private void describeGpu() {
+        HardwareSample h = latestHardware.get();
+        NodeSnapshot s = lastSnapshot;
+        String backendWords = s == null || s.backend() == null ? "" : s.backend().strip();
+        noGpuReason.set(backendWords.isEmpty() ? NO_GPU_YET : "No GPU visible: " + backendWords + ".");
+        GpuSample g = h == null ? null : HardwareMetric.gpu(h, shownGpu);
+        if (g == null) {
+            gpuReadings.set("");
+            gpuHearth.set("");
+            return;
+        }
+        gpuReadings.set(readings(g));
+        gpuHearth.set(hearthOnGpu(g, s, backendWords));
+    }
+
+    /// "87 % busy · 7.5 GiB of 12 GiB VRAM in use · 67 °C · 144 W", leaving out what the driver does not tell.
+    static String readings(GpuSample g) {
+        List<String> parts = new ArrayList<>();
+        if (!Double.isNaN(g.utilization())) parts.add(Formats.percent(g.utilization()) + " busy");
+        if (g.vramUsedBytes() >= 0 && g.vramTotalBytes() > 0) {
+            parts.add(Formats.bytes(g.vramUsedBytes()) + " of " + Formats.bytes(g.vramTotalBytes()) + " VRAM in use");
+        } else if (g.vramTotalBytes() > 0) {
+            parts.add(Formats.bytes(g.vramTotalBytes()) + " VRAM");
+        }
+        if (!Double.isNaN(g.temperatureC())) parts.add(Formats.decimal(g.temperatureC(), 0) + " °C");
+        if (!Double.isNaN(g.powerWatts())) parts.add(Formats.decimal(g.powerWatts(), 0) + " W");
+        return String.join(" · ", parts);
+    }
+
+    /// What Hearth does on this card. The trainer is on it when its worker holds VRAM there (NVML's per-process
+    /// figure); where the driver does not tell that (Windows), when the backend description names the card — the
+    /// trainer's sentence starts "training on <card name> (compute capability …" only on the GPU.
+    private String hearthOnGpu(GpuSample g, NodeSnapshot s, String backendWords) {
+        long vram = g.hearthVramBytes();
+        boolean ownerPaused = s != null && (s.pausedByOwner() || s.state() == NodeState.PAUSED
+                || s.state() == NodeState.STOPPED);
+        if (vram > 0) vramBeforePause = vram;
+        boolean onThisGpu = vram > 0 || (vram < 0 && backendWords.startsWith("training on " + g.name() + " ("));
+        if (ownerPaused) {
+            if (vram > 0) return "Pausing: Hearth's trainer still holds " + Formats.bytes(vram) + " of VRAM while it saves and ends";
+            if (vram == 0 && vramBeforePause > 0) {
+                return "Paused: Hearth's trainer ended and gave back its VRAM — " + Formats.bytes(vramBeforePause)
+                        + " before the pause, " + Formats.bytes(0) + " now";
+            }
+            return vram == 0 ? "Paused: Hearth holds no VRAM on this GPU" : "Paused: Hearth's trainer has ended";
+        }
+        if (onThisGpu) {
+            String tps = s != null && s.tokensPerSecond() > 0 ? Formats.decimal(s.tokensPerSecond(), 0) + " tokens/s" : "starting";
+            return "Hearth trains on this GPU: " + tps + (vram > 0 ? ", holding " + Formats.bytes(vram) + " of its VRAM" : "");
+        }
+        if (backendWords.isEmpty()) return "";
+        return "Hearth does not train on this GPU: " + backendWords;
     }
 
     /// Applies a new snapshot; `paused` ends up true when the owner stopped contributing (here, from the tray or
@@ -195,8 +266,15 @@ public final class DashboardViewModel {
     public ReadOnlyBooleanProperty pauseAfterRoundProperty() { return pauseAfterRound.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty gpuVisibleProperty() { return gpuVisible.getReadOnlyProperty(); }
     public ReadOnlyStringProperty gpuNameProperty() { return gpuName.getReadOnlyProperty(); }
+    /// The shown card's readings now ("87 % busy · 7.5 GiB of 12 GiB VRAM in use · 67 °C · 144 W"); "" without one.
+    public ReadOnlyStringProperty gpuReadingsProperty() { return gpuReadings.getReadOnlyProperty(); }
+    /// What Hearth does on the shown card: its tokens/s and VRAM, what a pause gave back, or why it trains elsewhere.
+    public ReadOnlyStringProperty gpuHearthProperty() { return gpuHearth.getReadOnlyProperty(); }
+    /// Without a GPU: why, in the trainer's words.
+    public ReadOnlyStringProperty noGpuReasonProperty() { return noGpuReason.getReadOnlyProperty(); }
     public ReadOnlyObjectProperty<HardwareSample> latestHardwareProperty() { return latestHardware.getReadOnlyProperty(); }
     /// Oldest first, at most {@link #CHART_POINTS}.
     public ObservableList<HardwareSample> hardwareHistory() { return hardwareHistoryView; }
-    public int gpuIndex() { return node.settings().gpuIndex(); }
+    /// The card the charts plot: an index into each sample's GPUs ([HardwareMetric#shownGpu]).
+    public int gpuIndex() { return shownGpu; }
 }

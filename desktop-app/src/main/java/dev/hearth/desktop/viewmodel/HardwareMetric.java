@@ -2,6 +2,7 @@ package dev.hearth.desktop.viewmodel;
 
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.HardwareSample.GpuSample;
+import java.util.List;
 
 /// The dashboard's live charts: what each one plots from a {@link HardwareSample}, as the whole machine's
 /// value and Hearth's own share (NaN where the OS or the driver does not tell).
@@ -79,7 +80,17 @@ public enum HardwareMetric {
         };
     }
 
-    /// The GPU the settings chose (-1 = automatic = the first), or null when there is none.
+    /// Which of `s`'s GPUs the dashboard shows: the one Hearth's trainer holds VRAM on (where it trains, whatever
+    /// order the driver lists cards in), else the one the settings picked, else the first.
+    ///
+    /// @param settingsIndex the settings' `gpuIndex` (-1 automatic, -2 the CPU only, else a card)
+    public static int shownGpu(HardwareSample s, int settingsIndex) {
+        List<GpuSample> gpus = s.gpus();
+        for (int i = 0; i < gpus.size(); i++) if (gpus.get(i).hearthVramBytes() > 0) return i;
+        return settingsIndex >= 0 && settingsIndex < gpus.size() ? settingsIndex : 0;
+    }
+
+    /// GPU `gpuIndex` of the sample (out of range or negative: the first), or null when there is none.
     static GpuSample gpu(HardwareSample s, int gpuIndex) {
         if (s.gpus().isEmpty()) return null;
         int i = gpuIndex < 0 || gpuIndex >= s.gpus().size() ? 0 : gpuIndex;

@@ -33,6 +33,8 @@ import javafx.collections.ObservableMap;
 /// Error keys are the {@link NodeSettings} component names, as {@link InvalidSettingException#field()} gives them.
 public final class SettingsViewModel {
     public static final String AUTOMATIC_GPU = "Automatic";
+    /// The choice for {@link NodeSettings#GPU_INDEX_CPU}: the trainer never loads the GPU driver.
+    public static final String CPU_ONLY = "CPU only (leave the GPU alone)";
     private static final long KIB = 1024;
     private static final long MIB = 1024 * 1024;
 
@@ -63,9 +65,10 @@ public final class SettingsViewModel {
         HardwareSample h = node.hardware();
         List<String> choices = new ArrayList<>();
         choices.add(AUTOMATIC_GPU);
+        choices.add(CPU_ONLY);
         if (h != null) for (int i = 0; i < h.gpus().size(); i++) choices.add(i + ": " + h.gpus().get(i).name());
         int chosen = applied.get().gpuIndex();
-        if (chosen >= 0 && chosen + 1 >= choices.size()) choices.add(chosen + ": (not visible now)");
+        if (chosen >= 0 && chosen + 2 >= choices.size()) choices.add(chosen + ": (not visible now)");
         gpuChoices.setAll(choices);
         boolean measured = h != null && h.memoryTotalBytes() > 0; // an empty sample says nothing yet
         gpuSettingsNote.set(measured && h.gpus().isEmpty() && chosen < 0 ? NO_GPU_NOTE : "");
@@ -158,7 +161,9 @@ public final class SettingsViewModel {
 
     /// @param choice an entry of {@link #gpuChoices()}
     public void setGpu(String choice) {
-        int index = choice == null || choice.equals(AUTOMATIC_GPU) ? -1 : Integer.parseInt(choice.substring(0, choice.indexOf(':')));
+        int index = choice == null || choice.equals(AUTOMATIC_GPU) ? NodeSettings.GPU_INDEX_AUTOMATIC
+                : choice.equals(CPU_ONLY) ? NodeSettings.GPU_INDEX_CPU
+                : Integer.parseInt(choice.substring(0, choice.indexOf(':')));
         edit("gpuIndex", d -> d.gpuIndex(index));
     }
 
@@ -204,6 +209,7 @@ public final class SettingsViewModel {
     /// The chosen GPU's label in {@link #gpuChoices()}.
     public String gpuChoice() {
         int i = applied.get().gpuIndex();
+        if (i == NodeSettings.GPU_INDEX_CPU) return CPU_ONLY;
         if (i < 0) return AUTOMATIC_GPU;
         return gpuChoices.stream().filter(c -> c.startsWith(i + ":")).findFirst().orElse(AUTOMATIC_GPU);
     }

@@ -33,8 +33,18 @@ import java.util.concurrent.TimeUnit;
 /// A scripted node for view-model and UI tests: state changes the way the real node's would after each owner
 /// action, and tests push hardware samples, rounds and log lines by hand. Time is an input ({@link #now}).
 public final class FakeNodeService implements NodeService {
+    /// The real check's words for a usable card (GpuVerdict), including that nothing was measured on one yet.
     public static final GpuCheck RTX_3060 = new GpuCheck("NVIDIA GeForce RTX 3060", 12L << 30, "8.6", "550.54",
-            true, "This GPU can help: Hearth trains on it with CUDA.");
+            true, "Your NVIDIA GeForce RTX 3060 (12 GiB, compute capability 8.6) can run Hearth's GPU engine. Hearth"
+            + " trains on it whenever it has enough free memory for the run's model (otherwise on the CPU, saying"
+            + " why). This GPU engine is new and has not yet been measured on a real card.");
+    /// The trainer's sentences (BackendSelector's wording) on the GPU and on a machine without one.
+    public static final String GPU_BACKEND = "training on NVIDIA GeForce RTX 3060 (compute capability 8.6) at"
+            + " micro-batch 8: 11 GiB of 12 GiB free, the model needs 1.4 GiB";
+    public static final String CPU_BACKEND = "no NVIDIA driver library (libcuda.so.1) found; training on the CPU"
+            + " (2 of 2 cores, matrix multiplies on OpenBLAS 0.3.31)";
+    /// VRAM the fake trainer holds on the card while it runs (NVML's per-process figure); 0 once it ended.
+    public static final long TRAINER_VRAM_BYTES = 5L << 30;
     public static final GpuCheck NO_GPU = new GpuCheck("no NVIDIA GPU found", 0, "", "", false,
             "Hearth will train on the processor instead; it helps, just more slowly.");
 
@@ -86,10 +96,18 @@ public final class FakeNodeService implements NodeService {
 
     public void hardware(HardwareSample h) { hardware = h; }
 
-    /// A sample at {@link #now}: one GPU (or none), loads as given, Hearth holding part of it.
+    /// A sample at {@link #now}: one GPU (or none), loads as given, Hearth's trainer holding
+    /// {@link #TRAINER_VRAM_BYTES} of it.
     public void hardware(boolean gpu, double gpuUtil, double cpu, double hearthCpu) {
+        hardware(gpu, gpuUtil, cpu, hearthCpu, TRAINER_VRAM_BYTES);
+    }
+
+    /// The same with Hearth's VRAM given: 0 once the trainer ended (paused), -1 where the driver does not tell.
+    public void hardware(boolean gpu, double gpuUtil, double cpu, double hearthCpu, long hearthVram) {
+        long others = (long) (2.5 * (1L << 30)); // the desktop and other programs
         List<GpuSample> gpus = gpu
-                ? List.of(new GpuSample("NVIDIA GeForce RTX 3060", gpuUtil, (long) (7.5 * (1L << 30)), 12L << 30, 50 + 20 * gpuUtil, 40 + 120 * gpuUtil, 5L << 30))
+                ? List.of(new GpuSample("NVIDIA GeForce RTX 3060", gpuUtil, others + Math.max(0, hearthVram), 12L << 30,
+                        50 + 20 * gpuUtil, 40 + 120 * gpuUtil, hearthVram))
                 : List.of();
         hardware = new HardwareSample(now, cpu, hearthCpu, 9L << 30, 16L << 30, (long) (1.5 * (1L << 30)), gpus);
     }
@@ -138,7 +156,10 @@ public final class FakeNodeService implements NodeService {
             long t = tick[0]++;
             double wave = 0.5 + 0.5 * Math.sin(t / 6.0);
             boolean active = snapshot.state() == NodeState.TRAINING;
-            hardware(gpuPresent, active ? 0.85 + 0.1 * wave : 0.05, active ? 0.35 + 0.1 * wave : 0.08, active ? 0.22 : 0.01);
+            // Paused, the real node ends its trainer: its VRAM goes back to the card.
+            boolean workerRuns = !snapshot.pausedByOwner() && snapshot.state() != NodeState.PAUSED;
+            hardware(gpuPresent, active ? 0.85 + 0.1 * wave : 0.05, active ? 0.35 + 0.1 * wave : 0.08, active ? 0.22 : 0.01,
+                    workerRuns ? TRAINER_VRAM_BYTES : 0);
             if (active) {
                 double progress = (t % 20) / 20.0;
                 training(progress, 5200 + 400 * wave, 3.2 * Math.exp(-round / 60.0) + 0.05 * wave);
@@ -251,7 +272,7 @@ public final class FakeNodeService implements NodeService {
     }
 
     private String backend() {
-        return gpuPresent ? "ND4J CUDA — NVIDIA GeForce RTX 3060" : "ND4J CPU (2 threads) — no NVIDIA GPU found";
+        return gpuPresent ? GPU_BACKEND : CPU_BACKEND;
     }
 
     @Override public NodeSettings settings() { return settings; }

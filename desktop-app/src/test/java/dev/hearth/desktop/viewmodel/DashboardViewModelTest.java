@@ -3,6 +3,7 @@ package dev.hearth.desktop.viewmodel;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.hearth.desktop.fake.FakeNodeService;
+import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.NodeState;
 import java.nio.file.Path;
@@ -188,5 +189,106 @@ class DashboardViewModelTest {
         assertTrue(vm.pausedProperty().get());
         vm.resume();
         assertFalse(vm.pausedProperty().get());
+    }
+
+    @Test
+    void withACardTheGpuPanelShowsItsReadingsAndHearthsOwnTokensPerSecond() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        node.training(0.5, 5123.4, 2.7);
+        node.hardware(true, 0.9, 0.4, 0.2);
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertEquals("NVIDIA GeForce RTX 3060", vm.gpuNameProperty().get());
+        // 2.5 GiB of other programs + the trainer's 5 GiB; 50 + 20·0.9 °C; 40 + 120·0.9 W (the fake's readings)
+        assertEquals("90 % busy · 7.5 GiB of 12 GiB VRAM in use · 68 °C · 148 W", vm.gpuReadingsProperty().get());
+        assertEquals("Hearth trains on this GPU: 5123 tokens/s, holding 5.0 GiB of its VRAM", vm.gpuHearthProperty().get());
+        HardwareSample h = vm.latestHardwareProperty().get();
+        assertEquals(5.0, HardwareMetric.VRAM.hearth(h, vm.gpuIndex()), 1e-9);
+        assertEquals(7.5, HardwareMetric.VRAM.total(h, vm.gpuIndex()), 1e-9);
+        assertEquals(12.0, HardwareMetric.VRAM.upperBound(h, vm.gpuIndex()), 1e-9);
+    }
+
+    @Test
+    void pausingShowsTheVramHearthHeldBeforeAndNoneAfter() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        node.training(0.3, 5000, 2.9);
+        node.hardware(true, 0.9, 0.4, 0.2, 5L << 30);
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertTrue(vm.gpuHearthProperty().get().endsWith("holding 5.0 GiB of its VRAM"), vm.gpuHearthProperty().get());
+
+        vm.pause();
+        assertEquals("Pausing: Hearth's trainer still holds 5.0 GiB of VRAM while it saves and ends",
+                vm.gpuHearthProperty().get(), "the last reading is from before the worker ended");
+        node.now(node.now().plusSeconds(1));
+        node.hardware(true, 0.02, 0.1, 0.01, 0); // the worker ended: NVML no longer lists it
+        vm.sample();
+        assertEquals("Paused: Hearth's trainer ended and gave back its VRAM — 5.0 GiB before the pause, 0 B now",
+                vm.gpuHearthProperty().get());
+        HardwareSample after = vm.hardwareHistory().getLast();
+        assertEquals(0, HardwareMetric.VRAM.hearth(after, vm.gpuIndex()), "the chart's Hearth line drops to 0");
+        assertEquals(2.5, HardwareMetric.VRAM.total(after, vm.gpuIndex()), 1e-9, "the card keeps the other programs' 2.5 GiB");
+
+        vm.resume();
+        node.now(node.now().plusSeconds(1));
+        node.hardware(true, 0.9, 0.4, 0.2, 5L << 30);
+        vm.sample();
+        assertTrue(vm.gpuHearthProperty().get().startsWith("Hearth trains on this GPU"), vm.gpuHearthProperty().get());
+    }
+
+    @Test
+    void withoutACardTheGpuCellSaysWhyInTheTrainersWords() {
+        var node = new FakeNodeService(dir);
+        node.withoutGpu();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertEquals(DashboardViewModel.NO_GPU_YET, vm.noGpuReasonProperty().get(), "before the trainer said where it trains");
+        node.startLocalRun();
+        vm.sample();
+        assertFalse(vm.gpuVisibleProperty().get());
+        assertEquals("No GPU visible: " + FakeNodeService.CPU_BACKEND + ".", vm.noGpuReasonProperty().get());
+        assertEquals("", vm.gpuReadingsProperty().get());
+        assertEquals("", vm.gpuHearthProperty().get());
+    }
+
+    @Test
+    void aCardHearthDoesNotUseSaysWhereHearthTrainsInstead() {
+        var node = new FakeNodeService(dir);
+        String cpu = "the owner chose to train on the CPU (settings); training on the CPU (2 of 2 cores, matrix"
+                + " multiplies on OpenBLAS 0.3.31)";
+        node.snapshot(new NodeSnapshot(node.now(), NodeState.TRAINING, "Training round 1", "", "local", "local run", 1, 0.2,
+                900, 3.0, cpu, null, false));
+        node.hardware(true, 0.05, 0.4, 0.2, 0);
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertEquals("Hearth does not train on this GPU: " + cpu, vm.gpuHearthProperty().get());
+    }
+
+    @Test
+    void whereTheDriverDoesNotTellProcessMemoryTheBackendSentenceDecides() {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun(); // the fake's GPU sentence: "training on NVIDIA GeForce RTX 3060 (compute capability 8.6) …"
+        node.training(0.5, 4000, 3.0);
+        node.hardware(true, 0.9, 0.4, 0.2, -1); // Windows: NVML gives no per-process memory
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC);
+        vm.sample();
+        assertEquals("Hearth trains on this GPU: 4000 tokens/s", vm.gpuHearthProperty().get());
+        assertTrue(Double.isNaN(HardwareMetric.VRAM.hearth(vm.latestHardwareProperty().get(), vm.gpuIndex())));
+    }
+
+    @Test
+    void theShownCardIsTheOneHearthsTrainerHoldsVramOn() {
+        var game = new HardwareSample.GpuSample("NVIDIA GeForce RTX 4090", 0.99, 20L << 30, 24L << 30, 70, 400, 0);
+        var ours = new HardwareSample.GpuSample("NVIDIA GeForce RTX 3060", 0.9, 7L << 30, 12L << 30, 60, 150, 5L << 30);
+        var both = new HardwareSample(java.time.Instant.EPOCH, 0.5, 0.2, 8L << 30, 16L << 30, 1L << 30, java.util.List.of(game, ours));
+        assertEquals(1, HardwareMetric.shownGpu(both, -1), "automatic: where the trainer is");
+        assertEquals(1, HardwareMetric.shownGpu(both, 0), "measured beats the settings' index (CUDA and NVML may number cards differently)");
+        var idle = new HardwareSample(java.time.Instant.EPOCH, 0.5, 0.2, 8L << 30, 16L << 30, 1L << 30,
+                java.util.List.of(game, new HardwareSample.GpuSample("NVIDIA GeForce RTX 3060", 0, 1L << 30, 12L << 30, 40, 20, 0)));
+        assertEquals(1, HardwareMetric.shownGpu(idle, 1), "paused: the picked card");
+        assertEquals(0, HardwareMetric.shownGpu(idle, -1), "paused, automatic: the first");
+        assertEquals(0, HardwareMetric.shownGpu(idle, -2), "CPU only: the first card's readings, still shown");
     }
 }

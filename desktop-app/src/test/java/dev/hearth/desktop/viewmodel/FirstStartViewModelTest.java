@@ -87,7 +87,9 @@ class FirstStartViewModelTest {
     void gpuCheckInPlainWords() {
         vm.checkGpu();
         assertEquals("NVIDIA GeForce RTX 3060 with 12 GiB of video memory, compute capability 8.6, driver 550.54. "
-                + "✔ This GPU can help: Hearth trains on it with CUDA.", vm.gpuTextProperty().get());
+                + "✔ " + FakeNodeService.RTX_3060.verdict(), vm.gpuTextProperty().get());
+        // Nothing was measured on a real card yet: the first start must not suggest a speed.
+        assertTrue(vm.gpuTextProperty().get().endsWith("has not yet been measured on a real card."));
         node.gpuCheck(FakeNodeService.NO_GPU);
         vm.checkGpu();
         assertEquals("no NVIDIA GPU found. ✘ Hearth will train on the processor instead; it helps, just more slowly.",

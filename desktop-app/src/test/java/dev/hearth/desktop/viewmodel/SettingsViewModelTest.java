@@ -173,11 +173,37 @@ class SettingsViewModelTest {
     void gpuChoiceMapsToTheIndex() {
         node.hardware(true, 0.1, 0.1, 0.0);
         vm.reload();
-        assertEquals(List.of("Automatic", "0: NVIDIA GeForce RTX 3060"), vm.gpuChoices());
+        assertEquals(List.of("Automatic", SettingsViewModel.CPU_ONLY, "0: NVIDIA GeForce RTX 3060"), vm.gpuChoices());
         vm.setGpu("0: NVIDIA GeForce RTX 3060");
         assertEquals(0, node.settings().gpuIndex());
+        assertEquals("0: NVIDIA GeForce RTX 3060", vm.gpuChoice());
         vm.setGpu("Automatic");
         assertEquals(-1, node.settings().gpuIndex());
+    }
+
+    @Test
+    void cpuOnlyIsAChoiceOfItsOwnAndReadsBackAsCpuOnly() {
+        node.hardware(true, 0.1, 0.1, 0.0);
+        vm.reload();
+        vm.setGpu(SettingsViewModel.CPU_ONLY);
+        assertEquals(NodeSettings.GPU_INDEX_CPU, node.settings().gpuIndex());
+        assertEquals("cpu", node.settings().device(), "the worker is started with --device cpu");
+        vm.reload(); // as on the next visit to the screen: -2 is shown as what it is, not as "Automatic"
+        assertEquals(SettingsViewModel.CPU_ONLY, vm.gpuChoice());
+        assertTrue(vm.gpuChoices().contains(vm.gpuChoice()), "the combo box can show the choice");
+        vm.setGpu(SettingsViewModel.AUTOMATIC_GPU);
+        assertEquals(NodeSettings.GPU_INDEX_AUTOMATIC, node.settings().gpuIndex());
+    }
+
+    @Test
+    void aPickedCardThatIsGoneStaysListed() {
+        node.hardware(true, 0.1, 0.1, 0.0);
+        vm.reload();
+        vm.setGpu("0: NVIDIA GeForce RTX 3060");
+        node.hardware(false, 0, 0.1, 0.0); // the card went away (driver update, eGPU unplugged)
+        vm.reload();
+        assertEquals(List.of("Automatic", SettingsViewModel.CPU_ONLY, "0: (not visible now)"), vm.gpuChoices());
+        assertEquals("0: (not visible now)", vm.gpuChoice());
     }
 
     @Test
