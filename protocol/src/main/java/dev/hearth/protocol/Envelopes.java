@@ -118,4 +118,8 @@ public final class Envelopes {
     public static Envelope of(dev.hearth.protocol.wire.ShardChunk message) {
         return Envelope.newBuilder().setShardChunk(message).build();
     }
+
+    public static Envelope of(dev.hearth.protocol.wire.CommitCatchUp message) {
+        return Envelope.newBuilder().setCommitCatchUp(message).build();
+    }
 }

@@ -49,6 +49,8 @@ public final class HearthClient implements AutoCloseable {
     private final NodeIdentity identity;
     private final ClientListener listener;
     private final EventLoopGroup group;
+    /// False when the group was handed in (simulated nodes sharing a few threads): close() leaves it running.
+    private final boolean ownsGroup;
     private final SslContext tls;
     private final byte[] pinnedFingerprint;
 
@@ -60,13 +62,20 @@ public final class HearthClient implements AutoCloseable {
     private int failedAttempts; // event loop only
 
     public HearthClient(ClientConfig config, NodeIdentity identity, ClientListener listener) {
+        this(config, identity, listener, null);
+    }
+
+    /// A client on `sharedGroup`'s event loops (the coordinator bench runs thousands of simulated nodes on a few
+    /// threads); the caller shuts the group down. Null: a one-thread group of its own, as a node has.
+    public HearthClient(ClientConfig config, NodeIdentity identity, ClientListener listener, EventLoopGroup sharedGroup) {
         this.config = config;
         this.identity = identity;
         this.listener = listener;
         this.tls = TlsContexts.client(config.address().fingerprintHex());
         this.pinnedFingerprint = Fingerprints.fromHex(config.address().fingerprintHex());
-        this.group = new MultiThreadIoEventLoopGroup(IO_THREADS, new DefaultThreadFactory("hearth-client"),
-                NioIoHandler.newFactory());
+        this.ownsGroup = sharedGroup == null;
+        this.group = sharedGroup != null ? sharedGroup : new MultiThreadIoEventLoopGroup(IO_THREADS,
+                new DefaultThreadFactory("hearth-client"), NioIoHandler.newFactory());
     }
 
     /// Starts connecting (asynchronously); the listener hears the outcome.
@@ -219,6 +228,7 @@ public final class HearthClient implements AutoCloseable {
         } else if (current != null) {
             current.close(); // a connection attempt still in progress
         }
+        if (!ownsGroup) return;
         var shutdown = group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (current == null || !current.eventLoop().inEventLoop()) {
             shutdown.awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);

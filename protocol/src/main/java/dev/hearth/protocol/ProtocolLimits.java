@@ -124,9 +124,11 @@ public final class ProtocolLimits {
     /// right after joining).
     public static final int MESSAGE_RATE_BURST = 200;
 
-    /// 1,000 connections: a public run has hundreds of nodes; each connection, authenticated or not, holds TLS
-    /// state and up to a control frame of buffer, so this bounds what a connection flood can take (~100 MiB).
-    public static final int MAX_CONNECTIONS = 1_000;
+    /// 20,000 connections: one coordinator process held 10,000 simulated nodes on loopback (docs/benchmarks.md,
+    /// "Coordinator scale"); a public run past that is split over gateway processes (docs/architecture.md). Each
+    /// connection, authenticated or not, holds TLS state and up to a control frame of buffer (~100 KiB at worst), so
+    /// this bounds what a connection flood can take to ~2 GiB, and stays within a 20,000 open-files limit's share.
+    public static final int MAX_CONNECTIONS = 20_000;
 
     private ProtocolLimits() {
     }

@@ -33,6 +33,7 @@ class EnvelopesTest {
         assertEquals(s.get(MessageKind.DATASET_MANIFEST), Envelopes.of(s.get(MessageKind.DATASET_MANIFEST).getDatasetManifest()));
         assertEquals(s.get(MessageKind.SHARD_CHUNK_REQUEST), Envelopes.of(s.get(MessageKind.SHARD_CHUNK_REQUEST).getShardChunkRequest()));
         assertEquals(s.get(MessageKind.SHARD_CHUNK), Envelopes.of(s.get(MessageKind.SHARD_CHUNK).getShardChunk()));
-        assertEquals(MessageKind.values().length, 23);
+        assertEquals(s.get(MessageKind.COMMIT_CATCH_UP), Envelopes.of(s.get(MessageKind.COMMIT_CATCH_UP).getCommitCatchUp()));
+        assertEquals(MessageKind.values().length, 24);
     }
 }

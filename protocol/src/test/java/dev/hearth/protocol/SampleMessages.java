@@ -114,6 +114,13 @@ final class SampleMessages {
         m.put(MessageKind.SHARD_CHUNK, Envelope.newBuilder().setShardChunk(dev.hearth.protocol.wire.ShardChunk
                 .newBuilder().setShardSha256(bytes(32, 15)).setIndex(3)
                 .setData(bytes(ProtocolLimits.MAX_CHUNK_DATA_BYTES, 16))).build());
+        var catchUp = dev.hearth.protocol.wire.CommitCatchUp.newBuilder().setFromVersion(3).setToVersion(5)
+                .setCheckpointBytes(4_000_000);
+        for (int v = 4; v <= 5; v++) {
+            catchUp.addCommits(dev.hearth.protocol.wire.StoredCommit.newBuilder().setVersion(v).setBytes(900_000)
+                    .setSha256(bytes(32, 16 + v)).setUrl("https://bucket.example/run/commits/" + v + ".commit?X-Amz-Signature=ab"));
+        }
+        m.put(MessageKind.COMMIT_CATCH_UP, Envelope.newBuilder().setCommitCatchUp(catchUp).build());
         return m;
     }
 }

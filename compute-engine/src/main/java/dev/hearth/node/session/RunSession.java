@@ -117,6 +117,12 @@ public final class RunSession {
     private float[] params;
     private long version = -1;
     private CheckpointDownload download;
+    /// The commits being fetched and applied to catch up (issue 17), or null.
+    private dev.hearth.protocol.wire.CommitCatchUp catchingUp;
+    /// The newest version a live commit announced while catching up (that commit was not applied).
+    private long liveVersionSeen = -1;
+    /// A catch-up from commits failed: the next model request asks for the checkpoint (no have_version).
+    private boolean checkpointOnly;
     private RoundStart pendingRound;
     private RoundStart trainingRound;
     private PendingReceipt pendingReceipt;
@@ -294,6 +300,7 @@ public final class RunSession {
         trainingRound = null;
         pendingRound = null;
         download = null;
+        catchingUp = null;
     }
 
     private void stopWorker() {
@@ -401,7 +408,7 @@ public final class RunSession {
         @Override
         public void shardsReady() {
             if (welcome == null) return;
-            if (state == NodeState.DOWNLOADING && download == null) {
+            if (state == NodeState.DOWNLOADING && download == null && catchingUp == null) {
                 set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
                         decision.running() ? "Waiting for the round to open" : decision.reason(), "");
             }
@@ -464,15 +471,132 @@ public final class RunSession {
         }
     }
 
+    /// Asks for the run's model: with the version held (a verified copy), so that the coordinator may answer with the
+    /// commits since, unless a catch-up from commits failed since the last checkpoint download.
     private void requestCheckpoint() {
         set(NodeState.DOWNLOADING, "Downloading the model", "");
-        send(Envelope.newBuilder().setCheckpointManifestRequest(CheckpointManifestRequest.getDefaultInstance()).build());
+        var request = CheckpointManifestRequest.newBuilder();
+        if (params != null && version >= 0 && !checkpointOnly) request.setHaveVersion(version);
+        send(Envelope.newBuilder().setCheckpointManifestRequest(request).build());
+    }
+
+    /// The coordinator answered with the commits this node missed, in storage: fetch them one after another, each
+    /// verified by its SHA-256, and apply each as a live commit is applied ([#applyStoredCommit]).
+    private void catchUp(dev.hearth.protocol.wire.CommitCatchUp plan) {
+        if (params == null || plan.getFromVersion() != version || plan.getCommitsCount() == 0
+                || plan.getCommitsCount() != plan.getToVersion() - plan.getFromVersion()) {
+            refuseCatchUp("the coordinator's catch-up from version " + plan.getFromVersion() + " to "
+                    + plan.getToVersion() + " with " + plan.getCommitsCount() + " commit(s) does not fit version " + version);
+            return;
+        }
+        catchingUp = plan;
+        liveVersionSeen = -1;
+        long bytes = plan.getCommitsList().stream().mapToLong(dev.hearth.protocol.wire.StoredCommit::getBytes).sum();
+        log.info("catching up from version " + version + " to " + plan.getToVersion() + " with "
+                + plan.getCommitsCount() + " commit(s) from storage (" + humanBytes(bytes) + "; the checkpoint is at least "
+                + humanBytes(plan.getCheckpointBytes()) + ")");
+        set(NodeState.DOWNLOADING, "Catching up with the run (" + plan.getCommitsCount() + " rounds)", "");
+        fetchStoredCommit(plan, 0);
+    }
+
+    private void fetchStoredCommit(dev.hearth.protocol.wire.CommitCatchUp plan, int index) {
+        var ref = plan.getCommits(index);
+        if (ref.getVersion() != version + 1 || ref.getBytes() < 1
+                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES) {
+            refuseCatchUp("stored commit " + index + " is for version " + ref.getVersion() + " of " + ref.getBytes()
+                    + " bytes; version " + (version + 1) + " of at most "
+                    + dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES + " bytes was expected");
+            return;
+        }
+        Runnable fetch = () -> storage.range(ref.getUrl(), 0, (int) ref.getBytes(), ref.getBytes())
+                .whenComplete((bytes, error) -> post(() -> {
+                    if (catchingUp != plan) return; // superseded (left, disconnected)
+                    if (error != null) {
+                        Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from storage: "
+                                + why.getMessage());
+                        return;
+                    }
+                    traffic.daily().record(0, bytes.length);
+                    if (!Arrays.equals(dev.hearth.protocol.Fingerprints.sha256(bytes), ref.getSha256().toByteArray())) {
+                        refuseCatchUp("commit for version " + ref.getVersion() + " from storage is refused: its "
+                                + bytes.length + " bytes do not match its SHA-256");
+                        return;
+                    }
+                    String problem = applyStoredCommit(ref.getVersion(), bytes);
+                    if (problem != null) {
+                        refuseCatchUp(problem);
+                    } else if (index + 1 < plan.getCommitsCount()) {
+                        fetchStoredCommit(plan, index + 1);
+                    } else {
+                        caughtUp(plan);
+                    }
+                }));
+        Duration wait = traffic.download().acquire(ref.getBytes());
+        if (wait.isZero()) fetch.run();
+        else nodeThread.schedule(fetch, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /// Applies one verified stored commit with the code that applies a live one (the run's [OuterRule] on its
+    /// [CommitStep] blocking) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
+    private String applyStoredCommit(long expectedVersion, byte[] bytes) {
+        RoundCommit c;
+        try {
+            c = RoundCommit.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return "commit for version " + expectedVersion + " from storage does not decode: " + e.getMessage();
+        }
+        if (c.getNewVersion() != expectedVersion) {
+            return "commit from storage says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
+        }
+        try {
+            outer.applyCommit(blocking(), params, c);
+        } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
+            params = null;
+            version = -1;
+            return "commit for version " + expectedVersion + " from storage is unusable: " + e.getMessage();
+        }
+        version = c.getNewVersion();
+        if (!Arrays.equals(ParamsDigest.sha256(params), c.getParamsSha256().toByteArray())) {
+            params = null;
+            version = -1;
+            return "model checksum differs from the coordinator's after the stored commit for version " + expectedVersion;
+        }
+        return null;
+    }
+
+    private void caughtUp(dev.hearth.protocol.wire.CommitCatchUp plan) {
+        catchingUp = null;
+        try {
+            Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
+        } catch (IOException e) {
+            log.warn("could not save the model locally: " + e.getMessage());
+        }
+        log.info("caught up to version " + version + " from " + plan.getCommitsCount() + " commit(s); model SHA-256 "
+                + dev.hearth.protocol.Fingerprints.hex(ParamsDigest.sha256(params)));
+        if (liveVersionSeen > version) {
+            requestCheckpoint(); // the run moved on meanwhile: catch up the rest
+            return;
+        }
+        set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
+                decision.running() ? "Waiting for the round to open" : decision.reason(), "");
+        if (pendingRound != null) maybeTrain(pendingRound);
+    }
+
+    /// A catch-up from commits failed: say why and fetch the checkpoint instead.
+    private void refuseCatchUp(String why) {
+        catchingUp = null;
+        checkpointOnly = true;
+        log.warn(why + "; downloading the checkpoint instead");
+        requestCheckpoint();
     }
 
     private void message(Envelope e) {
         switch (e.getPayloadCase()) {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
+            case COMMIT_CATCH_UP -> catchUp(e.getCommitCatchUp());
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());
@@ -560,6 +684,7 @@ public final class RunSession {
             Checkpoint loaded = Checkpoint.decode(bytes, "checkpoint from the coordinator");
             params = loaded.paramsFor(model, "checkpoint from the coordinator");
             version = loaded.metadata().version();
+            checkpointOnly = false;
             Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
             log.info("model version " + version + " downloaded and verified");
         } catch (IOException ex) {
@@ -588,7 +713,7 @@ public final class RunSession {
             return;
         }
         if (version != rs.getBaseVersion()) {
-            if (download == null) {
+            if (download == null && catchingUp == null) {
                 log.info("round " + rs.getRound() + " needs model version " + rs.getBaseVersion() + "; have " + version);
                 requestCheckpoint();
             }
@@ -701,6 +826,10 @@ public final class RunSession {
     private void commit(RoundCommit c, int bytes) {
         lastCommitBytes = bytes;
         traffic.daily().record(0, bytes);
+        if (catchingUp != null) {
+            liveVersionSeen = Math.max(liveVersionSeen, c.getNewVersion()); // applied after the catch-up, or fetched
+            return;
+        }
         if (params == null || version != c.getNewVersion() - 1) {
             if (download == null && version < c.getNewVersion() && welcome != null) {
                 log.info("behind the run (have version " + version + ", run is at " + c.getNewVersion() + ")");
@@ -737,6 +866,7 @@ public final class RunSession {
         trainingRound = null;
         pendingRound = null;
         if (download != null) download.resetRequests();
+        catchingUp = null; // asked again after the next welcome (the fetch in flight is dropped)
         dataset.disconnected();
         String next = d.reconnectIn().map(x -> "retrying in " + Math.max(1, x.toSeconds()) + " s").orElse("not retrying");
         if (d.reconnectIn().isEmpty()) {

@@ -28,10 +28,16 @@ public final class ChildJvm implements AutoCloseable {
 
     /// Starts `mainClass args` with its output in `log`.
     public static ChildJvm start(String mainClass, List<String> args, Path log) throws IOException {
+        return start(mainClass, List.of(), args, log);
+    }
+
+    /// As [#start(String, List, Path)] with `jvmFlags` after the usual ones (a later `-Xmx` wins).
+    public static ChildJvm start(String mainClass, List<String> jvmFlags, List<String> args, Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(JVM_FLAGS);
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);

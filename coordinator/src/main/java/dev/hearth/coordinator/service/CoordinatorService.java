@@ -111,6 +111,8 @@ public final class CoordinatorService implements AutoCloseable {
     /// Checkpoint bytes this process sent in `Chunk`s (with object storage: only when a node fell back to it).
     private final java.util.concurrent.atomic.AtomicLong checkpointBytesServed = new java.util.concurrent.atomic.AtomicLong();
     private long uploadedVersion = -1; // run thread: the checkpoint version now in the bucket
+    /// Every round's commit, in the bucket or under the data dir; nodes behind catch up from it.
+    private final dev.hearth.coordinator.storage.CommitLog commits;
     private final TrainingBackend evaluator;
     private final RunService run;
     private final ScheduledExecutorService runThread;
@@ -196,6 +198,7 @@ public final class CoordinatorService implements AutoCloseable {
             LOG.info("run's data in storage: {} shard(s) written, {} already there ({} ms)", written,
                     dataset.shardCount() - written, (System.nanoTime() - t0) / 1_000_000);
         }
+        this.commits = new dev.hearth.coordinator.storage.CommitLog(rc.dataDir(), objects);
         long trainWindows = corpus.trainWindows(rc.model().context());
         this.evaluator = BackendSelector.select(rc.model()).backend();
         this.sampler = new TextSampler(evaluator, rc.model());
@@ -337,8 +340,7 @@ public final class CoordinatorService implements AutoCloseable {
                 heartbeat(peer, e.getHeartbeat().getState());
                 backend(peer, e.getHeartbeat().getBackend());
             }
-            case CHECKPOINT_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder()
-                    .setCheckpointManifest(checkpointManifest()).build());
+            case CHECKPOINT_MANIFEST_REQUEST -> peer.send(catchUp(peer, e.getCheckpointManifestRequest()));
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
             case DATASET_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder().setDatasetManifest(dataset.manifest()).build());
             case SHARD_CHUNK_REQUEST -> peer.send(Envelope.newBuilder().setShardChunk(dataset.chunk(e.getShardChunkRequest()))
@@ -384,6 +386,33 @@ public final class CoordinatorService implements AutoCloseable {
         ready.remove(peer.nodeId());
         run.nodeLeft(peer.nodeId(), clock.instant());
         LOG.info("node {} left ({})", shortId(peer.nodeId()), reason);
+    }
+
+    /// A node asks for the model: the commits it missed when it holds a version and they are fewer bytes than the
+    /// checkpoint's parameters (4 bytes each, the checkpoint's lower bound), else the checkpoint's manifest.
+    private Envelope catchUp(Peer peer, dev.hearth.protocol.wire.CheckpointManifestRequest r) {
+        if (r.hasHaveVersion() && r.getHaveVersion() < run.version()) {
+            long checkpointBytes = (long) Float.BYTES * run.params().length;
+            var plan = commits.plan(r.getHaveVersion(), run.version(), checkpointBytes);
+            if (plan.isPresent()) {
+                long bytes = plan.get().getCommitsList().stream().mapToLong(c -> c.getBytes()).sum();
+                LOG.info("node {} catches up from version {} to {} from {} commit(s) in storage ({} KiB; the checkpoint"
+                                + " is at least {} KiB)", shortId(peer.nodeId()), r.getHaveVersion(), run.version(),
+                        plan.get().getCommitsCount(), bytes / 1024, checkpointBytes / 1024);
+                return Envelope.newBuilder().setCommitCatchUp(plan.get()).build();
+            }
+        }
+        return Envelope.newBuilder().setCheckpointManifest(checkpointManifest()).build();
+    }
+
+    /// The stored commits (tests read and alter their objects).
+    dev.hearth.coordinator.storage.CommitLog commits() {
+        return commits;
+    }
+
+    /// SHA-256 of the run's current parameters (what a RoundCommit's params_sha256 says).
+    byte[] paramsSha256() {
+        return dev.hearth.engine.checkpoint.ParamsDigest.sha256(run.params());
     }
 
     /// The current checkpoint's manifest; with object storage it carries a presigned URL of the same bytes in the
@@ -727,6 +756,11 @@ public final class CoordinatorService implements AutoCloseable {
             return;
         }
         for (Peer p : peers.values()) p.send(frame);
+        try {
+            commits.store(newVersion, commitMsg.getRoundCommit().toByteArray());
+        } catch (RuntimeException e) {
+            LOG.warn("commit of version {} not stored ({}); nodes behind it fetch the checkpoint", newVersion, e.getMessage());
+        }
         Set<String> quarantined = run.quarantinedNodes();
         for (RunAction.AcceptedUpload up : round.uploads) {
             Peer p = peers.get(up.nodeId());
