@@ -1,5 +1,6 @@
 """Round times and bytes written per round from one bench/round-io/run.sh run: python3 analyze.py OUT/LABEL."""
 import re
+import statistics
 import sys
 import time
 
@@ -32,13 +33,17 @@ print('commit-to-commit s:', intervals)
 print('minus the trainer\'s compute s:', [round(x, 1) for x in overheads])
 print('mean round %.1f s, of which not training %.1f s, over %d rounds'
       % (sum(intervals) / len(intervals), sum(overheads) / len(overheads), len(intervals)))
+# the first interval also holds the trainer's first parameters file (both before and after): steady state after it
+steady = overheads[1:]
+print('not training from round %d on: mean %.1f s, median %.2f s per round'
+      % (rounds[2], sum(steady) / len(steady), statistics.median(steady)))
 samples = {}
 roles = {}
 for line in open(w + '/io.log'):
     t, pid, written, role = line.split()
     roles[pid] = role
     g = time.gmtime(float(t))
-    samples.setdefault(pid, []).append((g.tm_hour * 3600 + g.tm_min * 60 + g.tm_sec, int(written)))
+    samples.setdefault(pid, []).append((g.tm_hour * 3600 + g.tm_min * 60 + g.tm_sec + float(t) % 1, int(written)))
 first, last = commits[rounds[1]], commits[rounds[-1]]
 n = rounds[-1] - rounds[1]
 for pid, s in samples.items():

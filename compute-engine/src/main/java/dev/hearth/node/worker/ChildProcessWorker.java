@@ -238,13 +238,16 @@ public final class ChildProcessWorker implements Worker {
     }
 
     /// The trainer's answer to the oldest COMMIT frame not yet answered.
-    private void answered(CommitOutcome o) throws IOException {
+    private void answered(CommitOutcome o) {
         CompletableFuture<CommitOutcome> c;
         synchronized (lock) {
             c = commits.poll();
             heldVersion = o.applied() ? o.version() : -1;
         }
-        if (c == null) throw new IOException("the trainer answered a commit that was not sent");
+        if (c == null) {
+            log.accept("trainer answered a commit that was not sent (version " + o.version() + ")");
+            return;
+        }
         if (!o.applied()) log.accept("trainer wants the parameters file: " + o.reason());
         c.complete(o);
     }
