@@ -3,6 +3,7 @@ package dev.hearth.node.session;
 import com.google.protobuf.ByteString;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.checkpoint.ParamsDigest;
+import dev.hearth.engine.demo.CommitStep;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
@@ -74,6 +75,10 @@ import java.util.function.Consumer;
 ///                                                                        WAITING_FOR_ROUND ◄┘
 ///  RoundCommit: apply the step (ternary sign, or the mean DCT coefficients); SHA-256 mismatch → DOWNLOADING
 /// ```
+///
+/// The model lives in memory twice, here and in the trainer: a verified commit goes on to the trainer as a frame
+/// ({@link Worker#applyCommit}) and the full parameters are written only for a trainer that does not hold the
+/// round's version (it (re)started or refused a commit), after a checkpoint download, and when the session ends.
 public final class RunSession {
 
     /// How often the node asks for the run's global picture while connected.
@@ -84,6 +89,10 @@ public final class RunSession {
     static final int MICRO_BATCH = 8;
     /// What a chunk request costs the download cap: the coordinator serves 1 MiB chunks (the last is shorter).
     static final long CHUNK_BYTES_ESTIMATE = dev.hearth.protocol.ProtocolLimits.MAX_CHUNK_DATA_BYTES;
+    /// How long a round waits for the trainer's answer to the last commit before writing the parameters file as if
+    /// it had refused: applying a `small` commit and hashing the result takes well under a second on a busy CPU, so
+    /// this only bounds a trainer that stopped answering (the file is then correct whatever it answers later).
+    static final Duration COMMIT_ANSWER_TIMEOUT = Duration.ofSeconds(30);
 
 
     private final Path dataDir;
@@ -133,6 +142,10 @@ public final class RunSession {
     private volatile RunStatus runStatus = RunStatus.unknown();
     private long lastCommitBytes;
     private long workerFileVersion = -1; // trainer-control thread only
+    /// The trainer's answer to the last commit sent to it (trainer-control thread only).
+    private java.util.concurrent.Future<dev.hearth.node.worker.CommitOutcome> workerCommit;
+    /// The version `params.bin` holds (written after a download and when the session ends, not per commit).
+    private long savedVersion = -1;
     private Worker stoppingWorker; // the worker a stop was sent to (node thread)
     private dev.hearth.protocol.wire.NodeState reportedWireState;
     private String reportedBackend = "";
@@ -296,6 +309,7 @@ public final class RunSession {
             client = null;
         }
         stopWorker();
+        saveLocalParams();
         welcome = null;
         trainingRound = null;
         pendingRound = null;
@@ -460,11 +474,13 @@ public final class RunSession {
         Path f = paramsFile();
         params = null;
         version = -1;
+        savedVersion = -1;
         if (!Files.exists(f)) return;
         try {
             Checkpoint l = Checkpoint.read(f);
             params = l.paramsFor(model, f.toString());
             version = l.metadata().version();
+            savedVersion = version;
             log.info("have model version " + version + " locally");
         } catch (IOException e) {
             log.warn("local model copy unusable (" + e.getMessage() + "); downloading it again");
@@ -686,6 +702,7 @@ public final class RunSession {
             version = loaded.metadata().version();
             checkpointOnly = false;
             Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
+            savedVersion = version;
             log.info("model version " + version + " downloaded and verified");
         } catch (IOException ex) {
             log.warn(ex.getMessage());
@@ -732,7 +749,9 @@ public final class RunSession {
         Worker w = worker;
         trainerControl.execute(() -> {
             try {
-                if (workerFileVersion != v || !Files.exists(file)) { // once per model version, not per round
+                awaitWorkerCommit(); // its answer says whether the trainer holds version v
+                if (w.paramsVersion() != v && (workerFileVersion != v || !Files.exists(file))) {
+                    // a trainer that (re)starts or refused a commit: once per model version, not per round
                     Checkpoint.ofParams(model, welcome.getRunId(), v, snapshotParams).write(file);
                     workerFileVersion = v;
                 }
@@ -854,12 +873,43 @@ public final class RunSession {
             requestCheckpoint();
             return;
         }
+        forwardCommit(c);
+        if (pendingRound != null) maybeTrain(pendingRound);
+    }
+
+    /// Sends the verified commit on to the trainer (a few MB through its stdin instead of writing, rewriting and
+    /// reading back the whole model each round); it applies the step with the same code and checks the same digest.
+    private void forwardCommit(RoundCommit c) {
+        Worker w = worker;
+        if (w == null) return;
+        RunConfig rc = welcome.getConfig();
+        trainerControl.execute(() -> workerCommit = w.applyCommit(rc, c));
+    }
+
+    /// Waits (trainer-control thread) for the trainer's answer to the last commit, at most
+    /// {@link #COMMIT_ANSWER_TIMEOUT}; a refusal was logged by the worker.
+    private void awaitWorkerCommit() {
+        var f = workerCommit;
+        if (f == null) return;
+        try {
+            f.get(COMMIT_ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("the trainer did not answer the last commit (" + rootMessage(e) + "); writing the parameters file");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /// Writes `params.bin` when it is behind the version in memory, so a restarted node resumes from there (once per
+    /// session, not per commit).
+    private void saveLocalParams() {
+        if (welcome == null || params == null || version < 0 || version == savedVersion) return;
         try {
             Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
+            savedVersion = version;
         } catch (IOException e) {
             log.warn("could not save the model locally: " + e.getMessage());
         }
-        if (pendingRound != null) maybeTrain(pendingRound);
     }
 
     private void disconnected(Disconnect d) {

@@ -7,8 +7,11 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RunConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +40,12 @@ public final class ChildProcessWorker implements Worker {
     private CompletableFuture<String> ready;
     private CompletableFuture<TrainResult> current;
     private TrainerCore.Progress currentProgress;
+    /// The version of the job in flight: the trainer holds it once the job's result comes back.
+    private long currentVersion = -1;
+    /// COMMIT frames sent and not yet answered, oldest first (the trainer answers them in order).
+    private final ArrayDeque<CompletableFuture<CommitOutcome>> commits = new ArrayDeque<>();
+    /// The version the trainer holds in memory, from its answers; -1 when unknown or none (under {@link #lock}).
+    private long heldVersion = -1;
     private volatile String backend = "";
     private int consecutiveCrashes;
     private long nextStartNanos;
@@ -61,12 +70,55 @@ public final class ChildProcessWorker implements Worker {
                 }
                 current = result;
                 currentProgress = progress;
+                currentVersion = job.version();
                 WorkerFrames.write(toChild, WorkerFrames.TRAIN, WorkerMain.encodeJob(job));
             }
         } catch (Exception e) {
             result.completeExceptionally(e instanceof java.util.concurrent.ExecutionException ee ? ee.getCause() : e);
         }
         return result;
+    }
+
+    @Override
+    public CompletableFuture<CommitOutcome> applyCommit(RunConfig run, RoundCommit commit) {
+        try {
+            return sendCommit(commit.getNewVersion(), WorkerMain.encodeCommit(run, commit));
+        } catch (IOException e) {
+            return CompletableFuture.completedFuture(CommitOutcome.refused(commit.getNewVersion(),
+                    "could not encode the commit: " + e.getMessage()));
+        }
+    }
+
+    /// Sends one COMMIT frame holding `payload` (the commit whose new version is `version`). Only to a trainer that
+    /// is up and idle: one still starting or training reads its stdin only after that, and the node must not block
+    /// on a pipe a trainer is not reading (a pause has to get through).
+    CompletableFuture<CommitOutcome> sendCommit(long version, byte[] payload) {
+        synchronized (lock) {
+            String busy = process == null || !process.isAlive() ? "the trainer is not running"
+                    : ready == null || !ready.isDone() || ready.isCompletedExceptionally() ? "the trainer is starting"
+                    : current != null && !current.isDone() ? "the trainer is training a round" : null;
+            if (busy != null) {
+                heldVersion = -1;
+                return CompletableFuture.completedFuture(CommitOutcome.refused(version, busy));
+            }
+            CompletableFuture<CommitOutcome> answer = new CompletableFuture<>();
+            try {
+                WorkerFrames.write(toChild, WorkerFrames.COMMIT, payload);
+            } catch (IOException e) {
+                heldVersion = -1;
+                return CompletableFuture.completedFuture(CommitOutcome.refused(version,
+                        "lost the trainer while sending the commit: " + e.getMessage()));
+            }
+            commits.add(answer);
+            return answer;
+        }
+    }
+
+    @Override
+    public long paramsVersion() {
+        synchronized (lock) {
+            return process != null && process.isAlive() ? heldVersion : -1;
+        }
     }
 
     private void ensureStarted() throws IOException, InterruptedException {
@@ -92,6 +144,7 @@ public final class ChildProcessWorker implements Worker {
             pb.environment().putIfAbsent("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
             Process p = pb.start();
             process = p;
+            heldVersion = -1; // a new trainer holds nothing until it reads the parameters file
             toChild = new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
             ready = new CompletableFuture<>();
             log.accept("trainer started (pid " + p.pid() + ")");
@@ -127,13 +180,21 @@ public final class ChildProcessWorker implements Worker {
                         TrainResult r = WorkerMain.decodeResult(f.payload());
                         synchronized (lock) {
                             consecutiveCrashes = 0;
+                            heldVersion = currentVersion; // it trained from that version's parameters
                         }
                         complete(r, null);
                     }
                     case WorkerFrames.FAILED -> {
                         String msg = new String(f.payload(), StandardCharsets.UTF_8);
+                        synchronized (lock) {
+                            heldVersion = -1; // not known: the next round writes the file to be sure
+                        }
                         if (!ready.isDone()) ready.completeExceptionally(new IOException(msg));
                         complete(null, new IOException(msg));
+                    }
+                    case WorkerFrames.COMMITTED, WorkerFrames.COMMIT_REFUSED -> {
+                        CommitOutcome o = WorkerMain.decodeOutcome(f.payload(), f.type() == WorkerFrames.COMMITTED);
+                        answered(o);
                     }
                     case WorkerFrames.SAVED -> log.accept("trainer saved its optimizer state");
                     case WorkerFrames.BACKEND -> {
@@ -165,8 +226,30 @@ public final class ChildProcessWorker implements Worker {
         }
         String why = exitReason + " (exit code " + code + (crashed ? ", crash" : "") + ")";
         if (crashed) log.accept(why);
+        List<CompletableFuture<CommitOutcome>> unanswered;
+        synchronized (lock) {
+            unanswered = List.copyOf(commits);
+            commits.clear();
+            heldVersion = -1;
+        }
+        for (var c : unanswered) c.complete(CommitOutcome.refused(-1, why));
         if (!ready.isDone()) ready.completeExceptionally(new IOException(why));
         complete(null, new IOException(why));
+    }
+
+    /// The trainer's answer to the oldest COMMIT frame not yet answered.
+    private void answered(CommitOutcome o) {
+        CompletableFuture<CommitOutcome> c;
+        synchronized (lock) {
+            c = commits.poll();
+            heldVersion = o.applied() ? o.version() : -1;
+        }
+        if (c == null) {
+            log.accept("trainer answered a commit that was not sent (version " + o.version() + ")");
+            return;
+        }
+        if (!o.applied()) log.accept("trainer wants the parameters file: " + o.reason());
+        c.complete(o);
     }
 
     private void complete(TrainResult r, Throwable error) {

@@ -1,5 +1,7 @@
 package dev.hearth.node.worker;
 
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RunConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -18,6 +20,8 @@ public final class InProcessWorker implements Worker {
         return t;
     });
     private volatile TrainerCore core;
+    /// The trainer's {@link TrainerCore#paramsVersion} after its last task (read from the node's threads).
+    private volatile long heldVersion = -1;
 
     public InProcessWorker(WorkerSpec spec) {
         this.spec = spec;
@@ -31,8 +35,26 @@ public final class InProcessWorker implements Worker {
                 return core.train(job, progress);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                heldVersion = core == null ? -1 : core.paramsVersion();
             }
         }, executor);
+    }
+
+    @Override
+    public CompletableFuture<CommitOutcome> applyCommit(RunConfig run, RoundCommit commit) {
+        return CompletableFuture.supplyAsync(() -> {
+            TrainerCore c = core;
+            CommitOutcome o = c == null ? CommitOutcome.refused(commit.getNewVersion(), "the trainer is not running")
+                    : c.applyCommit(run, commit);
+            heldVersion = c == null ? -1 : c.paramsVersion();
+            return o;
+        }, executor);
+    }
+
+    @Override
+    public long paramsVersion() {
+        return core == null ? -1 : heldVersion;
     }
 
     @Override
@@ -43,6 +65,7 @@ public final class InProcessWorker implements Worker {
             c.saveState(0);
             c.close();
             core = null;
+            heldVersion = -1;
         }, executor).join();
     }
 

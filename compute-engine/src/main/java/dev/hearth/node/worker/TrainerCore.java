@@ -5,25 +5,34 @@ import dev.hearth.engine.backend.DeviceSetting;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.cuda.CudaException;
 import dev.hearth.engine.data.Corpus;
+import dev.hearth.engine.checkpoint.ParamsDigest;
+import dev.hearth.engine.demo.CommitStep;
+import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.MalformedUpdateException;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.LocalTrainer;
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RunConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /// The trainer proper: parameters in, one DeMo-compressed update out. Runs inside the worker
 /// child process ({@link WorkerMain}) or, for tests only, inside the node ({@link InProcessWorker}).
 ///
 /// The round itself is {@link LocalRound} (gradient with 0 local steps, pseudo-gradient of
 /// {@link WorkerSpec#localSteps} inner AdamW steps otherwise) over a {@link HostLocalTrainer}; this class adds the
-/// worker's side: the parameters file, the corpus, the wire encoding and the state file.
+/// worker's side: the parameters (from the node's file, or advanced in memory by the commits the node forwards),
+/// the corpus, the wire encoding and the state file.
 ///
 /// Its state that matters is the DeMo residual and, with local steps, the inner AdamW's moments: both are saved
 /// after every round and on shutdown, so a killed or paused worker resumes without losing them.
@@ -68,6 +77,11 @@ public final class TrainerCore implements AutoCloseable {
     private final boolean localSteps;
     private float[] params;
     private long paramsVersion = -1;
+    /// The run config the last commit came with, and the rule and blocking made from it (once per run, not per
+    /// commit).
+    private RunConfig commitRun;
+    private OuterRule commitRule;
+    private DemoBlocking commitBlocking;
 
     public TrainerCore(WorkerSpec spec) throws IOException {
         this(spec, BackendSelector.INSTALLED_DRIVER);
@@ -112,6 +126,51 @@ public final class TrainerCore implements AutoCloseable {
                 restoreInnerState();
             }
         }
+    }
+
+    /// The model version of the parameters held in memory, or -1 when none are (before the first round, after a
+    /// refused commit): a round at another version reads the job's parameters file.
+    public long paramsVersion() {
+        return params == null ? -1 : paramsVersion;
+    }
+
+    /// Applies a commit the node verified to the parameters held in memory, with the very code the node applies it
+    /// with ({@link OuterRule#fromWire}, {@link CommitStep#blocking}, {@link OuterRule#applyCommit}), then checks
+    /// their SHA-256 against the commit's. Refused (and the node then writes the full parameters file) when no
+    /// parameters are held, when they are not the version the commit steps from, when the step does not fit, or when
+    /// the digest differs; after a differing digest the parameters are dropped, so the next round reads the file.
+    public CommitOutcome applyCommit(RunConfig run, RoundCommit commit) {
+        long next = commit.getNewVersion();
+        if (params == null) return CommitOutcome.refused(next, "the trainer holds no parameters yet");
+        if (paramsVersion != next - 1) {
+            return CommitOutcome.refused(next, "the trainer holds version " + paramsVersion + " but the commit of round "
+                    + commit.getRound() + " steps from version " + (next - 1) + " (it missed a version)");
+        }
+        if (!run.getModel().equals(config.name())) {
+            return CommitOutcome.refused(next, "the commit is for model " + run.getModel() + ", the trainer trains "
+                    + config.name());
+        }
+        try {
+            if (!run.equals(commitRun)) {
+                commitRule = OuterRule.fromWire(run);
+                commitBlocking = CommitStep.blocking(run, layout);
+                commitRun = run;
+            }
+            commitRule.applyCommit(commitBlocking, params, commit);
+        } catch (MalformedUpdateException | IllegalArgumentException e) {
+            // nothing was applied: the parameters still are version next - 1
+            return CommitOutcome.refused(next, "the commit of round " + commit.getRound() + " is unusable: "
+                    + e.getMessage());
+        }
+        byte[] digest = ParamsDigest.sha256(params);
+        if (!Arrays.equals(digest, commit.getParamsSha256().toByteArray())) {
+            params = null;
+            paramsVersion = -1;
+            return CommitOutcome.refused(next, "after the commit of round " + commit.getRound()
+                    + " the parameters' SHA-256 differs from the commit's");
+        }
+        paramsVersion = next;
+        return CommitOutcome.applied(next, digest);
     }
 
     private TrainResult trainRound(TrainJob job, Progress progress) throws IOException {

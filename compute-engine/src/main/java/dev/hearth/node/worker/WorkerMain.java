@@ -1,5 +1,7 @@
 package dev.hearth.node.worker;
 
+import dev.hearth.protocol.wire.RoundCommit;
+import dev.hearth.protocol.wire.RunConfig;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -17,6 +19,9 @@ import java.nio.file.Path;
 /// Talks to the node over stdin/stdout ({@link WorkerFrames}); logs to stderr. Exits when stdin
 /// closes (the node died) or on SHUTDOWN, after saving its optimizer state.
 public final class WorkerMain {
+
+    /// Bytes of the SHA-256 a COMMITTED frame carries.
+    static final int SHA256_BYTES = 32;
 
     private WorkerMain() {}
 
@@ -49,6 +54,10 @@ public final class WorkerMain {
                 WorkerFrames.write(out, WorkerFrames.SAVED, new byte[0]);
                 break;
             }
+            if (f.type() == WorkerFrames.COMMIT) {
+                commit(out, core, f.payload());
+                continue;
+            }
             if (f.type() != WorkerFrames.TRAIN) {
                 WorkerFrames.write(out, WorkerFrames.FAILED, utf8("unknown frame type " + f.type()));
                 continue;
@@ -76,6 +85,79 @@ public final class WorkerMain {
     }
 
     private static String saidBackend = "";
+
+    /// Applies a COMMIT frame and answers it: COMMITTED with the digest reached, or COMMIT_REFUSED with the reason
+    /// (a frame that cannot be read is refused too: the node then sends the file, as after any refusal).
+    private static void commit(DataOutputStream out, TrainerCore core, byte[] payload) throws IOException {
+        CommitOutcome outcome;
+        try {
+            Commit c = decodeCommit(payload);
+            outcome = core.applyCommit(c.run(), c.commit());
+        } catch (IOException e) {
+            outcome = CommitOutcome.refused(-1, "corrupt commit frame: " + e.getMessage());
+        }
+        WorkerFrames.write(out, outcome.applied() ? WorkerFrames.COMMITTED : WorkerFrames.COMMIT_REFUSED,
+                encodeOutcome(outcome));
+    }
+
+    /// A COMMIT frame's content: the run's wire config (the rule and blocking the step is applied with) and the
+    /// commit as the coordinator sent it.
+    record Commit(RunConfig run, RoundCommit commit) {}
+
+    static byte[] encodeCommit(RunConfig run, RoundCommit commit) throws IOException {
+        byte[] r = run.toByteArray();
+        byte[] c = commit.toByteArray();
+        var bytes = new ByteArrayOutputStream(8 + r.length + c.length);
+        var d = new DataOutputStream(bytes);
+        d.writeInt(r.length);
+        d.write(r);
+        d.writeInt(c.length);
+        d.write(c);
+        return bytes.toByteArray();
+    }
+
+    /// @throws IOException if the lengths do not add up to the frame, or either message does not parse
+    static Commit decodeCommit(byte[] payload) throws IOException {
+        var d = new DataInputStream(new ByteArrayInputStream(payload));
+        try {
+            RunConfig run = RunConfig.parseFrom(lengthPrefixed(d, payload.length, "run config"));
+            RoundCommit commit = RoundCommit.parseFrom(lengthPrefixed(d, payload.length, "round commit"));
+            if (d.available() != 0) throw new IOException(d.available() + " trailing bytes");
+            return new Commit(run, commit);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IOException("unparsable message: " + e.getMessage(), e);
+        } catch (java.io.EOFException e) {
+            throw new IOException("truncated after " + (payload.length - d.available()) + " of " + payload.length
+                    + " bytes", e);
+        }
+    }
+
+    private static byte[] lengthPrefixed(DataInputStream d, int frameBytes, String what) throws IOException {
+        int n = d.readInt();
+        if (n < 0 || n > frameBytes) throw new IOException(what + " of " + n + " bytes in a frame of " + frameBytes);
+        byte[] b = new byte[n];
+        d.readFully(b);
+        return b;
+    }
+
+    static byte[] encodeOutcome(CommitOutcome o) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        var d = new DataOutputStream(bytes);
+        d.writeLong(o.version());
+        if (o.applied()) d.write(o.sha256());
+        else d.writeUTF(o.reason());
+        return bytes.toByteArray();
+    }
+
+    /// @param applied whether the frame was COMMITTED (else COMMIT_REFUSED)
+    static CommitOutcome decodeOutcome(byte[] payload, boolean applied) throws IOException {
+        var d = new DataInputStream(new ByteArrayInputStream(payload));
+        long version = d.readLong();
+        if (!applied) return CommitOutcome.refused(version, d.readUTF());
+        byte[] sha = new byte[SHA256_BYTES];
+        d.readFully(sha);
+        return CommitOutcome.applied(version, sha);
+    }
 
     /// Tells the node when the backend changed during a round (an out-of-memory retry or the CPU fallback), so
     /// `./hearth status`, the app and the coordinator show what trains now.

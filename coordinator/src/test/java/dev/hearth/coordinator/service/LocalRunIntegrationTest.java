@@ -98,6 +98,14 @@ class LocalRunIntegrationTest {
                     "the ledger holds exactly the batches of the committed updates");
             assertTrue(records.stream().filter(RoundRecord::accepted).count() >= ROUNDS * (NODES - 1),
                     "nodes recorded their accepted rounds: " + records.size());
+            for (int i = 0; i < NODES; i++) {
+                // every commit reached each trainer as a COMMIT frame: its parameters file was written for its
+                // first round only (version 0), never rewritten per round
+                Path trainerFile = dir.resolve("node" + i).resolve("runs").resolve("it-three-nodes").resolve("trainer")
+                        .resolve("params.bin");
+                assertEquals(0, dev.hearth.engine.checkpoint.Checkpoint.read(trainerFile).metadata().version(),
+                        "node " + i + "'s trainer file");
+            }
         }
     }
 }

@@ -1,13 +1,11 @@
-package dev.hearth.node.session;
+package dev.hearth.engine.demo;
 
-import dev.hearth.engine.demo.DemoBlocking;
-import dev.hearth.engine.demo.DemoConfig;
-import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.protocol.wire.RunConfig;
 
-/// The run's DCT blocking as its wire config says, for every holder of a model copy (the node, and the benches'
-/// protocol-level nodes) that applies RoundCommits through the run's {@link dev.hearth.engine.demo.OuterRule}.
+/// The run's DCT blocking as its wire config says, for every holder of a model copy (the node, its trainer worker
+/// and the benches' protocol-level nodes) that applies RoundCommits through the run's {@link OuterRule}: one
+/// function, so that every copy lays a step out the same way and reaches the coordinator's SHA-256 bit for bit.
 public final class CommitStep {
 
     private CommitStep() {
