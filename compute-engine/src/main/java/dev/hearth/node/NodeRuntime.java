@@ -368,9 +368,7 @@ public final class NodeRuntime implements NodeService {
 
     private void saveRunAddress(String address) {
         NodeSettings s = settings;
-        NodeSettings next = new NodeSettings(s.policy(), s.idleMinutes(), s.schedule(), s.runOnBattery(),
-                s.gpuTemperatureCapC(), s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(),
-                s.dailyVolumeCapBytes(), s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
+        NodeSettings next = s.withRunAddress(address); // every other field kept (the data cap, the CPU limit)
         try {
             updateSettings(next);
         } catch (InvalidSettingException e) {
@@ -424,9 +422,7 @@ public final class NodeRuntime implements NodeService {
     /// owner watches; the saved preference stays what the owner chose).
     public void overridePolicy(NodeSettings.Policy policy) {
         NodeSettings s = settings;
-        settings = new NodeSettings(policy, s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
-                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
-                s.gpuIndex(), s.startWithOs(), s.logLevel(), s.runAddress());
+        settings = s.withPolicy(policy);
         nodeThread.execute(this::policyTick);
     }
 
