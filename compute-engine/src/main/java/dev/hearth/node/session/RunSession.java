@@ -738,11 +738,13 @@ public final class RunSession {
         pendingRound = null;
         if (download != null) download.resetRequests();
         dataset.disconnected();
-        String next = d.reconnectIn().map(x -> "retrying in " + Math.max(1, x.toSeconds()) + " s").orElse("not retrying");
         if (d.reconnectIn().isEmpty()) {
             fail(d.reason());
         } else if (decision.running() || state != NodeState.PAUSED) {
-            set(NodeState.CONNECTING, "Connecting to the " + label, d.reason() + " (" + next + ")");
+            // one sentence where the owner looks ("connection refused; retrying in 5 s"); the whole reason is logged
+            log.debug("disconnected: " + d.reason());
+            set(NodeState.CONNECTING, "Connecting to the " + label, RunProbe.cause(d.reason()) + "; retrying in "
+                    + Math.max(1, d.reconnectIn().get().toSeconds()) + " s");
         }
     }
 
