@@ -93,7 +93,7 @@ public final class SettingsView implements View {
 
         section("Processor");
         int n = vm.machineCores();
-        text("Cores when training on the processor (1–" + n + ", 0 = all)", "cpuCores", vm::setCpuCores,
+        text("Processor cores to use (1–" + n + ", 0 = all)", "cpuCores", vm::setCpuCores,
                 s -> Integer.toString(s.cpuCores()));
         text("Use at most (% of their time)", "cpuPercent", vm::setCpuPercent, s -> Integer.toString(s.cpuPercent()));
         Label cpuNote = Ui.muted("Applies from the next round. Below 100 %, the trainer rests between steps (as BOINC's"
