@@ -42,6 +42,8 @@ class RunSwitchIntegrationTest {
             node.switchRun(address, attempts::add).toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertEquals(address, node.settings().runAddress(), "the new run is saved once it answered");
             String label = "run at " + coordinator.address().host() + ":" + coordinator.address().port();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // settledSnapshot's wait is short under load
+            while (!label.equals(node.settledSnapshot().coordinator()) && System.nanoTime() < deadline) Thread.sleep(50);
             assertEquals(label, node.settledSnapshot().coordinator());
             assertTrue(attempts.isEmpty(), "it answered at the first attempt: " + attempts);
         }
