@@ -18,6 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
 /// its Welcome came — and the headline names the run by host and port, not by its fingerprint.
 class RunSwitchIntegrationTest {
 
+    private static boolean onTheLocalRunWithItsData(dev.hearth.node.api.NodeSnapshot s) {
+        return "local run".equals(s.coordinator()) && (s.state() == dev.hearth.node.api.NodeState.WAITING_FOR_ROUND
+                || s.state() == dev.hearth.node.api.NodeState.TRAINING || s.state() == dev.hearth.node.api.NodeState.UPLOADING
+                || s.state() == dev.hearth.node.api.NodeState.PAUSED);
+    }
+
     @Test
     void aRunThatAnswersIsJoinedAndSaved(@TempDir Path dir) throws Exception {
         RunConfig config = RunConfig.parse("""
@@ -37,6 +43,11 @@ class RunSwitchIntegrationTest {
              NodeRuntime node = NodeRuntime.start(dir.resolve("node"), Clock.systemUTC(), true,
                      log -> new dev.hearth.node.AwayOwnerProbes("Test machine: training on the CPU."))) {
             node.joinConfiguredRun();
+            // on the local run, its data in place (a switch mid-download leaves the data thread writing into the
+            // data dir after close, which the temporary directory's cleanup then trips over)
+            long ready = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!onTheLocalRunWithItsData(node.settledSnapshot()) && System.nanoTime() < ready) Thread.sleep(50);
+            assertTrue(onTheLocalRunWithItsData(node.settledSnapshot()), "local run: " + node.snapshot());
             String address = coordinator.address().toString();
             List<String> attempts = new CopyOnWriteArrayList<>();
             node.switchRun(address, attempts::add).toCompletableFuture().get(60, TimeUnit.SECONDS);
