@@ -166,7 +166,7 @@ public final class NodeRuntime implements NodeService {
             startLocalRunNow();
         } else {
             try {
-                session.join(RunAddress.parse(address), address);
+                session.join(RunAddress.parse(address), runLabel(RunAddress.parse(address)));
             } catch (IllegalArgumentException e) {
                 log.error("the run address in the settings is not valid (" + e.getMessage() + "); starting the local run");
                 startLocalRunNow();
@@ -347,14 +347,67 @@ public final class NodeRuntime implements NodeService {
     @Override
     public void joinRun(String address) {
         RunAddress parsed = RunAddress.parse(address); // throws with a readable message
+        nodeThread.execute(() -> joinNow(parsed));
+    }
+
+    private void joinNow(RunAddress parsed) {
+        saveRunAddress(parsed.toString());
+        session.join(parsed, runLabel(parsed));
+        if (localRun != null && !parsed.toString().equals(localRun.address())) {
+            localRun.close(); // nobody else trains on it
+            localRun = null;
+            dashboardUrl = "";
+        }
+    }
+
+    /// "run at host:port": the headline names the run without its 64-digit certificate fingerprint.
+    static String runLabel(RunAddress a) {
+        return "run at " + a.host() + ":" + a.port();
+    }
+
+    /// The switch waiting for its new run to answer (node thread), or null.
+    private dev.hearth.node.session.RunProbe probe;
+
+    /// The local run answers at once (it is started in this process); a remote run is asked first with a
+    /// {@link dev.hearth.node.session.RunProbe}, and the session moves only once it welcomed this node.
+    @Override
+    public java.util.concurrent.CompletionStage<Void> switchRun(String address,
+                                                               java.util.function.Consumer<String> attempts) {
+        if ("local".equals(address)) {
+            startLocalRun();
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        RunAddress parsed = RunAddress.parse(address); // throws with a readable message
+        var done = new java.util.concurrent.CompletableFuture<Void>();
         nodeThread.execute(() -> {
-            saveRunAddress(parsed.toString());
-            session.join(parsed, parsed.toString());
-            if (localRun != null && !parsed.toString().equals(localRun.address())) {
-                localRun.close(); // nobody else trains on it
-                localRun = null;
-                dashboardUrl = "";
-            }
+            if (probe != null) probe.cancel();
+            var asking = new dev.hearth.node.session.RunProbe(parsed, identity, sentence -> {
+                log.info("switching runs: " + sentence);
+                attempts.accept(sentence);
+            });
+            probe = asking;
+            log.info("asking " + parsed.host() + ":" + parsed.port() + " before leaving the current run");
+            asking.start().whenComplete((welcome, failure) -> nodeThread.execute(() -> {
+                asking.close();
+                if (probe == asking) probe = null;
+                if (failure != null) {
+                    log.info("not switching runs: " + failure.getMessage());
+                    done.completeExceptionally(failure);
+                    return;
+                }
+                log.info(parsed.host() + ":" + parsed.port() + " answered (run " + welcome.getRunId()
+                        + "); leaving the current run");
+                joinNow(parsed);
+                done.complete(null);
+            }));
+        });
+        return done;
+    }
+
+    @Override
+    public void cancelRunSwitch() {
+        nodeThread.execute(() -> {
+            if (probe != null) probe.cancel();
         });
     }
 
@@ -368,9 +421,7 @@ public final class NodeRuntime implements NodeService {
 
     private void saveRunAddress(String address) {
         NodeSettings s = settings;
-        NodeSettings next = new NodeSettings(s.policy(), s.idleMinutes(), s.schedule(), s.runOnBattery(),
-                s.gpuTemperatureCapC(), s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(),
-                s.dailyVolumeCapBytes(), s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
+        NodeSettings next = s.withRunAddress(address); // every other field kept (the data cap, the CPU limit)
         try {
             updateSettings(next);
         } catch (InvalidSettingException e) {
@@ -424,9 +475,7 @@ public final class NodeRuntime implements NodeService {
     /// owner watches; the saved preference stays what the owner chose).
     public void overridePolicy(NodeSettings.Policy policy) {
         NodeSettings s = settings;
-        settings = new NodeSettings(policy, s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
-                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
-                s.gpuIndex(), s.startWithOs(), s.logLevel(), s.runAddress());
+        settings = s.withPolicy(policy);
         nodeThread.execute(this::policyTick);
     }
 
@@ -450,7 +499,10 @@ public final class NodeRuntime implements NodeService {
         closed = true;
         if (control != null) control.close();
         try {
-            nodeThread.submit(() -> session.close(why)).get(10, TimeUnit.SECONDS);
+            nodeThread.submit(() -> {
+                if (probe != null) probe.cancel();
+                session.close(why);
+            }).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn("the session did not close cleanly: " + (cause.getMessage() != null ? cause.getMessage()

@@ -42,6 +42,24 @@ public final class LocalRound {
         void update(int done, int total);
     }
 
+    /// What the round does between micro-batches: nothing, or keep the CPU trainer under the owner's share of the
+    /// CPU ({@link DutyCycle}).
+    public interface Pace {
+        Pace NONE = new Pace() {
+            @Override
+            public void start() {}
+
+            @Override
+            public void afterMicroBatch() {}
+        };
+
+        /// The round begins.
+        void start();
+
+        /// A micro-batch's gradient was accumulated.
+        void afterMicroBatch();
+    }
+
     /// One round's inputs.
     ///
     /// @param params     the round's parameters (not modified)
@@ -68,14 +86,21 @@ public final class LocalRound {
 
     private final LocalTrainer trainer;
     private final int microBatch;
+    private final Pace pace;
     /// The round's update before compression: the mean gradient or the pseudo-gradient.
     private final float[] update;
 
     /// @param microBatch windows per forward/backward pass (bounds activation memory), ≥ 1
     public LocalRound(LocalTrainer trainer, int microBatch) {
+        this(trainer, microBatch, Pace.NONE);
+    }
+
+    /// @param pace what happens between micro-batches (the CPU trainer's duty cycle)
+    public LocalRound(LocalTrainer trainer, int microBatch, Pace pace) {
         if (microBatch < 1) throw new IllegalArgumentException("micro-batches hold ≥ 1 window, got " + microBatch);
         this.trainer = trainer;
         this.microBatch = microBatch;
+        this.pace = java.util.Objects.requireNonNull(pace, "pace");
         this.update = new float[trainer.layout().size()];
     }
 
@@ -91,6 +116,7 @@ public final class LocalRound {
         int localSteps = in.localSteps();
         float lr = in.lr();
         double meanLoss;
+        pace.start();
         trainer.load(in.params());
         if (localSteps == 0) {
             meanLoss = gradient(ids, 0, ids.length, batches, progress);
@@ -125,6 +151,7 @@ public final class LocalRound {
             lossSum += (double) loss * n;
             done += n;
             progress.update(from + done, ids.length);
+            pace.afterMicroBatch();
         }
         return lossSum / count;
     }

@@ -57,6 +57,19 @@ public interface NodeService extends AutoCloseable {
     /// @throws IllegalArgumentException with a readable message when the address is malformed
     void joinRun(String address);
 
+    /// Switch to the run at `address` (or "local") only once it answers: the current run goes on until the new
+    /// coordinator welcomes this node; each failed attempt is told through `attempts` in one sentence with when the
+    /// next one is. The stage completes when the node has switched, or exceptionally (with a one-sentence message)
+    /// when the new run refused this node for good or the owner cancelled ({@link #cancelRunSwitch()}).
+    /// @throws IllegalArgumentException with a readable message when the address is malformed
+    default java.util.concurrent.CompletionStage<Void> switchRun(String address, java.util.function.Consumer<String> attempts) {
+        if ("local".equals(address)) startLocalRun(); else joinRun(address);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /// Stops a {@link #switchRun} still waiting for the new run to answer; the current run goes on.
+    default void cancelRunSwitch() {}
+
     /// Join the embedded local run (a coordinator in-process on loopback, bundled corpus).
     void startLocalRun();
 

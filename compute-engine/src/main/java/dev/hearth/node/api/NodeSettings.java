@@ -21,6 +21,10 @@ import java.util.List;
 /// @param logLevel             DEBUG, INFO, WARN or ERROR
 /// @param runAddress           the run to join: `hearth://...`, or "local" for the embedded run
 /// @param dataCacheCapBytes    disk the run's training data (token shards) may take, bytes (≥ 64 MiB)
+/// @param cpuCores             cores the trainer may use when it trains on the CPU ({@link #CPU_CORES_ALL}: 0, every
+///                             core; else 1..{@link #MAX_CPU_CORES}, and at most the machine's)
+/// @param cpuPercent           share of those cores' time the CPU trainer may take, % (1..100; BOINC's "use at most
+///                             N % of CPU time"): it sleeps between micro-batches to stay under it
 public record NodeSettings(
         Policy policy,
         int idleMinutes,
@@ -35,12 +39,33 @@ public record NodeSettings(
         boolean startWithOs,
         String logLevel,
         String runAddress,
-        long dataCacheCapBytes) {
+        long dataCacheCapBytes,
+        int cpuCores,
+        int cpuPercent) {
 
     /// 4 GiB: the shards a node needs for a 1B-token corpus, and what a gaming PC's disk does not miss.
     public static final long DEFAULT_DATA_CACHE_CAP_BYTES = 4L << 30;
     /// 64 MiB: eight 8 Mi-token shards, so a round's batches (which may read every shard of a small corpus) fit.
     public static final long MIN_DATA_CACHE_CAP_BYTES = 64L << 20;
+
+    /// `cpuCores`: every core the machine has (the default; the settings file stays right on another machine).
+    public static final int CPU_CORES_ALL = 0;
+    /// 1024 cores: more than any desktop or workstation has, so a larger number is a typo.
+    public static final int MAX_CPU_CORES = 1024;
+    /// `cpuPercent`: no limit on CPU time (the default).
+    public static final int CPU_PERCENT_ALL = 100;
+    /// 1 %: the least BOINC offers; at 1 % a nano round takes a hundred times as long and may miss its deadline.
+    public static final int MIN_CPU_PERCENT = 1;
+
+    /// The settings without a CPU limit (callers before issue 16 item 5): every core, all of their time.
+    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
+                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
+                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
+                        String logLevel, String runAddress, long dataCacheCapBytes) {
+        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
+                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
+                dataCacheCapBytes, CPU_CORES_ALL, CPU_PERCENT_ALL);
+    }
 
     /// The settings without a data cache cap (callers before issue 17): the default cap.
     public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
@@ -56,7 +81,40 @@ public record NodeSettings(
     public NodeSettings withDataCacheCapBytes(long cap) {
         return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, cap);
+                runAddress, cap, cpuCores, cpuPercent);
+    }
+
+    /// The same settings with another CPU limit (cores, % of their time).
+    public NodeSettings withCpuLimit(int cores, int percent) {
+        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                runAddress, dataCacheCapBytes, cores, percent);
+    }
+
+    /// The same settings with another policy (every other field kept, unlike the shorter constructors).
+    public NodeSettings withPolicy(Policy p) {
+        return new NodeSettings(p, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                runAddress, dataCacheCapBytes, cpuCores, cpuPercent);
+    }
+
+    /// The same settings with another run address.
+    public NodeSettings withRunAddress(String address) {
+        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                address, dataCacheCapBytes, cpuCores, cpuPercent);
+    }
+
+    /// The same settings training on another device ({@link #gpuIndex}).
+    public NodeSettings withGpuIndex(int index) {
+        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, index, startWithOs, logLevel,
+                runAddress, dataCacheCapBytes, cpuCores, cpuPercent);
+    }
+
+    /// The trainer's CPU threads on a machine with `available` cores: {@link #cpuCores}, at most `available`.
+    public int cpuThreads(int available) {
+        return cpuCores == CPU_CORES_ALL ? Math.max(1, available) : Math.max(1, Math.min(cpuCores, available));
     }
 
     public enum Policy {
@@ -141,6 +199,10 @@ public record NodeSettings(
             throw new InvalidSettingException("logLevel", "must be DEBUG, INFO, WARN or ERROR");
         if (dataCacheCapBytes < MIN_DATA_CACHE_CAP_BYTES)
             throw new InvalidSettingException("dataCacheCapBytes", "must be at least 64 MiB (one round's training data)");
+        if (cpuCores < 0 || cpuCores > MAX_CPU_CORES)
+            throw new InvalidSettingException("cpuCores", "must be 0 (every core) or between 1 and " + MAX_CPU_CORES + " cores");
+        if (cpuPercent < MIN_CPU_PERCENT || cpuPercent > CPU_PERCENT_ALL)
+            throw new InvalidSettingException("cpuPercent", "must be between " + MIN_CPU_PERCENT + " and 100 % of CPU time");
         if (runAddress == null || runAddress.isBlank())
             throw new InvalidSettingException("runAddress", "enter a hearth:// address or choose the local run");
         return this;

@@ -40,6 +40,10 @@ public final class NodeMain {
               --rounds N           exit with status 0 after N rounds were recorded
               --device D           where to train: auto (a usable NVIDIA GPU, else the CPU; the default),
                                    cpu, or a GPU's index (0, 1, ...: that card or the CPU); saved in the settings
+              --cpu-cores N        when training on the CPU, use at most N cores (all: every core, the
+                                   default); saved in the settings
+              --cpu-percent P      when training on the CPU, use at most P % of those cores' time (1..100;
+                                   the trainer sleeps between micro-batches); saved in the settings
               --in-process-worker  train inside this JVM instead of a child process (tests and debugging)
               --verbose            print debug log lines
               -h, --help           this text
@@ -64,6 +68,7 @@ public final class NodeMain {
         boolean demo = false, inProcess = false, verbose = false, status = false;
         NodeSettings.Policy policy = null;
         Integer gpuIndex = null;
+        Integer cpuCores = null, cpuPercent = null;
         int rounds = 0;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -83,6 +88,8 @@ public final class NodeMain {
                         if (rounds < 1) throw new IllegalArgumentException("--rounds must be at least 1");
                     }
                     case "--device" -> gpuIndex = NodeSettings.gpuIndexOf(value(args, ++i, "--device"));
+                    case "--cpu-cores" -> cpuCores = cpuCoresOf(value(args, ++i, "--cpu-cores"));
+                    case "--cpu-percent" -> cpuPercent = wholeNumber(value(args, ++i, "--cpu-percent"), "--cpu-percent");
                     case "--in-process-worker" -> inProcess = true;
                     case "--verbose" -> verbose = true;
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
@@ -101,7 +108,7 @@ public final class NodeMain {
         NodeRuntime node;
         try {
             DataDirs.ensure(dataDir);
-            prepareSettings(dataDir, coordinator, demo, policy, gpuIndex);
+            prepareSettings(dataDir, coordinator, demo, policy, gpuIndex, cpuCores, cpuPercent);
             node = NodeRuntime.start(dataDir, Clock.systemUTC(), inProcess, Probes::forThisMachine);
             if (demo && policy == null) node.overridePolicy(NodeSettings.Policy.ALWAYS); // this session only
             node.joinConfiguredRun();
@@ -144,18 +151,31 @@ public final class NodeMain {
     }
 
     private static void prepareSettings(Path dataDir, String coordinator, boolean demo, NodeSettings.Policy policy,
-                                        Integer gpuIndex) throws Exception {
+                                        Integer gpuIndex, Integer cpuCores, Integer cpuPercent) throws Exception {
         var store = new dev.hearth.node.settings.SettingsStore(dataDir, new EventLog(Clock.systemUTC()), Clock.systemUTC());
         NodeSettings s = store.load().settings();
         String address = coordinator != null ? coordinator : demo ? "local" : s.runAddress();
         NodeSettings.Policy p = policy != null ? policy : s.policy();
-        NodeSettings next = new NodeSettings(p, s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
-                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
-                gpuIndex != null ? gpuIndex : s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
+        NodeSettings next = s.withPolicy(p).withRunAddress(address)
+                .withGpuIndex(gpuIndex != null ? gpuIndex : s.gpuIndex())
+                .withCpuLimit(cpuCores != null ? cpuCores : s.cpuCores(), cpuPercent != null ? cpuPercent : s.cpuPercent());
         try {
             store.save(next);
         } catch (InvalidSettingException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /// `--cpu-cores`: `all` (every core) or a number of cores.
+    static int cpuCoresOf(String v) {
+        return v.strip().equalsIgnoreCase("all") ? NodeSettings.CPU_CORES_ALL : wholeNumber(v, "--cpu-cores");
+    }
+
+    private static int wholeNumber(String v, String option) {
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + v + "': expected a whole number");
         }
     }
 

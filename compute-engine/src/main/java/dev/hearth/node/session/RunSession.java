@@ -209,7 +209,8 @@ public final class RunSession {
         }
     }
 
-    /// The owner's settings; a changed device takes effect from the next round (the trainer restarts on it).
+    /// The owner's settings; a changed device or CPU limit takes effect from the next round (the trainer restarts on
+    /// the new spec).
     public void setSettings(NodeSettings settings) {
         post(() -> this.settings = settings);
     }
@@ -390,13 +391,15 @@ public final class RunSession {
     }
 
     /// The trainer for this run, reading the run's own dataset (its manifest file) and nothing else, on the owner's
-    /// device choice (settings: auto, the CPU or a GPU index).
+    /// device choice (settings: auto, the CPU or a GPU index) and CPU limit (cores, % of their time).
     private void ensureWorker() {
         RunConfig rc = welcome.getConfig();
+        NodeSettings s = settings == null ? NodeSettings.defaults() : settings;
         useWorker(new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
                 rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
                 dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(),
-                (float) outer.innerWeightDecay(), settings == null ? "auto" : settings.device()));
+                (float) outer.innerWeightDecay(), s.device(), s.cpuThreads(Runtime.getRuntime().availableProcessors()),
+                s.cpuPercent()));
     }
 
     /// Replaces the worker when its spec changed (a new run, or the owner chose another device): the old one is
@@ -918,11 +921,13 @@ public final class RunSession {
         if (download != null) download.resetRequests();
         catchingUp = null; // asked again after the next welcome (the fetch in flight is dropped)
         dataset.disconnected();
-        String next = d.reconnectIn().map(x -> "retrying in " + Math.max(1, x.toSeconds()) + " s").orElse("not retrying");
         if (d.reconnectIn().isEmpty()) {
             fail(d.reason());
         } else if (decision.running() || state != NodeState.PAUSED) {
-            set(NodeState.CONNECTING, "Connecting to the " + label, d.reason() + " (" + next + ")");
+            // one sentence where the owner looks ("connection refused; retrying in 5 s"); the whole reason is logged
+            log.debug("disconnected: " + d.reason());
+            set(NodeState.CONNECTING, "Connecting to the " + label, RunProbe.cause(d.reason()) + "; retrying in "
+                    + Math.max(1, d.reconnectIn().get().toSeconds()) + " s");
         }
     }
 

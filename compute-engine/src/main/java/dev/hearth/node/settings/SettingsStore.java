@@ -185,6 +185,8 @@ public final class SettingsStore {
         o.put("logLevel", s.logLevel());
         o.put("runAddress", s.runAddress());
         o.put("dataCacheCapBytes", s.dataCacheCapBytes());
+        o.put("cpuCores", s.cpuCores());
+        o.put("cpuPercent", s.cpuPercent());
         return o;
     }
 
@@ -211,7 +213,9 @@ public final class SettingsStore {
                 boolField(root, "startWithOs", d.startWithOs()),
                 textField(root, "logLevel", d.logLevel()),
                 textField(root, "runAddress", d.runAddress()),
-                longField(root, "dataCacheCapBytes", d.dataCacheCapBytes()));
+                longField(root, "dataCacheCapBytes", d.dataCacheCapBytes()),
+                intField(root, "cpuCores", d.cpuCores()),
+                intField(root, "cpuPercent", d.cpuPercent()));
     }
 
     private static JsonNode present(JsonNode root, String field) {

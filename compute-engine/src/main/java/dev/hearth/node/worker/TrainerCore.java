@@ -16,6 +16,7 @@ import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.train.DutyCycle;
 import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.LocalTrainer;
 import dev.hearth.protocol.wire.RoundCommit;
@@ -70,6 +71,8 @@ public final class TrainerCore implements AutoCloseable {
     /// The local round over {@link #trainer}, at the trainer's micro-batch (the spec's, or less where the GPU
     /// holds fewer).
     private LocalRound round;
+    /// The CPU trainer's duty cycle under the owner's CPU percentage; null on a GPU or without a limit.
+    private DutyCycle duty;
     private final Corpus corpus;
     private final DemoCompressor compressor;
     private final ValueEncoding encoding;
@@ -95,7 +98,7 @@ public final class TrainerCore implements AutoCloseable {
         Files.createDirectories(spec.stateDir());
         this.selector = new BackendSelector(config,
                 LocalRound.innerSettings(spec.weightDecay()),
-                spec.localSteps() > 0, Runtime.getRuntime().availableProcessors(), drivers, System.err::println);
+                spec.localSteps() > 0, spec.cpuThreads(), drivers, System.err::println);
         use(selector.select(DeviceSetting.parse(spec.device()), spec.microBatch()));
         this.corpus = Corpus.forWorker(spec.corpus(), spec.stateDir().resolve("corpus"));
         this.encoding = ValueEncoding.valueOf(spec.encoding());
@@ -186,20 +189,32 @@ public final class TrainerCore implements AutoCloseable {
         }
         long[] ids = job.batchIds();
         if (ids.length == 0) throw new IllegalArgumentException("round " + job.round() + ": no batches assigned");
+        long sleptBefore = duty == null ? 0 : duty.sleptNanos();
         LocalRound.Result result = round.run(new LocalRound.Input(params, ids, spec.localSteps(), job.lr()), compressor,
                 windows -> corpus.batch(windows, config.context()), progress::update);
         byte[] payload = UpdateCodec.encode(result.update(), encoding);
         saveState(job.round());
         long tokens = (long) ids.length * config.context();
         long millis = (System.nanoTime() - start) / 1_000_000;
+        if (duty != null) {
+            System.err.println("round " + job.round() + ": slept " + (duty.sleptNanos() - sleptBefore) / 1_000_000
+                    + " ms of " + millis + " ms to stay under " + duty);
+        }
         return new TrainResult(job.round(), payload, (float) result.meanLoss(), tokens, millis,
                 4.0 * layout.size() / payload.length);
     }
 
+    /// On the CPU the round keeps to the owner's share of the cores ({@link DutyCycle}); a GPU trainer's CPU thread
+    /// mostly waits on the card, so it is not paced.
     private void use(BackendSelector.TrainerSelection chosen) {
         selection = chosen;
         trainer = chosen.trainer();
-        round = new LocalRound(trainer, Math.max(1, chosen.microBatch()));
+        duty = null;
+        if (!chosen.onGpu() && spec.cpuPercent() < 100) {
+            duty = new DutyCycle(spec.cpuPercent(), spec.cpuThreads(), DutyCycle.PROCESS);
+            System.err.println("keeping the CPU trainer under " + duty + " (sleeping between micro-batches)");
+        }
+        round = new LocalRound(trainer, Math.max(1, chosen.microBatch()), duty == null ? LocalRound.Pace.NONE : duty);
     }
 
     /// Frees the GPU trainer that ran out of memory and takes what the selector chooses next.

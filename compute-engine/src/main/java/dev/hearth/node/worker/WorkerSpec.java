@@ -23,8 +23,11 @@ import java.util.List;
 /// @param weightDecay  the inner AdamW's decoupled weight decay (with localSteps ≥ 1)
 /// @param device       where to train: `auto` (a usable NVIDIA GPU, else the CPU), `cpu`, or a GPU index
 ///                     ({@link DeviceSetting}); the owner's choice from the node's settings
+/// @param cpuThreads   threads of the CPU engine when it trains on the CPU (the owner's core limit, ≥ 1)
+/// @param cpuPercent   share of those threads' time the CPU trainer may take, % (1..100; {@link DutyCycle})
 public record WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                         int microBatch, Path stateDir, int localSteps, float weightDecay, String device) {
+                         int microBatch, Path stateDir, int localSteps, float weightDecay, String device,
+                         int cpuThreads, int cpuPercent) {
 
     public WorkerSpec {
         if (localSteps < 0 || localSteps > MeanStep.MAX_LOCAL_STEPS) {
@@ -34,6 +37,17 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
             throw new IllegalArgumentException("inner weight decay must be in [0, 1], got " + weightDecay);
         }
         device = DeviceSetting.parse(device).toString(); // a bad value fails here, in the node, not in the child
+        if (cpuThreads < 1) throw new IllegalArgumentException("CPU threads must be at least 1, got " + cpuThreads);
+        if (cpuPercent < 1 || cpuPercent > 100) {
+            throw new IllegalArgumentException("CPU percentage must be in [1, 100], got " + cpuPercent);
+        }
+    }
+
+    /// A spec with no CPU limit: every core, all of their time.
+    public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
+                      int microBatch, Path stateDir, int localSteps, float weightDecay, String device) {
+        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, localSteps, weightDecay, device,
+                Runtime.getRuntime().availableProcessors(), 100);
     }
 
     /// A spec that trains where {@link DeviceSetting#AUTO} chooses.
@@ -61,6 +75,8 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         a.add("--local-steps"); a.add(Integer.toString(localSteps));
         a.add("--weight-decay"); a.add(Float.toString(weightDecay));
         a.add("--device"); a.add(device);
+        a.add("--cpu-threads"); a.add(Integer.toString(cpuThreads));
+        a.add("--cpu-percent"); a.add(Integer.toString(cpuPercent));
         return a;
     }
 
@@ -72,6 +88,8 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         int localSteps = 0;
         float weightDecay = 0f;
         String device = "auto";
+        int cpuThreads = Runtime.getRuntime().availableProcessors();
+        int cpuPercent = 100;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) throw new IllegalArgumentException("option " + args[i] + " needs a value");
@@ -87,6 +105,8 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
                 case "--local-steps" -> localSteps = Integer.parseInt(v);
                 case "--weight-decay" -> weightDecay = Float.parseFloat(v);
                 case "--device" -> device = v;
+                case "--cpu-threads" -> cpuThreads = Integer.parseInt(v);
+                case "--cpu-percent" -> cpuPercent = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown worker option " + args[i]);
             }
             i++;
@@ -96,6 +116,6 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
             throw new IllegalArgumentException("worker: missing options (got " + String.join(" ", args) + ")");
         }
         return new WorkerSpec(model, beta, block, topK, encoding, corpus, micro, state, localSteps, weightDecay,
-                device);
+                device, cpuThreads, cpuPercent);
     }
 }

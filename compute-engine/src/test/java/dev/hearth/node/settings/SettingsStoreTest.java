@@ -87,6 +87,32 @@ class SettingsStoreTest {
     }
 
     @Test
+    void theCpuLimitIsSavedAndSurvivesAChangeOfRunAddressOrPolicy() throws Exception {
+        var limited = NodeSettings.defaults().withCpuLimit(1, 50);
+        store.save(limited.withRunAddress("hearth://example.org:7443#sha256=ab").withPolicy(Policy.ALWAYS));
+        var loaded = store.load().settings();
+        assertEquals(1, loaded.cpuCores());
+        assertEquals(50, loaded.cpuPercent());
+        assertEquals(1, loaded.cpuThreads(8));
+        assertEquals(8, NodeSettings.defaults().cpuThreads(8), "by default every core");
+        assertEquals(2, NodeSettings.defaults().withCpuLimit(16, 100).cpuThreads(2), "never more than the machine has");
+        assertEquals(100, NodeSettings.defaults().cpuPercent());
+    }
+
+    @Test
+    void aCpuLimitOutOfRangeIsRefusedNamingTheField() {
+        var d = NodeSettings.defaults();
+        var percent = assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(0, 0).validate());
+        assertEquals("cpuPercent", percent.field());
+        assertEquals("must be between 1 and 100 % of CPU time", percent.problem());
+        assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(0, 101).validate());
+        var cores = assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(-1, 50).validate());
+        assertEquals("cpuCores", cores.field());
+        assertEquals("must be 0 (every core) or between 1 and 1024 cores", cores.problem());
+        assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(1025, 50).validate());
+    }
+
+    @Test
     void saveRejectsInvalidSettingsAndKeepsTheOldFile() throws Exception {
         store.save(custom());
         var bad = new NodeSettings(Policy.WHEN_IDLE, 0, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");

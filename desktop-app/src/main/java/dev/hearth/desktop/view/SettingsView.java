@@ -91,11 +91,23 @@ public final class SettingsView implements View {
             grid.getChildren().stream().filter(n -> id.equals(n.getId())).forEach(n -> n.disableProperty().bind(vm.gpuSettingsNoteProperty().isNotEmpty()));
         }
 
+        section("Processor");
+        int n = vm.machineCores();
+        text("Processor cores to use (1–" + n + ", 0 = all)", "cpuCores", vm::setCpuCores,
+                s -> Integer.toString(s.cpuCores()));
+        text("Use at most (% of their time)", "cpuPercent", vm::setCpuPercent, s -> Integer.toString(s.cpuPercent()));
+        Label cpuNote = Ui.muted("Applies from the next round. Below 100 %, the trainer rests between steps (as BOINC's"
+                + " \"use at most N % of CPU time\" does); a GPU is not limited by these.");
+        cpuNote.setWrapText(true);
+        grid.add(cpuNote, 0, row++, 3, 1);
+
         section("Network");
         text("Upload cap (KiB/s, 0 = none)", "uploadCapBytesPerSec", vm::setUploadCapKiB, s -> Long.toString(s.uploadCapBytesPerSec() / KIB));
         text("Download cap (KiB/s, 0 = none)", "downloadCapBytesPerSec", vm::setDownloadCapKiB, s -> Long.toString(s.downloadCapBytesPerSec() / KIB));
         text("Daily volume cap (MiB, 0 = none)", "dailyVolumeCapBytes", vm::setDailyCapMiB, s -> Long.toString(s.dailyVolumeCapBytes() / MIB));
         text("Run address (hearth://… or local)", "runAddress", vm::setRunAddress, NodeSettings::runAddress);
+        grid.add(runSwitchPrompt(), 0, row++, 3, 1);
+        vm.onRunAddressReset(() -> refreshers.get("runAddress").run());
 
         section("This computer");
         startWithOs.selectedProperty().addListener((o, a, on) -> { if (!refreshing) vm.setStartWithOs(on); });
@@ -112,12 +124,35 @@ public final class SettingsView implements View {
 
         Label status = Ui.id(Ui.muted(""), "settingsStatus");
         status.textProperty().bind(vm.statusProperty());
-        VBox page = new VBox(Ui.GAP, Ui.title("Settings"), Ui.muted("Changes take effect at once."), grid, status);
+        VBox page = new VBox(Ui.GAP, Ui.title("Settings"), Ui.muted("Changes take effect at once; a new run address asks first."), grid, status);
         page.setPadding(Ui.PAGE_PADDING);
         root = new ScrollPane(page);
         root.setFitToWidth(true);
         root.setId("settings");
         vm.appliedProperty().addListener((o, a, s) -> refresh());
+    }
+
+    /// Changing runs asks first: the question with "Switch runs" and "Keep the current run"; while the new run is
+    /// asked, "Stop switching" (the current run goes on either way).
+    private Node runSwitchPrompt() {
+        Label question = Ui.id(new Label(), "runSwitchQuestion");
+        question.textProperty().bind(vm.runSwitchQuestionProperty());
+        question.setWrapText(true);
+        Button confirm = Ui.id(new Button("Switch runs"), "confirmRunSwitch");
+        confirm.setDefaultButton(false);
+        confirm.setOnAction(e -> vm.confirmRunSwitch());
+        Button keep = Ui.id(new Button("Keep the current run"), "cancelRunSwitch");
+        keep.setOnAction(e -> vm.cancelRunSwitch());
+        HBox asking = new HBox(Ui.GAP, question, confirm, keep);
+        asking.setAlignment(Pos.CENTER_LEFT);
+        var askingShown = vm.runSwitchQuestionProperty().isNotEmpty();
+        asking.visibleProperty().bind(askingShown);
+        asking.managedProperty().bind(askingShown);
+        Button stop = Ui.id(new Button("Stop switching"), "stopRunSwitch");
+        stop.setOnAction(e -> vm.cancelRunSwitch());
+        stop.visibleProperty().bind(vm.switchPendingProperty());
+        stop.managedProperty().bind(vm.switchPendingProperty());
+        return new VBox(6, asking, stop);
     }
 
     private Node scheduleEditor() {

@@ -49,4 +49,13 @@ public final class RunAddress {
         if (value != null && value.strip().equals(LOCAL)) return Optional.empty();
         return problem(value).map(p -> p + " (or \"local\" for the local run)");
     }
+
+    /// "host:port" of a well-formed address (what a sentence names; the fingerprint is for machines), else the text.
+    public static String hostPort(String address) {
+        String a = address == null ? "" : address.strip();
+        if (problem(a).isPresent()) return a;
+        String rest = a.substring(SCHEME.length());
+        rest = rest.substring(0, rest.indexOf('#'));
+        return rest.endsWith("/") ? rest.substring(0, rest.length() - 1) : rest;
+    }
 }

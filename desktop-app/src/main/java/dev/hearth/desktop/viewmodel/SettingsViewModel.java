@@ -50,8 +50,23 @@ public final class SettingsViewModel {
     private final ReadOnlyStringWrapper gpuSettingsNote = new ReadOnlyStringWrapper("");
     // The policy before "only in the schedule windows" was switched on, so switching it off restores "Always".
     private Policy beforeSchedule;
+    private final int machineCores;
+    private final ReadOnlyStringWrapper runSwitchQuestion = new ReadOnlyStringWrapper("");
+    private final javafx.beans.property.ReadOnlyBooleanWrapper switchPending = new javafx.beans.property.ReadOnlyBooleanWrapper(false);
+    /// The address typed and checked, waiting for the owner's yes; null when none.
+    private String pendingRunAddress;
+    /// The address the node is asking (the owner said yes), until it answers or the owner cancels; null when none.
+    private String switchingTo;
+    /// Lets the view put the current run's address back into the field after a cancel.
+    private Runnable refreshRunAddress = () -> {};
 
     public SettingsViewModel(NodeService node, BackgroundTasks tasks, Autostart autostart) {
+        this(node, tasks, autostart, Runtime.getRuntime().availableProcessors());
+    }
+
+    /// @param machineCores the cores this computer has (the app and its node run on the same one)
+    public SettingsViewModel(NodeService node, BackgroundTasks tasks, Autostart autostart, int machineCores) {
+        this.machineCores = machineCores;
         this.node = Objects.requireNonNull(node, "node");
         this.tasks = Objects.requireNonNull(tasks, "tasks");
         this.autostart = Objects.requireNonNull(autostart, "autostart");
@@ -167,11 +182,35 @@ public final class SettingsViewModel {
         edit("gpuIndex", d -> d.gpuIndex(index));
     }
 
+    /// Cores the trainer may use on the CPU as the owner types them; 0 = every core, at most this computer's.
+    public void setCpuCores(String text) {
+        parseInt("cpuCores", text).ifPresent(v -> {
+            if (v > machineCores) {
+                errors.put("cpuCores", "this computer has " + machineCores + (machineCores == 1 ? " core" : " cores")
+                        + "; enter 1 to " + machineCores + ", or 0 for all");
+                updateStatusAfterRefusal();
+                return;
+            }
+            edit("cpuCores", d -> d.cpuCores(v));
+        });
+    }
+
+    /// The share of those cores' time the CPU trainer may take, % (1..100).
+    public void setCpuPercent(String text) {
+        parseInt("cpuPercent", (text == null ? "" : text).strip().replaceAll("\\s*%$", "")).ifPresent(v -> edit("cpuPercent", d -> d.cpuPercent(v)));
+    }
+
+    /// This computer's cores (the settings screen says how many there are).
+    public int machineCores() {
+        return machineCores;
+    }
+
     public void setLogLevel(String level) {
         edit("logLevel", d -> d.logLevel(level));
     }
 
-    /// Switches runs at once: "local" starts the embedded run, an address joins it (the node saves the address itself).
+    /// A new run address is not applied at once: it is checked, then {@link #runSwitchQuestionProperty()} asks the
+    /// owner to confirm ({@link #confirmRunSwitch()}) or keep the current run ({@link #cancelRunSwitch()}).
     public void setRunAddress(String address) {
         String value = address == null ? "" : address.strip();
         var problem = RunAddress.settingsProblem(value);
@@ -180,23 +219,74 @@ public final class SettingsViewModel {
             return;
         }
         errors.remove("runAddress");
-        if (value.equals(applied.get().runAddress())) return;
-        NodeSettings switched = new Draft(applied.get()).runAddress(value).build();
-        status.set("Switching run…");
-        tasks.run(() -> {
-            if (value.equals(RunAddress.LOCAL)) node.startLocalRun(); else node.joinRun(value);
-            return value;
-        }, ok -> {
-            applied.set(switched);
-            status.set(value.equals(RunAddress.LOCAL) ? "Starting the local run" : "Joining " + value);
-        }, failure -> {
-            if (failure instanceof IllegalArgumentException) {
-                errors.put("runAddress", BackgroundTasks.describe(failure));
-                status.set("");
+        if (value.equals(applied.get().runAddress()) || value.equals(switchingTo)) {
+            if (switchingTo == null) pendingRunAddress = null;
+            if (switchingTo == null) runSwitchQuestion.set("");
+            return;
+        }
+        pendingRunAddress = value;
+        runSwitchQuestion.set("Leave " + runWords(applied.get().runAddress()) + " and join " + runWords(value) + "? "
+                + "Hearth keeps contributing to the current run until the new one answers.");
+    }
+
+    /// The owner confirmed: the node asks the new run and moves only once it answers; meanwhile the current run
+    /// goes on and {@link #statusProperty()} says, in one sentence, why the new one does not answer and when it is
+    /// asked again.
+    public void confirmRunSwitch() {
+        String value = pendingRunAddress;
+        if (value == null) return;
+        pendingRunAddress = null;
+        runSwitchQuestion.set("");
+        switchingTo = value;
+        switchPending.set(true);
+        String current = runWords(applied.get().runAddress());
+        status.set(value.equals(RunAddress.LOCAL) ? "Starting the local run…"
+                : "Asking " + runWords(value) + "; still contributing to " + current + " until it answers.");
+        java.util.concurrent.CompletionStage<Void> switched;
+        try {
+            switched = node.switchRun(value, sentence -> tasks.ui().execute(() -> {
+                if (value.equals(switchingTo)) status.set(sentence + " Still contributing to " + current + ".");
+            }));
+        } catch (IllegalArgumentException e) {
+            switchingTo = null;
+            switchPending.set(false);
+            errors.put("runAddress", BackgroundTasks.describe(e));
+            status.set("");
+            return;
+        }
+        switched.whenComplete((ok, failure) -> tasks.ui().execute(() -> {
+            if (!value.equals(switchingTo)) return; // cancelled or replaced meanwhile
+            switchingTo = null;
+            switchPending.set(false);
+            if (failure == null) {
+                applied.set(new Draft(applied.get()).runAddress(value).build());
+                status.set(value.equals(RunAddress.LOCAL) ? "Switched to the local run" : "Switched to " + runWords(value));
             } else {
-                status.set("Could not switch runs: " + BackgroundTasks.describe(failure));
+                Throwable why = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                status.set("Not switched: " + BackgroundTasks.describe(why) + " Still contributing to " + current + ".");
             }
-        });
+        }));
+    }
+
+    /// The owner keeps the current run: a question is withdrawn, a switch still waiting for its run is stopped.
+    public void cancelRunSwitch() {
+        pendingRunAddress = null;
+        runSwitchQuestion.set("");
+        if (switchingTo != null) {
+            switchingTo = null;
+            switchPending.set(false);
+            node.cancelRunSwitch();
+            status.set("Not switched: staying on " + runWords(applied.get().runAddress()) + ".");
+        }
+        applied.set(applied.get()); // the field shows the current run's address again
+        refreshRunAddress.run();
+    }
+
+    /// "the local run" or "the run at host:port" (the fingerprint is for machines, not for a sentence).
+    static String runWords(String address) {
+        if (address == null || address.equals(RunAddress.LOCAL)) return "the local run";
+        return "the run at " + RunAddress.hostPort(address);
     }
 
     /// Saves the choice and writes (or removes) the login item in the background.
@@ -271,6 +361,8 @@ public final class SettingsViewModel {
             case "downloadCapBytesPerSec" -> "download cap";
             case "dailyVolumeCapBytes" -> "daily data cap";
             case "runAddress" -> "run address";
+            case "cpuCores" -> "CPU cores";
+            case "cpuPercent" -> "CPU time";
             case "schedule" -> "schedule";
             default -> field;
         };
@@ -315,6 +407,12 @@ public final class SettingsViewModel {
     /// "" when a GPU is visible (or not measured yet); otherwise why the GPU settings are disabled.
     public ReadOnlyStringProperty gpuSettingsNoteProperty() { return gpuSettingsNote.getReadOnlyProperty(); }
     public boolean autostartSupported() { return autostart.supported(); }
+    /// "" when no run switch waits for the owner's answer; else the question (confirm or cancel).
+    public ReadOnlyStringProperty runSwitchQuestionProperty() { return runSwitchQuestion.getReadOnlyProperty(); }
+    /// True while the node asks a new run (the owner said yes) and the current run goes on.
+    public javafx.beans.property.ReadOnlyBooleanProperty switchPendingProperty() { return switchPending.getReadOnlyProperty(); }
+    /// The view's hook to show the current run's address in its field again (after a cancel).
+    public void onRunAddressReset(Runnable refresh) { this.refreshRunAddress = Objects.requireNonNull(refresh); }
 
     /// A mutable copy of the settings for one edit; NodeSettings itself stays immutable.
     private static final class Draft {
@@ -332,6 +430,8 @@ public final class SettingsViewModel {
         private String logLevel;
         private String runAddress;
         private long dataCacheCapBytes;
+        private int cpuCores;
+        private int cpuPercent;
 
         Draft(NodeSettings s) {
             policy = s.policy(); idleMinutes = s.idleMinutes(); schedule = s.schedule(); runOnBattery = s.runOnBattery();
@@ -339,6 +439,7 @@ public final class SettingsViewModel {
             uploadCapBytesPerSec = s.uploadCapBytesPerSec(); downloadCapBytesPerSec = s.downloadCapBytesPerSec();
             dailyVolumeCapBytes = s.dailyVolumeCapBytes(); gpuIndex = s.gpuIndex(); startWithOs = s.startWithOs();
             logLevel = s.logLevel(); runAddress = s.runAddress(); dataCacheCapBytes = s.dataCacheCapBytes();
+            cpuCores = s.cpuCores(); cpuPercent = s.cpuPercent();
         }
 
         Draft policy(Policy v) { policy = v; return this; }
@@ -354,11 +455,13 @@ public final class SettingsViewModel {
         Draft startWithOs(boolean v) { startWithOs = v; return this; }
         Draft logLevel(String v) { logLevel = v; return this; }
         Draft runAddress(String v) { runAddress = v; return this; }
+        Draft cpuCores(int v) { cpuCores = v; return this; }
+        Draft cpuPercent(int v) { cpuPercent = v; return this; }
 
         NodeSettings build() {
             return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                     uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                    dataCacheCapBytes);
+                    dataCacheCapBytes, cpuCores, cpuPercent);
         }
     }
 }

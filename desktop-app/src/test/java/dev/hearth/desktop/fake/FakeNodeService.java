@@ -258,10 +258,7 @@ public final class FakeNodeService implements NodeService {
 
     /// As the real node does: joining saves the address in the settings.
     private void rememberRunAddress(String address) {
-        NodeSettings s = settings;
-        settings = new NodeSettings(s.policy(), s.idleMinutes(), s.schedule(), s.runOnBattery(), s.gpuTemperatureCapC(),
-                s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
-                s.gpuIndex(), s.startWithOs(), s.logLevel(), address);
+        settings = settings.withRunAddress(address);
     }
 
     private void connected(String coordinator) {

@@ -80,6 +80,11 @@ class DesktopUiTest {
         }
     }
 
+    /// Scrolls the settings page as a person would with the wheel: 0 the top, 1 the bottom.
+    private static void scrollSettings(FxRobot robot, double where) {
+        robot.interact(() -> robot.lookup("#settings").queryAs(javafx.scene.control.ScrollPane.class).setVvalue(where));
+    }
+
     private static String text(FxRobot robot, String query) {
         return robot.lookup(query).queryAs(Label.class).getText();
     }
@@ -176,12 +181,47 @@ class DesktopUiTest {
         waitUntil("the idle message", () -> text(robot, "#error-idleMinutes").equals("must be between 1 and 240 minutes"));
         assertEquals(3, node.settings().idleMinutes());
 
+        scrollSettings(robot, 0.6); // the network caps sit below the processor section
         robot.doubleClickOn("#uploadCapBytesPerSec").eraseText(3).write("8").type(KeyCode.ENTER);
         waitUntil("the cap message", () -> text(robot, "#error-uploadCapBytesPerSec").equals("must be 0 (no cap) or at least 16 KiB/s"));
 
+        scrollSettings(robot, 0);
         robot.doubleClickOn("#idleMinutes").eraseText(3).write("15").type(KeyCode.ENTER);
         waitUntil("the message goes", () -> text(robot, "#error-idleMinutes").isEmpty());
         assertEquals(15, node.settings().idleMinutes());
+    }
+
+    @Test
+    void aNewRunAddressAsksFirstAndKeepingTheCurrentRunJoinsNothing(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-settings");
+        scrollSettings(robot, 1);
+        String address = "hearth://run.example.org:7443#sha256=" + "ab".repeat(32);
+        robot.doubleClickOn("#runAddress").eraseText(5).write(address).type(KeyCode.ENTER);
+        waitUntil("the question", () -> text(robot, "#runSwitchQuestion").startsWith(
+                "Leave the local run and join the run at run.example.org:7443?"));
+        assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")), "nothing joined before the answer");
+        robot.clickOn("#cancelRunSwitch");
+        waitUntil("the question goes", () -> text(robot, "#runSwitchQuestion").isEmpty());
+        waitUntil("the field shows the current run", () -> robot.lookup("#runAddress").queryTextInputControl().getText().equals("local"));
+        assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")));
+
+        robot.doubleClickOn("#runAddress").eraseText(5).write(address).type(KeyCode.ENTER);
+        waitUntil("the question again", () -> !text(robot, "#runSwitchQuestion").isEmpty());
+        robot.clickOn("#confirmRunSwitch");
+        waitUntil("joined", () -> node.calls().contains("joinRun " + address));
+        waitUntil("said so", () -> text(robot, "#settingsStatus").equals("Switched to the run at run.example.org:7443"));
+    }
+
+    @Test
+    void theCpuLimitIsTypedInTheProcessorSection(FxRobot robot) throws Exception {
+        returningOwner(robot);
+        robot.clickOn("#nav-settings");
+        scrollSettings(robot, 0.6);
+        robot.doubleClickOn("#cpuPercent").eraseText(3).write("150").type(KeyCode.ENTER);
+        waitUntil("the percent message", () -> text(robot, "#error-cpuPercent").equals("must be between 1 and 100 % of CPU time"));
+        robot.doubleClickOn("#cpuPercent").eraseText(3).write("50").type(KeyCode.ENTER);
+        waitUntil("saved", () -> node.settings().cpuPercent() == 50);
     }
 
     @Test

@@ -140,13 +140,50 @@ class SettingsViewModelTest {
         vm.setRunAddress("http://example.org");
         assertEquals("must start with hearth:// (or \"local\" for the local run)", vm.errors().get("runAddress"));
         vm.setRunAddress("hearth://run.example.org:7443" + RunAddressTest.FP);
-        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443" + RunAddressTest.FP), "switches at once");
+        assertNull(vm.errors().get("runAddress"));
+        assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")), "asks first");
+        assertEquals("Leave the local run and join the run at run.example.org:7443? Hearth keeps contributing to the"
+                + " current run until the new one answers.", vm.runSwitchQuestionProperty().get());
+        vm.confirmRunSwitch();
+        assertTrue(node.calls().contains("joinRun hearth://run.example.org:7443" + RunAddressTest.FP));
         assertEquals("hearth://run.example.org:7443" + RunAddressTest.FP, node.settings().runAddress());
         assertEquals(node.settings().runAddress(), vm.appliedProperty().get().runAddress());
-        assertNull(vm.errors().get("runAddress"));
+        assertEquals("Switched to the run at run.example.org:7443", vm.statusProperty().get());
+        assertEquals("", vm.runSwitchQuestionProperty().get());
         vm.setRunAddress("local");
+        vm.confirmRunSwitch();
         assertEquals("startLocalRun", node.calls().getLast());
         assertEquals("local", vm.appliedProperty().get().runAddress());
+    }
+
+    @Test
+    void keepingTheCurrentRunWithdrawsTheQuestionAndJoinsNothing() {
+        vm.setRunAddress("hearth://run.example.org:7443" + RunAddressTest.FP);
+        vm.cancelRunSwitch();
+        assertEquals("", vm.runSwitchQuestionProperty().get());
+        vm.confirmRunSwitch(); // nothing waits for a yes any more
+        assertFalse(node.calls().stream().anyMatch(c -> c.startsWith("joinRun")));
+        assertEquals("local", node.settings().runAddress());
+    }
+
+    @Test
+    void theCpuLimitIsSavedWithTheValidatorsMessagesAndTheMachinesCores() {
+        vm = new SettingsViewModel(node, BackgroundTasks.sameThread(),
+                new Autostart(dir.resolve("autostart"), List.of("/opt/hearth/bin/Hearth")), 2);
+        vm.setCpuCores("3");
+        assertEquals("this computer has 2 cores; enter 1 to 2, or 0 for all", vm.errors().get("cpuCores"));
+        assertEquals("Not saved: CPU cores (marked in red)", vm.statusProperty().get());
+        vm.setCpuCores("1");
+        assertNull(vm.errors().get("cpuCores"));
+        vm.setCpuPercent("0");
+        assertEquals("must be between 1 and 100 % of CPU time", vm.errors().get("cpuPercent"));
+        vm.setCpuPercent("50 %");
+        assertNull(vm.errors().get("cpuPercent"));
+        assertEquals(1, node.settings().cpuCores());
+        assertEquals(50, node.settings().cpuPercent());
+        assertEquals("Saved — in effect now", vm.statusProperty().get());
+        vm.setCpuCores("0");
+        assertEquals(0, node.settings().cpuCores(), "0 is every core");
     }
 
     @Test
