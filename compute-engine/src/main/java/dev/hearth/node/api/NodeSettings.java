@@ -21,6 +21,7 @@ import java.util.List;
 /// @param logLevel             DEBUG, INFO, WARN or ERROR
 /// @param runAddress           the run to join: `hearth://...`, or "local" for the embedded run
 /// @param dataCacheCapBytes    disk the run's training data (token shards) may take, bytes (≥ 64 MiB)
+/// @param energy               tariff, cheap hours and the grid feed ({@link EnergySettings}); null = defaults
 public record NodeSettings(
         Policy policy,
         int idleMinutes,
@@ -35,7 +36,22 @@ public record NodeSettings(
         boolean startWithOs,
         String logLevel,
         String runAddress,
-        long dataCacheCapBytes) {
+        long dataCacheCapBytes,
+        EnergySettings energy) {
+
+    public NodeSettings {
+        if (energy == null) energy = EnergySettings.defaults();
+    }
+
+    /// The settings without energy settings (callers before issue 16 item 6): the defaults (no tariff).
+    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
+                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
+                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
+                        String logLevel, String runAddress, long dataCacheCapBytes) {
+        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
+                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
+                dataCacheCapBytes, null);
+    }
 
     /// 4 GiB: the shards a node needs for a 1B-token corpus, and what a gaming PC's disk does not miss.
     public static final long DEFAULT_DATA_CACHE_CAP_BYTES = 4L << 30;
@@ -56,7 +72,14 @@ public record NodeSettings(
     public NodeSettings withDataCacheCapBytes(long cap) {
         return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, cap);
+                runAddress, cap, energy);
+    }
+
+    /// The same settings with other energy settings.
+    public NodeSettings withEnergy(EnergySettings e) {
+        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                runAddress, dataCacheCapBytes, e);
     }
 
     public enum Policy {
@@ -143,6 +166,7 @@ public record NodeSettings(
             throw new InvalidSettingException("dataCacheCapBytes", "must be at least 64 MiB (one round's training data)");
         if (runAddress == null || runAddress.isBlank())
             throw new InvalidSettingException("runAddress", "enter a hearth:// address or choose the local run");
+        energy.validate();
         return this;
     }
 }

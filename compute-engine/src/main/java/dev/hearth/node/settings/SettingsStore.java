@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.node.api.InvalidSettingException;
+import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
@@ -185,6 +186,18 @@ public final class SettingsStore {
         o.put("logLevel", s.logLevel());
         o.put("runAddress", s.runAddress());
         o.put("dataCacheCapBytes", s.dataCacheCapBytes());
+        EnergySettings e = s.energy();
+        ObjectNode en = o.putObject("energy");
+        en.put("pricePerKwh", e.pricePerKwh());
+        en.put("currency", e.currency());
+        if (e.hasCheapHours()) {
+            en.put("cheapFrom", e.cheapFrom().toString());
+            en.put("cheapUntil", e.cheapUntil().toString());
+        }
+        en.put("onlyCheapHours", e.onlyCheapHours());
+        en.put("carbonFeedUrl", e.carbonFeedUrl());
+        en.put("greenBelowGramsPerKwh", e.greenBelowGramsPerKwh());
+        en.put("onlyWhenGreen", e.onlyWhenGreen());
         return o;
     }
 
@@ -211,7 +224,24 @@ public final class SettingsStore {
                 boolField(root, "startWithOs", d.startWithOs()),
                 textField(root, "logLevel", d.logLevel()),
                 textField(root, "runAddress", d.runAddress()),
-                longField(root, "dataCacheCapBytes", d.dataCacheCapBytes()));
+                longField(root, "dataCacheCapBytes", d.dataCacheCapBytes()),
+                energyField(root, d.energy()));
+    }
+
+    private static EnergySettings energyField(JsonNode root, EnergySettings d) throws SettingsFormatException {
+        JsonNode e = present(root, "energy");
+        if (e == null) return d;
+        if (!e.isObject()) throw wrongType("energy", "an object", e);
+        JsonNode price = present(e, "pricePerKwh");
+        if (price != null && !price.isNumber()) throw wrongType("energy.pricePerKwh", "a number", price);
+        return new EnergySettings(price == null ? d.pricePerKwh() : price.doubleValue(),
+                textField(e, "currency", d.currency()),
+                present(e, "cheapFrom") == null ? null : time(e, "energy.cheapFrom", "cheapFrom"),
+                present(e, "cheapUntil") == null ? null : time(e, "energy.cheapUntil", "cheapUntil"),
+                boolField(e, "onlyCheapHours", d.onlyCheapHours()),
+                textField(e, "carbonFeedUrl", d.carbonFeedUrl()),
+                intField(e, "greenBelowGramsPerKwh", d.greenBelowGramsPerKwh()),
+                boolField(e, "onlyWhenGreen", d.onlyWhenGreen()));
     }
 
     private static JsonNode present(JsonNode root, String field) {
