@@ -1,6 +1,5 @@
 package dev.hearth.node.api;
 
-import dev.hearth.node.energy.RoundEnergy;
 import java.time.Instant;
 
 /// One round this node took part in, as kept in the history database.

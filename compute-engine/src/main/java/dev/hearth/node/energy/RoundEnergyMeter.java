@@ -1,6 +1,8 @@
 package dev.hearth.node.energy;
 
+import dev.hearth.node.api.EnergySource;
 import dev.hearth.node.api.HardwareSample;
+import dev.hearth.node.api.RoundEnergy;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;

@@ -14,7 +14,7 @@ import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.NodeState;
 import dev.hearth.node.api.RoundRecord;
 import dev.hearth.node.api.RunStatus;
-import dev.hearth.node.energy.RoundEnergy;
+import dev.hearth.node.api.RoundEnergy;
 import dev.hearth.node.energy.RoundEnergyMeter;
 import dev.hearth.node.history.HistoryStore;
 import dev.hearth.node.log.EventLog;

@@ -114,6 +114,19 @@ public final class SettingsStore {
         return new LoadResult(defaults, problem, aside);
     }
 
+    /// The settings in `dataDir` if its file is there and sound; never writes, moves or logs (for
+    /// `./hearth status`, which must not change a running node's data dir).
+    public static java.util.Optional<NodeSettings> peek(Path dataDir) {
+        Path f = dataDir.resolve(FILE_NAME);
+        try {
+            if (!Files.isRegularFile(f) || Files.size(f) > MAX_FILE_BYTES) return java.util.Optional.empty();
+            SettingsStore reader = new SettingsStore(dataDir, new EventLog(Clock.systemUTC()), Clock.systemUTC());
+            return java.util.Optional.of(reader.parse(Files.readString(f)).validate());
+        } catch (IOException | SettingsFormatException | InvalidSettingException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /// Validates and writes atomically.
     ///
     /// @throws InvalidSettingException naming the first bad field; nothing is written then

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.node.api.EnergySource;
 import dev.hearth.node.api.HardwareSample;
+import dev.hearth.node.api.RoundEnergy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.hearth.node.energy;
+package dev.hearth.node.api;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.hearth.node.energy;
+package dev.hearth.node.api;
 
 /// Where a round's energy figure came from, as stored in the history's `energy_source` column.
 public enum EnergySource {
@@ -8,7 +8,7 @@ public enum EnergySource {
     /// The CPU package's own energy counter (RAPL, `/sys/class/powercap`): the whole package, so
     /// whatever else the machine ran during the round is in it too.
     RAPL("rapl", "measured, CPU package"),
-    /// [CpuEnergyEstimate]: the trainer's CPU time × a named constant per busy core.
+    /// `dev.hearth.node.energy.CpuEnergyEstimate`: the trainer's CPU time × a named constant per busy core.
     ESTIMATE("estimate", "estimated");
 
     private final String column;
