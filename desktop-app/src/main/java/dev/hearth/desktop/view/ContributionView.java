@@ -43,6 +43,8 @@ public final class ContributionView implements View {
     private final Label roundsTotal = Ui.id(new Label(), "roundsTotal");
     private final Label creditsTotal = new Label();
     private final Label dataTotal = new Label();
+    private final Label energyTotal = Ui.id(new Label(), "energyTotal");
+    private final Label costTotal = Ui.id(new Label(), "costTotal");
 
     public ContributionView(ContributionViewModel vm) {
         this.vm = vm;
@@ -50,7 +52,8 @@ public final class ContributionView implements View {
         showTotals();
         FlowPane totals = new FlowPane(Ui.GAP, Ui.GAP,
                 Ui.stat("Tokens trained", tokensTotal), Ui.stat("Compute time", computeTotal),
-                Ui.stat("Rounds", roundsTotal), Ui.stat("Credits", creditsTotal), Ui.stat("Data sent and received", dataTotal));
+                Ui.stat("Rounds", roundsTotal), Ui.stat("Credits", creditsTotal), Ui.stat("Data sent and received", dataTotal),
+                Ui.stat("Energy used", energyTotal), Ui.stat("Cost", costTotal));
 
         ToggleGroup periodGroup = new ToggleGroup();
         ToggleButton perDay = new ToggleButton("Per day");
@@ -67,6 +70,7 @@ public final class ContributionView implements View {
         });
 
         CategoryAxis x = new CategoryAxis();
+        x.setLabel("day, and the kWh it used");
         NumberAxis y = new NumberAxis();
         y.setLabel("tokens");
         BarChart<String, Number> chart = new BarChart<>(x, y);
@@ -108,6 +112,9 @@ public final class ContributionView implements View {
         table.getColumns().getLast().setPrefWidth(130);
         table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
+        table.getColumns().add(column("Energy", ContributionViewModel::roundEnergyText));
+        table.getColumns().getLast().setPrefWidth(150);
+        table.getColumns().add(column("Cost", vm::roundCostText));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);
 
@@ -132,11 +139,15 @@ public final class ContributionView implements View {
         roundsTotal.setText(vm.roundsText());
         creditsTotal.setText(vm.creditsText());
         dataTotal.setText(vm.dataText());
+        energyTotal.setText(vm.energyText());
+        costTotal.setText(vm.costText());
     }
 
     private void redrawChart() {
         var data = vm.periods().stream()
-                .map(d -> new XYChart.Data<String, Number>(DAY.format(d.start()), d.tokens()))
+                .map(d -> new XYChart.Data<String, Number>(DAY.format(d.start()) + "\n"
+                        + dev.hearth.node.api.RoundEnergy.kwhText(d.energyJoules() / dev.hearth.node.api.RoundEnergy.JOULES_PER_KWH)
+                                .replace(" kWh", ""), d.tokens()))
                 .toList();
         tokens.getData().setAll(data);
     }
