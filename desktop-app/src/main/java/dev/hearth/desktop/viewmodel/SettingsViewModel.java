@@ -4,6 +4,7 @@ import dev.hearth.desktop.os.Autostart;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.InvalidSettingException;
 import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
@@ -143,6 +144,75 @@ public final class SettingsViewModel {
         scaled("dailyVolumeCapBytes", mib, MIB).ifPresent(v -> edit("dailyVolumeCapBytes", d -> d.dailyVolumeCapBytes(v)));
     }
 
+    // ---- energy (issue 16 item 6): tariff, cheap hours, grid feed
+
+    /// The price of a kWh as the owner types it ("0.30", "0,30"); empty or 0 = no tariff.
+    public void setPricePerKwh(String text) {
+        String t = text == null ? "" : text.strip().replace(',', '.');
+        double price;
+        try {
+            price = t.isEmpty() ? 0 : Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            errors.put("pricePerKwh", "\"" + t + "\" is not a price (e.g. 0.30)");
+            updateStatusAfterRefusal();
+            return;
+        }
+        edit("pricePerKwh", d -> d.energy(e -> new EnergySettings(price, e.currency(), e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    /// ISO 4217, e.g. EUR; lower case is accepted and raised.
+    public void setCurrency(String code) {
+        String c = code == null ? "" : code.strip().toUpperCase(Locale.ROOT);
+        edit("currency", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), c, e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    /// "23:00" to "06:00"; both empty = no cheap hours.
+    public void setCheapHours(String from, String until) {
+        LocalTime f = null;
+        LocalTime u = null;
+        String a = from == null ? "" : from.strip();
+        String b = until == null ? "" : until.strip();
+        if (!a.isEmpty() || !b.isEmpty()) {
+            try {
+                f = LocalTime.parse(a);
+                u = LocalTime.parse(b);
+            } catch (java.time.format.DateTimeParseException e) {
+                errors.put("cheapHours", "enter times as HH:MM, e.g. 23:00 and 06:00");
+                updateStatusAfterRefusal();
+                return;
+            }
+        }
+        LocalTime from2 = f;
+        LocalTime until2 = u;
+        edit("cheapHours", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), from2, until2,
+                e.onlyCheapHours() && from2 != null, e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    public void setOnlyCheapHours(boolean on) {
+        edit("onlyCheapHours", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
+                on, e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    public void setCarbonFeedUrl(String url) {
+        String u = url == null ? "" : url.strip();
+        edit("carbonFeedUrl", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), u, e.greenBelowGramsPerKwh(), e.onlyWhenGreen() && !u.isEmpty())));
+    }
+
+    /// g CO₂/kWh.
+    public void setGreenBelow(String grams) {
+        parseInt("greenBelowGramsPerKwh", grams).ifPresent(v -> edit("greenBelowGramsPerKwh", d -> d.energy(e -> new EnergySettings(
+                e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(), e.onlyCheapHours(), e.carbonFeedUrl(), v,
+                e.onlyWhenGreen()))));
+    }
+
+    public void setOnlyWhenGreen(boolean on) {
+        edit("onlyWhenGreen", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), on)));
+    }
+
     /// The typed number times `unit` bytes; a product past `long` is "too large", never a wrapped negative.
     private Optional<Long> scaled(String field, String text, long unit) {
         return parseLong(field, text).flatMap(v -> {
@@ -266,6 +336,13 @@ public final class SettingsViewModel {
             case "dailyVolumeCapBytes" -> "daily data cap";
             case "runAddress" -> "run address";
             case "schedule" -> "schedule";
+            case "pricePerKwh" -> "price per kWh";
+            case "currency" -> "currency";
+            case "cheapHours" -> "cheap hours";
+            case "onlyCheapHours" -> "only in cheap hours";
+            case "carbonFeedUrl" -> "grid feed address";
+            case "greenBelowGramsPerKwh" -> "green threshold";
+            case "onlyWhenGreen" -> "only when the grid is green";
             default -> field;
         };
     }
@@ -326,6 +403,7 @@ public final class SettingsViewModel {
         private String logLevel;
         private String runAddress;
         private long dataCacheCapBytes;
+        private EnergySettings energy;
 
         Draft(NodeSettings s) {
             policy = s.policy(); idleMinutes = s.idleMinutes(); schedule = s.schedule(); runOnBattery = s.runOnBattery();
@@ -333,6 +411,7 @@ public final class SettingsViewModel {
             uploadCapBytesPerSec = s.uploadCapBytesPerSec(); downloadCapBytesPerSec = s.downloadCapBytesPerSec();
             dailyVolumeCapBytes = s.dailyVolumeCapBytes(); gpuIndex = s.gpuIndex(); startWithOs = s.startWithOs();
             logLevel = s.logLevel(); runAddress = s.runAddress(); dataCacheCapBytes = s.dataCacheCapBytes();
+            energy = s.energy();
         }
 
         Draft policy(Policy v) { policy = v; return this; }
@@ -348,11 +427,12 @@ public final class SettingsViewModel {
         Draft startWithOs(boolean v) { startWithOs = v; return this; }
         Draft logLevel(String v) { logLevel = v; return this; }
         Draft runAddress(String v) { runAddress = v; return this; }
+        Draft energy(UnaryOperator<EnergySettings> v) { energy = v.apply(energy); return this; }
 
         NodeSettings build() {
             return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                     uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                    dataCacheCapBytes);
+                    dataCacheCapBytes, energy);
         }
     }
 }
