@@ -24,8 +24,18 @@ public record RoundEnergy(double joules, EnergySource source) {
         return kwhText(kwh()) + " (" + source.words() + ")";
     }
 
-    /// kWh with three decimals (a nano round is a few Wh), or four when below 0.001.
+    /// kWh with three decimals ("0.012 kWh"); below 0.001 kWh with two significant digits
+    /// ("0.000016 kWh": a `nano` round on a CPU uses tens of joules, which three decimals would show as 0).
     public static String kwhText(double kwh) {
-        return String.format(Locale.ROOT, kwh > 0 && kwh < 0.001 ? "%.4f kWh" : "%.3f kWh", kwh);
+        return number(kwh) + " kWh";
+    }
+
+    /// Three decimals, or two significant digits when smaller than 0.001 (and not 0).
+    static String number(double v) {
+        if (v > 0 && v < 0.001) {
+            return java.math.BigDecimal.valueOf(v).round(new java.math.MathContext(2, java.math.RoundingMode.HALF_UP))
+                    .toPlainString();
+        }
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 }

@@ -15,10 +15,22 @@ public record Tariff(double pricePerKwh, String currency) {
         return kwh * pricePerKwh;
     }
 
-    /// "0.0042 EUR": two decimals more than the currency's own (a round costs fractions of a cent).
+    /// "0.0042 EUR": two decimals more than the currency's own (a round costs fractions of a cent);
+    /// smaller amounts with two significant digits ("0.0000049 EUR"), so a cost is never shown as 0 when it is not.
     public String costText(double kwh) {
         int digits = Math.max(0, fractionDigits()) + 2;
-        return new BigDecimal(cost(kwh)).setScale(digits, RoundingMode.HALF_EVEN).toPlainString() + " " + currency;
+        double c = cost(kwh);
+        BigDecimal exact = BigDecimal.valueOf(c);
+        BigDecimal shown = c > 0 && c < Math.pow(10, -digits)
+                ? exact.round(new java.math.MathContext(2, RoundingMode.HALF_UP))
+                : exact.setScale(digits, RoundingMode.HALF_UP);
+        return shown.toPlainString() + " " + currency;
+    }
+
+    /// The amount alone, as [#costText] shows it ("0.0042").
+    public String amountText(double kwh) {
+        String t = costText(kwh);
+        return t.substring(0, t.length() - currency.length() - 1);
     }
 
     private int fractionDigits() {

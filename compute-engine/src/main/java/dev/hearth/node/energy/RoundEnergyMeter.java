@@ -76,7 +76,9 @@ public final class RoundEnergyMeter {
             readRapl();
             if (gpu.measured()) return new RoundEnergy(gpu.joules(), EnergySource.NVML);
             if (rapl.isPresent() && !raplFailed && raplLast != null) return new RoundEnergy(raplJoules, EnergySource.RAPL);
-            double cpu = trainerCpuSeconds - cpuSecondsAtStart;
+            // No start figure: the trainer process was started during the round (the first round, or
+            // after a crash), so all of its CPU time is this round's.
+            double cpu = trainerCpuSeconds - (Double.isFinite(cpuSecondsAtStart) ? cpuSecondsAtStart : 0);
             return new RoundEnergy(CpuEnergyEstimate.joules(Double.isFinite(cpu) ? cpu : 0), EnergySource.ESTIMATE);
         }
 

@@ -82,6 +82,13 @@ class RaplCountersTest {
     }
 
     @Test
+    void aTrainerStartedDuringTheRoundCountsAllItsCpuTime() {
+        RoundEnergyMeter meter = new RoundEnergyMeter(RaplCounters.open(root.resolve("absent")));
+        RoundEnergy e = meter.start(Instant.EPOCH, Double.NaN).finish(8);
+        assertEquals(8 * CpuEnergyEstimate.WATTS_PER_BUSY_CORE, e.joules(), 1e-9);
+    }
+
+    @Test
     void noPowercapTreeIsSaidInWords() {
         RaplCounters.Result r = RaplCounters.open(root.resolve("absent"));
         assertTrue(r.why().startsWith("no powercap tree"), r.why());
@@ -99,6 +106,6 @@ class RaplCountersTest {
         RoundEnergy e = round.finish(5);
         assertEquals(EnergySource.NVML, e.source());
         assertEquals(1_500, e.joules(), 1e-9); // 150 W × 10 s; the iGPU without Hearth's VRAM is not counted
-        assertEquals("0.0004 kWh (measured, GPU)", e.words());
+        assertEquals("0.00042 kWh (measured, GPU)", e.words()); // 1500 J = 0.000417 kWh, two significant digits
     }
 }

@@ -102,19 +102,21 @@ public final class ContributionView implements View {
         table.getColumns().getFirst().setMinWidth(FINISHED_COLUMN_WIDTH);
         table.getColumns().getFirst().setPrefWidth(FINISHED_COLUMN_WIDTH);
         table.getColumns().add(column("Run", RoundRecord::run));
-        table.getColumns().getLast().setPrefWidth(100);
+        table.getColumns().getLast().setPrefWidth(70);
         table.getColumns().add(column("Round", r -> Long.toString(r.round())));
         table.getColumns().add(column("Tokens", r -> Formats.count(r.tokens())));
         table.getColumns().add(column("Compute", r -> Formats.decimal(r.computeSeconds(), 0) + " s"));
         table.getColumns().add(column("Sent", r -> Formats.bytes(r.bytesUp())));
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
-        table.getColumns().getLast().setPrefWidth(130);
+        table.getColumns().getLast().setPrefWidth(90);
         table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
-        table.getColumns().add(column("Energy", ContributionViewModel::roundEnergyText));
-        table.getColumns().getLast().setPrefWidth(150);
-        table.getColumns().add(column("Cost", vm::roundCostText));
+        table.getColumns().add(column("Energy (kWh)", ContributionViewModel::roundEnergyCell));
+        table.getColumns().getLast().setPrefWidth(160);
+        TableColumn<RoundRecord, String> cost = column("Cost", vm::roundAmountCell);
+        cost.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(vm::costColumnTitle, vm.totalsProperty()));
+        table.getColumns().add(cost);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);
 
@@ -146,8 +148,7 @@ public final class ContributionView implements View {
     private void redrawChart() {
         var data = vm.periods().stream()
                 .map(d -> new XYChart.Data<String, Number>(DAY.format(d.start()) + "\n"
-                        + dev.hearth.node.api.RoundEnergy.kwhText(d.energyJoules() / dev.hearth.node.api.RoundEnergy.JOULES_PER_KWH)
-                                .replace(" kWh", ""), d.tokens()))
+                        + ContributionViewModel.periodKwhCell(d), d.tokens()))
                 .toList();
         tokens.getData().setAll(data);
     }

@@ -5,6 +5,7 @@ import dev.hearth.node.api.ContributionHistory.DailyTotal;
 import dev.hearth.node.api.ContributionHistory.Totals;
 import dev.hearth.node.api.EnergyText;
 import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.RoundEnergy;
 import dev.hearth.node.api.RoundRecord;
 import dev.hearth.node.api.Tariff;
 import java.io.BufferedWriter;
@@ -145,6 +146,30 @@ public final class ContributionViewModel {
     public String roundCostText(RoundRecord r) {
         Tariff tariff = tariff();
         return r.energy() == null || tariff == null ? "" : EnergyText.cost(r.energy().joules(), tariff);
+    }
+
+    /// The table's energy cell, in the column "Energy (kWh)": "0.000016 (estimated)", or "not metered".
+    public static String roundEnergyCell(RoundRecord r) {
+        if (r.energy() == null) return "not metered";
+        String words = r.energy().words(); // "0.000016 kWh (estimated)"
+        return words.replace(" kWh", "");
+    }
+
+    /// The table's cost cell, the amount in the column "Cost (EUR)"; "" without a tariff or a figure.
+    public String roundAmountCell(RoundRecord r) {
+        Tariff tariff = tariff();
+        return r.energy() == null || tariff == null ? "" : tariff.amountText(r.energy().kwh());
+    }
+
+    /// "Cost (EUR)", or "Cost" without a tariff.
+    public String costColumnTitle() {
+        Tariff tariff = tariff();
+        return tariff == null ? "Cost" : "Cost (" + tariff.currency() + ")";
+    }
+
+    /// The kWh under a chart bar, without the unit (the axis says it): "0.000016".
+    public static String periodKwhCell(DailyTotal d) {
+        return RoundEnergy.kwhText(d.energyJoules() / RoundEnergy.JOULES_PER_KWH).replace(" kWh", "");
     }
 
     /// A period's energy for the chart's tooltip: "0.250 kWh (measured)".

@@ -23,10 +23,14 @@ class ContributionEnergyTest {
         node.finishRound(100_000, 1.5, null); // the fake's round: 42 s of trainer CPU, estimated at 15 W = 630 J
         vm.refresh();
         var round = vm.rounds().getFirst();
-        assertEquals("0.0002 kWh (estimated)", ContributionViewModel.roundEnergyText(round));
-        assertEquals("0.0001 EUR", vm.roundCostText(round)); // 0.000175 kWh × 0.30 EUR
-        assertEquals("0.0002 kWh (estimated) today · 0.0002 kWh (estimated) in all", vm.energyText());
-        assertEquals("0.0001 EUR today · 0.0001 EUR in all", vm.costText());
+        // 630 J = 0.000175 kWh: below 0.001 kWh, two significant digits, never "0.000"
+        assertEquals("0.00018 kWh (estimated)", ContributionViewModel.roundEnergyText(round));
+        assertEquals("0.00018 (estimated)", ContributionViewModel.roundEnergyCell(round));
+        assertEquals("0.000052 EUR", vm.roundCostText(round)); // 0.000175 kWh × 0.30 EUR = 0.0000525 EUR, a hair below the half in binary
+        assertEquals("0.000052", vm.roundAmountCell(round));
+        assertEquals("Cost (EUR)", vm.costColumnTitle());
+        assertEquals("0.00018 kWh (estimated) today · 0.00018 kWh (estimated) in all", vm.energyText());
+        assertEquals("0.000052 EUR today · 0.000052 EUR in all", vm.costText());
     }
 
     @Test
