@@ -11,6 +11,11 @@ public enum EnergySource {
     /// `dev.hearth.node.energy.CpuEnergyEstimate`: the trainer's CPU time × a named constant per busy core.
     ESTIMATE("estimate", "estimated");
 
+    /// 15 W per busy core, for [#ESTIMATE]: a desktop CPU of 65–125 W TDP with 4–8 cores draws about
+    /// 10–20 W per fully loaded core (package power over cores at all-core load); laptops less, high-end
+    /// desktops more. An estimate, labelled as one wherever it is shown.
+    public static final double ESTIMATE_WATTS_PER_BUSY_CORE = 15.0;
+
     private final String column;
     private final String words;
 

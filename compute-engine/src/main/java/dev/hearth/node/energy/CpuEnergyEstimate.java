@@ -1,12 +1,12 @@
 package dev.hearth.node.energy;
 
+import dev.hearth.node.api.EnergySource;
+
 /// The CPU's energy when nothing measures it: the trainer's CPU time × [#WATTS_PER_BUSY_CORE].
 public final class CpuEnergyEstimate {
 
-    /// 15 W per busy core: a desktop CPU of 65–125 W TDP with 4–8 cores draws about 10–20 W per fully
-    /// loaded core (package power over cores at all-core load); laptops less, high-end desktops more.
-    /// An estimate, labelled as one wherever it is shown.
-    public static final double WATTS_PER_BUSY_CORE = 15.0;
+    /// [EnergySource#ESTIMATE_WATTS_PER_BUSY_CORE] (15 W), kept in the API so front ends can say it.
+    public static final double WATTS_PER_BUSY_CORE = EnergySource.ESTIMATE_WATTS_PER_BUSY_CORE;
 
     private CpuEnergyEstimate() {}
 

@@ -113,14 +113,16 @@ public final class ContributionView implements View {
         table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
         table.getColumns().add(column("Energy (kWh)", ContributionViewModel::roundEnergyCell));
-        table.getColumns().getLast().setPrefWidth(160);
+        table.getColumns().getLast().setMinWidth(120);
         TableColumn<RoundRecord, String> cost = column("Cost", vm::roundAmountCell);
         cost.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(vm::costColumnTitle, vm.totalsProperty()));
         table.getColumns().add(cost);
+        cost.setMinWidth(95);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);
 
-        root = new VBox(Ui.GAP, Ui.title("Your contribution"), totals, chartBar, chart, status, Ui.heading("Rounds"), table);
+        root = new VBox(Ui.GAP, Ui.title("Your contribution"), totals, chartBar, chart, status, Ui.heading("Rounds"), table,
+                Ui.muted(ContributionViewModel.ENERGY_NOTE));
         root.setPadding(Ui.PAGE_PADDING);
         root.setId("contribution");
     }

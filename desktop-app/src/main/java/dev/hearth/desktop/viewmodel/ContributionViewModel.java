@@ -122,11 +122,13 @@ public final class ContributionViewModel {
         return node.settings().energy().tariff();
     }
 
-    /// "0.012 kWh today (estimated) · 0.140 kWh in all (estimated)".
+    /// "0.012 kWh today · 0.140 kWh in all (estimated)": "(estimated)" when any of it is an estimate.
     public String energyText() {
         Totals t = totals.get();
-        return EnergyText.kwh(today == null ? 0 : today.energyJoules(), today != null && today.energyEstimated()) + " today · "
-                + EnergyText.kwh(t.energyJoules(), t.energyEstimated()) + " in all";
+        double todayJ = today == null ? 0 : today.energyJoules();
+        String label = t.energyJoules() <= 0 ? "" : t.energyEstimated() ? " (estimated)" : " (measured)";
+        return RoundEnergy.kwhText(todayJ / RoundEnergy.JOULES_PER_KWH) + " today · "
+                + RoundEnergy.kwhText(t.energyJoules() / RoundEnergy.JOULES_PER_KWH) + " in all" + label;
     }
 
     /// "0.0036 EUR today · 0.0420 EUR in all", or how to set a tariff.
@@ -148,12 +150,18 @@ public final class ContributionViewModel {
         return r.energy() == null || tariff == null ? "" : EnergyText.cost(r.energy().joules(), tariff);
     }
 
-    /// The table's energy cell, in the column "Energy (kWh)": "0.000016 (estimated)", or "not metered".
+    /// The table's energy cell, in the column "Energy (kWh)": "0.000016 est." or "0.25 meas." (the note under
+    /// the table spells both out), or "not metered".
     public static String roundEnergyCell(RoundRecord r) {
         if (r.energy() == null) return "not metered";
-        String words = r.energy().words(); // "0.000016 kWh (estimated)"
-        return words.replace(" kWh", "");
+        return RoundEnergy.kwhText(r.energy().kwh()).replace(" kWh", "")
+                + (r.energy().source() == dev.hearth.node.api.EnergySource.ESTIMATE ? " est." : " meas.");
     }
+
+    /// The note under the table: what "est." and "meas." mean.
+    public static final String ENERGY_NOTE = "est. = estimated: the trainer's CPU time × "
+            + (int) dev.hearth.node.api.EnergySource.ESTIMATE_WATTS_PER_BUSY_CORE + " W per busy core; "
+            + "meas. = measured (GPU power sensor or CPU energy counters)";
 
     /// The table's cost cell, the amount in the column "Cost (EUR)"; "" without a tariff or a figure.
     public String roundAmountCell(RoundRecord r) {

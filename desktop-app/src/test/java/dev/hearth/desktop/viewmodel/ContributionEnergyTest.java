@@ -25,11 +25,11 @@ class ContributionEnergyTest {
         var round = vm.rounds().getFirst();
         // 630 J = 0.000175 kWh: below 0.001 kWh, two significant digits, never "0.000"
         assertEquals("0.00018 kWh (estimated)", ContributionViewModel.roundEnergyText(round));
-        assertEquals("0.00018 (estimated)", ContributionViewModel.roundEnergyCell(round));
+        assertEquals("0.00018 est.", ContributionViewModel.roundEnergyCell(round));
         assertEquals("0.000052 EUR", vm.roundCostText(round)); // 0.000175 kWh × 0.30 EUR = 0.0000525 EUR, a hair below the half in binary
         assertEquals("0.000052", vm.roundAmountCell(round));
         assertEquals("Cost (EUR)", vm.costColumnTitle());
-        assertEquals("0.00018 kWh (estimated) today · 0.00018 kWh (estimated) in all", vm.energyText());
+        assertEquals("0.00018 kWh today · 0.00018 kWh in all (estimated)", vm.energyText());
         assertEquals("0.000052 EUR today · 0.000052 EUR in all", vm.costText());
     }
 
