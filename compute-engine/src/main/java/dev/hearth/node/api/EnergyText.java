@@ -28,7 +28,7 @@ public final class EnergyText {
                 .append(withWhen(kwh(todayJ, todayEst), "today")).append(", ")
                 .append(withWhen(kwh(all.energyJoules(), all.energyEstimated()), "in all"));
         if (tariff == null) {
-            b.append("; no tariff set (Settings → Energy), so no cost");
+            b.append("; no tariff set (Settings → Energy and cost), so no cost");
         } else {
             b.append("; cost ").append(cost(todayJ, tariff)).append(" today, ").append(cost(all.energyJoules(), tariff))
                     .append(" in all at ").append(tariff.pricePerKwh()).append(' ').append(tariff.currency()).append("/kWh");
