@@ -16,6 +16,7 @@ import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
 import dev.hearth.node.net.DailyVolumeCap;
 import dev.hearth.node.net.TokenBucket;
+import dev.hearth.node.energy.CarbonFeed;
 import dev.hearth.node.policy.Decision;
 import dev.hearth.node.policy.IdlePolicy;
 import dev.hearth.node.policy.OwnerState;
@@ -57,6 +58,8 @@ public final class NodeRuntime implements NodeService {
 
     private final Path dataDir;
     private final Clock clock;
+    /// The owner's grid carbon-intensity feed, fetched on a virtual thread so the policy tick never waits on it.
+    private CarbonFeed carbonFeed;
     private final EventLog eventLog;
     private final NodeLogger log;
     private final SettingsStore settingsStore;
@@ -91,6 +94,7 @@ public final class NodeRuntime implements NodeService {
             throws IOException {
         this.dataDir = dataDir;
         this.clock = clock;
+        this.carbonFeed = new CarbonFeed(clock, r -> Thread.ofVirtual().name("hearth-carbon-feed").start(r));
         dev.hearth.node.settings.DataDirs.ensure(dataDir);
         // One node per data dir: two would each close the other's history session as crashed.
         this.lock = dev.hearth.node.settings.DataDirLock.acquire(dataDir);
@@ -207,7 +211,8 @@ public final class NodeRuntime implements NodeService {
                 owner = OwnerState.AUTO;
                 log.info("no round came within " + START_NOW_GRACE.toMinutes() + " min of the start; following the settings");
             }
-            Decision next = IdlePolicy.decide(probes.readings(), settings, owner, now, decision);
+            Decision next = IdlePolicy.decide(probes.readings().withGrid(carbonFeed.reading(settings.energy().carbonFeedUrl())),
+                    settings, owner, now, decision);
             if (next.running() && dailyCap.exhausted()) {
                 next = new Decision(Decision.Action.PAUSE, Decision.Cause.DATA_CAP, "Paused — " + dailyCap.describe(),
                         dailyCap.resetsAt(), false);

@@ -25,6 +25,7 @@ import java.util.List;
 ///                             core; else 1..{@link #MAX_CPU_CORES}, and at most the machine's)
 /// @param cpuPercent           share of those cores' time the CPU trainer may take, % (1..100; BOINC's "use at most
 ///                             N % of CPU time"): it sleeps between micro-batches to stay under it
+/// @param energy               tariff, cheap hours and the grid feed ({@link EnergySettings}); null = defaults
 public record NodeSettings(
         Policy policy,
         int idleMinutes,
@@ -41,7 +42,32 @@ public record NodeSettings(
         String runAddress,
         long dataCacheCapBytes,
         int cpuCores,
-        int cpuPercent) {
+        int cpuPercent,
+        EnergySettings energy) {
+
+    public NodeSettings {
+        if (energy == null) energy = EnergySettings.defaults();
+    }
+
+    /// The settings without energy settings (callers before issue 16 item 6): the defaults (no tariff).
+    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
+                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
+                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
+                        String logLevel, String runAddress, long dataCacheCapBytes, int cpuCores, int cpuPercent) {
+        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
+                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
+                dataCacheCapBytes, cpuCores, cpuPercent, null);
+    }
+
+    /// The settings without a CPU limit (callers before issue 16 item 5): every core, all of their time.
+    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
+                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
+                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
+                        String logLevel, String runAddress, long dataCacheCapBytes, EnergySettings energy) {
+        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
+                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
+                dataCacheCapBytes, CPU_CORES_ALL, CPU_PERCENT_ALL, energy);
+    }
 
     /// 4 GiB: the shards a node needs for a 1B-token corpus, and what a gaming PC's disk does not miss.
     public static final long DEFAULT_DATA_CACHE_CAP_BYTES = 4L << 30;
@@ -81,35 +107,42 @@ public record NodeSettings(
     public NodeSettings withDataCacheCapBytes(long cap) {
         return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, cap, cpuCores, cpuPercent);
+                runAddress, cap, cpuCores, cpuPercent, energy);
     }
 
     /// The same settings with another CPU limit (cores, % of their time).
     public NodeSettings withCpuLimit(int cores, int percent) {
         return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cores, percent);
+                runAddress, dataCacheCapBytes, cores, percent, energy);
     }
 
     /// The same settings with another policy (every other field kept, unlike the shorter constructors).
     public NodeSettings withPolicy(Policy p) {
         return new NodeSettings(p, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cpuCores, cpuPercent);
+                runAddress, dataCacheCapBytes, cpuCores, cpuPercent, energy);
     }
 
     /// The same settings with another run address.
     public NodeSettings withRunAddress(String address) {
         return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                address, dataCacheCapBytes, cpuCores, cpuPercent);
+                address, dataCacheCapBytes, cpuCores, cpuPercent, energy);
     }
 
     /// The same settings training on another device ({@link #gpuIndex}).
     public NodeSettings withGpuIndex(int index) {
         return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                 uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, index, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cpuCores, cpuPercent);
+                runAddress, dataCacheCapBytes, cpuCores, cpuPercent, energy);
+    }
+
+    /// The same settings with other energy settings.
+    public NodeSettings withEnergy(EnergySettings e) {
+        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                runAddress, dataCacheCapBytes, cpuCores, cpuPercent, e);
     }
 
     /// The trainer's CPU threads on a machine with `available` cores: {@link #cpuCores}, at most `available`.
@@ -205,6 +238,7 @@ public record NodeSettings(
             throw new InvalidSettingException("cpuPercent", "must be between " + MIN_CPU_PERCENT + " and 100 % of CPU time");
         if (runAddress == null || runAddress.isBlank())
             throw new InvalidSettingException("runAddress", "enter a hearth:// address or choose the local run");
+        energy.validate();
         return this;
     }
 }

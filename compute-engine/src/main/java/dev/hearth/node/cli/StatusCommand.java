@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.node.StatusFile;
 import dev.hearth.node.api.ContributionHistory;
+import dev.hearth.node.api.EnergyText;
+import dev.hearth.node.api.Tariff;
+import dev.hearth.node.settings.SettingsStore;
 import dev.hearth.node.control.ControlClient;
 import dev.hearth.node.control.StatusJson;
 import dev.hearth.node.history.HistoryStore;
@@ -14,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.ZoneId;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -44,10 +48,13 @@ final class StatusCommand {
                 else printLive(live.get(), out);
                 return 0;
             }
-            ContributionHistory.Totals totals = readTotals(dataDir);
+            History h = readHistory(dataDir);
+            ContributionHistory.Totals totals = h == null ? null : h.totals();
+            Tariff tariff = SettingsStore.peek(dataDir).map(st -> st.energy().tariff()).orElse(null);
             Properties p = StatusFile.read(dataDir);
             if (json) {
-                ObjectNode o = StatusJson.of(false, 0, null, null, totals);
+                ObjectNode o = StatusJson.withEnergy(StatusJson.of(false, 0, null, null, totals), totals,
+                        h == null ? null : h.today(), tariff);
                 if (p != null) {
                     o.put("lastSeen", p.getProperty("at"));
                     o.put("line", p.getProperty("headline"));
@@ -73,6 +80,7 @@ final class StatusCommand {
                 }
             }
             out.println(totals == null ? "Totals:  no rounds recorded yet" : totalsLine(totals));
+            if (totals != null) out.println(EnergyText.statusLine(totals, h.today(), tariff));
             return 0;
         } catch (Exception e) {
             err.println("hearth status: " + e.getMessage());
@@ -103,6 +111,8 @@ final class StatusCommand {
                     t.path("roundsAccepted").asInt(), t.path("roundsRejected").asInt(), t.path("credits").asDouble(),
                     t.path("bytesUp").asLong(), t.path("bytesDown").asLong())));
         }
+        JsonNode e = s.path("energy");
+        if (e.path("line").isTextual()) out.println(e.path("line").asText());
     }
 
     static String totalsLine(ContributionHistory.Totals t) {
@@ -112,12 +122,15 @@ final class StatusCommand {
                 NodeMain.human(t.bytesUp()), NodeMain.human(t.bytesDown()));
     }
 
+    /// The history's totals and today's total, read once.
+    private record History(ContributionHistory.Totals totals, ContributionHistory.DailyTotal today) {}
+
     /// @return null when no history has been written here yet
-    private static ContributionHistory.Totals readTotals(Path dataDir) {
-        var opened = HistoryStore.openReadOnly(dataDir, Clock.systemUTC(), new EventLog(Clock.systemUTC()));
+    private static History readHistory(Path dataDir) {
+        var opened = HistoryStore.openReadOnly(dataDir, Clock.systemDefaultZone(), new EventLog(Clock.systemUTC()));
         if (opened.isEmpty()) return null;
         try (HistoryStore h = opened.get()) {
-            return h.totals();
+            return new History(h.totals(), h.perDay(1, ZoneId.systemDefault()).getFirst());
         }
     }
 }

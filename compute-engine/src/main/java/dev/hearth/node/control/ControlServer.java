@@ -175,12 +175,16 @@ public final class ControlServer implements AutoCloseable {
 
     private ObjectNode status(NodeSnapshot s) {
         ContributionHistory.Totals totals;
+        ContributionHistory.DailyTotal today;
         try {
             totals = node.history().totals();
+            today = node.history().perDay(1, java.time.ZoneId.systemDefault()).getFirst();
         } catch (RuntimeException e) {
             totals = null;
+            today = null;
         }
-        return StatusJson.of(true, ProcessHandle.current().pid(), s, node.settings().policy().name(), totals);
+        return StatusJson.withEnergy(StatusJson.of(true, ProcessHandle.current().pid(), s, node.settings().policy().name(), totals),
+                totals, today, node.settings().energy().tariff());
     }
 
     static Duration snoozeDuration(URI uri) {

@@ -3,7 +3,10 @@ package dev.hearth.node.control;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.node.api.ContributionHistory;
+import dev.hearth.node.api.EnergyText;
 import dev.hearth.node.api.NodeSnapshot;
+import dev.hearth.node.api.RoundEnergy;
+import dev.hearth.node.api.Tariff;
 
 /// The node's state as the JSON that `hearth status --json` prints and `GET /v1/status` answers:
 /// one object, field names stable (scripts read them), sizes in bytes, times ISO-8601 UTC.
@@ -48,6 +51,29 @@ public final class StatusJson {
             t.put("bytesUp", totals.bytesUp());
             t.put("bytesDown", totals.bytesDown());
         }
+        return o;
+    }
+
+    /// Adds `energy`: kWh today and in all (with whether any of it is estimated) and, with a tariff,
+    /// the cost in the owner's currency; `line` is the same in words.
+    ///
+    /// @param today the history's total for today, or null when unknown
+    public static ObjectNode withEnergy(ObjectNode o, ContributionHistory.Totals totals, ContributionHistory.DailyTotal today,
+                                        Tariff tariff) {
+        if (totals == null) return o;
+        ObjectNode e = o.putObject("energy");
+        double todayJ = today == null ? 0 : today.energyJoules();
+        e.put("todayKwh", todayJ / RoundEnergy.JOULES_PER_KWH);
+        e.put("todayEstimated", today != null && today.energyEstimated());
+        e.put("totalKwh", totals.energyJoules() / RoundEnergy.JOULES_PER_KWH);
+        e.put("totalEstimated", totals.energyEstimated());
+        if (tariff != null) {
+            e.put("currency", tariff.currency());
+            e.put("pricePerKwh", tariff.pricePerKwh());
+            e.put("todayCost", tariff.cost(todayJ / RoundEnergy.JOULES_PER_KWH));
+            e.put("totalCost", tariff.cost(totals.energyJoules() / RoundEnergy.JOULES_PER_KWH));
+        }
+        e.put("line", EnergyText.statusLine(totals, today, tariff));
         return o;
     }
 }

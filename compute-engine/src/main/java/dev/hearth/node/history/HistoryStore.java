@@ -2,6 +2,9 @@ package dev.hearth.node.history;
 
 import dev.hearth.node.api.ContributionHistory;
 import dev.hearth.node.api.RoundRecord;
+import dev.hearth.node.api.Tariff;
+import dev.hearth.node.api.EnergySource;
+import dev.hearth.node.api.RoundEnergy;
 import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
 import dev.hearth.node.net.VolumeLedger;
@@ -62,9 +65,13 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     /// per 15-minute slot in SQL can be assigned to local days exactly in Java, DST included, while
     /// a year of history is at most ~35,000 slots instead of ~500,000 rows.
     private static final long SLOT_MS = 15 * 60 * 1000;
+    /// The CSV's header: the round columns, energy in kWh, and the cost at the owner's tariff.
+    public static final String CSV_HEADER = "run,round,finished_at,tokens,compute_seconds,bytes_up,bytes_down,accepted,"
+            + "reject_reason,credits,local_loss,energy_kwh,energy_source,cost,currency";
     private static final String MIGRATIONS = "classpath:dev/hearth/node/history/migration";
     private static final String ROUND_COLUMNS =
-            "run, round, finished_at, tokens, compute_seconds, bytes_up, bytes_down, accepted, reject_reason, credits, local_loss";
+            "run, round, finished_at, tokens, compute_seconds, bytes_up, bytes_down, accepted, reject_reason, credits, local_loss, "
+            + "energy_joules, energy_source";
 
     private final Path file;
     private final Clock clock;
@@ -243,12 +250,14 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
         synchronized (writeLock) {
             ensureWritable();
             try (PreparedStatement ps = writer.prepareStatement("INSERT INTO round_record (session_id, " + ROUND_COLUMNS + """
-                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (run, round) DO UPDATE SET
                       session_id = COALESCE(excluded.session_id, session_id), finished_at = excluded.finished_at,
                       tokens = excluded.tokens, compute_seconds = excluded.compute_seconds,
                       bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down, accepted = excluded.accepted,
-                      reject_reason = excluded.reject_reason, credits = excluded.credits, local_loss = excluded.local_loss""")) {
+                      reject_reason = excluded.reject_reason, credits = excluded.credits, local_loss = excluded.local_loss,
+                      energy_joules = COALESCE(excluded.energy_joules, energy_joules),
+                      energy_source = COALESCE(excluded.energy_source, energy_source)""")) {
                 if (currentSession < 0) ps.setNull(1, Types.INTEGER);
                 else ps.setLong(1, currentSession);
                 ps.setString(2, r.run());
@@ -263,6 +272,13 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
                 ps.setDouble(11, r.credits());
                 if (Double.isFinite(r.localLoss())) ps.setDouble(12, r.localLoss());
                 else ps.setNull(12, Types.REAL);
+                if (r.energy() != null) {
+                    ps.setDouble(13, r.energy().joules());
+                    ps.setString(14, r.energy().source().column());
+                } else {
+                    ps.setNull(13, Types.REAL);
+                    ps.setNull(14, Types.VARCHAR);
+                }
                 ps.executeUpdate();
             } catch (SQLException e) {
                 throw failure("record round " + r.round() + " of " + r.run(), e);
@@ -326,11 +342,12 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
                  ResultSet rs = st.executeQuery("""
                          SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(compute_seconds), 0),
                                 COALESCE(SUM(accepted), 0), COALESCE(SUM(1 - accepted), 0), COALESCE(SUM(credits), 0),
-                                COALESCE(SUM(bytes_up), 0), COALESCE(SUM(bytes_down), 0)
+                                COALESCE(SUM(bytes_up), 0), COALESCE(SUM(bytes_down), 0),
+                                COALESCE(SUM(energy_joules), 0), COALESCE(MAX(energy_source = 'estimate'), 0)
                            FROM round_record""")) {
                 rs.next();
                 return new Totals(rs.getLong(1), rs.getDouble(2), rs.getInt(3), rs.getInt(4), rs.getDouble(5),
-                        rs.getLong(6), rs.getLong(7));
+                        rs.getLong(6), rs.getLong(7), rs.getDouble(8), rs.getInt(9) == 1);
             } catch (SQLException e) {
                 throw failure("read the totals", e);
             }
@@ -359,17 +376,18 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     private List<DailyTotal> buckets(LocalDate first, LocalDate end, ZoneId zone,
                                      java.util.function.UnaryOperator<LocalDate> bucketOf, int step) {
         Map<LocalDate, long[]> counts = new LinkedHashMap<>();     // tokens, rounds
-        Map<LocalDate, double[]> sums = new LinkedHashMap<>();     // compute seconds, credits
+        Map<LocalDate, double[]> sums = new LinkedHashMap<>();     // compute seconds, credits, joules, estimated (0/1)
         for (LocalDate d = first; d.isBefore(end); d = d.plusDays(step)) {
             counts.put(d, new long[2]);
-            sums.put(d, new double[2]);
+            sums.put(d, new double[4]);
         }
         long from = first.atStartOfDay(zone).toInstant().toEpochMilli();
         long to = end.atStartOfDay(zone).toInstant().toEpochMilli();
         synchronized (readLock) {
             ensureOpen();
             try (PreparedStatement ps = reader.prepareStatement("""
-                    SELECT finished_at / ? AS slot, SUM(tokens), SUM(compute_seconds), SUM(credits), COUNT(*)
+                    SELECT finished_at / ? AS slot, SUM(tokens), SUM(compute_seconds), SUM(credits), COUNT(*),
+                           COALESCE(SUM(energy_joules), 0), COALESCE(MAX(energy_source = 'estimate'), 0)
                       FROM round_record WHERE finished_at >= ? AND finished_at < ?
                      GROUP BY slot""")) {
                 ps.setLong(1, SLOT_MS);
@@ -386,6 +404,8 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
                         double[] s = sums.get(key);
                         s[0] += rs.getDouble(3);
                         s[1] += rs.getDouble(4);
+                        s[2] += rs.getDouble(6);
+                        s[3] = Math.max(s[3], rs.getInt(7));
                     }
                 }
             } catch (SQLException e) {
@@ -393,7 +413,10 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
             }
         }
         List<DailyTotal> out = new ArrayList<>(counts.size());
-        counts.forEach((d, c) -> out.add(new DailyTotal(d, c[0], sums.get(d)[0], sums.get(d)[1], (int) c[1])));
+        counts.forEach((d, c) -> {
+            double[] s = sums.get(d);
+            out.add(new DailyTotal(d, c[0], s[0], s[1], (int) c[1], s[2], s[3] > 0));
+        });
         return List.copyOf(out);
     }
 
@@ -434,8 +457,13 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     private static RoundRecord roundFrom(ResultSet rs) throws SQLException {
         double loss = rs.getDouble(11);
         if (rs.wasNull()) loss = Double.NaN;
+        double joules = rs.getDouble(12);
+        boolean metered = !rs.wasNull();
+        String source = rs.getString(13);
+        RoundEnergy energy = metered && source != null ? new RoundEnergy(joules, EnergySource.ofColumn(source)) : null;
         return new RoundRecord(rs.getString(1), rs.getLong(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4),
-                rs.getDouble(5), rs.getLong(6), rs.getLong(7), rs.getInt(8) == 1, rs.getString(9), rs.getDouble(10), loss);
+                rs.getDouble(5), rs.getLong(6), rs.getLong(7), rs.getInt(8) == 1, rs.getString(9), rs.getDouble(10), loss,
+                energy);
     }
 
     @Override
@@ -466,11 +494,19 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
     /// Every round, oldest first, as RFC 4180 CSV (CRLF line ends, fields quoted when needed) with a
     /// header. Instants are ISO-8601 UTC. Text that a spreadsheet would run as a formula (starting
     /// with `=`, `+`, `-`, `@`) is prefixed with `'`, since reject reasons come from the coordinator.
+    /// Energy is `energy_kwh` and `energy_source` (`nvml`, `rapl`, `estimate`; both empty for rounds
+    /// not metered), then `cost` and `currency` at today's tariff (empty without one).
     @Override
     public void exportCsv(Writer out) throws IOException {
+        exportCsv(out, null);
+    }
+
+    /// [#exportCsv(Writer)] with each round's cost at `tariff` (null: the cost columns stay empty).
+    @Override
+    public void exportCsv(Writer out, Tariff tariff) throws IOException {
         synchronized (readLock) {
             ensureOpen();
-            out.write(ROUND_COLUMNS.replace(" ", "") + "\r\n");
+            out.write(CSV_HEADER + "\r\n");
             try (Statement st = reader.createStatement();
                  ResultSet rs = st.executeQuery("SELECT " + ROUND_COLUMNS + " FROM round_record ORDER BY finished_at, id")) {
                 while (rs.next()) {
@@ -480,7 +516,11 @@ public final class HistoryStore implements ContributionHistory, VolumeLedger, Au
                             Long.toString(r.tokens()), Double.toString(r.computeSeconds()),
                             Long.toString(r.bytesUp()), Long.toString(r.bytesDown()), Boolean.toString(r.accepted()),
                             CsvText.field(r.rejectReason()), Double.toString(r.credits()),
-                            Double.isNaN(r.localLoss()) ? "" : Double.toString(r.localLoss())));
+                            Double.isNaN(r.localLoss()) ? "" : Double.toString(r.localLoss()),
+                            r.energy() == null ? "" : Double.toString(r.energy().kwh()),
+                            r.energy() == null ? "" : r.energy().source().column(),
+                            r.energy() == null || tariff == null ? "" : Double.toString(tariff.cost(r.energy().kwh())),
+                            r.energy() == null || tariff == null ? "" : tariff.currency()));
                     out.write("\r\n");
                 }
             } catch (SQLException e) {

@@ -18,6 +18,10 @@ public record Decision(Action action, Cause cause, String reason, Instant holdUn
         // PAUSE causes
         MANUAL_PAUSE, SNOOZED, DATA_CAP, ON_BATTERY, OUTSIDE_SCHEDULE, GPU_BUSY, GPU_TEMPERATURE, GPU_POWER,
         FULLSCREEN, OWNER_ACTIVE, WAITING_FOR_IDLE,
+        /// outside the owner's cheap-hours window ("only in cheap hours")
+        OUTSIDE_CHEAP_HOURS,
+        /// the grid's carbon intensity is at or above the owner's threshold ("only when the grid is green")
+        GRID_NOT_GREEN,
         // RUN causes
         OWNER_AWAY, ALWAYS, NO_IDLE_PROBE,
         /// the first round after "Start contributing", run while the owner is at the keyboard

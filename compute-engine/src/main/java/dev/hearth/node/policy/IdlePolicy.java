@@ -1,10 +1,12 @@
 package dev.hearth.node.policy;
 
+import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
 import dev.hearth.node.policy.Decision.Action;
 import dev.hearth.node.policy.Decision.Cause;
+import dev.hearth.node.energy.CarbonIntensity;
 import dev.hearth.node.probe.Reading;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -25,7 +27,9 @@ import java.util.Optional;
 /// Rules, first match wins (so the reason shown is the most specific one):
 ///
 /// 1. the owner's pause toggle, then a snooze;
-/// 2. on battery (unless allowed), outside the schedule (policy SCHEDULE);
+/// 2. on battery (unless allowed), outside the schedule (policy SCHEDULE), outside the cheap hours
+///    ("only in cheap hours"), the grid not green ("only when the grid is green": the feed's figure,
+///    while valid, at or above the owner's threshold);
 /// 3. another process on the GPU — pause at once, and stay paused [#GPU_SETTLE] after it left
 ///    (a game's launcher often restarts it, and a freed GPU needs a moment);
 /// 4. GPU above the temperature cap — stay paused until [#TEMPERATURE_HYSTERESIS_C] below it;
@@ -36,6 +40,13 @@ import java.util.Optional;
 ///    the threshold, so the threshold itself is the hysteresis). When no idle probe works, say so and
 ///    follow the owner's toggle (run unless paused);
 /// 7. otherwise run; with "finish this round, then pause" the run is marked `pauseAfterRound`.
+///
+/// **A feed that fails does not stop training.** "Only when the grid is green" pauses only on a
+/// figure the feed vouches for now (before its `valid_until`). When the feed does not answer, answers
+/// garbage or its figure has expired, the node runs and the reason says so in words ("the grid feed
+/// gives no figure (…); training anyway"): the feed is a third party's, optional service, and a
+/// broken one would otherwise stop a volunteer for good without them noticing. An owner who wants
+/// the opposite turns the rule off or pauses.
 ///
 /// While the owner holds a round ([OwnerState#holdsRound]: "finish this round, then pause", or the
 /// first round after "Start contributing"), rules 2's schedule and 6 do not apply: the owner asked for
@@ -68,7 +79,7 @@ public final class IdlePolicy {
     public static Decision decide(Readings r, NodeSettings s, OwnerState o, Instant now, Decision previous) {
         Decision d = pauseOrNull(r, s, o, now, previous);
         if (d != null) return d;
-        Decision run = runDecision(r, s, now);
+        Decision run = withGrid(runDecision(r, s, now), r, s, now);
         if (run.action() == Action.RUN && o.finishRoundThenPause()) {
             return new Decision(Action.RUN, run.cause(), "Finishing this round, then pausing", null, true);
         }
@@ -96,6 +107,17 @@ public final class IdlePolicy {
                         .map(t -> "Paused — outside your schedule (next window " + DAY_HM.format(t) + ")")
                         .orElse("Paused — your schedule has no windows"));
             }
+        }
+        EnergySettings e = s.energy();
+        if (e.onlyCheapHours() && e.hasCheapHours() && !o.holdsRound()
+                && !insideDaily(e.cheapFrom(), e.cheapUntil(), now.atZone(zone).toLocalTime())) {
+            return Decision.pause(Cause.OUTSIDE_CHEAP_HOURS, "Paused — waiting for your cheap hours ("
+                    + HM.format(e.cheapFrom()) + "–" + HM.format(e.cheapUntil()) + ")");
+        }
+        if (e.onlyWhenGreen() && !o.holdsRound() && validGrid(r, now) instanceof CarbonIntensity c
+                && c.gramsPerKwh() >= e.greenBelowGramsPerKwh()) {
+            return Decision.pause(Cause.GRID_NOT_GREEN, "Paused — the grid is at " + Math.round(c.gramsPerKwh())
+                    + " g CO₂/kWh; you train below " + e.greenBelowGramsPerKwh() + " g CO₂/kWh");
         }
         boolean held = previous.action() == Action.PAUSE && previous.holdUntil() != null && now.isBefore(previous.holdUntil());
 
@@ -155,6 +177,32 @@ public final class IdlePolicy {
                     (s.policy() == Policy.SCHEDULE ? "Running — inside your schedule, you have been away " : "Running — you have been away ")
                             + idle.toMinutes() + " min");
         };
+    }
+
+    /// The run decision with what the green-grid rule saw, when the owner set it.
+    private static Decision withGrid(Decision run, Readings r, NodeSettings s, Instant now) {
+        if (!s.energy().onlyWhenGreen() || run.action() != Action.RUN) return run;
+        CarbonIntensity c = validGrid(r, now);
+        String note = c != null ? "; the grid is green (" + Math.round(c.gramsPerKwh()) + " g CO₂/kWh)"
+                : "; the grid feed gives no figure (" + gridWhy(r) + "), so Hearth trains anyway";
+        return new Decision(run.action(), run.cause(), run.reason() + note, run.holdUntil(), run.pauseAfterRound());
+    }
+
+    /// The feed's figure when it is still valid at `now`, else null.
+    private static CarbonIntensity validGrid(Readings r, Instant now) {
+        return r.grid() instanceof Reading.Available<CarbonIntensity>(CarbonIntensity c) && now.isBefore(c.validUntil()) ? c : null;
+    }
+
+    private static String gridWhy(Readings r) {
+        return switch (r.grid()) {
+            case Reading.Unavailable<CarbonIntensity>(String why) -> why;
+            case Reading.Available<CarbonIntensity>(CarbonIntensity c) -> "its figure expired at " + c.validUntil();
+        };
+    }
+
+    /// Whether `t` is inside the daily window [from, until) (until ≤ from wraps past midnight).
+    public static boolean insideDaily(LocalTime from, LocalTime until, LocalTime t) {
+        return until.isAfter(from) ? !t.isBefore(from) && t.isBefore(until) : !t.isBefore(from) || t.isBefore(until);
     }
 
     /// When the node steps aside under these settings, in words ("pauses when you use the computer ...").

@@ -1,5 +1,6 @@
 package dev.hearth.node.policy;
 
+import dev.hearth.node.energy.CarbonIntensity;
 import dev.hearth.node.probe.Reading;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -17,6 +18,8 @@ import java.util.Optional;
 /// @param onBattery           true on battery power; unavailable = on mains (a desktop)
 /// @param gpuTemperatureC     hottest GPU temperature, °C; NaN when unknown
 /// @param gpuPowerWatts       GPU power draw, W; NaN when unknown
+/// @param grid                the grid's carbon intensity from the owner's feed, or why it is unknown
+///                            ("no feed set", "the feed did not answer: …")
 public record Readings(
         ZoneId zone,
         Reading<Duration> ownerIdle,
@@ -24,9 +27,22 @@ public record Readings(
         Reading<Optional<String>> fullscreenApp,
         Reading<Boolean> onBattery,
         double gpuTemperatureC,
-        double gpuPowerWatts) {
+        double gpuPowerWatts,
+        Reading<CarbonIntensity> grid) {
+
+    /// 'No feed set': the grid reading when the owner has not given a carbon-intensity feed.
+    public static final String NO_FEED = "no carbon-intensity feed set";
+
+    /// Readings without a grid feed.
+    public Readings(ZoneId zone, Reading<Duration> ownerIdle, Reading<List<String>> foreignGpuProcesses,
+                    Reading<Optional<String>> fullscreenApp, Reading<Boolean> onBattery, double gpuTemperatureC,
+                    double gpuPowerWatts) {
+        this(zone, ownerIdle, foreignGpuProcesses, fullscreenApp, onBattery, gpuTemperatureC, gpuPowerWatts,
+                Reading.unavailable(NO_FEED));
+    }
 
     public Readings {
+        Objects.requireNonNull(grid, "grid");
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(ownerIdle, "ownerIdle");
         Objects.requireNonNull(foreignGpuProcesses, "foreignGpuProcesses");
@@ -64,5 +80,9 @@ public record Readings(
 
     public Readings withGpuPower(double watts) {
         return new Readings(zone, ownerIdle, foreignGpuProcesses, fullscreenApp, onBattery, gpuTemperatureC, watts);
+    }
+
+    public Readings withGrid(Reading<CarbonIntensity> reading) {
+        return new Readings(zone, ownerIdle, foreignGpuProcesses, fullscreenApp, onBattery, gpuTemperatureC, gpuPowerWatts, reading);
     }
 }

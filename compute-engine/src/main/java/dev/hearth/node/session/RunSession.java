@@ -15,6 +15,8 @@ import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.NodeState;
 import dev.hearth.node.api.RoundRecord;
 import dev.hearth.node.api.RunStatus;
+import dev.hearth.node.api.RoundEnergy;
+import dev.hearth.node.energy.RoundEnergyMeter;
 import dev.hearth.node.history.HistoryStore;
 import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
@@ -162,7 +164,16 @@ public final class RunSession {
     /// The owner's network limits: rate caps per direction and the daily volume cap (all from the settings).
     public record Traffic(TokenBucket upload, TokenBucket download, DailyVolumeCap daily) {}
 
-    private record PendingReceipt(long round, TrainResult result, long bytesUp, long bytesDown) {}
+    private record PendingReceipt(long round, TrainResult result, long bytesUp, long bytesDown, RoundEnergy energy) {}
+
+    /// 1 s: how often the round's energy meter samples GPU power and the RAPL counters while a round
+    /// trains (the hardware monitor refreshes its sample once a second; RAPL's 2^32 µJ counters wrap
+    /// no faster than every ~40 s at 100 W).
+    private static final long ENERGY_SAMPLE_MS = 1_000;
+    private final RoundEnergyMeter energyMeter = RoundEnergyMeter.forThisMachine();
+    private RoundEnergyMeter.Round roundEnergy;
+    private java.util.concurrent.ScheduledFuture<?> energySampling;
+    private RoundEnergy lastRoundEnergy;
 
     public RunSession(Path dataDir, NodeIdentity identity, EventLog eventLog, HistoryStore history, MachineProbes probes,
                       ScheduledExecutorService nodeThread, Clock clock, boolean inProcessWorker, Traffic traffic,
@@ -746,6 +757,7 @@ public final class RunSession {
         stoppingWorker = null; // the worker trains again: a later pause must stop it again
         progress = 0;
         set(NodeState.TRAINING, "Training round " + rs.getRound(), "");
+        startMeteringEnergy(rs);
         float[] snapshotParams = params;
         long v = version;
         Path file = runDir().resolve("trainer").resolve("params.bin");
@@ -772,9 +784,39 @@ public final class RunSession {
         });
     }
 
+    /// Starts the round's energy meter and its 1 s sampling on the node thread.
+    private void startMeteringEnergy(RoundStart rs) {
+        stopMeteringEnergy();
+        roundEnergy = energyMeter.start(clock.instant(), trainerCpuSeconds());
+        energySampling = nodeThread.scheduleAtFixedRate(() -> {
+            RoundEnergyMeter.Round m = roundEnergy;
+            if (trainingRound == rs && m != null) m.sample(probes.hardware());
+        }, ENERGY_SAMPLE_MS, ENERGY_SAMPLE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /// Stops sampling; returns the round's energy, or null when no round was metered.
+    private RoundEnergy stopMeteringEnergy() {
+        if (energySampling != null) energySampling.cancel(false);
+        energySampling = null;
+        RoundEnergyMeter.Round m = roundEnergy;
+        roundEnergy = null;
+        return m == null ? null : m.finish(trainerCpuSeconds());
+    }
+
+    /// The trainer process's CPU time, s: the worker child, or this JVM when it trains in-process;
+    /// NaN when the OS does not say.
+    private double trainerCpuSeconds() {
+        Worker w = worker;
+        long pid = w == null ? -1 : w.pid();
+        java.util.Optional<ProcessHandle> p = inProcessWorker ? java.util.Optional.of(ProcessHandle.current())
+                : pid < 0 ? java.util.Optional.empty() : ProcessHandle.of(pid);
+        return p.flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
     private void trained(RoundStart rs, TrainResult result, Throwable error) {
         if (trainingRound != rs) return; // paused or superseded meanwhile
         trainingRound = null;
+        lastRoundEnergy = stopMeteringEnergy();
         if (error != null) {
             log.warn("round " + rs.getRound() + " failed in the trainer: " + rootMessage(error));
             set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
@@ -812,11 +854,13 @@ public final class RunSession {
             return;
         }
         traffic.daily().record(env.getSerializedSize(), 0);
+        RoundEnergy energy = lastRoundEnergy;
         pendingReceipt = new PendingReceipt(rs.getRound(), result, env.getSerializedSize(),
-                rs.getSerializedSize() + lastCommitBytes);
-        log.info(String.format("round %d: loss %.4f, %d tokens in %.1f s, uploaded %s (compression %.0f×)",
+                rs.getSerializedSize() + lastCommitBytes, energy);
+        log.info(String.format("round %d: loss %.4f, %d tokens in %.1f s, uploaded %s (compression %.0f×)%s",
                 rs.getRound(), result.loss(), result.tokens(), result.computeMillis() / 1000.0,
-                humanBytes(env.getSerializedSize()), result.compressionRatio()));
+                humanBytes(env.getSerializedSize()), result.compressionRatio(),
+                energy == null ? "" : ", used " + energy.words()));
     }
 
     private void receipt(UpdateReceipt r) {
@@ -826,7 +870,7 @@ public final class RunSession {
         if (!r.getAccepted()) log.warn("round " + r.getRound() + " update rejected: " + r.getReason());
         RoundRecord record = new RoundRecord(welcome.getRunId(), r.getRound(), clock.instant(), p.result().tokens(),
                 p.result().computeMillis() / 1000.0, p.bytesUp(), p.bytesDown(), r.getAccepted(),
-                r.getAccepted() ? "" : r.getReason(), r.getCredits(), p.result().loss());
+                r.getAccepted() ? "" : r.getReason(), r.getCredits(), p.result().loss(), p.energy());
         try {
             history.recordRound(record);
         } catch (RuntimeException e) {

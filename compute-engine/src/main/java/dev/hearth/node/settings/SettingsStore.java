@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.node.api.InvalidSettingException;
+import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
@@ -113,6 +114,19 @@ public final class SettingsStore {
         return new LoadResult(defaults, problem, aside);
     }
 
+    /// The settings in `dataDir` if its file is there and sound; never writes, moves or logs (for
+    /// `./hearth status`, which must not change a running node's data dir).
+    public static java.util.Optional<NodeSettings> peek(Path dataDir) {
+        Path f = dataDir.resolve(FILE_NAME);
+        try {
+            if (!Files.isRegularFile(f) || Files.size(f) > MAX_FILE_BYTES) return java.util.Optional.empty();
+            SettingsStore reader = new SettingsStore(dataDir, new EventLog(Clock.systemUTC()), Clock.systemUTC());
+            return java.util.Optional.of(reader.parse(Files.readString(f)).validate());
+        } catch (IOException | SettingsFormatException | InvalidSettingException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /// Validates and writes atomically.
     ///
     /// @throws InvalidSettingException naming the first bad field; nothing is written then
@@ -187,6 +201,18 @@ public final class SettingsStore {
         o.put("dataCacheCapBytes", s.dataCacheCapBytes());
         o.put("cpuCores", s.cpuCores());
         o.put("cpuPercent", s.cpuPercent());
+        EnergySettings e = s.energy();
+        ObjectNode en = o.putObject("energy");
+        en.put("pricePerKwh", e.pricePerKwh());
+        en.put("currency", e.currency());
+        if (e.hasCheapHours()) {
+            en.put("cheapFrom", e.cheapFrom().toString());
+            en.put("cheapUntil", e.cheapUntil().toString());
+        }
+        en.put("onlyCheapHours", e.onlyCheapHours());
+        en.put("carbonFeedUrl", e.carbonFeedUrl());
+        en.put("greenBelowGramsPerKwh", e.greenBelowGramsPerKwh());
+        en.put("onlyWhenGreen", e.onlyWhenGreen());
         return o;
     }
 
@@ -215,7 +241,24 @@ public final class SettingsStore {
                 textField(root, "runAddress", d.runAddress()),
                 longField(root, "dataCacheCapBytes", d.dataCacheCapBytes()),
                 intField(root, "cpuCores", d.cpuCores()),
-                intField(root, "cpuPercent", d.cpuPercent()));
+                intField(root, "cpuPercent", d.cpuPercent()),
+                energyField(root, d.energy()));
+    }
+
+    private static EnergySettings energyField(JsonNode root, EnergySettings d) throws SettingsFormatException {
+        JsonNode e = present(root, "energy");
+        if (e == null) return d;
+        if (!e.isObject()) throw wrongType("energy", "an object", e);
+        JsonNode price = present(e, "pricePerKwh");
+        if (price != null && !price.isNumber()) throw wrongType("energy.pricePerKwh", "a number", price);
+        return new EnergySettings(price == null ? d.pricePerKwh() : price.doubleValue(),
+                textField(e, "currency", d.currency()),
+                present(e, "cheapFrom") == null ? null : time(e, "energy.cheapFrom", "cheapFrom"),
+                present(e, "cheapUntil") == null ? null : time(e, "energy.cheapUntil", "cheapUntil"),
+                boolField(e, "onlyCheapHours", d.onlyCheapHours()),
+                textField(e, "carbonFeedUrl", d.carbonFeedUrl()),
+                intField(e, "greenBelowGramsPerKwh", d.greenBelowGramsPerKwh()),
+                boolField(e, "onlyWhenGreen", d.onlyWhenGreen()));
     }
 
     private static JsonNode present(JsonNode root, String field) {

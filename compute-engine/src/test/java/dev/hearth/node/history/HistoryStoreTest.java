@@ -69,7 +69,7 @@ class HistoryStoreTest {
                 assertTrue(rs.getBoolean(2));
                 applied.add(rs.getString(1));
             }
-            assertEquals(List.of("1", "2"), applied);
+            assertEquals(List.of("1", "2", "3"), applied);
         }
         store.close();
         store = HistoryStore.open(dir, CLOCK, log); // reopening applies nothing twice
@@ -211,9 +211,10 @@ class HistoryStoreTest {
         StringWriter out = new StringWriter();
         store.exportCsv(out);
         String[] lines = out.toString().split("\r\n");
-        assertEquals("run,round,finished_at,tokens,compute_seconds,bytes_up,bytes_down,accepted,reject_reason,credits,local_loss", lines[0]);
-        assertEquals("nano-1,1,2026-11-25T10:00:00Z,100,1.5,10,20,false,\"late, by \"\"2 s\"\"\",0.0,", lines[1]);
-        assertEquals("nano-1,2,2026-11-25T11:00:00Z,100,1.5,10,20,false,\"'=HYPERLINK(\"\"x\"\")\",0.0,2.5", lines[2]);
+        assertEquals("run,round,finished_at,tokens,compute_seconds,bytes_up,bytes_down,accepted,reject_reason,credits,local_loss,"
+                + "energy_kwh,energy_source,cost,currency", lines[0]);
+        assertEquals("nano-1,1,2026-11-25T10:00:00Z,100,1.5,10,20,false,\"late, by \"\"2 s\"\"\",0.0,,,,,", lines[1]);
+        assertEquals("nano-1,2,2026-11-25T11:00:00Z,100,1.5,10,20,false,\"'=HYPERLINK(\"\"x\"\")\",0.0,2.5,,,,", lines[2]);
         assertEquals(3, lines.length);
     }
 

@@ -43,6 +43,8 @@ public final class ContributionView implements View {
     private final Label roundsTotal = Ui.id(new Label(), "roundsTotal");
     private final Label creditsTotal = new Label();
     private final Label dataTotal = new Label();
+    private final Label energyTotal = Ui.id(new Label(), "energyTotal");
+    private final Label costTotal = Ui.id(new Label(), "costTotal");
 
     public ContributionView(ContributionViewModel vm) {
         this.vm = vm;
@@ -50,7 +52,8 @@ public final class ContributionView implements View {
         showTotals();
         FlowPane totals = new FlowPane(Ui.GAP, Ui.GAP,
                 Ui.stat("Tokens trained", tokensTotal), Ui.stat("Compute time", computeTotal),
-                Ui.stat("Rounds", roundsTotal), Ui.stat("Credits", creditsTotal), Ui.stat("Data sent and received", dataTotal));
+                Ui.stat("Rounds", roundsTotal), Ui.stat("Credits", creditsTotal), Ui.stat("Data sent and received", dataTotal),
+                Ui.stat("Energy used", energyTotal), Ui.stat("Cost", costTotal));
 
         ToggleGroup periodGroup = new ToggleGroup();
         ToggleButton perDay = new ToggleButton("Per day");
@@ -67,6 +70,7 @@ public final class ContributionView implements View {
         });
 
         CategoryAxis x = new CategoryAxis();
+        x.setLabel("day, and the kWh it used");
         NumberAxis y = new NumberAxis();
         y.setLabel("tokens");
         BarChart<String, Number> chart = new BarChart<>(x, y);
@@ -98,20 +102,27 @@ public final class ContributionView implements View {
         table.getColumns().getFirst().setMinWidth(FINISHED_COLUMN_WIDTH);
         table.getColumns().getFirst().setPrefWidth(FINISHED_COLUMN_WIDTH);
         table.getColumns().add(column("Run", RoundRecord::run));
-        table.getColumns().getLast().setPrefWidth(100);
+        table.getColumns().getLast().setPrefWidth(70);
         table.getColumns().add(column("Round", r -> Long.toString(r.round())));
         table.getColumns().add(column("Tokens", r -> Formats.count(r.tokens())));
         table.getColumns().add(column("Compute", r -> Formats.decimal(r.computeSeconds(), 0) + " s"));
         table.getColumns().add(column("Sent", r -> Formats.bytes(r.bytesUp())));
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
-        table.getColumns().getLast().setPrefWidth(130);
+        table.getColumns().getLast().setPrefWidth(90);
         table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
+        table.getColumns().add(column("Energy (kWh)", ContributionViewModel::roundEnergyCell));
+        table.getColumns().getLast().setMinWidth(120);
+        TableColumn<RoundRecord, String> cost = column("Cost", vm::roundAmountCell);
+        cost.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(vm::costColumnTitle, vm.totalsProperty()));
+        table.getColumns().add(cost);
+        cost.setMinWidth(95);
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         VBox.setVgrow(table, Priority.ALWAYS);
 
-        root = new VBox(Ui.GAP, Ui.title("Your contribution"), totals, chartBar, chart, status, Ui.heading("Rounds"), table);
+        root = new VBox(Ui.GAP, Ui.title("Your contribution"), totals, chartBar, chart, status, Ui.heading("Rounds"), table,
+                Ui.muted(ContributionViewModel.ENERGY_NOTE));
         root.setPadding(Ui.PAGE_PADDING);
         root.setId("contribution");
     }
@@ -132,11 +143,14 @@ public final class ContributionView implements View {
         roundsTotal.setText(vm.roundsText());
         creditsTotal.setText(vm.creditsText());
         dataTotal.setText(vm.dataText());
+        energyTotal.setText(vm.energyText());
+        costTotal.setText(vm.costText());
     }
 
     private void redrawChart() {
         var data = vm.periods().stream()
-                .map(d -> new XYChart.Data<String, Number>(DAY.format(d.start()), d.tokens()))
+                .map(d -> new XYChart.Data<String, Number>(DAY.format(d.start()) + "\n"
+                        + ContributionViewModel.periodKwhCell(d), d.tokens()))
                 .toList();
         tokens.getData().setAll(data);
     }

@@ -51,6 +51,8 @@ public final class SettingsView implements View {
     private final ToggleSwitch startWithOs = Ui.id(new ToggleSwitch(), "startWithOs");
     private final ComboBox<String> gpu = Ui.id(new ComboBox<>(), "gpuIndex");
     private final ComboBox<String> logLevel = Ui.id(new ComboBox<>(), "logLevel");
+    private final ToggleSwitch onlyCheapHours = Ui.id(new ToggleSwitch(), "onlyCheapHours");
+    private final ToggleSwitch onlyWhenGreen = Ui.id(new ToggleSwitch(), "onlyWhenGreen");
     private final ListView<NodeSettings.ScheduleWindow> windows = Ui.id(new ListView<>(), "scheduleWindows");
 
     public SettingsView(SettingsViewModel vm) {
@@ -108,6 +110,35 @@ public final class SettingsView implements View {
         text("Run address (hearth://… or local)", "runAddress", vm::setRunAddress, NodeSettings::runAddress);
         grid.add(runSwitchPrompt(), 0, row++, 3, 1);
         vm.onRunAddressReset(() -> refreshers.get("runAddress").run());
+
+        section("Energy and cost");
+        text("Price per kWh (0 = not set)", "pricePerKwh", vm::setPricePerKwh,
+                s -> s.energy().pricePerKwh() == 0 ? "0" : Double.toString(s.energy().pricePerKwh()));
+        text("Currency (ISO code, e.g. EUR)", "currency", vm::setCurrency, s -> s.energy().currency());
+        TextField cheapFrom = Ui.id(new TextField(), "cheapFrom");
+        TextField cheapUntil = Ui.id(new TextField(), "cheapUntil");
+        cheapFrom.setPrefColumnCount(5);
+        cheapUntil.setPrefColumnCount(5);
+        cheapFrom.setPromptText("23:00");
+        cheapUntil.setPromptText("06:00");
+        Runnable commitCheap = () -> vm.setCheapHours(cheapFrom.getText(), cheapUntil.getText());
+        for (TextField t : List.of(cheapFrom, cheapUntil)) {
+            t.setOnAction(e -> commitCheap.run());
+            t.focusedProperty().addListener((o, was, now) -> { if (was && !now && !refreshing) commitCheap.run(); });
+        }
+        HBox cheap = new HBox(6, cheapFrom, new Label("to"), cheapUntil);
+        cheap.setAlignment(Pos.CENTER_LEFT);
+        add("Cheap hours (empty = none)", cheap, "cheapHours", s -> {
+            cheapFrom.setText(s.energy().hasCheapHours() ? s.energy().cheapFrom().toString() : "");
+            cheapUntil.setText(s.energy().hasCheapHours() ? s.energy().cheapUntil().toString() : "");
+        });
+        onlyCheapHours.selectedProperty().addListener((o, a, on) -> { if (!refreshing) vm.setOnlyCheapHours(on); });
+        add("Only in cheap hours", onlyCheapHours, "onlyCheapHours", s -> onlyCheapHours.setSelected(s.energy().onlyCheapHours()));
+        text("Grid carbon feed (URL, optional)", "carbonFeedUrl", vm::setCarbonFeedUrl, s -> s.energy().carbonFeedUrl());
+        text("Green below (g CO₂/kWh)", "greenBelowGramsPerKwh", vm::setGreenBelow,
+                s -> Integer.toString(s.energy().greenBelowGramsPerKwh()));
+        onlyWhenGreen.selectedProperty().addListener((o, a, on) -> { if (!refreshing) vm.setOnlyWhenGreen(on); });
+        add("Only when the grid is green", onlyWhenGreen, "onlyWhenGreen", s -> onlyWhenGreen.setSelected(s.energy().onlyWhenGreen()));
 
         section("This computer");
         startWithOs.selectedProperty().addListener((o, a, on) -> { if (!refreshing) vm.setStartWithOs(on); });

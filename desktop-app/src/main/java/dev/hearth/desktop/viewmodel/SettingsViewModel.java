@@ -4,6 +4,7 @@ import dev.hearth.desktop.os.Autostart;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.InvalidSettingException;
 import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
@@ -159,6 +160,75 @@ public final class SettingsViewModel {
     /// MiB per day as the owner types it; 0 = no cap.
     public void setDailyCapMiB(String mib) {
         scaled("dailyVolumeCapBytes", mib, MIB).ifPresent(v -> edit("dailyVolumeCapBytes", d -> d.dailyVolumeCapBytes(v)));
+    }
+
+    // ---- energy (issue 16 item 6): tariff, cheap hours, grid feed
+
+    /// The price of a kWh as the owner types it ("0.30", "0,30"); empty or 0 = no tariff.
+    public void setPricePerKwh(String text) {
+        String t = text == null ? "" : text.strip().replace(',', '.');
+        double price;
+        try {
+            price = t.isEmpty() ? 0 : Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            errors.put("pricePerKwh", "\"" + t + "\" is not a price (e.g. 0.30)");
+            updateStatusAfterRefusal();
+            return;
+        }
+        edit("pricePerKwh", d -> d.energy(e -> new EnergySettings(price, e.currency(), e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    /// ISO 4217, e.g. EUR; lower case is accepted and raised.
+    public void setCurrency(String code) {
+        String c = code == null ? "" : code.strip().toUpperCase(Locale.ROOT);
+        edit("currency", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), c, e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    /// "23:00" to "06:00"; both empty = no cheap hours.
+    public void setCheapHours(String from, String until) {
+        LocalTime f = null;
+        LocalTime u = null;
+        String a = from == null ? "" : from.strip();
+        String b = until == null ? "" : until.strip();
+        if (!a.isEmpty() || !b.isEmpty()) {
+            try {
+                f = LocalTime.parse(a);
+                u = LocalTime.parse(b);
+            } catch (java.time.format.DateTimeParseException e) {
+                errors.put("cheapHours", "enter times as HH:MM, e.g. 23:00 and 06:00");
+                updateStatusAfterRefusal();
+                return;
+            }
+        }
+        LocalTime from2 = f;
+        LocalTime until2 = u;
+        edit("cheapHours", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), from2, until2,
+                e.onlyCheapHours() && from2 != null, e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    public void setOnlyCheapHours(boolean on) {
+        edit("onlyCheapHours", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
+                on, e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+    }
+
+    public void setCarbonFeedUrl(String url) {
+        String u = url == null ? "" : url.strip();
+        edit("carbonFeedUrl", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), u, e.greenBelowGramsPerKwh(), e.onlyWhenGreen() && !u.isEmpty())));
+    }
+
+    /// g CO₂/kWh.
+    public void setGreenBelow(String grams) {
+        parseInt("greenBelowGramsPerKwh", grams).ifPresent(v -> edit("greenBelowGramsPerKwh", d -> d.energy(e -> new EnergySettings(
+                e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(), e.onlyCheapHours(), e.carbonFeedUrl(), v,
+                e.onlyWhenGreen()))));
+    }
+
+    public void setOnlyWhenGreen(boolean on) {
+        edit("onlyWhenGreen", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
+                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), on)));
     }
 
     /// The typed number times `unit` bytes; a product past `long` is "too large", never a wrapped negative.
@@ -364,6 +434,13 @@ public final class SettingsViewModel {
             case "cpuCores" -> "CPU cores";
             case "cpuPercent" -> "CPU time";
             case "schedule" -> "schedule";
+            case "pricePerKwh" -> "price per kWh";
+            case "currency" -> "currency";
+            case "cheapHours" -> "cheap hours";
+            case "onlyCheapHours" -> "only in cheap hours";
+            case "carbonFeedUrl" -> "grid feed address";
+            case "greenBelowGramsPerKwh" -> "green threshold";
+            case "onlyWhenGreen" -> "only when the grid is green";
             default -> field;
         };
     }
@@ -432,6 +509,7 @@ public final class SettingsViewModel {
         private long dataCacheCapBytes;
         private int cpuCores;
         private int cpuPercent;
+        private EnergySettings energy;
 
         Draft(NodeSettings s) {
             policy = s.policy(); idleMinutes = s.idleMinutes(); schedule = s.schedule(); runOnBattery = s.runOnBattery();
@@ -440,6 +518,7 @@ public final class SettingsViewModel {
             dailyVolumeCapBytes = s.dailyVolumeCapBytes(); gpuIndex = s.gpuIndex(); startWithOs = s.startWithOs();
             logLevel = s.logLevel(); runAddress = s.runAddress(); dataCacheCapBytes = s.dataCacheCapBytes();
             cpuCores = s.cpuCores(); cpuPercent = s.cpuPercent();
+            energy = s.energy();
         }
 
         Draft policy(Policy v) { policy = v; return this; }
@@ -457,11 +536,12 @@ public final class SettingsViewModel {
         Draft runAddress(String v) { runAddress = v; return this; }
         Draft cpuCores(int v) { cpuCores = v; return this; }
         Draft cpuPercent(int v) { cpuPercent = v; return this; }
+        Draft energy(UnaryOperator<EnergySettings> v) { energy = v.apply(energy); return this; }
 
         NodeSettings build() {
             return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
                     uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                    dataCacheCapBytes, cpuCores, cpuPercent);
+                    dataCacheCapBytes, cpuCores, cpuPercent, energy);
         }
     }
 }

@@ -122,7 +122,8 @@ public final class FakeNodeService implements NodeService {
     /// Finishes the current round: records it (accepted unless `rejectReason` is given) and starts the next.
     public RoundRecord finishRound(long tokens, double credits, String rejectReason) {
         RoundRecord r = new RoundRecord(runName.isEmpty() ? "local" : runName, round, now, tokens, 42.0, 38_000, 120_000,
-                rejectReason == null, rejectReason == null ? "" : rejectReason, rejectReason == null ? credits : 0, lastLoss);
+                rejectReason == null, rejectReason == null ? "" : rejectReason, rejectReason == null ? credits : 0, lastLoss,
+                new dev.hearth.node.api.RoundEnergy(42.0 * 15, dev.hearth.node.api.EnergySource.ESTIMATE));
         synchronized (this) {
             rounds.add(r);
         }
@@ -180,7 +181,8 @@ public final class FakeNodeService implements NodeService {
         for (int i = n; i > 0; i--) {
             Instant at = now.minus(every.multipliedBy(i));
             rounds.add(new RoundRecord("hearth-nano-local", round++, at, 100_000 + 1000L * (i % 7), 40 + i % 5, 38_000,
-                    120_000, i % 9 != 0, i % 9 != 0 ? "" : "arrived after the deadline", i % 9 != 0 ? 1.0 : 0, 3.0 - i * 0.01));
+                    120_000, i % 9 != 0, i % 9 != 0 ? "" : "arrived after the deadline", i % 9 != 0 ? 1.0 : 0, 3.0 - i * 0.01,
+                    new dev.hearth.node.api.RoundEnergy((40 + i % 5) * 15.0, dev.hearth.node.api.EnergySource.ESTIMATE)));
         }
     }
 
@@ -324,7 +326,7 @@ public final class FakeNodeService implements NodeService {
                     (int) all.stream().filter(r -> !r.accepted()).count(),
                     all.stream().mapToDouble(RoundRecord::credits).sum(),
                     all.stream().mapToLong(RoundRecord::bytesUp).sum(),
-                    all.stream().mapToLong(RoundRecord::bytesDown).sum());
+                    all.stream().mapToLong(RoundRecord::bytesDown).sum(), joules(all), estimated(all));
         }
 
         @Override
@@ -350,7 +352,15 @@ public final class FakeNodeService implements NodeService {
             }).toList();
             return new DailyTotal(from, in.stream().mapToLong(RoundRecord::tokens).sum(),
                     in.stream().mapToDouble(RoundRecord::computeSeconds).sum(),
-                    in.stream().mapToDouble(RoundRecord::credits).sum(), in.size());
+                    in.stream().mapToDouble(RoundRecord::credits).sum(), in.size(), joules(in), estimated(in));
+        }
+
+        private static double joules(List<RoundRecord> rs) {
+            return rs.stream().filter(r -> r.energy() != null).mapToDouble(r -> r.energy().joules()).sum();
+        }
+
+        private static boolean estimated(List<RoundRecord> rs) {
+            return rs.stream().anyMatch(r -> r.energy() != null && r.energy().source() == dev.hearth.node.api.EnergySource.ESTIMATE);
         }
 
         @Override
