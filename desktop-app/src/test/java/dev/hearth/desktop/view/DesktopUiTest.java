@@ -75,6 +75,8 @@ class DesktopUiTest {
     private static void waitUntil(String what, BooleanSupplier condition) throws Exception {
         try {
             WaitForAsyncUtils.waitFor(WAIT_SECONDS, TimeUnit.SECONDS, () -> condition.getAsBoolean());
+            // the condition may have been read while the FX thread was still applying the same snapshot
+            WaitForAsyncUtils.waitForFxEvents();
         } catch (java.util.concurrent.TimeoutException e) {
             fail("timed out waiting until " + what);
         }
