@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /// Fetches checkpoint chunks from object storage (issue 17): the manifest's presigned GET URL, one HTTP `Range`
 /// request per chunk, each chunk checked against its SHA-256 in the manifest before it is handed on. A chunk that
@@ -84,6 +85,9 @@ final class StorageFetch implements AutoCloseable {
                 cut = e;
                 continue;
             }
+            // The request's timeout covers the response head only: a body that stalls is interrupted after the same
+            // time, which ends this request as a cut (resumed from where it stopped).
+            Stall stall = new Stall(Thread.currentThread());
             try (InputStream body = response.body()) {
                 if (response.statusCode() == 200 && received == 0) { // a store that ignores Range: the whole object
                     byte[] whole = body.readNBytes((int) Math.min(totalBytes, Integer.MAX_VALUE));
@@ -107,6 +111,9 @@ final class StorageFetch implements AutoCloseable {
                 } catch (IOException e) {
                     cut = e; // keeps what arrived; the next request starts after it
                 }
+            } finally {
+                if (stall.disarm()) cut = new IOException("storage stalled for " + REQUEST_TIMEOUT.toSeconds()
+                        + " s after " + received + " of " + length + " bytes");
             }
         }
         if (received < length) {
@@ -114,6 +121,37 @@ final class StorageFetch implements AutoCloseable {
                     + " in " + (MAX_RESUMES + 1) + " requests: " + (cut == null ? "no reason given" : cut.getMessage()));
         }
         return out;
+    }
+
+    /// Interrupts the reading thread once [#REQUEST_TIMEOUT] has passed, unless disarmed first.
+    private static final class Stall {
+        private final Thread reader;
+        private final CompletableFuture<Void> timer;
+        private boolean done;
+
+        Stall(Thread reader) {
+            this.reader = reader;
+            this.timer = CompletableFuture.runAsync(this::fire,
+                    CompletableFuture.delayedExecutor(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        }
+
+        private synchronized void fire() {
+            if (!done) {
+                done = true;
+                reader.interrupt();
+            }
+        }
+
+        /// Stops the timer; true when it had fired (its interrupt is then cleared from the reading thread).
+        synchronized boolean disarm() {
+            timer.cancel(false);
+            if (done) {
+                Thread.interrupted();
+                return true;
+            }
+            done = true;
+            return false;
+        }
     }
 
     /// Chunk `index` of the checkpoint the (validated) manifest describes, from its URL, verified.
