@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import javafx.animation.Timeline;
 import javafx.scene.Parent;
 import javafx.scene.chart.LineChart;
 import javafx.scene.chart.NumberAxis;
@@ -37,7 +36,7 @@ public final class DashboardView implements View {
 
     private final DashboardViewModel vm;
     private final ScrollPane root;
-    private final Timeline sampler;
+    private final Sampler sampler;
     private final Map<HardwareMetric, LineChart<Number, Number>> charts = new EnumMap<>(HardwareMetric.class);
     private final Map<HardwareMetric, StackPane> chartCells = new EnumMap<>(HardwareMetric.class);
     /// When the sample last plotted was taken (null: nothing plotted since the view became visible).
