@@ -17,6 +17,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,9 +26,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /// The dashboard over real HTTP on an ephemeral loopback port.
 class DashboardServerTest {
@@ -151,6 +156,35 @@ class DashboardServerTest {
         assertEquals(200, script.statusCode());
         assertTrue(script.body().contains("/api/status"));
         assertFalse(script.body().contains("innerHTML"), "server data is never parsed as HTML");
+    }
+
+    /// The page's formatting, run in Node.js as it is served: the same strings as dev.hearth.node.api.Units gives
+    /// the app and `hearth status` (binary sizes with IEC symbols, credits with one decimal). Skipped where no
+    /// `node` is installed.
+    @Test
+    void theServedScriptFormatsSizesAndCreditsAsTheAppDoes() throws Exception {
+        Path node = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .map(d -> Path.of(d, "node")).filter(Files::isExecutable).findFirst().orElse(null);
+        assumeTrue(node != null, "Node.js is not installed");
+        Path script = dir.resolve("dashboard.js");
+        Files.writeString(script, send("GET", "/dashboard.js").body());
+        String harness = "const u = require(process.argv[1]);"
+                + "console.log([0, 512, 1024, 1536, 45356, 1048575, 1572864, 12 * 1024 ** 3].map(u.bytes).join('|'));"
+                + "console.log([40960, 8192, 0.5].map(u.credits).join('|'));";
+        Process p = new ProcessBuilder(node.toString(), "-e", harness, script.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "node finished");
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(List.of("0 B|512 B|1.0 KiB|1.5 KiB|44 KiB|1.0 MiB|1.5 MiB|12 GiB", "40,960.0|8,192.0|0.5"),
+                out.lines().toList());
+    }
+
+    @Test
+    void theContributorsTableCutsLongNodeIdsInsideItsPanel() throws Exception {
+        String page = send("GET", "/").body();
+        assertTrue(page.contains("table-layout: fixed"), "column widths do not grow with a node id");
+        assertTrue(page.contains("text-overflow: ellipsis"), "a long id ends in an ellipsis");
+        assertTrue(send("GET", "/dashboard.js").body().contains("td.title = text"), "the whole id shows on hover");
     }
 
     @Test

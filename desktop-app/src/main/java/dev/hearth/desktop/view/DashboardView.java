@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import javafx.animation.Timeline;
-import javafx.collections.ListChangeListener;
 import javafx.scene.Parent;
 import javafx.scene.chart.LineChart;
 import javafx.scene.chart.NumberAxis;
@@ -31,19 +29,27 @@ public final class DashboardView implements View {
     private static final int CHART_COLUMNS = 3;
     /// Seconds of history on the charts' x axis; samples arrive about once a second.
     private static final int CHART_SECONDS = DashboardViewModel.CHART_POINTS;
+    /// How often the charts are re-plotted while Hearth is paused: re-plotting six charts each second was most of
+    /// the 6–8 % of a core a paused app with its window open used (docs/benchmarks.md); the history still keeps
+    /// every sample, so nothing is lost, the lines only move in 5 s steps.
+    static final java.time.Duration PAUSED_REDRAW_PERIOD = java.time.Duration.ofSeconds(5);
 
     private final DashboardViewModel vm;
     private final ScrollPane root;
-    private final Timeline sampler;
+    private final Sampler sampler;
     private final Map<HardwareMetric, LineChart<Number, Number>> charts = new EnumMap<>(HardwareMetric.class);
     private final Map<HardwareMetric, StackPane> chartCells = new EnumMap<>(HardwareMetric.class);
-    private final ListChangeListener<HardwareSample> historyListener = c -> redrawCharts();
+    /// When the sample last plotted was taken (null: nothing plotted since the view became visible).
+    private java.time.Instant drawnAt;
     private final GridPane grid;
     private final StackPane noGpuCell;
 
     public DashboardView(DashboardViewModel vm) {
         this.vm = vm;
-        this.sampler = Ui.sampler(vm::sample);
+        this.sampler = Ui.sampler(() -> {
+            vm.sample();
+            redrawIfDue();
+        });
 
         Label state = Ui.id(new Label(), "stateLine");
         state.getStyleClass().addAll(Styles.TITLE_2, "state-line");
@@ -204,12 +210,31 @@ public final class DashboardView implements View {
         for (int i = 0; i < cells.size(); i++) grid.add(cells.get(i), i % CHART_COLUMNS, i / CHART_COLUMNS);
     }
 
-    /// Re-plots every chart from the view model's history (about once a second; 120 points per series).
+    /// Re-plots the charts once per new hardware sample (about once a second), and while paused at most every
+    /// {@link #PAUSED_REDRAW_PERIOD}. (A list listener re-plotted twice per sample: the history's trim and its
+    /// append are two changes.)
+    private void redrawIfDue() {
+        List<HardwareSample> history = vm.hardwareHistory();
+        if (history.isEmpty()) return;
+        java.time.Instant at = history.getLast().at();
+        if (!redrawDue(drawnAt, at, vm.pausedProperty().get())) return;
+        redrawCharts();
+    }
+
+    /// Whether a sample taken `latest` should be plotted, the last plotted one having been taken `drawn`.
+    static boolean redrawDue(java.time.Instant drawn, java.time.Instant latest, boolean paused) {
+        if (drawn == null) return true;
+        if (!latest.isAfter(drawn)) return false;
+        return !paused || java.time.Duration.between(drawn, latest).compareTo(PAUSED_REDRAW_PERIOD) >= 0;
+    }
+
+    /// Re-plots every chart from the view model's history (120 points per series).
     private void redrawCharts() {
         List<HardwareSample> history = vm.hardwareHistory();
         if (history.isEmpty()) return;
         int gpu = vm.gpuIndex();
         HardwareSample latest = history.getLast();
+        drawnAt = latest.at();
         long latestMillis = latest.at().toEpochMilli();
         for (HardwareMetric m : HardwareMetric.values()) {
             LineChart<Number, Number> chart = charts.get(m);
@@ -246,7 +271,7 @@ public final class DashboardView implements View {
     @Override
     public void activate() {
         vm.sample();
-        vm.hardwareHistory().addListener(historyListener);
+        drawnAt = null;
         redrawCharts();
         sampler.play();
     }
@@ -254,6 +279,5 @@ public final class DashboardView implements View {
     @Override
     public void deactivate() {
         sampler.stop();
-        vm.hardwareHistory().removeListener(historyListener);
     }
 }

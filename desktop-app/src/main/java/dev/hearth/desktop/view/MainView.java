@@ -4,7 +4,6 @@ import atlantafx.base.theme.Styles;
 import dev.hearth.desktop.viewmodel.DashboardViewModel;
 import java.util.EnumMap;
 import java.util.Map;
-import javafx.animation.Timeline;
 import javafx.geometry.Pos;
 import javafx.scene.Parent;
 import javafx.scene.control.Label;
@@ -24,7 +23,7 @@ public final class MainView implements View {
     private final Map<Screen, ToggleButton> buttons = new EnumMap<>(Screen.class);
     private final BorderPane root = new BorderPane();
     private final StackPane content = new StackPane();
-    private final Timeline stateSampler;
+    private final Sampler stateSampler;
     private Screen current;
     private boolean active;
 

@@ -3,7 +3,6 @@ package dev.hearth.desktop.view;
 import dev.hearth.desktop.viewmodel.RunViewModel;
 import java.util.ArrayList;
 import java.util.List;
-import javafx.animation.Timeline;
 import javafx.collections.ListChangeListener;
 import javafx.scene.Parent;
 import javafx.scene.chart.LineChart;
@@ -19,7 +18,7 @@ import javafx.scene.layout.VBox;
 public final class RunView implements View {
     private final RunViewModel vm;
     private final VBox root;
-    private final Timeline sampler;
+    private final Sampler sampler;
     /// Below this many rounds the points get dots, so a young run's first commits are visible.
     private static final int SYMBOLS_BELOW_POINTS = 30;
     private final XYChart.Series<Number, Number> loss = new XYChart.Series<>();

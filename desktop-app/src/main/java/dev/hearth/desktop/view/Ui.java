@@ -1,8 +1,6 @@
 package dev.hearth.desktop.view;
 
 import atlantafx.base.theme.Styles;
-import javafx.animation.KeyFrame;
-import javafx.animation.Timeline;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
@@ -70,10 +68,9 @@ final class Ui {
         return box;
     }
 
-    static Timeline sampler(Runnable sample) {
-        Timeline t = new Timeline(new KeyFrame(SAMPLE_PERIOD, e -> sample.run()));
-        t.setCycleCount(Timeline.INDEFINITE);
-        return t;
+    /// Calls `sample` on the FX thread every {@link #SAMPLE_PERIOD} between `play()` and `stop()`.
+    static Sampler sampler(Runnable sample) {
+        return new Sampler(sample);
     }
 
     static <T extends Node> T id(T node, String id) {
