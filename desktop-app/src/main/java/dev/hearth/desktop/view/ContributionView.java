@@ -110,6 +110,7 @@ public final class ContributionView implements View {
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
         table.getColumns().getLast().setPrefWidth(90);
+        table.getColumns().getLast().setMinWidth(90); // "accepted" whole
         table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
         table.getColumns().add(column("Energy (kWh)", ContributionViewModel::roundEnergyCell));
@@ -130,8 +131,15 @@ public final class ContributionView implements View {
     /// Wide enough for "2026-12-01 22:16:52" in the app's font with cell padding.
     private static final double FINISHED_COLUMN_WIDTH = 170;
 
+    /// Per character of a column's title, in the app's table font, plus the header's padding and sort arrow room: a
+    /// column never shrinks below its own title ("Ro…", "To…" was what twelve columns squeezed into 930 px gave);
+    /// when the columns need more than the window has, the table scrolls sideways instead.
+    private static final double TITLE_CHAR_WIDTH = 8.5;
+    private static final double HEADER_PADDING = 26;
+
     private static TableColumn<RoundRecord, String> column(String title, Function<RoundRecord, String> value) {
         TableColumn<RoundRecord, String> c = new TableColumn<>(title);
+        c.setMinWidth(Math.ceil(title.length() * TITLE_CHAR_WIDTH + HEADER_PADDING));
         c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(value.apply(cell.getValue())));
         c.setSortable(false);
         return c;
