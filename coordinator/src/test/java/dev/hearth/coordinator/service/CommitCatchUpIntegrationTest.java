@@ -14,13 +14,11 @@ import dev.hearth.node.NodeRuntime;
 import dev.hearth.node.api.LogEntry;
 import dev.hearth.node.api.NodeService;
 import dev.hearth.protocol.Fingerprints;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,13 +55,8 @@ class CommitCatchUpIntegrationTest {
 
     @Test
     void aNodeAwayForRoundsCatchesUpFromStoredCommitsAndRefusesOneAlteredInTheBucket() throws Exception {
-        StringBuilder text = new StringBuilder();
-        Random r = new Random(17);
-        while (text.length() < 200_000) {
-            text.append("catch up line ").append(r.nextInt(10_000)).append(" from the stored commits\n");
-        }
-        Path corpus = dir.resolve("text.txt");
-        Files.writeString(corpus, text, StandardCharsets.UTF_8);
+        Path corpus = RunTestSupport.writeCorpus(dir.resolve("text.txt"), 17, 10_000, "catch up line ",
+                " from the stored commits");
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "it-catchup"

@@ -11,16 +11,12 @@ import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.node.AwayOwnerProbes;
 import dev.hearth.node.NodeRuntime;
 import dev.hearth.node.api.LogEntry;
-import dev.hearth.node.api.NodeService;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -75,13 +71,7 @@ class ObjectStorageIntegrationTest {
 
     @Test
     void nodesFetchTheCheckpointFromStorageAndRefuseOneAlteredThere() throws Exception {
-        StringBuilder text = new StringBuilder();
-        Random r = new Random(9);
-        while (text.length() < 200_000) {
-            text.append("bucket line ").append(r.nextInt(10_000)).append(" for the storage test\n");
-        }
-        Path corpus = dir.resolve("text.txt");
-        Files.writeString(corpus, text, StandardCharsets.UTF_8);
+        Path corpus = RunTestSupport.writeCorpus(dir.resolve("text.txt"), 9, 10_000, "bucket line ", " for the storage test");
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "it-storage"
@@ -115,7 +105,7 @@ class ObjectStorageIntegrationTest {
             NodeRuntime first = node("first");
             NodeRuntime second = null;
             try {
-                var firstDownloaded = logged(first, "model version 0 downloaded and verified");
+                var firstDownloaded = RunTestSupport.logged(first, "model version 0 downloaded and verified");
                 first.joinRun(coordinator.address().toString());
                 firstDownloaded.get(1, TimeUnit.MINUTES);
                 assertEquals(0, coordinator.checkpointBytesServed(), "no checkpoint byte went through the coordinator");
@@ -130,7 +120,7 @@ class ObjectStorageIntegrationTest {
                 altered[altered.length / 2] ^= 0x01; // the second node will be handed this
                 bucket.put(object, altered);
                 second = node("second");
-                var secondDownloaded = logged(second, "model version 0 downloaded and verified");
+                var secondDownloaded = RunTestSupport.logged(second, "model version 0 downloaded and verified");
                 second.joinRun(coordinator.address().toString());
                 secondDownloaded.get(1, TimeUnit.MINUTES);
                 NodeRuntime s = second;
@@ -155,15 +145,4 @@ class ObjectStorageIntegrationTest {
                 log -> new AwayOwnerProbes("Test machine: training on the CPU."));
     }
 
-    /// Completes when the node logs a line containing `text` (register before the node does the work).
-    private static CompletableFuture<Void> logged(NodeRuntime node, String text) {
-        CompletableFuture<Void> seen = new CompletableFuture<>();
-        node.addListener(new NodeService.Listener() {
-            @Override
-            public void onLog(LogEntry entry) {
-                if (entry.message().contains(text)) seen.complete(null);
-            }
-        }, Runnable::run);
-        return seen;
-    }
 }

@@ -11,14 +11,11 @@ import dev.hearth.coordinator.ledger.RoundRow;
 import dev.hearth.coordinator.storage.S3TestServer;
 import dev.hearth.node.AwayOwnerProbes;
 import dev.hearth.node.NodeRuntime;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -49,13 +46,7 @@ class PostgresRunIntegrationTest {
     }
 
     private void run(String url, S3TestServer s3) throws Exception {
-        StringBuilder text = new StringBuilder();
-        Random r = new Random(5);
-        while (text.length() < 200_000) {
-            text.append("row ").append(r.nextInt(1000)).append(" of the ledger test corpus\n");
-        }
-        Path corpus = dir.resolve("text.txt");
-        Files.writeString(corpus, text, StandardCharsets.UTF_8);
+        Path corpus = RunTestSupport.writeCorpus(dir.resolve("text.txt"), 5, 1000, "row ", " of the ledger test corpus");
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "it-postgres"

@@ -11,7 +11,6 @@ import dev.hearth.coordinator.storage.S3TestServer;
 import dev.hearth.node.AwayOwnerProbes;
 import dev.hearth.node.NodeRuntime;
 import dev.hearth.node.api.LogEntry;
-import dev.hearth.node.api.NodeService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,8 +24,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +73,7 @@ class StorageFaultsIntegrationTest {
                  S3ObjectStore bucket = s3.store("it/")) {
                 NodeRuntime node = node("resumer");
                 try {
-                    var downloaded = logged(node, "model version 0 downloaded and verified");
+                    var downloaded = RunTestSupport.logged(node, "model version 0 downloaded and verified");
                     node.joinRun(coordinator.address().toString());
                     downloaded.get(2, TimeUnit.MINUTES);
                     assertTrue(proxy.cut.get(), "the proxy cut a checkpoint response mid-body");
@@ -121,7 +118,7 @@ class StorageFaultsIntegrationTest {
             }
             NodeRuntime node = node("refuser");
             try {
-                var refused = logged(node, "do not match the run's manifest");
+                var refused = RunTestSupport.logged(node, "do not match the run's manifest");
                 node.joinRun(coordinator.address().toString());
                 refused.get(2, TimeUnit.MINUTES);
                 assertTrue(committed.await(2, TimeUnit.MINUTES), "the node trained a round on the run's verified data");
@@ -151,13 +148,8 @@ class StorageFaultsIntegrationTest {
     }
 
     private RunConfig config(String id, String storageToml) throws IOException {
-        StringBuilder text = new StringBuilder();
-        Random r = new Random(17);
-        while (text.length() < 200_000) {
-            text.append("storage fault line ").append(r.nextInt(10_000)).append(" for the resume test\n");
-        }
-        Path corpus = dir.resolve(id + ".txt");
-        Files.writeString(corpus, text, StandardCharsets.UTF_8);
+        Path corpus = RunTestSupport.writeCorpus(dir.resolve(id + ".txt"), 17, 10_000, "storage fault line ",
+                " for the resume test");
         return RunConfig.parse("""
                 [run]
                 id = "%s"
@@ -194,18 +186,6 @@ class StorageFaultsIntegrationTest {
     private NodeRuntime node(String name) {
         return NodeRuntime.start(dir.resolve(name), Clock.systemUTC(), true,
                 log -> new AwayOwnerProbes("Test machine: training on the CPU."));
-    }
-
-    /// Completes when the node logs a line containing `text` (register before the node does the work).
-    private static CompletableFuture<Void> logged(NodeRuntime node, String text) {
-        CompletableFuture<Void> seen = new CompletableFuture<>();
-        node.addListener(new NodeService.Listener() {
-            @Override
-            public void onLog(LogEntry entry) {
-                if (entry.message().contains(text)) seen.complete(null);
-            }
-        }, Runnable::run);
-        return seen;
     }
 
     /// A TCP proxy in front of s3proxy that forwards bytes unchanged, reads the request heads going through (method,
