@@ -51,6 +51,8 @@ public final class NodeRuntime implements NodeService {
     static final Duration POLICY_PERIOD = Duration.ofSeconds(1);
     /// How long [#settledSnapshot] waits for the node thread: it only runs short tasks (a trainer stop is handed off).
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(5);
+    /// How long closing waits for the node thread's current task once the queue is dropped: its tasks are short.
+    private static final Duration NODE_THREAD_STOP = Duration.ofSeconds(5);
     /// How long "Start contributing" may hold its first round against the owner's input: a first round on the
     /// local run takes well under a minute; a run that does not answer for 10 minutes should not later train
     /// while the owner works, long after the click.
@@ -515,6 +517,13 @@ public final class NodeRuntime implements NodeService {
                     : cause.getClass().getSimpleName()));
         }
         nodeThread.shutdownNow();
+        try { // a task already running (a status write, a shard write) finishes before the data dir is let go
+            if (!nodeThread.awaitTermination(NODE_THREAD_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("closing: the node thread was still busy after " + NODE_THREAD_STOP.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (localRun != null) localRun.close();
         probes.close();
         history.endSession(sessionId, clock.instant(), why);

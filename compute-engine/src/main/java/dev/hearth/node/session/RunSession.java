@@ -87,6 +87,9 @@ public final class RunSession {
     static final Duration RUN_STATUS_PERIOD = Duration.ofSeconds(5);
     /// How long a paused worker may take to save its residual and exit before it is killed (issue 5: "within 2 s").
     static final Duration WORKER_GRACE = Duration.ofMillis(1500);
+    /// How long closing waits for the trainer's stop and the data thread's current task: the worker's grace plus
+    /// the few seconds a shard write or an import batch takes; under NodeRuntime's 10 s bound for the whole close.
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(6);
     /// Windows per forward/backward pass in the worker (bounds activation memory: ~0.3 GB for `small`).
     static final int MICRO_BATCH = 8;
     /// What a chunk request costs the download cap: the coordinator serves 1 MiB chunks (the last is shorter).
@@ -307,10 +310,22 @@ public final class RunSession {
         };
     }
 
+    /// Leaves the run and waits (at most {@link #CLOSE_WAIT}) for the trainer's stop and the data thread's current
+    /// task, so that nothing writes into the node's data directory once this returns.
     public void close(String why) {
         leave(why);
         trainerControl.shutdown();
         dataThread.shutdown();
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        try {
+            if (!trainerControl.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+                    || !dataThread.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                log.warn("closing: the trainer or the data thread was still busy after " + CLOSE_WAIT.toSeconds()
+                        + " s; leaving it to finish on its own");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         storage.close();
     }
 
@@ -730,6 +745,13 @@ public final class RunSession {
 
     private void roundStart(RoundStart rs) {
         round = rs.getRound();
+        if (!decision.running()) {
+            // Opened before the coordinator heard this node pause: hearing it, the coordinator gives the batches back
+            // to its pool, so an upload for this round would be refused. The next round is ours once we run again.
+            log.info("round " + rs.getRound() + " opened while paused; leaving it to the others");
+            pendingRound = null;
+            return;
+        }
         pendingRound = rs;
         maybeTrain(rs);
     }
