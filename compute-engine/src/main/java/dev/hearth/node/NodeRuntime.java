@@ -20,6 +20,7 @@ import dev.hearth.node.net.TokenBucket;
 import dev.hearth.node.policy.Decision;
 import dev.hearth.node.policy.IdlePolicy;
 import dev.hearth.node.policy.OwnerState;
+import dev.hearth.node.probe.MachineProbes;
 import dev.hearth.node.session.RunSession;
 import dev.hearth.node.settings.SettingsStore;
 import dev.hearth.protocol.RunAddress;

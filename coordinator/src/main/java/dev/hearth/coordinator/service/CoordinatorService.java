@@ -27,7 +27,7 @@ import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
-import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.engine.model.TrainingBackend;
 import dev.hearth.protocol.CheckpointManifests;
 import dev.hearth.protocol.ProtocolLimits;
 import dev.hearth.protocol.RunAddress;

@@ -1,4 +1,4 @@
-package dev.hearth.node;
+package dev.hearth.node.probe;
 
 import dev.hearth.node.api.GpuCheck;
 import dev.hearth.node.api.HardwareSample;

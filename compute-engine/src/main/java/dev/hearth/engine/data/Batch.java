@@ -1,4 +1,4 @@
-package dev.hearth.engine.train;
+package dev.hearth.engine.data;
 
 /// A training batch of byte tokens: `size` windows of `context` tokens, inputs and next-token targets,
 /// both row-major `[size, context]`.

@@ -1,4 +1,4 @@
-package dev.hearth.node.probe;
+package dev.hearth.node.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.hearth.node.probe;
+package dev.hearth.node.policy;
 
 import java.util.Objects;
 import java.util.function.Function;

@@ -1,7 +1,6 @@
-package dev.hearth.engine.train;
+package dev.hearth.engine.model;
 
-import dev.hearth.engine.model.ModelConfig;
-import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.data.Batch;
 
 /// The narrow interface between "the model" and everything else (node, coordinator, benchmarks):
 /// given the flat parameters and a batch, the mean cross-entropy and its gradient. A second backend
