@@ -103,6 +103,12 @@ SQLITE_NATIVES=$("$JAR_TOOL" tf "$APP"/lib/app/sqlite-jdbc-*.jar | grep -c '^org
 [ "$SQLITE_NATIVES" = 1 ] || fail "sqlite-jdbc carries $SQLITE_NATIVES native libraries, expected Linux/x86_64's only"
 "$JAR_TOOL" tf "$APP"/lib/app/openblas-*-linux-x86_64.jar | grep -q 'libjniopenblas_full' \
   && fail "the OpenBLAS jar still carries the LAPACK wrappers"
+# No benchmark or research code (the bench module, issue 15): no hearth-bench jar, no class of a bench package.
+ls "$APP"/lib/app/hearth-bench-*.jar >/dev/null 2>&1 && fail "the package carries the bench module's jar"
+for jar in "$APP"/lib/app/hearth-*.jar; do
+  bench_classes=$("$JAR_TOOL" tf "$jar" | grep -cE '^dev/hearth/(.+/)?bench/.+\.class$' || true)
+  [ "$bench_classes" = 0 ] || fail "$(basename "$jar") carries $bench_classes classes of a bench package"
+done
 
 # The desktop launcher: --help prints the usage without opening a window.
 timeout 60 "$APP/bin/hearth" --help >"$work/help.txt" 2>&1 || { cat "$work/help.txt" >&2; fail "hearth --help failed"; }

@@ -30,7 +30,7 @@ JAVA="$HERE/runtime/bin/java"
 # UTF-8 output whatever the locale (a bare machine's shell often has none); FFM for the CUDA driver binding.
 JAVA_OPTS=(--enable-native-access=ALL-UNNAMED -Xss4m -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8)
 LIB="$HERE/lib"
-CP="$LIB/hearth-compute-engine.jar:$LIB/hearth-compute-engine-tests.jar:$LIB/europarl-corpus.jar"
+CP="$LIB/hearth-compute-engine.jar:$LIB/hearth-compute-engine-tests.jar:$LIB/hearth-bench-engine.jar:$LIB/europarl-corpus.jar"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/hearth-gpu-check.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 # What each step may take at most, seconds (the budget caps them further as time runs out). The tests get the

