@@ -4,6 +4,7 @@ import atlantafx.base.theme.Styles;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
+import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableColumnBase;
 import javafx.scene.control.TableView;
 import javafx.scene.control.skin.TableColumnHeader;
@@ -114,9 +115,18 @@ final class Ui {
         Callback<TableView.ResizeFeatures, Boolean> policy = minimums > room ? TableView.UNCONSTRAINED_RESIZE_POLICY : fill;
         if (table.getColumnResizePolicy() != policy) {
             table.setColumnResizePolicy(policy);
+            // the constrained policy squeezed every column to its minimum ("44 …" under "Sent"): with room to
+            // scroll, each goes back to its preferred width
+            if (policy == TableView.UNCONSTRAINED_RESIZE_POLICY) table.getColumns().forEach(c -> toPreferredWidth(table, c));
             changed = true;
         }
         return changed;
+    }
+
+    @SuppressWarnings("unchecked") // the column is one of the table's own
+    private static <S> void toPreferredWidth(TableView<S> table, TableColumn<?, ?> column) {
+        double target = Math.max(column.getMinWidth(), column.getPrefWidth());
+        if (target != column.getWidth()) table.resizeColumn((TableColumn<S, ?>) column, target - column.getWidth());
     }
 
     /// 20 px: room for the vertical scroll bar, which takes width from the columns once the rows overflow.

@@ -282,6 +282,16 @@ class DesktopUiTest {
         waitUntil("the table scrolls sideways, its columns not fitting", () -> robot.from(table).lookup(".scroll-bar")
                 .queryAllAs(javafx.scene.control.ScrollBar.class).stream()
                 .anyMatch(bar -> bar.getOrientation() == javafx.geometry.Orientation.HORIZONTAL && bar.isVisible()));
+        // with room to scroll, no column stays squeezed to its title: the round's figures show whole ("44 …" was one);
+        // a run's name has any length, and its column cuts a long one on purpose
+        int figures = 0;
+        for (var cell : robot.from(table).lookup(".table-cell").queryAllAs(javafx.scene.control.TableCell.class)) {
+            if (cell.isEmpty() || cell.getText() == null || "Run".equals(cell.getTableColumn().getText())) continue;
+            if (!(cell.lookup(".text") instanceof javafx.scene.text.Text shown)) continue;
+            assertEquals(cell.getText(), shown.getText(), cell.getTableColumn().getText() + "'s cell shows its text whole");
+            figures++;
+        }
+        assertTrue(figures >= table.getColumns().size() - 1, "the round's figures were checked: " + figures);
     }
 
     @Test
