@@ -429,7 +429,7 @@ public final class NodeRuntime implements NodeService {
 
     private void saveRunAddress(String address) {
         NodeSettings s = settings;
-        NodeSettings next = s.withRunAddress(address); // every other field kept (the data cap, the CPU limit)
+        NodeSettings next = s.toBuilder().runAddress(address).build(); // every other field kept (the data cap, the CPU limit)
         try {
             updateSettings(next);
         } catch (InvalidSettingException e) {
@@ -483,7 +483,7 @@ public final class NodeRuntime implements NodeService {
     /// owner watches; the saved preference stays what the owner chose).
     public void overridePolicy(NodeSettings.Policy policy) {
         NodeSettings s = settings;
-        settings = s.withPolicy(policy);
+        settings = s.toBuilder().policy(policy).build();
         nodeThread.execute(this::policyTick);
     }
 
