@@ -122,4 +122,12 @@ public final class Envelopes {
     public static Envelope of(dev.hearth.protocol.wire.CommitCatchUp message) {
         return Envelope.newBuilder().setCommitCatchUp(message).build();
     }
+
+    public static Envelope of(dev.hearth.protocol.wire.CommitChunkRequest message) {
+        return Envelope.newBuilder().setCommitChunkRequest(message).build();
+    }
+
+    public static Envelope of(dev.hearth.protocol.wire.CommitChunk message) {
+        return Envelope.newBuilder().setCommitChunk(message).build();
+    }
 }

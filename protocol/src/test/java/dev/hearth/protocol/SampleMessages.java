@@ -121,6 +121,11 @@ final class SampleMessages {
                     .setSha256(bytes(32, 16 + v)).setUrl("https://bucket.example/run/commits/" + v + ".commit?X-Amz-Signature=ab"));
         }
         m.put(MessageKind.COMMIT_CATCH_UP, Envelope.newBuilder().setCommitCatchUp(catchUp).build());
+        m.put(MessageKind.COMMIT_CHUNK_REQUEST, Envelope.newBuilder().setCommitChunkRequest(dev.hearth.protocol.wire
+                .CommitChunkRequest.newBuilder().setVersion(4).setOffset(0).setLength(ProtocolLimits.MAX_CHUNK_DATA_BYTES))
+                .build());
+        m.put(MessageKind.COMMIT_CHUNK, Envelope.newBuilder().setCommitChunk(dev.hearth.protocol.wire.CommitChunk
+                .newBuilder().setVersion(4).setOffset(0).setData(bytes(ProtocolLimits.MAX_CHUNK_DATA_BYTES, 22))).build());
         return m;
     }
 }

@@ -116,6 +116,8 @@ public final class RunSession {
     private final ExecutorService dataThread;
     private final DatasetSync dataset;
     private final StorageFetch storage = new StorageFetch();
+    /// A stored commit's bytes: from storage by URL, or from the coordinator on `local` storage.
+    private final StoredCommitFetch storedCommits = new StoredCommitFetch(storage, this::send);
     /// The current download's storage URL failed verification or answered wrongly: the rest comes from the coordinator.
     private boolean storageRefused;
 
@@ -538,7 +540,8 @@ public final class RunSession {
         liveVersionSeen = -1;
         long bytes = plan.getCommitsList().stream().mapToLong(dev.hearth.protocol.wire.StoredCommit::getBytes).sum();
         log.info("catching up from version " + version + " to " + plan.getToVersion() + " with "
-                + plan.getCommitsCount() + " commit(s) from storage (" + humanBytes(bytes) + "; the checkpoint is at least "
+                + plan.getCommitsCount() + " commit(s) from " + StoredCommitFetch.source(plan.getCommits(0)) + " ("
+                + humanBytes(bytes) + "; the checkpoint is at least "
                 + humanBytes(plan.getCheckpointBytes()) + ")");
         set(NodeState.DOWNLOADING, "Catching up with the run (" + plan.getCommitsCount() + " rounds)", "");
         fetchStoredCommit(plan, 0);
@@ -553,23 +556,24 @@ public final class RunSession {
                     + dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES + " bytes was expected");
             return;
         }
-        Runnable fetch = () -> storage.range(ref.getUrl(), 0, (int) ref.getBytes(), ref.getBytes())
+        String source = StoredCommitFetch.source(ref);
+        Runnable fetch = () -> storedCommits.fetch(ref)
                 .whenComplete((bytes, error) -> post(() -> {
                     if (catchingUp != plan) return; // superseded (left, disconnected)
                     if (error != null) {
                         Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
-                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from storage: "
+                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from " + source + ": "
                                 + why.getMessage());
                         return;
                     }
                     traffic.daily().record(0, bytes.length);
                     if (!Arrays.equals(dev.hearth.protocol.Fingerprints.sha256(bytes), ref.getSha256().toByteArray())) {
-                        refuseCatchUp("commit for version " + ref.getVersion() + " from storage is refused: its "
+                        refuseCatchUp("commit for version " + ref.getVersion() + " from " + source + " is refused: its "
                                 + bytes.length + " bytes do not match its SHA-256");
                         return;
                     }
-                    String problem = applyStoredCommit(ref.getVersion(), bytes);
+                    String problem = applyStoredCommit(ref.getVersion(), bytes, source);
                     if (problem != null) {
                         refuseCatchUp(problem);
                     } else if (index + 1 < plan.getCommitsCount()) {
@@ -585,22 +589,22 @@ public final class RunSession {
 
     /// Applies one verified stored commit with the code that applies a live one (the run's [OuterRule] on its
     /// [CommitStep] blocking) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
-    private String applyStoredCommit(long expectedVersion, byte[] bytes) {
+    private String applyStoredCommit(long expectedVersion, byte[] bytes, String source) {
         RoundCommit c;
         try {
             c = RoundCommit.parseFrom(bytes);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            return "commit for version " + expectedVersion + " from storage does not decode: " + e.getMessage();
+            return "commit for version " + expectedVersion + " from " + source + " does not decode: " + e.getMessage();
         }
         if (c.getNewVersion() != expectedVersion) {
-            return "commit from storage says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
+            return "commit from " + source + " says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
         }
         try {
             outer.applyCommit(blocking(), params, c);
         } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
             params = null;
             version = -1;
-            return "commit for version " + expectedVersion + " from storage is unusable: " + e.getMessage();
+            return "commit for version " + expectedVersion + " from " + source + " is unusable: " + e.getMessage();
         }
         version = c.getNewVersion();
         if (!Arrays.equals(ParamsDigest.sha256(params), c.getParamsSha256().toByteArray())) {
@@ -642,6 +646,7 @@ public final class RunSession {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
             case COMMIT_CATCH_UP -> catchUp(e.getCommitCatchUp());
+            case COMMIT_CHUNK -> storedCommits.onChunk(e.getCommitChunk());
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());
