@@ -130,4 +130,9 @@ public final class Envelopes {
     public static Envelope of(dev.hearth.protocol.wire.CommitChunk message) {
         return Envelope.newBuilder().setCommitChunk(message).build();
     }
+
+    /// The round's commit announced by reference (`live_commit`, kind 37).
+    public static Envelope liveCommit(dev.hearth.protocol.wire.StoredCommit message) {
+        return Envelope.newBuilder().setLiveCommit(message).build();
+    }
 }

@@ -36,6 +36,7 @@ class EnvelopesTest {
         assertEquals(s.get(MessageKind.COMMIT_CATCH_UP), Envelopes.of(s.get(MessageKind.COMMIT_CATCH_UP).getCommitCatchUp()));
         assertEquals(s.get(MessageKind.COMMIT_CHUNK_REQUEST), Envelopes.of(s.get(MessageKind.COMMIT_CHUNK_REQUEST).getCommitChunkRequest()));
         assertEquals(s.get(MessageKind.COMMIT_CHUNK), Envelopes.of(s.get(MessageKind.COMMIT_CHUNK).getCommitChunk()));
-        assertEquals(MessageKind.values().length, 26);
+        assertEquals(s.get(MessageKind.LIVE_COMMIT), Envelopes.liveCommit(s.get(MessageKind.LIVE_COMMIT).getLiveCommit()));
+        assertEquals(MessageKind.values().length, 27);
     }
 }

@@ -126,6 +126,9 @@ final class SampleMessages {
                 .build());
         m.put(MessageKind.COMMIT_CHUNK, Envelope.newBuilder().setCommitChunk(dev.hearth.protocol.wire.CommitChunk
                 .newBuilder().setVersion(4).setOffset(0).setData(bytes(ProtocolLimits.MAX_CHUNK_DATA_BYTES, 22))).build());
+        m.put(MessageKind.LIVE_COMMIT, Envelope.newBuilder().setLiveCommit(dev.hearth.protocol.wire.StoredCommit
+                .newBuilder().setVersion(6).setBytes(21_500_000).setSha256(bytes(32, 23))
+                .setUrl("https://bucket.example/run/commits/6-0123456789abcdef.commit?X-Amz-Signature=cd")).build());
         return m;
     }
 }

@@ -137,6 +137,8 @@ public final class RunSession {
     private dev.hearth.protocol.wire.CommitCatchUp catchingUp;
     /// The newest version a live commit announced while catching up (that commit was not applied).
     private long liveVersionSeen = -1;
+    /// The version of the round's commit being fetched from its announcement (`live_commit`), or -1.
+    private long liveFetching = -1;
     /// A catch-up from commits failed: the next model request asks for the checkpoint (no have_version).
     private boolean checkpointOnly;
     private RoundStart pendingRound;
@@ -344,6 +346,7 @@ public final class RunSession {
         pendingRound = null;
         download = null;
         catchingUp = null;
+        liveFetching = -1;
     }
 
     private void stopWorker() {
@@ -550,10 +553,10 @@ public final class RunSession {
     private void fetchStoredCommit(dev.hearth.protocol.wire.CommitCatchUp plan, int index) {
         var ref = plan.getCommits(index);
         if (ref.getVersion() != version + 1 || ref.getBytes() < 1
-                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES) {
+                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_STORED_COMMIT_BYTES) {
             refuseCatchUp("stored commit " + index + " is for version " + ref.getVersion() + " of " + ref.getBytes()
                     + " bytes; version " + (version + 1) + " of at most "
-                    + dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES + " bytes was expected");
+                    + dev.hearth.protocol.ProtocolLimits.MAX_STORED_COMMIT_BYTES + " bytes was expected");
             return;
         }
         String source = StoredCommitFetch.source(ref);
@@ -647,6 +650,7 @@ public final class RunSession {
             case CHUNK -> chunk(e.getChunk());
             case COMMIT_CATCH_UP -> catchUp(e.getCommitCatchUp());
             case COMMIT_CHUNK -> storedCommits.onChunk(e.getCommitChunk());
+            case LIVE_COMMIT -> liveCommit(e.getLiveCommit());
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());
@@ -771,7 +775,7 @@ public final class RunSession {
             return;
         }
         if (version != rs.getBaseVersion()) {
-            if (download == null && catchingUp == null) {
+            if (download == null && catchingUp == null && liveFetching < 0) {
                 log.info("round " + rs.getRound() + " needs model version " + rs.getBaseVersion() + "; have " + version);
                 requestCheckpoint();
             }
@@ -916,6 +920,31 @@ public final class RunSession {
         return blocking;
     }
 
+    /// The round's commit, too large for a frame, announced by reference: fetched and verified
+    /// ([StoredCommitFetch#fetchCommit]), then handled as a RoundCommit; a node that could not apply it anyway (behind,
+    /// catching up) does not fetch it.
+    private void liveCommit(dev.hearth.protocol.wire.StoredCommit ref) {
+        if (catchingUp != null || params == null || version != ref.getVersion() - 1) {
+            commit(RoundCommit.newBuilder().setNewVersion(ref.getVersion()).build(), 0); // only its version is read
+            return;
+        }
+        liveFetching = ref.getVersion();
+        String source = StoredCommitFetch.source(ref);
+        storedCommits.fetchCommit(ref).whenComplete((c, error) -> post(() -> {
+            if (liveFetching != ref.getVersion()) return; // superseded
+            liveFetching = -1;
+            if (error == null) {
+                commit(c, (int) ref.getBytes());
+                return;
+            }
+            Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            log.warn("commit for version " + ref.getVersion() + " from " + source + " is refused: " + why.getMessage()
+                    + "; downloading the checkpoint instead");
+            requestCheckpoint();
+        }));
+    }
+
     private void commit(RoundCommit c, int bytes) {
         lastCommitBytes = bytes;
         traffic.daily().record(0, bytes);
@@ -991,6 +1020,7 @@ public final class RunSession {
         pendingRound = null;
         if (download != null) download.resetRequests();
         catchingUp = null; // asked again after the next welcome (the fetch in flight is dropped)
+        liveFetching = -1;
         dataset.disconnected();
         if (d.reconnectIn().isEmpty()) {
             fail(d.reason());

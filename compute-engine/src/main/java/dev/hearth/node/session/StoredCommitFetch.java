@@ -54,6 +54,31 @@ final class StoredCommitFetch {
         return done;
     }
 
+    /// The round's commit announced by reference (`live_commit`: too large for a RoundCommit frame): fetched, its
+    /// bytes checked against the SHA-256 and decoded as the RoundCommit of the announced version. Completes
+    /// exceptionally with the reason when any of that fails.
+    CompletableFuture<dev.hearth.protocol.wire.RoundCommit> fetchCommit(StoredCommit ref) {
+        if (ref.getBytes() < 1 || ref.getBytes() > ProtocolLimits.MAX_STORED_COMMIT_BYTES) {
+            return CompletableFuture.failedFuture(new IOException("it is announced as " + ref.getBytes()
+                    + " bytes; at most " + ProtocolLimits.MAX_STORED_COMMIT_BYTES + " are accepted"));
+        }
+        return fetch(ref).thenApply(bytes -> {
+            if (!java.util.Arrays.equals(dev.hearth.protocol.Fingerprints.sha256(bytes), ref.getSha256().toByteArray())) {
+                throw new java.util.concurrent.CompletionException(new IOException("its " + bytes.length
+                        + " bytes do not match its SHA-256"));
+            }
+            try {
+                var c = dev.hearth.protocol.wire.RoundCommit.parseFrom(bytes);
+                if (c.getNewVersion() != ref.getVersion()) {
+                    throw new IOException("it says version " + c.getNewVersion());
+                }
+                return c;
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
     /// A `CommitChunk` from the coordinator: the next bytes of the fetch in progress, or one that is not asked for.
     void onChunk(CommitChunk c) {
         Pending p = pending;

@@ -104,6 +104,14 @@ public final class CoordinatorService implements AutoCloseable {
     private final RoundAggregation aggregation;
     /// Largest outer step a RoundCommit may carry: its frame cap less 64 KiB for the other fields and framing.
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
+    /// Largest outer step a commit in storage may carry (a larger round's commit is announced as `live_commit`).
+    static final long MAX_STORED_STEP_BYTES = ProtocolLimits.MAX_STORED_COMMIT_BYTES - 64 * 1024;
+    /// A RoundCommit frame larger than this (kind tag + body) is not broadcast: the commit goes to storage and nodes
+    /// are handed it by reference. Tests lower it to send every commit that way.
+    private final long inlineCommitLimit;
+    /// run thread: the round's commit is being written to storage to be announced; no round opens meanwhile (its
+    /// nodes would not hold its base version).
+    private boolean announcing;
     private final RobustMode robust;
     private final Corpus corpus;
     private final ServedDataset dataset;
@@ -169,7 +177,7 @@ public final class CoordinatorService implements AutoCloseable {
     public record CommitEvent(long round, long version, int updates, long tokens, double meanLoss, double valLoss,
                               long bytesIn, long bytesOut) {}
 
-    private CoordinatorService(RunConfig rc, Clock clock) throws IOException {
+    private CoordinatorService(RunConfig rc, Clock clock, long inlineCommitLimit) throws IOException {
         this.config = rc;
         this.clock = clock;
         this.layout = ParameterLayout.gpt(rc.model());
@@ -177,13 +185,11 @@ public final class CoordinatorService implements AutoCloseable {
                 "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
         this.blocking = new DemoBlocking(layout, demo);
         this.outer = rc.outerRule();
-        long worstCommit = outer.maxStepBytes(blocking);
+        this.inlineCommitLimit = inlineCommitLimit;
+        long worstCommit = worstCommitBytes(rc, outer, blocking);
         if (worstCommit > MAX_STEP_BYTES) {
-            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
-                    + " step can take " + worstCommit + " bytes (the " + outer.name() + " outer step), more"
-                    + " than the " + MAX_STEP_BYTES + " a RoundCommit may carry; use a smaller model (its "
-                    + layout.size() + " parameters need a larger RoundCommit frame, which the protocol does not allow"
-                    + " yet)");
+            LOG.info("a round's commit can take {} bytes, more than a RoundCommit frame carries ({}): such a commit goes"
+                    + " to storage and nodes are handed it by reference", worstCommit, MAX_STEP_BYTES);
         }
         this.robust = switch (rc.robust()) {
             case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
@@ -251,6 +257,21 @@ public final class CoordinatorService implements AutoCloseable {
         }
     }
 
+    /// The largest step a round of this run can commit (its rule's worst case), checked against what a commit in
+    /// storage may carry; a step over a RoundCommit frame's [#MAX_STEP_BYTES] is handed out by reference.
+    ///
+    /// @throws ConfigException when even storage's cap is exceeded (before anything is written)
+    static long worstCommitBytes(RunConfig rc, OuterRule outer, DemoBlocking blocking) {
+        long worstCommit = outer.maxStepBytes(blocking);
+        if (worstCommit > MAX_STORED_STEP_BYTES) {
+            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
+                    + " step can take " + worstCommit + " bytes (the " + outer.name() + " outer step), more"
+                    + " than the " + MAX_STORED_STEP_BYTES + " a commit in storage may carry; use a smaller model (its "
+                    + blocking.layout().size() + " parameters)");
+        }
+        return worstCommit;
+    }
+
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
@@ -259,8 +280,13 @@ public final class CoordinatorService implements AutoCloseable {
 
     /// Starts a coordinator: opens (or resumes) the run in `config.dataDir()` and starts serving.
     public static CoordinatorService start(RunConfig config, Clock clock) {
+        return start(config, clock, ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES);
+    }
+
+    /// The same, with every RoundCommit frame over `inlineCommitLimit` bytes announced by reference instead (tests).
+    static CoordinatorService start(RunConfig config, Clock clock, long inlineCommitLimit) {
         try {
-            return new CoordinatorService(config, clock);
+            return new CoordinatorService(config, clock, inlineCommitLimit);
         } catch (IOException e) {
             throw new UncheckedIOException("the coordinator could not open " + config.dataDir() + ": " + e.getMessage(), e);
         }
@@ -608,7 +634,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     private void tick() {
         try {
-            if (aggregating || finished) return;
+            if (aggregating || announcing || finished) return;
             for (RunAction a : run.tick(clock.instant(), spotCheckSeed)) perform(a);
             phase = run.phase();
         } catch (RuntimeException e) {
@@ -834,8 +860,9 @@ public final class CoordinatorService implements AutoCloseable {
                 .setAcceptedUpdates(r.used())
                 .setTokens(round.uploads.stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
                         .mapToLong(RunAction.AcceptedUpload::tokens).sum())).build();
-        EncodedFrame frame = EncodedFrame.of(commitMsg); // encoded once for every peer
-        long bytesOut = (long) commitMsg.getSerializedSize() * peers.size();
+        boolean byReference = 1L + commitMsg.getSerializedSize() > inlineCommitLimit; // the frame: kind tag + body
+        EncodedFrame frame = byReference ? null : EncodedFrame.of(commitMsg); // encoded once for every peer
+        long bytesOut = (long) (byReference ? LIVE_COMMIT_ESTIMATE_BYTES : commitMsg.getSerializedSize()) * peers.size();
         RunService.Committed c;
         try {
             c = run.commit(round.action.round(), r.params(), Map.of(),
@@ -845,8 +872,9 @@ public final class CoordinatorService implements AutoCloseable {
             finished = true;
             return;
         }
-        for (Peer p : peers.values()) p.send(frame);
+        if (frame != null) for (Peer p : peers.values()) p.send(frame);
         byte[] storedCommit = commitMsg.getRoundCommit().toByteArray();
+        announcing = byReference;
         // Offered for catch-up only once it is in storage (CommitLog.store indexes it after its write succeeded).
         writer.submit("commit of version " + newVersion, () -> commits.store(newVersion, storedCommit))
                 .whenComplete((ok, e) -> {
@@ -854,6 +882,7 @@ public final class CoordinatorService implements AutoCloseable {
                         LOG.warn("commit of version {} not stored ({}); nodes behind it fetch the checkpoint",
                                 newVersion, e.getMessage());
                     }
+                    if (byReference) onRunThread(() -> announce(newVersion));
                 });
         Set<String> quarantined = run.quarantinedNodes();
         for (RunAction.AcceptedUpload up : round.uploads) {
@@ -880,6 +909,25 @@ public final class CoordinatorService implements AutoCloseable {
         CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
                 r.valLoss(), round.bytesIn, bytesOut);
         commitListeners.forEach(l -> l.accept(ev));
+    }
+
+    /// Bytes of a `live_commit` announcement, for the round's traffic figure: a presigned URL and a few fields.
+    private static final int LIVE_COMMIT_ESTIMATE_BYTES = 1024;
+
+    /// The round's commit, too large for a frame, is in storage (or could not be written): hand every node its
+    /// reference, then let the next round open. Run thread.
+    private void announce(long version) {
+        announcing = false;
+        var ref = commits.ref(version);
+        if (ref.isEmpty()) {
+            LOG.error("commit of version {} is not in storage and too large for a frame; nodes fetch the checkpoint",
+                    version);
+            return;
+        }
+        EncodedFrame frame = EncodedFrame.of(dev.hearth.protocol.Envelopes.liveCommit(ref.get()));
+        for (Peer p : peers.values()) p.send(frame);
+        LOG.info("commit of version {} ({} KiB) announced by reference to {} node(s)", version,
+                ref.get().getBytes() / 1024, peers.size());
     }
 
     /// The spot-check seed in use (tests compare it across restarts; it is never sent or logged).

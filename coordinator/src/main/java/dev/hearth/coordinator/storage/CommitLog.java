@@ -198,6 +198,16 @@ public final class CommitLog {
         }
     }
 
+    /// The stored commit of `version` as a node is handed it (by presigned URL, or without one on `local` storage),
+    /// if it is stored.
+    public synchronized Optional<StoredCommit> ref(long version) {
+        Entry e = stored.get(version);
+        if (e == null) return Optional.empty();
+        return Optional.of(StoredCommit.newBuilder().setVersion(version).setBytes(e.bytes())
+                .setSha256(com.google.protobuf.ByteString.copyFrom(e.sha256()))
+                .setUrl(objects == null ? "" : objects.presignGet(e.name()).toString()).build());
+    }
+
     /// The object name stored for `version`, if any (tests alter it in the bucket).
     public synchronized Optional<String> name(long version) {
         return Optional.ofNullable(stored.get(version)).map(Entry::name);
