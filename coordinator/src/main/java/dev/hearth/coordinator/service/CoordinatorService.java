@@ -489,7 +489,7 @@ public final class CoordinatorService implements AutoCloseable {
             peer.send(manifestEnvelope(withUrl(cp, name)));
             return;
         }
-        awaitingCheckpoint.add(peer);
+        if (!awaitingCheckpoint.contains(peer)) awaitingCheckpoint.add(peer); // a node asking twice is answered once
         if (uploadingVersion == cp.version()) return; // its write is under way: answered with the others
         uploadingVersion = cp.version();
         long t0 = System.nanoTime();
