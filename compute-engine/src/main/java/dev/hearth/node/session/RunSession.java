@@ -111,6 +111,8 @@ public final class RunSession {
     private final ExecutorService dataThread;
     private final DatasetSync dataset;
     private final StorageFetch storage = new StorageFetch();
+    /// A stored commit's bytes: from storage by URL, or from the coordinator on `local` storage.
+    private final StoredCommitFetch storedCommits = new StoredCommitFetch(storage, this::send);
     /// The current download's storage URL failed verification or answered wrongly: the rest comes from the coordinator.
     private boolean storageRefused;
 
@@ -296,6 +298,7 @@ public final class RunSession {
             case SessionMachine.Record r -> record(r.receipt());
             case SessionMachine.ApplyCommit c -> applyCommit(c.commit());
             case SessionMachine.FetchCommits f -> fetchCommits(f.plan());
+            case SessionMachine.FetchLiveCommit f -> fetchLiveCommit(f.ref());
         }
     }
 
@@ -529,7 +532,8 @@ public final class RunSession {
     private void fetchCommits(dev.hearth.protocol.wire.CommitCatchUp plan) {
         long bytes = plan.getCommitsList().stream().mapToLong(dev.hearth.protocol.wire.StoredCommit::getBytes).sum();
         log.info("catching up from version " + version + " to " + plan.getToVersion() + " with "
-                + plan.getCommitsCount() + " commit(s) from storage (" + humanBytes(bytes) + "; the checkpoint is at least "
+                + plan.getCommitsCount() + " commit(s) from " + StoredCommitFetch.source(plan.getCommits(0)) + " ("
+                + humanBytes(bytes) + "; the checkpoint is at least "
                 + humanBytes(plan.getCheckpointBytes()) + ")");
         fetchStoredCommit(plan, 0);
     }
@@ -537,29 +541,30 @@ public final class RunSession {
     private void fetchStoredCommit(dev.hearth.protocol.wire.CommitCatchUp plan, int index) {
         var ref = plan.getCommits(index);
         if (ref.getVersion() != version + 1 || ref.getBytes() < 1
-                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES) {
+                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_STORED_COMMIT_BYTES) {
             refuseCatchUp("stored commit " + index + " is for version " + ref.getVersion() + " of " + ref.getBytes()
                     + " bytes; version " + (version + 1) + " of at most "
-                    + dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES + " bytes was expected");
+                    + dev.hearth.protocol.ProtocolLimits.MAX_STORED_COMMIT_BYTES + " bytes was expected");
             return;
         }
-        Runnable fetch = () -> storage.range(ref.getUrl(), 0, (int) ref.getBytes(), ref.getBytes())
+        String source = StoredCommitFetch.source(ref);
+        Runnable fetch = () -> storedCommits.fetch(ref)
                 .whenComplete((bytes, error) -> post(() -> {
                     if (machine.catchingUp() != plan) return; // superseded (left, disconnected)
                     if (error != null) {
                         Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
-                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from storage: "
+                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from " + source + ": "
                                 + why.getMessage());
                         return;
                     }
                     traffic.daily().record(0, bytes.length);
                     if (!Arrays.equals(dev.hearth.protocol.Fingerprints.sha256(bytes), ref.getSha256().toByteArray())) {
-                        refuseCatchUp("commit for version " + ref.getVersion() + " from storage is refused: its "
+                        refuseCatchUp("commit for version " + ref.getVersion() + " from " + source + " is refused: its "
                                 + bytes.length + " bytes do not match its SHA-256");
                         return;
                     }
-                    String problem = applyStoredCommit(ref.getVersion(), bytes);
+                    String problem = applyStoredCommit(ref.getVersion(), bytes, source);
                     if (problem != null) {
                         refuseCatchUp(problem);
                     } else if (index + 1 < plan.getCommitsCount()) {
@@ -575,22 +580,22 @@ public final class RunSession {
 
     /// Applies one verified stored commit with the code that applies a live one (the run's [OuterRule] on its
     /// [CommitStep] blocking) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
-    private String applyStoredCommit(long expectedVersion, byte[] bytes) {
+    private String applyStoredCommit(long expectedVersion, byte[] bytes, String source) {
         RoundCommit c;
         try {
             c = RoundCommit.parseFrom(bytes);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            return "commit for version " + expectedVersion + " from storage does not decode: " + e.getMessage();
+            return "commit for version " + expectedVersion + " from " + source + " does not decode: " + e.getMessage();
         }
         if (c.getNewVersion() != expectedVersion) {
-            return "commit from storage says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
+            return "commit from " + source + " says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
         }
         try {
             outer.applyCommit(blocking(), params, c);
         } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
             params = null;
             version = -1;
-            return "commit for version " + expectedVersion + " from storage is unusable: " + e.getMessage();
+            return "commit for version " + expectedVersion + " from " + source + " is unusable: " + e.getMessage();
         }
         version = c.getNewVersion();
         if (!Arrays.equals(ParamsDigest.sha256(params), c.getParamsSha256().toByteArray())) {
@@ -622,6 +627,8 @@ public final class RunSession {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
             case COMMIT_CATCH_UP -> fire(new SessionMachine.CatchUpOffered(e.getCommitCatchUp()));
+            case COMMIT_CHUNK -> storedCommits.onChunk(e.getCommitChunk());
+            case LIVE_COMMIT -> fire(new SessionMachine.LiveCommitAnnounced(e.getLiveCommit()));
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());
@@ -858,6 +865,24 @@ public final class RunSession {
     private DemoBlocking blocking() {
         if (blocking == null) blocking = CommitStep.blocking(welcome.getConfig(), layout);
         return blocking;
+    }
+
+    /// The machine chose to fetch the round's commit announced by reference (too large for a frame): fetched and
+    /// verified ([StoredCommitFetch#fetchCommit]), then handed back as [SessionMachine.LiveCommitFetched].
+    private void fetchLiveCommit(dev.hearth.protocol.wire.StoredCommit ref) {
+        String source = StoredCommitFetch.source(ref);
+        storedCommits.fetchCommit(ref).whenComplete((c, error) -> post(() -> {
+            if (error == null) {
+                lastCommitBytes = (int) ref.getBytes();
+                traffic.daily().record(0, ref.getBytes());
+                fire(new SessionMachine.LiveCommitFetched(c));
+                return;
+            }
+            Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            fire(new SessionMachine.LiveCommitFailed("commit for version " + ref.getVersion() + " from " + source
+                    + " is refused: " + why.getMessage()));
+        }));
     }
 
     private void commit(RoundCommit c, int bytes) {
