@@ -3,11 +3,11 @@ package dev.hearth.node.session;
 import com.google.protobuf.ByteString;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.CommitStep;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.node.Version;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSnapshot;
@@ -123,7 +123,8 @@ public final class RunSession {
     private ModelConfig model;
     private ParameterLayout layout;
     private DemoBlocking blocking;
-    /// The run's outer step, from its Welcome.
+    /// The run's recipe and its outer step, from its Welcome.
+    private RunRecipe recipe;
     private OuterRule outer;
     private float[] params;
     private long version = -1;
@@ -394,26 +395,20 @@ public final class RunSession {
 
     private void welcomed(Welcome w) {
         RunConfig rc = w.getConfig();
-        ModelConfig model;
+        RunRecipe recipe;
         try {
-            model = ModelConfig.byName(rc.getModel());
+            recipe = RunRecipe.fromWire(rc);
         } catch (IllegalArgumentException e) {
-            fail("The run trains a model this version of Hearth does not know (" + rc.getModel() + "). Update Hearth.");
-            return;
-        }
-        OuterRule outer;
-        try {
-            outer = OuterRule.fromWire(rc);
-        } catch (IllegalArgumentException e) {
-            fail("The run's outer step settings are out of range (" + e.getMessage() + ").");
+            fail("This version of Hearth cannot train the run's recipe (" + e.getMessage() + "). Update Hearth.");
             return;
         }
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
         reportedBackend = "";
-        this.model = model;
-        this.outer = outer;
+        this.recipe = recipe;
+        this.model = recipe.model();
+        this.outer = recipe.outer();
         layout = ParameterLayout.gpt(model);
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
@@ -428,13 +423,9 @@ public final class RunSession {
     /// The trainer for this run, reading the run's own dataset (its manifest file) and nothing else, on the owner's
     /// device choice (settings: auto, the CPU or a GPU index) and CPU limit (cores, % of their time).
     private void ensureWorker() {
-        RunConfig rc = welcome.getConfig();
         NodeSettings s = settings == null ? NodeSettings.defaults() : settings;
-        useWorker(new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
-                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(),
-                (float) outer.innerWeightDecay(), s.device(), s.cpuThreads(Runtime.getRuntime().availableProcessors()),
-                s.cpuPercent()));
+        useWorker(WorkerSpec.forRun(recipe, dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"),
+                s.device(), s.cpuThreads(Runtime.getRuntime().availableProcessors()), s.cpuPercent()));
     }
 
     /// Replaces the worker when its spec changed (a new run, or the owner chose another device): the old one is
@@ -579,7 +570,7 @@ public final class RunSession {
     }
 
     /// Applies one verified stored commit with the code that applies a live one (the run's [OuterRule] on its
-    /// [CommitStep] blocking) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
+    /// [RunRecipe#blocking]) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
     private String applyStoredCommit(long expectedVersion, byte[] bytes, String source) {
         RoundCommit c;
         try {
@@ -863,7 +854,7 @@ public final class RunSession {
 
     /// The run's DCT blocking (what its steps are laid out by), made once per joined run.
     private DemoBlocking blocking() {
-        if (blocking == null) blocking = CommitStep.blocking(welcome.getConfig(), layout);
+        if (blocking == null) blocking = recipe.blocking(layout);
         return blocking;
     }
 

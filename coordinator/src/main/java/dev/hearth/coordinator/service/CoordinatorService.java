@@ -25,7 +25,7 @@ import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
-import dev.hearth.engine.demo.ValueEncoding;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.model.TrainingBackend;
@@ -90,8 +90,6 @@ public final class CoordinatorService implements AutoCloseable {
     static final int VALIDATION_WINDOWS = 32;
     /// Windows per validation forward pass (bounds activation memory).
     static final int VALIDATION_BATCH = 8;
-    /// Trimmed-mean share dropped at each end when the run asks for robust aggregation.
-    static final double TRIM_FRACTION = 0.25;
 
     private final RunConfig config;
     private final Clock clock;
@@ -114,6 +112,8 @@ public final class CoordinatorService implements AutoCloseable {
     private boolean announcing;
     private final RobustMode robust;
     private final Corpus corpus;
+    /// The run's recipe with its data's identity, as `Welcome.config` carries it (made once: it does not change).
+    private final dev.hearth.protocol.wire.RunConfig wireRecipe;
     private final ServedDataset dataset;
     /// `[storage] kind = "s3"`: where checkpoints go for nodes to fetch; null = this process serves them.
     private final dev.hearth.coordinator.storage.S3ObjectStore objects;
@@ -180,22 +180,18 @@ public final class CoordinatorService implements AutoCloseable {
     private CoordinatorService(RunConfig rc, Clock clock, long inlineCommitLimit) throws IOException {
         this.config = rc;
         this.clock = clock;
-        this.layout = ParameterLayout.gpt(rc.model());
-        this.demo = new DemoConfig((float) rc.demoBeta(), rc.demoBlock(), rc.demoTopK(),
-                "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
-        this.blocking = new DemoBlocking(layout, demo);
-        this.outer = rc.outerRule();
+        RunRecipe recipe = rc.recipe();
+        this.layout = ParameterLayout.gpt(recipe.model());
+        this.demo = recipe.demo();
+        this.blocking = recipe.blocking(layout);
+        this.outer = recipe.outer();
         this.inlineCommitLimit = inlineCommitLimit;
-        long worstCommit = worstCommitBytes(rc, outer, blocking);
+        long worstCommit = worstCommitBytes(recipe, outer, blocking);
         if (worstCommit > MAX_STEP_BYTES) {
             LOG.info("a round's commit can take {} bytes, more than a RoundCommit frame carries ({}): such a commit goes"
                     + " to storage and nodes are handed it by reference", worstCommit, MAX_STEP_BYTES);
         }
-        this.robust = switch (rc.robust()) {
-            case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
-            case "norm_clip" -> RobustMode.NORM_CLIP;
-            default -> RobustMode.NONE;
-        };
+        this.robust = recipe.robust().mode();
         this.aggregation = new RoundAggregation(outer, blocking, robust);
         Files.createDirectories(rc.dataDir());
         this.spotCheckSeed = CoordinatorSecret.loadOrCreate(rc.dataDir()).spotCheckSeed(rc.runId());
@@ -204,6 +200,8 @@ public final class CoordinatorService implements AutoCloseable {
                 : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"),
                         rc.storage().shardTokens());
         this.dataset = ServedDataset.of(corpus);
+        this.wireRecipe = recipe.withData(new RunRecipe.DataIdentity(corpus.id(),
+                com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256()))).toWire();
         this.objects = rc.storage().objects() == null ? null
                 : dev.hearth.coordinator.storage.S3ObjectStore.open(rc.storage().objects());
         if (objects != null) {
@@ -213,10 +211,11 @@ public final class CoordinatorService implements AutoCloseable {
                     dataset.shardCount() - written, (System.nanoTime() - t0) / 1_000_000);
         }
         this.commits = new dev.hearth.coordinator.storage.CommitLog(rc.dataDir(), objects);
-        long trainWindows = corpus.trainWindows(rc.model().context());
-        this.evaluator = BackendSelector.select(rc.model()).backend();
-        this.sampler = new TextSampler(evaluator, rc.model());
-        this.run = RunService.open(rc, trainWindows, () -> GptInit.init(rc.model(), rc.seed()), clock.instant());
+        long trainWindows = corpus.trainWindows(recipe.model().context());
+        this.evaluator = BackendSelector.select(recipe.model()).backend();
+        this.sampler = new TextSampler(evaluator, recipe.model());
+        this.run = RunService.open(rc, trainWindows, () -> GptInit.init(recipe.model(), recipe.dataSeed()),
+                clock.instant());
         run.startupNotes().forEach(n -> LOG.info("{}", n));
         rebuildCommitIndex();
         stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
@@ -231,7 +230,7 @@ public final class CoordinatorService implements AutoCloseable {
                 this::devices);
         runThread.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("run {} serving at {} (model {}, {} training windows, version {}; data: corpus {} in {} shards, manifest {})",
-                rc.runId(), address(), rc.model().name(), trainWindows, run.version(), corpus.id(), dataset.shardCount(),
+                rc.runId(), address(), recipe.model().name(), trainWindows, run.version(), corpus.id(), dataset.shardCount(),
                 dev.hearth.protocol.Fingerprints.hex(dataset.manifestSha256()).substring(0, 16));
     }
 
@@ -261,10 +260,11 @@ public final class CoordinatorService implements AutoCloseable {
     /// storage may carry; a step over a RoundCommit frame's [#MAX_STEP_BYTES] is handed out by reference.
     ///
     /// @throws ConfigException when even storage's cap is exceeded (before anything is written)
-    static long worstCommitBytes(RunConfig rc, OuterRule outer, DemoBlocking blocking) {
+    static long worstCommitBytes(RunRecipe recipe, OuterRule outer, DemoBlocking blocking) {
         long worstCommit = outer.maxStepBytes(blocking);
         if (worstCommit > MAX_STORED_STEP_BYTES) {
-            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
+            throw new ConfigException("model " + recipe.model().name() + " with demo.block " + recipe.demo().blockSize()
+                    + ": a round's"
                     + " step can take " + worstCommit + " bytes (the " + outer.name() + " outer step), more"
                     + " than the " + MAX_STORED_STEP_BYTES + " a commit in storage may carry; use a smaller model (its "
                     + blocking.layout().size() + " parameters)");
@@ -380,8 +380,7 @@ public final class CoordinatorService implements AutoCloseable {
         peer.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
                 .setRunId(config.runId())
                 .setNodeId(peer.nodeId())
-                .setConfig(RunConfigs.toWire(config, corpus.id()).toBuilder()
-                        .setDatasetManifestSha256(com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256())))
+                .setConfig(wireRecipe)
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
         NodeText.NodeDescription said = NodeText.NodeDescription.of(hello); // node text: only ever logged cleaned
@@ -557,7 +556,7 @@ public final class CoordinatorService implements AutoCloseable {
                 throw new IllegalStateException("version " + run.version() + " has parameter " + bad + " = "
                         + run.params()[bad] + ": a non-finite checkpoint is never served");
             }
-            served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
+            served = ServedCheckpoint.of(config.recipe().model(), config.runId(), run.version(), run.params());
         }
         return served;
     }
@@ -726,11 +725,11 @@ public final class CoordinatorService implements AutoCloseable {
         // alone would move the model further than an honest one is dropped and struck before anything else.
         Map<String, String> unhealthy = new TreeMap<>();
         double thetaNorm = ModelHealth.l2(base);
-        double bound = ModelHealth.stepBound(outer, round.stepLr, config.lrMax(), base.length, thetaNorm);
+        double bound = outer.stepBound(round.stepLr, config.recipe().lrMax(), base.length, thetaNorm);
         double largestUpdateStep = 0; // relative to ‖θ‖, for the log (how far honest updates go)
         for (RunAction.AcceptedUpload r : uploads) {
             if (dropped.containsKey(r.nodeId())) continue;
-            double alone = ModelHealth.aloneStepNorm(outer, r.update(), round.stepLr);
+            double alone = outer.aloneStepNorm(r.update(), round.stepLr);
             if (Double.isNaN(alone)) continue; // the rule bounds each update's share itself (the sign step)
             largestUpdateStep = Math.max(largestUpdateStep, alone / thetaNorm);
             ModelHealth.updateProblem(alone, thetaNorm, bound).ifPresent(problem -> unhealthy.put(r.nodeId(), problem));
@@ -752,7 +751,7 @@ public final class CoordinatorService implements AutoCloseable {
                 new RoundAggregation.SpotCheck() {
                     @Override
                     public RoundAggregation.Loss lossOn(int update) {
-                        var batch = corpus.batch(uploads.get(update).batchIds(), config.model().context());
+                        var batch = corpus.batch(uploads.get(update).batchIds(), config.recipe().model().context());
                         return p -> evaluator.loss(p, batch);
                     }
 
@@ -826,7 +825,7 @@ public final class CoordinatorService implements AutoCloseable {
         int batches = VALIDATION_WINDOWS / VALIDATION_BATCH;
         double sum = 0;
         for (int i = 0; i < batches; i++) {
-            sum += evaluator.loss(p, corpus.validationBatch(i, VALIDATION_BATCH, config.model().context()));
+            sum += evaluator.loss(p, corpus.validationBatch(i, VALIDATION_BATCH, config.recipe().model().context()));
         }
         return sum / batches;
     }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.engine.demo.DemoBlocking;
-import dev.hearth.engine.demo.DemoConfig;
-import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ParameterLayout;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,9 +19,9 @@ class CoordinatorStartTest {
             String localSteps = outer.equals("sign") ? "local_steps = 1\nouter_lr = 0\n" : "";
             RunConfig config = RunConfig.parse("[model]\nname = \"gpt2-small\"\n[optimizer]\nouter = \"" + outer
                     + "\"\n" + localSteps + "[data]\nsequences_per_node = 8\n", "run.toml", Map.of());
-            var blocking = new DemoBlocking(ParameterLayout.gpt(config.model()), new DemoConfig((float) config.demoBeta(),
-                    config.demoBlock(), config.demoTopK(), ValueEncoding.SIGN_1BIT));
-            long worst = CoordinatorService.worstCommitBytes(config, config.outerRule(), blocking);
+            var recipe = config.recipe();
+            var blocking = recipe.blocking(ParameterLayout.gpt(recipe.model()));
+            long worst = CoordinatorService.worstCommitBytes(recipe, recipe.outer(), blocking);
             assertTrue(worst > CoordinatorService.MAX_STEP_BYTES, outer + ": " + worst + " bytes, more than a frame");
             assertTrue(worst <= CoordinatorService.MAX_STORED_STEP_BYTES, outer + ": " + worst + " bytes, within storage's cap");
         }
