@@ -3,6 +3,7 @@ package dev.hearth.node;
 import dev.hearth.node.api.GpuCheck;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.policy.Readings;
+import dev.hearth.node.probe.MachineProbes;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;

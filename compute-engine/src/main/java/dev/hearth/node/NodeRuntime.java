@@ -11,19 +11,20 @@ import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.NodeState;
 import dev.hearth.node.api.RoundRecord;
 import dev.hearth.node.api.RunStatus;
+import dev.hearth.node.energy.CarbonFeed;
 import dev.hearth.node.history.HistoryStore;
 import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
 import dev.hearth.node.net.DailyVolumeCap;
 import dev.hearth.node.net.TokenBucket;
-import dev.hearth.node.energy.CarbonFeed;
 import dev.hearth.node.policy.Decision;
 import dev.hearth.node.policy.IdlePolicy;
 import dev.hearth.node.policy.OwnerState;
+import dev.hearth.node.probe.MachineProbes;
 import dev.hearth.node.session.RunSession;
 import dev.hearth.node.settings.SettingsStore;
-import dev.hearth.protocol.NodeIdentity;
 import dev.hearth.protocol.RunAddress;
+import dev.hearth.protocol.identity.NodeIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -428,7 +429,7 @@ public final class NodeRuntime implements NodeService {
 
     private void saveRunAddress(String address) {
         NodeSettings s = settings;
-        NodeSettings next = s.withRunAddress(address); // every other field kept (the data cap, the CPU limit)
+        NodeSettings next = s.toBuilder().runAddress(address).build(); // every other field kept (the data cap, the CPU limit)
         try {
             updateSettings(next);
         } catch (InvalidSettingException e) {
@@ -482,7 +483,7 @@ public final class NodeRuntime implements NodeService {
     /// owner watches; the saved preference stays what the owner chose).
     public void overridePolicy(NodeSettings.Policy policy) {
         NodeSettings s = settings;
-        settings = s.withPolicy(policy);
+        settings = s.toBuilder().policy(policy).build();
         nodeThread.execute(this::policyTick);
     }
 

@@ -7,6 +7,7 @@ import dev.hearth.node.hardware.HearthProcesses;
 import dev.hearth.node.log.EventLog;
 import dev.hearth.node.log.NodeLogger;
 import dev.hearth.node.policy.Readings;
+import dev.hearth.node.probe.MachineProbes;
 import dev.hearth.node.probe.ReadingsSampler;
 import java.time.Clock;
 import java.time.Duration;

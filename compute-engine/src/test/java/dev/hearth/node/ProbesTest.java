@@ -11,6 +11,7 @@ import dev.hearth.node.policy.IdlePolicy;
 import dev.hearth.node.policy.OwnerState;
 import dev.hearth.node.policy.Readings;
 import dev.hearth.node.api.NodeSettings;
+import dev.hearth.node.probe.MachineProbes;
 import java.time.Clock;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

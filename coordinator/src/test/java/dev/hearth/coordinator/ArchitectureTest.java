@@ -9,6 +9,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /// The coordinator is a server: no UI toolkit, no desktop code (DESIGN.md, "Parts and where they live").
 class ArchitectureTest {
@@ -47,6 +48,13 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.hearth.coordinator.run..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "java.sql..", "java.net..",
                         "dev.hearth.coordinator.ledger..", "dev.hearth.coordinator.dashboard..")
+                .check(COORDINATOR);
+    }
+
+    @Test
+    void packagesAreFreeOfCycles() {
+        slices().matching("dev.hearth.(**)").should().beFreeOfCycles()
+                .because("each idea has one home: a package that needs another's type sits above it, never beside it")
                 .check(COORDINATOR);
     }
 }

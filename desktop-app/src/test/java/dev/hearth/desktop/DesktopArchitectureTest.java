@@ -1,6 +1,7 @@
 package dev.hearth.desktop;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -39,6 +40,13 @@ class DesktopArchitectureTest {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.hearth.engine..", "dev.hearth.protocol..", "dev.hearth.coordinator..")
                 .orShould().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe("node implementation classes",
                         c -> c.getPackageName().startsWith("dev.hearth.node") && !c.getPackageName().equals("dev.hearth.node.api")))
+                .check(classes);
+    }
+
+    @Test
+    void packagesAreFreeOfCycles() {
+        slices().matching("dev.hearth.(**)").should().beFreeOfCycles()
+                .because("each idea has one home: a package that needs another's type sits above it, never beside it")
                 .check(classes);
     }
 }

@@ -1,6 +1,7 @@
 package dev.hearth.protocol;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -18,6 +19,14 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.hearth.protocol..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.bytedeco..", "javafx..",
                         "dev.hearth.engine..", "dev.hearth.node..", "dev.hearth.coordinator..", "dev.hearth.desktop..")
+                .check(PROTOCOL);
+    }
+
+    @Test
+    void layersAreFreeOfCycles() {
+        slices().matching("dev.hearth.(**)").should().beFreeOfCycles()
+                .because("each layer (framing, identity, tls, session, server, client) uses only the root and the"
+                        + " layers below it (architecture.md, Modules)")
                 .check(PROTOCOL);
     }
 }

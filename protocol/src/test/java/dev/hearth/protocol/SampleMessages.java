@@ -1,14 +1,15 @@
 package dev.hearth.protocol;
 
 import com.google.protobuf.ByteString;
+import dev.hearth.protocol.identity.NodeIdentity;
 import dev.hearth.protocol.wire.BatchData;
 import dev.hearth.protocol.wire.BatchRequest;
 import dev.hearth.protocol.wire.Challenge;
 import dev.hearth.protocol.wire.ChallengeResponse;
-import dev.hearth.protocol.wire.Chunk;
-import dev.hearth.protocol.wire.ChunkRequest;
 import dev.hearth.protocol.wire.CheckpointManifest;
 import dev.hearth.protocol.wire.CheckpointManifestRequest;
+import dev.hearth.protocol.wire.Chunk;
+import dev.hearth.protocol.wire.ChunkRequest;
 import dev.hearth.protocol.wire.Envelope;
 import dev.hearth.protocol.wire.Heartbeat;
 import dev.hearth.protocol.wire.Hello;
@@ -30,11 +31,11 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /// One fully populated envelope per message kind.
-final class SampleMessages {
+public final class SampleMessages {
     private SampleMessages() {
     }
 
-    static ByteString bytes(int n, int seed) {
+    public static ByteString bytes(int n, int seed) {
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) {
             b[i] = (byte) (i * 31 + seed);
@@ -42,21 +43,21 @@ final class SampleMessages {
         return ByteString.copyFrom(b);
     }
 
-    static Hello hello(NodeIdentity identity) {
+    public static Hello hello(NodeIdentity identity) {
         return Hello.newBuilder().setProtocolVersion(ProtocolLimits.PROTOCOL_VERSION)
                 .setNodePublicKey(ByteString.copyFrom(identity.publicKeyBytes()))
                 .setClientVersion("0.1.0").setBackend("cpu").setDevice("Test CPU")
                 .setVramBytes(8L << 30).setTokensPerSecond(1234.5).build();
     }
 
-    static RunConfig runConfig() {
+    public static RunConfig runConfig() {
         return RunConfig.newBuilder().setModel("nano").setSequencesPerBatch(8).setDemoBeta(0.999)
                 .setDemoBlockSize(64).setDemoTopK(4).setValueEncoding(ValueEncoding.SIGN_1BIT).setLrMax(3e-4)
                 .setLrMin(3e-5).setWarmupRounds(10).setTotalRounds(1000).setWeightDecay(0.1).setDataSeed(42)
                 .setCorpusId("tinystories-v1").setDatasetManifestSha256(bytes(32, 17)).build();
     }
 
-    static Map<MessageKind, Envelope> all() {
+    public static Map<MessageKind, Envelope> all() {
         NodeIdentity identity = NodeIdentity.generate();
         Map<MessageKind, Envelope> m = new EnumMap<>(MessageKind.class);
         m.put(MessageKind.HELLO, Envelope.newBuilder().setHello(hello(identity)).build());

@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.bench;
 
 import dev.hearth.coordinator.run.LrSchedule;
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.CompressionStats;
 import dev.hearth.engine.demo.DemoAggregator;
@@ -17,12 +18,11 @@ import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.model.TrainingBackend;
 import dev.hearth.engine.train.AdamW;
-import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.LocalTrainer;
-import dev.hearth.engine.train.TrainingBackend;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.hearth.coordinator.bench;
 
-import dev.hearth.protocol.ClientConfig;
-import dev.hearth.protocol.ClientListener;
-import dev.hearth.protocol.Disconnect;
-import dev.hearth.protocol.HearthClient;
-import dev.hearth.protocol.NodeIdentity;
 import dev.hearth.protocol.RunAddress;
+import dev.hearth.protocol.client.ClientConfig;
+import dev.hearth.protocol.client.ClientListener;
+import dev.hearth.protocol.client.Disconnect;
+import dev.hearth.protocol.client.HearthClient;
+import dev.hearth.protocol.identity.NodeIdentity;
 import dev.hearth.protocol.wire.Envelope;
 import dev.hearth.protocol.wire.Heartbeat;
 import dev.hearth.protocol.wire.Hello;

@@ -1,11 +1,11 @@
 package dev.hearth.engine.bench;
 
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.AdamW;
-import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.LocalTrainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;

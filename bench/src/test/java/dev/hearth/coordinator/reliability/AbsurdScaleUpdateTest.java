@@ -14,7 +14,7 @@ import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
-import dev.hearth.protocol.NodeIdentity;
+import dev.hearth.protocol.identity.NodeIdentity;
 import dev.hearth.protocol.wire.Envelope;
 import dev.hearth.protocol.wire.RoundCommit;
 import dev.hearth.protocol.wire.RoundStart;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.coordinator.bench.WireClient;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.run.SpotCheckSampler;
-import dev.hearth.protocol.NodeIdentity;
+import dev.hearth.protocol.identity.NodeIdentity;
 import dev.hearth.protocol.wire.CheckpointManifestRequest;
 import dev.hearth.protocol.wire.Envelope;
 import dev.hearth.protocol.wire.RunStatusRequest;

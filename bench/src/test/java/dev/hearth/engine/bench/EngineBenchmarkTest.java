@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.model.GptCpuBackend;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.Sgemm;
 import dev.hearth.engine.train.AdamW;
-import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.HostLocalTrainer;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

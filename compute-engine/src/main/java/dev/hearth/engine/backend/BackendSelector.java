@@ -10,10 +10,10 @@ import dev.hearth.engine.cuda.VramBudget;
 import dev.hearth.engine.model.GptCpuBackend;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.Sgemm;
+import dev.hearth.engine.model.TrainingBackend;
 import dev.hearth.engine.train.AdamW;
 import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalTrainer;
-import dev.hearth.engine.train.TrainingBackend;
 import java.util.Optional;
 import java.util.function.Consumer;
 

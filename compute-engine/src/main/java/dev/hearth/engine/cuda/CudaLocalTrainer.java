@@ -1,9 +1,9 @@
 package dev.hearth.engine.cuda;
 
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.train.AdamW;
-import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.LocalTrainer;
 import java.util.ArrayList;
 import java.util.List;

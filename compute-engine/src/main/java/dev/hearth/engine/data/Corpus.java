@@ -1,6 +1,5 @@
 package dev.hearth.engine.data;
 
-import dev.hearth.engine.train.Batch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

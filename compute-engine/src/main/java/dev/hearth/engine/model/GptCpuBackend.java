@@ -1,7 +1,6 @@
 package dev.hearth.engine.model;
 
-import dev.hearth.engine.train.Batch;
-import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.engine.data.Batch;
 import java.util.Arrays;
 
 /// GPT-2 forward and backward on the CPU, written out by hand in the style of Karpathy's llm.c

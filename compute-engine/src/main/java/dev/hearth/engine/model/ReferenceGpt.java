@@ -1,6 +1,6 @@
 package dev.hearth.engine.model;
 
-import dev.hearth.engine.train.Batch;
+import dev.hearth.engine.data.Batch;
 
 /// The plain path: the same GPT-2 as {@link GptCpuBackend}, written as direct loops over positions in
 /// double precision with no BLAS and no buffer reuse. It is slow and exists to be obviously right:

@@ -1,7 +1,9 @@
 package dev.hearth.engine.train;
 
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.model.TrainingBackend;
 
 /// {@link LocalTrainer} on host arrays: any {@link TrainingBackend} (the CPU engine) for the gradient and
 /// {@link AdamW} for the inner step.

@@ -1,5 +1,6 @@
 package dev.hearth.engine.train;
 
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.SparseUpdate;
 import java.util.Arrays;

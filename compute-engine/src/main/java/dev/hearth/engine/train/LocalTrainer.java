@@ -1,5 +1,6 @@
 package dev.hearth.engine.train;
 
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 

@@ -34,6 +34,44 @@ public record EnergySettings(double pricePerKwh, String currency, LocalTime chea
         return new EnergySettings(0, "EUR", null, null, false, "", DEFAULT_GREEN_BELOW_G_PER_KWH, false);
     }
 
+    /// A builder holding these settings, to change some fields and build a copy with the others kept (as
+    /// {@link NodeSettings#toBuilder()}).
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /// Changes to an {@link EnergySettings}, field by field; {@link #build()} does not validate.
+    public static final class Builder {
+        private double pricePerKwh;
+        private String currency;
+        private LocalTime cheapFrom;
+        private LocalTime cheapUntil;
+        private boolean onlyCheapHours;
+        private String carbonFeedUrl;
+        private int greenBelowGramsPerKwh;
+        private boolean onlyWhenGreen;
+
+        private Builder(EnergySettings e) {
+            pricePerKwh = e.pricePerKwh; currency = e.currency; cheapFrom = e.cheapFrom; cheapUntil = e.cheapUntil;
+            onlyCheapHours = e.onlyCheapHours; carbonFeedUrl = e.carbonFeedUrl;
+            greenBelowGramsPerKwh = e.greenBelowGramsPerKwh; onlyWhenGreen = e.onlyWhenGreen;
+        }
+
+        public Builder pricePerKwh(double v) { pricePerKwh = v; return this; }
+        public Builder currency(String v) { currency = v; return this; }
+        /// The cheap-hours window; both null for none.
+        public Builder cheapHours(LocalTime from, LocalTime until) { cheapFrom = from; cheapUntil = until; return this; }
+        public Builder onlyCheapHours(boolean v) { onlyCheapHours = v; return this; }
+        public Builder carbonFeedUrl(String v) { carbonFeedUrl = v; return this; }
+        public Builder greenBelowGramsPerKwh(int v) { greenBelowGramsPerKwh = v; return this; }
+        public Builder onlyWhenGreen(boolean v) { onlyWhenGreen = v; return this; }
+
+        public EnergySettings build() {
+            return new EnergySettings(pricePerKwh, currency, cheapFrom, cheapUntil, onlyCheapHours, carbonFeedUrl,
+                    greenBelowGramsPerKwh, onlyWhenGreen);
+        }
+    }
+
     /// The tariff, or null when no price is set.
     public Tariff tariff() {
         return pricePerKwh > 0 ? new Tariff(pricePerKwh, currency) : null;

@@ -3,8 +3,10 @@ package dev.hearth.node.api;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
-/// Everything the owner can set. Immutable; {@link #validate()} names the first bad field.
+/// Everything the owner can set. Immutable; {@link #validate()} names the first bad field, and {@link #toBuilder()}
+/// derives a copy with some fields changed and every other one kept.
 ///
 /// @param policy               when to contribute
 /// @param idleMinutes          minutes without owner input before training starts (1..240)
@@ -49,26 +51,6 @@ public record NodeSettings(
         if (energy == null) energy = EnergySettings.defaults();
     }
 
-    /// The settings without energy settings (callers before issue 16 item 6): the defaults (no tariff).
-    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
-                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
-                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
-                        String logLevel, String runAddress, long dataCacheCapBytes, int cpuCores, int cpuPercent) {
-        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
-                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                dataCacheCapBytes, cpuCores, cpuPercent, null);
-    }
-
-    /// The settings without a CPU limit (callers before issue 16 item 5): every core, all of their time.
-    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
-                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
-                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
-                        String logLevel, String runAddress, long dataCacheCapBytes, EnergySettings energy) {
-        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
-                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                dataCacheCapBytes, CPU_CORES_ALL, CPU_PERCENT_ALL, energy);
-    }
-
     /// 4 GiB: the shards a node needs for a 1B-token corpus, and what a gaming PC's disk does not miss.
     public static final long DEFAULT_DATA_CACHE_CAP_BYTES = 4L << 30;
     /// 64 MiB: eight 8 Mi-token shards, so a round's batches (which may read every shard of a small corpus) fit.
@@ -83,71 +65,95 @@ public record NodeSettings(
     /// 1 %: the least BOINC offers; at 1 % a nano round takes a hundred times as long and may miss its deadline.
     public static final int MIN_CPU_PERCENT = 1;
 
-    /// The settings without a CPU limit (callers before issue 16 item 5): every core, all of their time.
-    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
-                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
-                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
-                        String logLevel, String runAddress, long dataCacheCapBytes) {
-        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
-                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                dataCacheCapBytes, CPU_CORES_ALL, CPU_PERCENT_ALL);
+    /// A builder holding these settings, to change some fields and {@link Builder#build()} a copy with every other
+    /// field kept. This is the one way to derive changed settings: a copy that lists all seventeen fields by hand
+    /// drops the ones added after it was written (the first-start screen once reset the data cache cap, the CPU limit
+    /// and the tariff that way).
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    /// The settings without a data cache cap (callers before issue 17): the default cap.
-    public NodeSettings(Policy policy, int idleMinutes, List<ScheduleWindow> schedule, boolean runOnBattery,
-                        int gpuTemperatureCapC, int gpuPowerCapWatts, long uploadCapBytesPerSec,
-                        long downloadCapBytesPerSec, long dailyVolumeCapBytes, int gpuIndex, boolean startWithOs,
-                        String logLevel, String runAddress) {
-        this(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts, uploadCapBytesPerSec,
-                downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                DEFAULT_DATA_CACHE_CAP_BYTES);
-    }
+    /// Changes to a {@link NodeSettings}, field by field; {@link #build()} does not validate (a view model builds a
+    /// candidate first, then asks {@link NodeSettings#validate()} which field is wrong).
+    public static final class Builder {
+        private Policy policy;
+        private int idleMinutes;
+        private List<ScheduleWindow> schedule;
+        private boolean runOnBattery;
+        private int gpuTemperatureCapC;
+        private int gpuPowerCapWatts;
+        private long uploadCapBytesPerSec;
+        private long downloadCapBytesPerSec;
+        private long dailyVolumeCapBytes;
+        private int gpuIndex;
+        private boolean startWithOs;
+        private String logLevel;
+        private String runAddress;
+        private long dataCacheCapBytes;
+        private int cpuCores;
+        private int cpuPercent;
+        private EnergySettings energy;
 
-    /// The same settings with another data cache cap.
-    public NodeSettings withDataCacheCapBytes(long cap) {
-        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, cap, cpuCores, cpuPercent, energy);
-    }
+        private Builder(NodeSettings s) {
+            policy = s.policy; idleMinutes = s.idleMinutes; schedule = s.schedule; runOnBattery = s.runOnBattery;
+            gpuTemperatureCapC = s.gpuTemperatureCapC; gpuPowerCapWatts = s.gpuPowerCapWatts;
+            uploadCapBytesPerSec = s.uploadCapBytesPerSec; downloadCapBytesPerSec = s.downloadCapBytesPerSec;
+            dailyVolumeCapBytes = s.dailyVolumeCapBytes; gpuIndex = s.gpuIndex; startWithOs = s.startWithOs;
+            logLevel = s.logLevel; runAddress = s.runAddress; dataCacheCapBytes = s.dataCacheCapBytes;
+            cpuCores = s.cpuCores; cpuPercent = s.cpuPercent; energy = s.energy;
+        }
 
-    /// The same settings with another CPU limit (cores, % of their time).
-    public NodeSettings withCpuLimit(int cores, int percent) {
-        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cores, percent, energy);
-    }
+        public Builder policy(Policy v) { policy = v; return this; }
+        public Builder idleMinutes(int v) { idleMinutes = v; return this; }
+        public Builder schedule(List<ScheduleWindow> v) { schedule = v; return this; }
+        public Builder runOnBattery(boolean v) { runOnBattery = v; return this; }
+        public Builder gpuTemperatureCapC(int v) { gpuTemperatureCapC = v; return this; }
+        public Builder gpuPowerCapWatts(int v) { gpuPowerCapWatts = v; return this; }
+        public Builder uploadCapBytesPerSec(long v) { uploadCapBytesPerSec = v; return this; }
+        public Builder downloadCapBytesPerSec(long v) { downloadCapBytesPerSec = v; return this; }
+        public Builder dailyVolumeCapBytes(long v) { dailyVolumeCapBytes = v; return this; }
+        public Builder gpuIndex(int v) { gpuIndex = v; return this; }
+        public Builder startWithOs(boolean v) { startWithOs = v; return this; }
+        public Builder logLevel(String v) { logLevel = v; return this; }
+        public Builder runAddress(String v) { runAddress = v; return this; }
+        public Builder dataCacheCapBytes(long v) { dataCacheCapBytes = v; return this; }
+        public Builder cpuCores(int v) { cpuCores = v; return this; }
+        public Builder cpuPercent(int v) { cpuPercent = v; return this; }
+        public Builder energy(EnergySettings v) { energy = v; return this; }
+        /// The energy settings `change` derives from the current ones (e.g. `e -> e.toBuilder().currency("USD").build()`).
+        public Builder energy(UnaryOperator<EnergySettings> change) {
+            energy = change.apply(energy == null ? EnergySettings.defaults() : energy);
+            return this;
+        }
 
-    /// The same settings with another policy (every other field kept, unlike the shorter constructors).
-    public NodeSettings withPolicy(Policy p) {
-        return new NodeSettings(p, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cpuCores, cpuPercent, energy);
-    }
-
-    /// The same settings with another run address.
-    public NodeSettings withRunAddress(String address) {
-        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                address, dataCacheCapBytes, cpuCores, cpuPercent, energy);
-    }
-
-    /// The same settings training on another device ({@link #gpuIndex}).
-    public NodeSettings withGpuIndex(int index) {
-        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, index, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cpuCores, cpuPercent, energy);
-    }
-
-    /// The same settings with other energy settings.
-    public NodeSettings withEnergy(EnergySettings e) {
-        return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
-                runAddress, dataCacheCapBytes, cpuCores, cpuPercent, e);
+        public NodeSettings build() {
+            return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
+                    uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel,
+                    runAddress, dataCacheCapBytes, cpuCores, cpuPercent, energy);
+        }
     }
 
     /// The trainer's CPU threads on a machine with `available` cores: {@link #cpuCores}, at most `available`.
     public int cpuThreads(int available) {
         return cpuCores == CPU_CORES_ALL ? Math.max(1, available) : Math.max(1, Math.min(cpuCores, available));
+    }
+
+    /// The CPU limit in words for a machine with `machineCores` cores, as `hearth status` and the app say it:
+    /// "50 % of 2 cores", "100 % of 1 of 2 cores", "none (all 2 cores, all of their time)".
+    public String cpuLimitText(int machineCores) {
+        int machine = Math.max(1, machineCores);
+        int threads = cpuThreads(machine);
+        if (cpuCores == CPU_CORES_ALL && cpuPercent == CPU_PERCENT_ALL) {
+            return "none (all " + cores(machine) + ", all of their time)";
+        }
+        String of = threads < machine ? threads + " of " + cores(machine) : cores(threads);
+        String text = cpuPercent + " % of " + of;
+        // a limit copied from a bigger machine: say what it asked for and what it gets here
+        return cpuCores > machine ? text + " (" + cores(cpuCores) + " set; this computer has " + machine + ")" : text;
+    }
+
+    private static String cores(int n) {
+        return n == 1 ? "1 core" : n + " cores";
     }
 
     public enum Policy {
@@ -177,7 +183,8 @@ public record NodeSettings(
     public static final int GPU_INDEX_CPU = -2;
 
     public static NodeSettings defaults() {
-        return new NodeSettings(Policy.WHEN_IDLE, 3, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");
+        return new NodeSettings(Policy.WHEN_IDLE, 3, List.of(), false, 83, 0, 0, 0, 0, GPU_INDEX_AUTOMATIC, false, "INFO",
+                "local", DEFAULT_DATA_CACHE_CAP_BYTES, CPU_CORES_ALL, CPU_PERCENT_ALL, EnergySettings.defaults());
     }
 
     /// The trainer worker's `--device` for {@link #gpuIndex}: `auto`, `cpu` or the GPU's index.

@@ -156,9 +156,10 @@ public final class NodeMain {
         NodeSettings s = store.load().settings();
         String address = coordinator != null ? coordinator : demo ? "local" : s.runAddress();
         NodeSettings.Policy p = policy != null ? policy : s.policy();
-        NodeSettings next = s.withPolicy(p).withRunAddress(address)
-                .withGpuIndex(gpuIndex != null ? gpuIndex : s.gpuIndex())
-                .withCpuLimit(cpuCores != null ? cpuCores : s.cpuCores(), cpuPercent != null ? cpuPercent : s.cpuPercent());
+        NodeSettings next = s.toBuilder().policy(p).runAddress(address)
+                .gpuIndex(gpuIndex != null ? gpuIndex : s.gpuIndex())
+                .cpuCores(cpuCores != null ? cpuCores : s.cpuCores())
+                .cpuPercent(cpuPercent != null ? cpuPercent : s.cpuPercent()).build();
         try {
             store.save(next);
         } catch (InvalidSettingException e) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.node.StatusFile;
 import dev.hearth.node.api.ContributionHistory;
 import dev.hearth.node.api.EnergyText;
+import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.Tariff;
 import dev.hearth.node.settings.SettingsStore;
 import dev.hearth.node.control.ControlClient;
@@ -50,11 +51,15 @@ final class StatusCommand {
             }
             History h = readHistory(dataDir);
             ContributionHistory.Totals totals = h == null ? null : h.totals();
-            Tariff tariff = SettingsStore.peek(dataDir).map(st -> st.energy().tariff()).orElse(null);
+            // what the next node here will use: the saved settings, or the defaults a missing or bad file gives
+            NodeSettings settings = SettingsStore.peek(dataDir).orElse(NodeSettings.defaults());
+            Tariff tariff = settings.energy().tariff();
+            int machineCores = Runtime.getRuntime().availableProcessors();
             Properties p = StatusFile.read(dataDir);
             if (json) {
                 ObjectNode o = StatusJson.withEnergy(StatusJson.of(false, 0, null, null, totals), totals,
                         h == null ? null : h.today(), tariff);
+                StatusJson.withCpuLimit(o, settings, machineCores);
                 if (p != null) {
                     o.put("lastSeen", p.getProperty("at"));
                     o.put("line", p.getProperty("headline"));
@@ -79,6 +84,7 @@ final class StatusCommand {
                     out.println("State:   not running (last seen " + p.getProperty("at") + ": " + p.getProperty("headline") + ")");
                 }
             }
+            out.println(StatusJson.cpuLimitLine(settings, machineCores));
             out.println(totals == null ? "Totals:  no rounds recorded yet" : totalsLine(totals));
             if (totals != null) out.println(EnergyText.statusLine(totals, h.today(), tariff));
             return 0;
@@ -105,6 +111,7 @@ final class StatusCommand {
         out.println("State:   " + s.path("line").asText() + " (" + s.path("state").asText() + ", pid " + s.path("pid").asLong() + ")");
         if (!s.path("run").asText().isBlank()) out.println("Run:     " + s.path("run").asText() + " via " + s.path("coordinator").asText());
         if (!s.path("backend").asText().isBlank()) out.println("Backend: " + s.path("backend").asText());
+        if (s.path("cpuLimit").path("line").isTextual()) out.println(s.path("cpuLimit").path("line").asText());
         JsonNode t = s.path("totals");
         if (t.isObject()) {
             out.println(totalsLine(new ContributionHistory.Totals(t.path("tokens").asLong(), t.path("computeSeconds").asDouble(),

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.hearth.node.api.ContributionHistory;
 import dev.hearth.node.api.NodeService;
+import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.Durations;
 import java.io.IOException;
@@ -183,8 +184,10 @@ public final class ControlServer implements AutoCloseable {
             totals = null;
             today = null;
         }
-        return StatusJson.withEnergy(StatusJson.of(true, ProcessHandle.current().pid(), s, node.settings().policy().name(), totals),
-                totals, today, node.settings().energy().tariff());
+        NodeSettings settings = node.settings();
+        ObjectNode o = StatusJson.withEnergy(StatusJson.of(true, ProcessHandle.current().pid(), s, settings.policy().name(), totals),
+                totals, today, settings.energy().tariff());
+        return StatusJson.withCpuLimit(o, settings, Runtime.getRuntime().availableProcessors());
     }
 
     static Duration snoozeDuration(URI uri) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.node.api.ContributionHistory;
 import dev.hearth.node.api.EnergyText;
+import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.RoundEnergy;
 import dev.hearth.node.api.Tariff;
@@ -52,6 +53,23 @@ public final class StatusJson {
             t.put("bytesDown", totals.bytesDown());
         }
         return o;
+    }
+
+    /// Adds `cpuLimit`: the owner's limit on the CPU trainer (`cores`: 0 = every core; `percent` of their time),
+    /// the `threads` it gives on this machine of `machineCores`, and `line` in words ("CPU limit: 50 % of 2 cores").
+    public static ObjectNode withCpuLimit(ObjectNode o, NodeSettings settings, int machineCores) {
+        ObjectNode c = o.putObject("cpuLimit");
+        c.put("cores", settings.cpuCores());
+        c.put("percent", settings.cpuPercent());
+        c.put("threads", settings.cpuThreads(machineCores));
+        c.put("machineCores", machineCores);
+        c.put("line", cpuLimitLine(settings, machineCores));
+        return o;
+    }
+
+    /// `hearth status`'s line for the CPU limit.
+    public static String cpuLimitLine(NodeSettings settings, int machineCores) {
+        return "CPU limit: " + settings.cpuLimitText(machineCores);
     }
 
     /// Adds `energy`: kWh today and in all (with whether any of it is estimated) and, with a tariff,

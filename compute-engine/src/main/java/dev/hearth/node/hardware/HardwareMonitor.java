@@ -4,7 +4,7 @@ import dev.hearth.node.api.GpuCheck;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.HardwareSample.GpuSample;
 import dev.hearth.node.log.NodeLogger;
-import dev.hearth.node.probe.Reading;
+import dev.hearth.node.policy.Reading;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

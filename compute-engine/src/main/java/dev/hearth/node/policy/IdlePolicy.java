@@ -6,8 +6,6 @@ import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
 import dev.hearth.node.policy.Decision.Action;
 import dev.hearth.node.policy.Decision.Cause;
-import dev.hearth.node.energy.CarbonIntensity;
-import dev.hearth.node.probe.Reading;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;

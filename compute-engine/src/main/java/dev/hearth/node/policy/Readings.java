@@ -1,7 +1,5 @@
 package dev.hearth.node.policy;
 
-import dev.hearth.node.energy.CarbonIntensity;
-import dev.hearth.node.probe.Reading;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;

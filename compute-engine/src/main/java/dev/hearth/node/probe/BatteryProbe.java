@@ -1,5 +1,6 @@
 package dev.hearth.node.probe;
 
+import dev.hearth.node.policy.Reading;
 import java.util.List;
 import oshi.SystemInfo;
 import oshi.hardware.PowerSource;

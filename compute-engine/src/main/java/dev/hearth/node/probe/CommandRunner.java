@@ -1,5 +1,6 @@
 package dev.hearth.node.probe;
 
+import dev.hearth.node.policy.Reading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

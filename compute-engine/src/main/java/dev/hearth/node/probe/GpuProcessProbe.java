@@ -2,6 +2,7 @@ package dev.hearth.node.probe;
 
 import dev.hearth.node.hardware.HearthProcesses;
 import dev.hearth.node.hardware.Nvml;
+import dev.hearth.node.policy.Reading;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.hearth.node.probe;
 
+import dev.hearth.node.policy.Reading;
 import java.time.Duration;
 
 /// Time since the owner last touched the keyboard or mouse, on one kind of desktop.

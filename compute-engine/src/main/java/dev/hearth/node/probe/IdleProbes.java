@@ -1,6 +1,7 @@
 package dev.hearth.node.probe;
 
 import com.sun.jna.Platform;
+import dev.hearth.node.policy.Reading;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

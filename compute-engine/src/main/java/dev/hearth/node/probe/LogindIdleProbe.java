@@ -1,5 +1,6 @@
 package dev.hearth.node.probe;
 
+import dev.hearth.node.policy.Reading;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,6 +3,7 @@ package dev.hearth.node.probe;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import dev.hearth.node.policy.Reading;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -5,6 +5,7 @@ import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.HardwareSample.GpuSample;
 import dev.hearth.node.hardware.HardwareMonitor;
 import dev.hearth.node.hardware.HearthProcesses;
+import dev.hearth.node.policy.Reading;
 import dev.hearth.node.policy.Readings;
 import java.time.Clock;
 import java.util.Objects;

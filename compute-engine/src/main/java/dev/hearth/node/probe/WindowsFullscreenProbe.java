@@ -6,6 +6,7 @@ import com.sun.jna.platform.win32.User32;
 import com.sun.jna.platform.win32.WinDef;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.win32.StdCallLibrary;
+import dev.hearth.node.policy.Reading;
 import java.util.Optional;
 
 /// A full-screen app on Windows: the shell's own answer (`SHQueryUserNotificationState`, the call

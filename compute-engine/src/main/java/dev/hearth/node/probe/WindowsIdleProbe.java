@@ -4,6 +4,7 @@ import com.sun.jna.Platform;
 import com.sun.jna.platform.win32.Kernel32;
 import com.sun.jna.platform.win32.User32;
 import com.sun.jna.platform.win32.WinUser;
+import dev.hearth.node.policy.Reading;
 import java.time.Duration;
 
 /// Owner idle time on Windows: `GetLastInputInfo` (tick of the last input in this session) against

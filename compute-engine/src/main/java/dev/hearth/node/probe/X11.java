@@ -10,6 +10,7 @@ import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import dev.hearth.node.policy.Reading;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;

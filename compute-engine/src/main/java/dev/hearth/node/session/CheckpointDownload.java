@@ -2,8 +2,8 @@ package dev.hearth.node.session;
 
 import dev.hearth.protocol.CheckpointManifests;
 import dev.hearth.protocol.Fingerprints;
-import dev.hearth.protocol.wire.Chunk;
 import dev.hearth.protocol.wire.CheckpointManifest;
+import dev.hearth.protocol.wire.Chunk;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package dev.hearth.node.session;
 
 import dev.hearth.node.Version;
-import dev.hearth.protocol.ClientConfig;
-import dev.hearth.protocol.ClientListener;
-import dev.hearth.protocol.Disconnect;
-import dev.hearth.protocol.HearthClient;
-import dev.hearth.protocol.NodeIdentity;
 import dev.hearth.protocol.RunAddress;
+import dev.hearth.protocol.client.ClientConfig;
+import dev.hearth.protocol.client.ClientListener;
+import dev.hearth.protocol.client.Disconnect;
+import dev.hearth.protocol.client.HearthClient;
+import dev.hearth.protocol.identity.NodeIdentity;
 import dev.hearth.protocol.wire.Envelope;
 import dev.hearth.protocol.wire.Hello;
 import dev.hearth.protocol.wire.Welcome;

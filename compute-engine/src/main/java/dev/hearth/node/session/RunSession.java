@@ -8,14 +8,13 @@ import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
-import dev.hearth.node.MachineProbes;
 import dev.hearth.node.Version;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSnapshot;
 import dev.hearth.node.api.NodeState;
+import dev.hearth.node.api.RoundEnergy;
 import dev.hearth.node.api.RoundRecord;
 import dev.hearth.node.api.RunStatus;
-import dev.hearth.node.api.RoundEnergy;
 import dev.hearth.node.energy.RoundEnergyMeter;
 import dev.hearth.node.history.HistoryStore;
 import dev.hearth.node.log.EventLog;
@@ -23,19 +22,20 @@ import dev.hearth.node.log.NodeLogger;
 import dev.hearth.node.net.DailyVolumeCap;
 import dev.hearth.node.net.TokenBucket;
 import dev.hearth.node.policy.Decision;
+import dev.hearth.node.probe.MachineProbes;
 import dev.hearth.node.worker.ChildProcessWorker;
 import dev.hearth.node.worker.InProcessWorker;
 import dev.hearth.node.worker.TrainJob;
 import dev.hearth.node.worker.TrainResult;
 import dev.hearth.node.worker.Worker;
 import dev.hearth.node.worker.WorkerSpec;
-import dev.hearth.protocol.ClientConfig;
-import dev.hearth.protocol.ClientListener;
-import dev.hearth.protocol.Disconnect;
-import dev.hearth.protocol.HearthClient;
-import dev.hearth.protocol.NodeIdentity;
 import dev.hearth.protocol.RunAddress;
-import dev.hearth.protocol.UpdateSignatures;
+import dev.hearth.protocol.client.ClientConfig;
+import dev.hearth.protocol.client.ClientListener;
+import dev.hearth.protocol.client.Disconnect;
+import dev.hearth.protocol.client.HearthClient;
+import dev.hearth.protocol.identity.NodeIdentity;
+import dev.hearth.protocol.identity.UpdateSignatures;
 import dev.hearth.protocol.wire.CheckpointManifest;
 import dev.hearth.protocol.wire.CheckpointManifestRequest;
 import dev.hearth.protocol.wire.Chunk;
@@ -55,6 +55,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -67,16 +68,10 @@ import java.util.function.Consumer;
 /// The node's side of one run: connect, sync the checkpoint, train assigned rounds through the worker,
 /// upload, apply commits and verify the checksum. Every method runs on the node thread (callers post).
 ///
-/// ```
-///  join ─► CONNECTING ──Welcome──► (version behind?) DOWNLOADING ──verified──► WAITING_FOR_ROUND
-///              ▲                                                               │ RoundStart (policy RUN)
-///              │ disconnect (backoff)                                          ▼
-///              └────────────────────────────── any state            TRAINING ──result──► UPLOADING
-///                                                                        │ policy PAUSE     │ receipt
-///  PAUSED ◄─── policy PAUSE (worker stopped: residual saved, memory freed)                  ▼
-///                                                                        WAITING_FOR_ROUND ◄┘
-///  RoundCommit: apply the step (ternary sign, or the mean DCT coefficients); SHA-256 mismatch → DOWNLOADING
-/// ```
+/// The state and the decisions (what to train, when to ask for the model, what the owner sees) are the pure
+/// [SessionMachine]'s, drawn there and in docs/architecture.md; this class turns messages, the policy's decisions and
+/// the worker's results into its events and performs the actions it returns (the client, the worker, dataset sync,
+/// downloads, files, history, snapshots).
 ///
 /// The model lives in memory twice, here and in the trainer: a verified commit goes on to the trainer as a frame
 /// ({@link Worker#applyCommit}) and the full parameters are written only for a trainer that does not hold the
@@ -131,14 +126,6 @@ public final class RunSession {
     private float[] params;
     private long version = -1;
     private CheckpointDownload download;
-    /// The commits being fetched and applied to catch up (issue 17), or null.
-    private dev.hearth.protocol.wire.CommitCatchUp catchingUp;
-    /// The newest version a live commit announced while catching up (that commit was not applied).
-    private long liveVersionSeen = -1;
-    /// A catch-up from commits failed: the next model request asks for the checkpoint (no have_version).
-    private boolean checkpointOnly;
-    private RoundStart pendingRound;
-    private RoundStart trainingRound;
     private PendingReceipt pendingReceipt;
     private Worker worker;
     private WorkerSpec workerSpec;
@@ -155,14 +142,16 @@ public final class RunSession {
     private dev.hearth.protocol.wire.NodeState reportedWireState;
     private String reportedBackend = "";
 
-    // snapshot fields
-    private NodeState state = NodeState.STARTING;
-    private String headline = "Starting";
-    private String reason = "";
+    /// The session's state and decisions (what to train, when to download, what the owner sees); this class performs
+    /// its actions. Events raised while performing wait in `inbox` until the current ones are done.
+    private final SessionMachine machine = new SessionMachine();
+    private final ArrayDeque<SessionMachine.Event> inbox = new ArrayDeque<>();
+    private boolean dispatching;
+
+    // snapshot fields (the round's figures; the state and headline are the machine's)
     private double progress;
     private double tokensPerSecond;
     private double localLoss = Double.NaN;
-    private long round;
 
     /// The owner's network limits: rate caps per direction and the daily volume cap (all from the settings).
     public record Traffic(TokenBucket upload, TokenBucket download, DailyVolumeCap daily) {}
@@ -242,7 +231,7 @@ public final class RunSession {
         client = new HearthClient(ClientConfig.of(address, hello), identity, new Listener());
         client.setState(decision.running() ? dev.hearth.protocol.wire.NodeState.IDLE
                 : dev.hearth.protocol.wire.NodeState.PAUSED);
-        set(NodeState.CONNECTING, "Connecting to the " + label, "");
+        fire(new SessionMachine.Joined(label));
         client.start();
         statusPoll = nodeThread.scheduleWithFixedDelay(this::pollStatus, RUN_STATUS_PERIOD.toMillis(),
                 RUN_STATUS_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
@@ -250,11 +239,11 @@ public final class RunSession {
 
     /// The session cannot work (no local run, bad config): shown as an error state.
     public void fail(String why) {
-        set(NodeState.ERROR, "Not contributing", why);
+        fire(new SessionMachine.Failed(why));
     }
 
     public boolean training() {
-        return trainingRound != null;
+        return machine.training();
     }
 
     public RunStatus runStatus() {
@@ -263,27 +252,51 @@ public final class RunSession {
 
     /// The idle policy's latest decision.
     public void setDecision(Decision next) {
-        boolean was = decision.running();
         decision = next;
         reportWireState();
-        if (!next.running()) {
-            if (trainingRound != null) {
-                log.info("stopping round " + trainingRound.getRound() + ": " + next.reason());
-                trainingRound = null;
-            }
-            // Reporting PAUSED gives this node's batches back to the coordinator's pool: a round received before the
-            // pause is no longer ours to train (an upload for it would come after the round was closed or reassigned).
-            pendingRound = null;
-            stopWorker();
-            if (state != NodeState.ERROR) set(NodeState.PAUSED, next.reason(), next.reason());
-        } else if (!was) {
-            if (state == NodeState.PAUSED) {
-                set(welcome == null ? NodeState.CONNECTING : NodeState.WAITING_FOR_ROUND,
-                        welcome == null ? "Connecting to the " + label : "Waiting for the round to open", "");
-            }
-            if (pendingRound != null) maybeTrain(pendingRound);
-        }
+        fire(new SessionMachine.Decided(next.running(), next.reason()));
         publishSnapshot();
+    }
+
+    /// Hands an event to the machine and performs the actions it returns, in order; an event raised while performing
+    /// (a round prepared, a commit applied) is handled once the current actions are done.
+    private void fire(SessionMachine.Event event) {
+        inbox.add(event);
+        if (dispatching) return;
+        dispatching = true;
+        try {
+            SessionMachine.Event e;
+            while ((e = inbox.poll()) != null) {
+                for (SessionMachine.Action a : machine.on(e, clock.instant())) perform(a);
+            }
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    private void perform(SessionMachine.Action action) {
+        switch (action) {
+            case SessionMachine.Show s -> {
+                reportWireState();
+                publishSnapshot();
+            }
+            case SessionMachine.Log l -> {
+                switch (l.level()) {
+                    case DEBUG -> log.debug(l.message());
+                    case INFO -> log.info(l.message());
+                    case WARN -> log.warn(l.message());
+                }
+            }
+            case SessionMachine.RequestModel r -> requestModel(r.haveVersion());
+            case SessionMachine.PrepareRound p -> prepare(p.round());
+            case SessionMachine.Train t -> train(t.round());
+            case SessionMachine.StopTrainer s -> stopWorker();
+            case SessionMachine.RoundEnded r -> roundEnded(r.result());
+            case SessionMachine.Upload u -> upload(u.round(), u.result());
+            case SessionMachine.Record r -> record(r.receipt());
+            case SessionMachine.ApplyCommit c -> applyCommit(c.commit());
+            case SessionMachine.FetchCommits f -> fetchCommits(f.plan());
+        }
     }
 
     /// Tells the coordinator at once when this node starts or stops wanting work (heartbeats carry the
@@ -302,7 +315,7 @@ public final class RunSession {
     }
 
     private dev.hearth.protocol.wire.NodeState currentWireState() {
-        return switch (state) {
+        return switch (machine.view().state()) {
             case TRAINING -> dev.hearth.protocol.wire.NodeState.TRAINING;
             case UPLOADING -> dev.hearth.protocol.wire.NodeState.UPLOADING;
             case DOWNLOADING -> dev.hearth.protocol.wire.NodeState.FETCHING;
@@ -338,10 +351,8 @@ public final class RunSession {
         stopWorker();
         saveLocalParams();
         welcome = null;
-        trainingRound = null;
-        pendingRound = null;
         download = null;
-        catchingUp = null;
+        fire(new SessionMachine.Left());
     }
 
     private void stopWorker() {
@@ -407,12 +418,7 @@ public final class RunSession {
         dataset.start(rc.getDatasetManifestSha256());
         if (welcome == null) return; // the run's data cannot be had: left the run (else: DatasetEvents.ready starts the trainer)
         if (!sameRun || params == null) loadLocalParams();
-        if (version != w.getCurrentVersion()) {
-            requestCheckpoint();
-        } else {
-            set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
-                    decision.running() ? "Waiting for the round to open" : decision.reason(), "");
-        }
+        fire(new SessionMachine.Welcomed(w.getCurrentVersion(), version));
         pollStatus();
     }
 
@@ -445,17 +451,13 @@ public final class RunSession {
         public void ready() {
             if (welcome == null) return;
             ensureWorker();
-            if (pendingRound != null) maybeTrain(pendingRound);
+            fire(new SessionMachine.TrainerReady());
         }
 
         @Override
         public void shardsReady() {
             if (welcome == null) return;
-            if (state == NodeState.DOWNLOADING && download == null && catchingUp == null) {
-                set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
-                        decision.running() ? "Waiting for the round to open" : decision.reason(), "");
-            }
-            if (pendingRound != null) maybeTrain(pendingRound);
+            fire(new SessionMachine.DataReady());
         }
 
         @Override
@@ -466,10 +468,7 @@ public final class RunSession {
 
         @Override
         public void downloading(double fraction, int shards) {
-            if (download == null) {
-                set(NodeState.DOWNLOADING, "Downloading the run's training data (" + (int) Math.round(fraction * 100)
-                        + "% of " + shards + (shards == 1 ? " shard)" : " shards)"), "");
-            }
+            fire(new SessionMachine.DataProgress(fraction, shards));
         }
     }
 
@@ -516,31 +515,22 @@ public final class RunSession {
         }
     }
 
-    /// Asks for the run's model: with the version held (a verified copy), so that the coordinator may answer with the
-    /// commits since, unless a catch-up from commits failed since the last checkpoint download.
-    private void requestCheckpoint() {
-        set(NodeState.DOWNLOADING, "Downloading the model", "");
+    /// Asks for the run's model: with `haveVersion` ≥ 0 (a verified copy) the coordinator may answer with the commits
+    /// since (the machine leaves it out once a catch-up from commits failed since the last checkpoint download).
+    private void requestModel(long haveVersion) {
         var request = CheckpointManifestRequest.newBuilder();
-        if (params != null && version >= 0 && !checkpointOnly) request.setHaveVersion(version);
+        if (haveVersion >= 0) request.setHaveVersion(haveVersion);
         send(Envelope.newBuilder().setCheckpointManifestRequest(request).build());
     }
 
     /// The coordinator answered with the commits this node missed, in storage: fetch them one after another, each
     /// verified by its SHA-256, and apply each as a live commit is applied ([#applyStoredCommit]).
-    private void catchUp(dev.hearth.protocol.wire.CommitCatchUp plan) {
-        if (params == null || plan.getFromVersion() != version || plan.getCommitsCount() == 0
-                || plan.getCommitsCount() != plan.getToVersion() - plan.getFromVersion()) {
-            refuseCatchUp("the coordinator's catch-up from version " + plan.getFromVersion() + " to "
-                    + plan.getToVersion() + " with " + plan.getCommitsCount() + " commit(s) does not fit version " + version);
-            return;
-        }
-        catchingUp = plan;
-        liveVersionSeen = -1;
+    /// The machine checked that the plan fits the version held.
+    private void fetchCommits(dev.hearth.protocol.wire.CommitCatchUp plan) {
         long bytes = plan.getCommitsList().stream().mapToLong(dev.hearth.protocol.wire.StoredCommit::getBytes).sum();
         log.info("catching up from version " + version + " to " + plan.getToVersion() + " with "
                 + plan.getCommitsCount() + " commit(s) from storage (" + humanBytes(bytes) + "; the checkpoint is at least "
                 + humanBytes(plan.getCheckpointBytes()) + ")");
-        set(NodeState.DOWNLOADING, "Catching up with the run (" + plan.getCommitsCount() + " rounds)", "");
         fetchStoredCommit(plan, 0);
     }
 
@@ -555,7 +545,7 @@ public final class RunSession {
         }
         Runnable fetch = () -> storage.range(ref.getUrl(), 0, (int) ref.getBytes(), ref.getBytes())
                 .whenComplete((bytes, error) -> post(() -> {
-                    if (catchingUp != plan) return; // superseded (left, disconnected)
+                    if (machine.catchingUp() != plan) return; // superseded (left, disconnected)
                     if (error != null) {
                         Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
@@ -612,7 +602,6 @@ public final class RunSession {
     }
 
     private void caughtUp(dev.hearth.protocol.wire.CommitCatchUp plan) {
-        catchingUp = null;
         try {
             Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
         } catch (IOException e) {
@@ -620,35 +609,26 @@ public final class RunSession {
         }
         log.info("caught up to version " + version + " from " + plan.getCommitsCount() + " commit(s); model SHA-256 "
                 + dev.hearth.protocol.Fingerprints.hex(ParamsDigest.sha256(params)));
-        if (liveVersionSeen > version) {
-            requestCheckpoint(); // the run moved on meanwhile: catch up the rest
-            return;
-        }
-        set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
-                decision.running() ? "Waiting for the round to open" : decision.reason(), "");
-        if (pendingRound != null) maybeTrain(pendingRound);
+        fire(new SessionMachine.CaughtUp(version));
     }
 
-    /// A catch-up from commits failed: say why and fetch the checkpoint instead.
+    /// A catch-up from commits failed: the machine says why and asks for the checkpoint instead.
     private void refuseCatchUp(String why) {
-        catchingUp = null;
-        checkpointOnly = true;
-        log.warn(why + "; downloading the checkpoint instead");
-        requestCheckpoint();
+        fire(new SessionMachine.CatchUpFailed(why, version));
     }
 
     private void message(Envelope e) {
         switch (e.getPayloadCase()) {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
-            case COMMIT_CATCH_UP -> catchUp(e.getCommitCatchUp());
+            case COMMIT_CATCH_UP -> fire(new SessionMachine.CatchUpOffered(e.getCommitCatchUp()));
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());
                 dataset.onChunk(e.getShardChunk());
             }
-            case ROUND_START -> roundStart(e.getRoundStart());
-            case UPDATE_RECEIPT -> receipt(e.getUpdateReceipt());
+            case ROUND_START -> fire(new SessionMachine.RoundOpened(e.getRoundStart()));
+            case UPDATE_RECEIPT -> fire(new SessionMachine.ReceiptReceived(e.getUpdateReceipt()));
             case ROUND_COMMIT -> commit(e.getRoundCommit(), e.getSerializedSize());
             case RUN_STATUS -> runStatus = RunStatusViews.toApi(e.getRunStatus(), identity.nodeId());
             case REJECT -> fail(e.getReject().getReason());
@@ -662,6 +642,7 @@ public final class RunSession {
             storageRefused = false;
             log.info("downloading model version " + m.getVersion() + " (" + m.getTotalBytes() / 1024 + " KiB, "
                     + (int) Math.round(download.progress() * 100) + "% already here)");
+            fire(new SessionMachine.DownloadStarted(m.getVersion()));
             requestChunks();
         } catch (IOException ex) {
             fail("The coordinator's checkpoint is unusable: " + ex.getMessage());
@@ -686,7 +667,7 @@ public final class RunSession {
             if (wait.isZero()) send(req);
             else nodeThread.schedule(() -> send(req), wait.toMillis(), TimeUnit.MILLISECONDS);
         }
-        set(NodeState.DOWNLOADING, "Downloading the model (" + (int) Math.round(download.progress() * 100) + "%)", "");
+        fire(new SessionMachine.DownloadProgress(download.progress()));
     }
 
     /// A chunk from object storage (the manifest's presigned URL), within the owner's download cap; a chunk that
@@ -729,56 +710,29 @@ public final class RunSession {
             Checkpoint loaded = Checkpoint.decode(bytes, "checkpoint from the coordinator");
             params = loaded.paramsFor(model, "checkpoint from the coordinator");
             version = loaded.metadata().version();
-            checkpointOnly = false;
             Checkpoint.ofParams(model, welcome.getRunId(), version, params).write(paramsFile());
             savedVersion = version;
             log.info("model version " + version + " downloaded and verified");
         } catch (IOException ex) {
-            log.warn(ex.getMessage());
-            requestCheckpoint();
+            fire(new SessionMachine.DownloadFailed(ex.getMessage()));
             return;
         }
-        set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
-                decision.running() ? "Waiting for the round to open" : decision.reason(), "");
-        if (pendingRound != null) maybeTrain(pendingRound);
+        fire(new SessionMachine.ModelDownloaded(version));
     }
 
-    private void roundStart(RoundStart rs) {
-        round = rs.getRound();
-        if (!decision.running()) {
-            // Opened before the coordinator heard this node pause: hearing it, the coordinator gives the batches back
-            // to its pool, so an upload for this round would be refused. The next round is ours once we run again.
-            log.info("round " + rs.getRound() + " opened while paused; leaving it to the others");
-            pendingRound = null;
-            return;
-        }
-        pendingRound = rs;
-        maybeTrain(rs);
-    }
-
-    private void maybeTrain(RoundStart rs) {
-        if (!decision.running() || trainingRound != null || worker == null) return;
-        if (welcome == null) return;
+    /// The machine found the round open, the policy running and the model at the round's base version: the trainer
+    /// and the round's shards are checked here ([SessionMachine.RoundPrepared] when both are ready).
+    private void prepare(RoundStart rs) {
         ensureWorker(); // the owner may have changed the device since the welcome
-        if (clock.millis() >= rs.getDeadlineUnixMillis()) {
-            log.info("round " + rs.getRound() + " closed before it could start here");
-            pendingRound = null;
-            return;
-        }
-        if (version != rs.getBaseVersion()) {
-            if (download == null && catchingUp == null) {
-                log.info("round " + rs.getRound() + " needs model version " + rs.getBaseVersion() + "; have " + version);
-                requestCheckpoint();
-            }
-            return;
-        }
         long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
-        if (!dataset.ensure(ids, model.context())) return; // fetching the shards these batches read (or failed)
-        pendingRound = null;
-        trainingRound = rs;
+        // else fetching the shards these batches read (DataReady tries again), or failed
+        if (dataset.ensure(ids, model.context())) fire(new SessionMachine.RoundPrepared(rs));
+    }
+
+    private void train(RoundStart rs) {
+        long[] ids = rs.getBatchIdsList().stream().mapToLong(Long::longValue).toArray();
         stoppingWorker = null; // the worker trains again: a later pause must stop it again
         progress = 0;
-        set(NodeState.TRAINING, "Training round " + rs.getRound(), "");
         startMeteringEnergy(rs);
         float[] snapshotParams = params;
         long v = version;
@@ -794,7 +748,7 @@ public final class RunSession {
                 }
                 TrainJob job = new TrainJob(rs.getRound(), v, file, ids, (float) rs.getLr());
                 w.train(job, (done, total) -> post(() -> {
-                    if (trainingRound == rs) {
+                    if (machine.trainingRound() == rs) {
                         progress = (double) done / total;
                         publishSnapshot();
                     }
@@ -812,7 +766,7 @@ public final class RunSession {
         roundEnergy = energyMeter.start(clock.instant(), trainerCpuSeconds());
         energySampling = nodeThread.scheduleAtFixedRate(() -> {
             RoundEnergyMeter.Round m = roundEnergy;
-            if (trainingRound == rs && m != null) m.sample(probes.hardware());
+            if (machine.trainingRound() == rs && m != null) m.sample(probes.hardware());
         }, ENERGY_SAMPLE_MS, ENERGY_SAMPLE_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -836,20 +790,19 @@ public final class RunSession {
     }
 
     private void trained(RoundStart rs, TrainResult result, Throwable error) {
-        if (trainingRound != rs) return; // paused or superseded meanwhile
-        trainingRound = null;
+        fire(error == null ? new SessionMachine.TrainingFinished(rs, result, null)
+                : new SessionMachine.TrainingFinished(rs, null, rootMessage(error)));
+    }
+
+    /// The round is no longer trained: its energy, and (when it finished) its figures for the snapshot.
+    private void roundEnded(TrainResult result) {
         lastRoundEnergy = stopMeteringEnergy();
-        if (error != null) {
-            log.warn("round " + rs.getRound() + " failed in the trainer: " + rootMessage(error));
-            set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
-                    decision.running() ? "Waiting for the round to open" : decision.reason(), "");
-            return;
-        }
+        if (result == null) return;
         localLoss = result.loss();
         tokensPerSecond = result.computeMillis() > 0 ? result.tokens() * 1000.0 / result.computeMillis() : 0;
-        if (clock.millis() > rs.getDeadlineUnixMillis()) {
-            log.info("round " + rs.getRound() + " finished after its deadline; uploading anyway (the coordinator decides)");
-        }
+    }
+
+    private void upload(RoundStart rs, TrainResult result) {
         UpdateUpload upload = UpdateSignatures.signed(identity, UpdateUpload.newBuilder()
                 .setRunId(welcome.getRunId())
                 .setRound(rs.getRound())
@@ -860,7 +813,6 @@ public final class RunSession {
                 .setTrainMillis(result.computeMillis())
                 .build());
         Envelope env = Envelope.newBuilder().setUpdateUpload(upload).build();
-        set(NodeState.UPLOADING, "Uploading " + humanBytes(result.payload().length), "");
         Duration wait = traffic.upload().acquire(env.getSerializedSize());
         if (!wait.isZero()) {
             log.info("upload waits " + wait.toMillis() + " ms for the upload cap");
@@ -883,13 +835,14 @@ public final class RunSession {
                 rs.getRound(), result.loss(), result.tokens(), result.computeMillis() / 1000.0,
                 humanBytes(env.getSerializedSize()), result.compressionRatio(),
                 energy == null ? "" : ", used " + energy.words()));
+        fire(new SessionMachine.UploadSent(rs.getRound()));
     }
 
-    private void receipt(UpdateReceipt r) {
+    /// Records the coordinator's verdict on this node's upload in the history.
+    private void record(UpdateReceipt r) {
         PendingReceipt p = pendingReceipt;
         if (p == null || p.round() != r.getRound()) return;
         pendingReceipt = null;
-        if (!r.getAccepted()) log.warn("round " + r.getRound() + " update rejected: " + r.getReason());
         RoundRecord record = new RoundRecord(welcome.getRunId(), r.getRound(), clock.instant(), p.result().tokens(),
                 p.result().computeMillis() / 1000.0, p.bytesUp(), p.bytesDown(), r.getAccepted(),
                 r.getAccepted() ? "" : r.getReason(), r.getCredits(), p.result().loss(), p.energy());
@@ -897,10 +850,6 @@ public final class RunSession {
             history.recordRound(record);
         } catch (RuntimeException e) {
             log.error("could not record round " + r.getRound() + " in the history: " + e.getMessage());
-        }
-        if (state == NodeState.UPLOADING) {
-            set(decision.running() ? NodeState.WAITING_FOR_ROUND : NodeState.PAUSED,
-                    decision.running() ? "Waiting for the round to open" : decision.reason(), "");
         }
         roundRecorded.accept(record);
     }
@@ -914,36 +863,28 @@ public final class RunSession {
     private void commit(RoundCommit c, int bytes) {
         lastCommitBytes = bytes;
         traffic.daily().record(0, bytes);
-        if (catchingUp != null) {
-            liveVersionSeen = Math.max(liveVersionSeen, c.getNewVersion()); // applied after the catch-up, or fetched
-            return;
-        }
-        if (params == null || version != c.getNewVersion() - 1) {
-            if (download == null && version < c.getNewVersion() && welcome != null) {
-                log.info("behind the run (have version " + version + ", run is at " + c.getNewVersion() + ")");
-                requestCheckpoint();
-            }
-            return;
-        }
+        fire(new SessionMachine.CommitReceived(c));
+    }
+
+    /// The machine found the commit to be the next version of the model held: apply it and check the checksum.
+    private void applyCommit(RoundCommit c) {
         try {
             outer.applyCommit(blocking(), params, c);
         } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
-            log.warn("round " + c.getRound() + " commit unusable (" + e.getMessage() + "); downloading the model");
             params = null;
             version = -1;
-            requestCheckpoint();
+            fire(new SessionMachine.CommitUnusable("round " + c.getRound() + " commit unusable (" + e.getMessage() + ")"));
             return;
         }
         version = c.getNewVersion();
         if (!Arrays.equals(ParamsDigest.sha256(params), c.getParamsSha256().toByteArray())) {
-            log.warn("model checksum differs from the coordinator's after round " + c.getRound() + "; downloading it again");
             params = null;
             version = -1;
-            requestCheckpoint();
+            fire(new SessionMachine.CommitUnusable("model checksum differs from the coordinator's after round " + c.getRound()));
             return;
         }
         forwardCommit(c);
-        if (pendingRound != null) maybeTrain(pendingRound);
+        fire(new SessionMachine.CommitApplied(version));
     }
 
     /// Sends the verified commit on to the trainer (a few MB through its stdin instead of writing, rewriting and
@@ -982,19 +923,9 @@ public final class RunSession {
     }
 
     private void disconnected(Disconnect d) {
-        trainingRound = null;
-        pendingRound = null;
         if (download != null) download.resetRequests();
-        catchingUp = null; // asked again after the next welcome (the fetch in flight is dropped)
         dataset.disconnected();
-        if (d.reconnectIn().isEmpty()) {
-            fail(d.reason());
-        } else if (decision.running() || state != NodeState.PAUSED) {
-            // one sentence where the owner looks ("connection refused; retrying in 5 s"); the whole reason is logged
-            log.debug("disconnected: " + d.reason());
-            set(NodeState.CONNECTING, "Connecting to the " + label, RunProbe.cause(d.reason()) + "; retrying in "
-                    + Math.max(1, d.reconnectIn().get().toSeconds()) + " s");
-        }
+        fire(new SessionMachine.Disconnected(d.reason(), d.reconnectIn()));
     }
 
     private void pollStatus() {
@@ -1010,20 +941,14 @@ public final class RunSession {
 
     // ---- snapshot --------------------------------------------------------------------------------------------
 
-    private void set(NodeState s, String headline, String reason) {
-        this.state = s;
-        this.headline = headline;
-        this.reason = reason;
-        reportWireState();
-        publishSnapshot();
-    }
-
     private void publishSnapshot() {
         Instant now = clock.instant();
         String backend = worker == null ? "" : worker.backendDescription();
         if (!backend.equals(reportedBackend)) reportWireState();
-        publish.accept(new NodeSnapshot(now, state, headline, reason, welcome == null ? "" : welcome.getRunId(), label,
-                round, state == NodeState.TRAINING ? progress : (state == NodeState.UPLOADING ? 1 : 0),
+        SessionMachine.View view = machine.view();
+        NodeState state = view.state();
+        publish.accept(new NodeSnapshot(now, state, view.headline(), view.reason(), welcome == null ? "" : welcome.getRunId(),
+                label, machine.round(), state == NodeState.TRAINING ? progress : (state == NodeState.UPLOADING ? 1 : 0),
                 state == NodeState.TRAINING || state == NodeState.UPLOADING ? tokensPerSecond : 0, localLoss,
                 backend, null, decision.pauseAfterRound()));
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.engine.backend.OpenBlasSgemm;
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.model.GptCpuBackend;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
@@ -13,7 +14,6 @@ import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.model.ReferenceGpt;
 import dev.hearth.engine.model.Sgemm;
 import dev.hearth.engine.train.AdamW;
-import dev.hearth.engine.train.Batch;
 import dev.hearth.engine.train.GradientClip;
 import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalTrainer;

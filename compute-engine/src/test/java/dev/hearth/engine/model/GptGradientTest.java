@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.engine.backend.OpenBlasSgemm;
-import dev.hearth.engine.train.Batch;
+import dev.hearth.engine.data.Batch;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

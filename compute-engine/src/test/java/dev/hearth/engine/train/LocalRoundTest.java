@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.engine.backend.BackendSelector;
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
@@ -14,6 +15,7 @@ import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.model.TrainingBackend;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -120,6 +120,23 @@ class ControlCommandTest {
     }
 
     @Test
+    void statusShowsTheCpuLimitTheOwnerSet() throws Exception {
+        node.updateSettings(node.settings().toBuilder().cpuPercent(50).build());
+        int cores = Runtime.getRuntime().availableProcessors();
+
+        Answer text = hearth("status", "--data-dir", dir.toString());
+        Answer json = hearth("status", "--json", "--data-dir", dir.toString());
+
+        assertEquals(0, text.rc(), text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.equals("CPU limit: 50 % of " + cores + (cores == 1 ? " core" : " cores"))),
+                text.out());
+        JsonNode limit = new ObjectMapper().readTree(json.line()).path("cpuLimit");
+        assertEquals(50, limit.path("percent").asInt(), json.out());
+        assertEquals(0, limit.path("cores").asInt(), "0 = every core");
+        assertEquals(cores, limit.path("threads").asInt());
+    }
+
+    @Test
     void theTokenFileIsTheOwnersOnly() throws Exception {
         Path f = dir.resolve(ControlFile.FILE_NAME);
         assertTrue(Files.exists(f));

@@ -23,7 +23,8 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/// Issue 16 item 6: `./hearth status` and `status --json` say the energy used and its cost, with units.
+/// Issue 16 items 5 and 6: `./hearth status` and `status --json` say the CPU limit, and the energy used and its
+/// cost, with units.
 class StatusEnergyTest {
 
     private static String status(Path dir, boolean json) {
@@ -46,7 +47,7 @@ class StatusEnergyTest {
         history(dir);
         Clock clock = Clock.systemUTC();
         new SettingsStore(dir, new EventLog(clock), clock).save(NodeSettings.defaults()
-                .withEnergy(new EnergySettings(0.30, "EUR", null, null, false, "", 200, false)));
+                .toBuilder().energy(new EnergySettings(0.30, "EUR", null, null, false, "", 200, false)).build());
 
         String text = status(dir, false);
         assertTrue(text.contains("Energy:  0.012 kWh today (estimated), 0.012 kWh in all (estimated); "
@@ -57,6 +58,23 @@ class StatusEnergyTest {
         assertTrue(e.path("totalEstimated").asBoolean());
         assertEquals("EUR", e.path("currency").asText());
         assertEquals(0.0036, e.path("totalCost").asDouble(), 1e-12);
+    }
+
+    @Test
+    void statusWithNoNodeRunningShowsTheSavedCpuLimit(@TempDir Path dir) throws Exception {
+        history(dir);
+        Clock clock = Clock.systemUTC();
+        new SettingsStore(dir, new EventLog(clock), clock).save(NodeSettings.defaults().toBuilder()
+                .cpuCores(1).cpuPercent(40).build());
+
+        String text = status(dir, false);
+        int cores = Runtime.getRuntime().availableProcessors();
+        String expected = "CPU limit: 40 % of " + (cores == 1 ? "1 core" : "1 of " + cores + " cores");
+        assertTrue(text.lines().anyMatch(expected::equals), text);
+        JsonNode limit = new ObjectMapper().readTree(status(dir, true)).path("cpuLimit");
+        assertEquals(1, limit.path("cores").asInt());
+        assertEquals(40, limit.path("percent").asInt());
+        assertEquals(1, limit.path("threads").asInt());
     }
 
     @Test

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.hearth.node.probe.Reading;
+import dev.hearth.node.policy.CarbonIntensity;
+import dev.hearth.node.policy.Reading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

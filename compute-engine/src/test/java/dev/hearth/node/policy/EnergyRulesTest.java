@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
-import dev.hearth.node.energy.CarbonIntensity;
 import dev.hearth.node.policy.Decision.Action;
 import dev.hearth.node.policy.Decision.Cause;
-import dev.hearth.node.probe.Reading;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /// The "only in cheap hours" and "only when the grid is green" schedule rules, with a hand clock.
@@ -29,9 +26,7 @@ class EnergyRulesTest {
     }
 
     private static NodeSettings energy(EnergySettings e) {
-        NodeSettings d = NodeSettings.defaults();
-        return new NodeSettings(Policy.ALWAYS, d.idleMinutes(), List.of(), d.runOnBattery(), d.gpuTemperatureCapC(),
-                d.gpuPowerCapWatts(), 0, 0, 0, -1, false, "INFO", "local", d.dataCacheCapBytes(), e);
+        return NodeSettings.defaults().toBuilder().policy(Policy.ALWAYS).energy(e).build();
     }
 
     private static NodeSettings cheapNights() {

@@ -26,16 +26,11 @@ class IdlePolicyTest {
     private static final NodeSettings WHEN_IDLE = NodeSettings.defaults(); // 3 idle minutes, cap 83 °C
 
     private static NodeSettings with(Policy policy, List<ScheduleWindow> schedule) {
-        NodeSettings d = NodeSettings.defaults();
-        return new NodeSettings(policy, d.idleMinutes(), schedule, d.runOnBattery(), d.gpuTemperatureCapC(),
-                d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(), d.dailyVolumeCapBytes(),
-                d.gpuIndex(), d.startWithOs(), d.logLevel(), d.runAddress());
+        return NodeSettings.defaults().toBuilder().policy(policy).schedule(schedule).build();
     }
 
     private static NodeSettings powerCap(int watts) {
-        NodeSettings d = NodeSettings.defaults();
-        return new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(), d.gpuTemperatureCapC(),
-                watts, 0, 0, 0, -1, false, "INFO", "local");
+        return NodeSettings.defaults().toBuilder().gpuPowerCapWatts(watts).build();
     }
 
     private static Readings idle(long seconds) {
@@ -102,8 +97,7 @@ class IdlePolicyTest {
     @Test
     void pausesOnBatteryUnlessAllowed() {
         assertEquals("Paused — on battery", decide(idle(600).withOnBattery(true), WHEN_IDLE).reason());
-        NodeSettings d = NodeSettings.defaults();
-        NodeSettings allowed = new NodeSettings(d.policy(), 3, List.of(), true, 83, 0, 0, 0, 0, -1, false, "INFO", "local");
+        NodeSettings allowed = NodeSettings.defaults().toBuilder().runOnBattery(true).build();
         assertTrue(decide(idle(600).withOnBattery(true), allowed).running());
     }
 

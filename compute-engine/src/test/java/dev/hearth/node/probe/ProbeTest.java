@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.node.hardware.HearthProcesses;
 import dev.hearth.node.hardware.Nvml.GpuProcess;
+import dev.hearth.node.policy.Reading;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

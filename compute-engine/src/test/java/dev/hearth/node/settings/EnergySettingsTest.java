@@ -28,7 +28,7 @@ class EnergySettingsTest {
     @Test
     void energySettingsRoundTripThroughTheFile() throws Exception {
         SettingsStore store = new SettingsStore(dir, new EventLog(CLOCK), CLOCK);
-        NodeSettings s = NodeSettings.defaults().withEnergy(SET);
+        NodeSettings s = NodeSettings.defaults().toBuilder().energy(SET).build();
         store.save(s);
         assertEquals(s, store.load().settings());
         assertEquals(s, SettingsStore.peek(dir).orElseThrow());
@@ -43,7 +43,7 @@ class EnergySettingsTest {
     }
 
     private static String badField(EnergySettings e) {
-        return assertThrows(InvalidSettingException.class, () -> NodeSettings.defaults().withEnergy(e).validate()).field();
+        return assertThrows(InvalidSettingException.class, () -> NodeSettings.defaults().toBuilder().energy(e).build().validate()).field();
     }
 
     @Test

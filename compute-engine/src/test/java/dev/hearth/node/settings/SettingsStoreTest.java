@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.InvalidSettingException;
 import dev.hearth.node.api.LogEntry;
 import dev.hearth.node.api.NodeSettings;
@@ -44,7 +45,8 @@ class SettingsStoreTest {
     private static NodeSettings custom() {
         return new NodeSettings(Policy.SCHEDULE, 10,
                 List.of(new ScheduleWindow(List.of(DayOfWeek.MONDAY, DayOfWeek.FRIDAY), LocalTime.of(22, 0), LocalTime.of(7, 0))),
-                true, 80, 250, 1 << 20, 2 << 20, 5L << 30, 1, true, "DEBUG", "hearth://example.org:7443#sha256=ab");
+                true, 80, 250, 1 << 20, 2 << 20, 5L << 30, 1, true, "DEBUG", "hearth://example.org:7443#sha256=ab",
+                256L << 20, 1, 50, new EnergySettings(0.30, "EUR", LocalTime.of(23, 0), LocalTime.of(6, 0), true, "", 150, false));
     }
 
     @Test
@@ -66,56 +68,54 @@ class SettingsStoreTest {
     @Test
     void theCpuOnlyDeviceChoiceIsSavedAndReachesTheWorkerAsCpu() throws Exception {
         var d = NodeSettings.defaults();
-        var cpu = new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(), d.gpuTemperatureCapC(),
-                d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(), d.dailyVolumeCapBytes(),
-                NodeSettings.gpuIndexOf("cpu"), d.startWithOs(), d.logLevel(), d.runAddress());
+        var cpu = d.toBuilder().gpuIndex(NodeSettings.gpuIndexOf("cpu")).build();
         store.save(cpu);
         assertEquals("cpu", store.load().settings().device());
         assertEquals("auto", NodeSettings.defaults().device());
         assertEquals(1, NodeSettings.gpuIndexOf("1"));
-        assertEquals("1", new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(),
-                d.gpuTemperatureCapC(), d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(),
-                d.dailyVolumeCapBytes(), 1, d.startWithOs(), d.logLevel(), d.runAddress()).device());
+        assertEquals("1", d.toBuilder().gpuIndex(1).build().device());
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> NodeSettings.gpuIndexOf("gpu0"));
         assertEquals("device 'gpu0': expected auto, cpu or a GPU index (0, 1, ...)", e.getMessage());
-        var tooLow = new NodeSettings(d.policy(), d.idleMinutes(), d.schedule(), d.runOnBattery(),
-                d.gpuTemperatureCapC(), d.gpuPowerCapWatts(), d.uploadCapBytesPerSec(), d.downloadCapBytesPerSec(),
-                d.dailyVolumeCapBytes(), -3, d.startWithOs(), d.logLevel(), d.runAddress());
+        var tooLow = d.toBuilder().gpuIndex(-3).build();
         org.junit.jupiter.api.Assertions.assertThrows(dev.hearth.node.api.InvalidSettingException.class,
                 tooLow::validate);
     }
 
     @Test
     void theCpuLimitIsSavedAndSurvivesAChangeOfRunAddressOrPolicy() throws Exception {
-        var limited = NodeSettings.defaults().withCpuLimit(1, 50);
-        store.save(limited.withRunAddress("hearth://example.org:7443#sha256=ab").withPolicy(Policy.ALWAYS));
+        var limited = cpuLimit(NodeSettings.defaults(), 1, 50);
+        store.save(limited.toBuilder().runAddress("hearth://example.org:7443#sha256=ab").policy(Policy.ALWAYS).build());
         var loaded = store.load().settings();
         assertEquals(1, loaded.cpuCores());
         assertEquals(50, loaded.cpuPercent());
         assertEquals(1, loaded.cpuThreads(8));
         assertEquals(8, NodeSettings.defaults().cpuThreads(8), "by default every core");
-        assertEquals(2, NodeSettings.defaults().withCpuLimit(16, 100).cpuThreads(2), "never more than the machine has");
+        assertEquals(2, cpuLimit(NodeSettings.defaults(), 16, 100).cpuThreads(2), "never more than the machine has");
         assertEquals(100, NodeSettings.defaults().cpuPercent());
+    }
+
+    private static NodeSettings cpuLimit(NodeSettings s, int cores, int percent) {
+        return s.toBuilder().cpuCores(cores).cpuPercent(percent).build();
     }
 
     @Test
     void aCpuLimitOutOfRangeIsRefusedNamingTheField() {
         var d = NodeSettings.defaults();
-        var percent = assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(0, 0).validate());
+        var percent = assertThrows(InvalidSettingException.class, () -> cpuLimit(d, 0, 0).validate());
         assertEquals("cpuPercent", percent.field());
         assertEquals("must be between 1 and 100 % of CPU time", percent.problem());
-        assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(0, 101).validate());
-        var cores = assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(-1, 50).validate());
+        assertThrows(InvalidSettingException.class, () -> cpuLimit(d, 0, 101).validate());
+        var cores = assertThrows(InvalidSettingException.class, () -> cpuLimit(d, -1, 50).validate());
         assertEquals("cpuCores", cores.field());
         assertEquals("must be 0 (every core) or between 1 and 1024 cores", cores.problem());
-        assertThrows(InvalidSettingException.class, () -> d.withCpuLimit(1025, 50).validate());
+        assertThrows(InvalidSettingException.class, () -> cpuLimit(d, 1025, 50).validate());
     }
 
     @Test
     void saveRejectsInvalidSettingsAndKeepsTheOldFile() throws Exception {
         store.save(custom());
-        var bad = new NodeSettings(Policy.WHEN_IDLE, 0, List.of(), false, 83, 0, 0, 0, 0, -1, false, "INFO", "local");
+        var bad = NodeSettings.defaults().toBuilder().idleMinutes(0).build();
         var e = assertThrows(InvalidSettingException.class, () -> store.save(bad));
         assertEquals("idleMinutes", e.field());
         assertEquals(custom(), store.load().settings());

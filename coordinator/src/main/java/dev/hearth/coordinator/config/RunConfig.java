@@ -9,7 +9,6 @@ import dev.hearth.coordinator.run.RunRules;
 import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -70,7 +69,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
                         Path dataDir, RunStorage storage) {
 
     /// Default node protocol port: unassigned by IANA, far from common dev-server ports.
-    public static final int DEFAULT_PORT = dev.hearth.protocol.ServerConfig.DEFAULT_PORT;
+    public static final int DEFAULT_PORT = dev.hearth.protocol.server.ServerConfig.DEFAULT_PORT;
     /// Default dashboard port: the protocol port + 1, so one firewall rule range covers both.
     public static final int DEFAULT_HTTP_PORT = 47_471;
     /// Cap on top-k per chunk: the wire codec's index field and the decoder's allocation cap (a bigger k is

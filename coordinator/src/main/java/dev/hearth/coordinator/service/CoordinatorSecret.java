@@ -1,6 +1,6 @@
 package dev.hearth.coordinator.service;
 
-import dev.hearth.protocol.OwnerOnlyFiles;
+import dev.hearth.protocol.identity.OwnerOnlyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

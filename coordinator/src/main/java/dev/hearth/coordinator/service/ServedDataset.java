@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.hearth.coordinator.storage.S3ObjectStore;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.data.DatasetManifest;
 import dev.hearth.protocol.Fingerprints;
@@ -10,10 +11,9 @@ import dev.hearth.protocol.wire.ShardChunkRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import dev.hearth.coordinator.storage.S3ObjectStore;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -2,7 +2,7 @@ package dev.hearth.coordinator.service;
 
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.model.ModelConfig;
-import dev.hearth.engine.train.TrainingBackend;
+import dev.hearth.engine.model.TrainingBackend;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.service.CoordinatorService;
-import dev.hearth.protocol.NodeIdentity;
+import dev.hearth.protocol.identity.NodeIdentity;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

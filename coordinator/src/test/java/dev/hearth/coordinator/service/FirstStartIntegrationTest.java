@@ -3,7 +3,6 @@ package dev.hearth.coordinator.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hearth.node.MachineProbes;
 import dev.hearth.node.NodeRuntime;
 import dev.hearth.node.api.GpuCheck;
 import dev.hearth.node.api.HardwareSample;
@@ -12,6 +11,7 @@ import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeState;
 import dev.hearth.node.api.RoundRecord;
 import dev.hearth.node.policy.Readings;
+import dev.hearth.node.probe.MachineProbes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

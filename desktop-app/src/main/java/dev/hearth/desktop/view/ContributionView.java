@@ -7,6 +7,8 @@ import dev.hearth.desktop.viewmodel.Formats;
 import dev.hearth.node.api.ContributionHistory.DailyTotal;
 import dev.hearth.node.api.RoundRecord;
 import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
 import java.time.format.DateTimeFormatter;
 import java.util.function.Function;
 import javafx.beans.property.ReadOnlyObjectWrapper;
@@ -19,6 +21,7 @@ import javafx.scene.chart.XYChart;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableColumnBase;
 import javafx.scene.control.TableView;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
@@ -95,11 +98,19 @@ public final class ContributionView implements View {
         HBox.setHgrow(spacer, Priority.ALWAYS);
         HBox chartBar = new HBox(0, perDay, perWeek, spacer, export);
 
-        TableView<RoundRecord> table = Ui.id(new TableView<>(vm.rounds()), "roundsTable");
+        // minimums a column's cells need beyond its title; the titles themselves are measured as drawn
+        Map<TableColumnBase<?, ?>, Double> cellMinimums = new HashMap<>();
+        TableView<RoundRecord> table = Ui.id(new TableView<>(vm.rounds()) {
+            @Override
+            protected void layoutChildren() {
+                super.layoutChildren();
+                if (Ui.fitColumnsToTitles(this, cellMinimums, CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN)) requestLayout();
+            }
+        }, "roundsTable");
         table.setPlaceholder(Ui.muted("No rounds yet. They appear here as soon as your computer finishes one."));
         table.getColumns().add(column("Finished", r -> Formats.dateTime(r.finishedAt(), vm.zone())));
         // "2026-12-01 22:16:52" must never be cut to "2026-12-01 2…": the column does not shrink below it.
-        table.getColumns().getFirst().setMinWidth(FINISHED_COLUMN_WIDTH);
+        cellMinimums.put(table.getColumns().getFirst(), FINISHED_COLUMN_WIDTH);
         table.getColumns().getFirst().setPrefWidth(FINISHED_COLUMN_WIDTH);
         table.getColumns().add(column("Run", RoundRecord::run));
         table.getColumns().getLast().setPrefWidth(70);
@@ -110,16 +121,14 @@ public final class ContributionView implements View {
         table.getColumns().add(column("Received", r -> Formats.bytes(r.bytesDown())));
         table.getColumns().add(column("Result", r -> r.accepted() ? "accepted" : "rejected: " + r.rejectReason()));
         table.getColumns().getLast().setPrefWidth(90);
-        table.getColumns().getLast().setMinWidth(90); // "accepted" whole
+        cellMinimums.put(table.getColumns().getLast(), 90.0); // "accepted" whole
         table.getColumns().add(column("Credits", r -> Formats.credits(r.credits())));
         table.getColumns().add(column("Local loss", r -> Formats.decimal(r.localLoss(), 3)));
         table.getColumns().add(column("Energy (kWh)", ContributionViewModel::roundEnergyCell));
-        table.getColumns().getLast().setMinWidth(120);
         TableColumn<RoundRecord, String> cost = column("Cost", vm::roundAmountCell);
         cost.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(vm::costColumnTitle, vm.totalsProperty()));
         table.getColumns().add(cost);
-        cost.setMinWidth(95);
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN); // until the titles are measured
         VBox.setVgrow(table, Priority.ALWAYS);
 
         root = new VBox(Ui.GAP, Ui.title("Your contribution"), totals, chartBar, chart, status, Ui.heading("Rounds"), table,
@@ -131,15 +140,8 @@ public final class ContributionView implements View {
     /// Wide enough for "2026-12-01 22:16:52" in the app's font with cell padding.
     private static final double FINISHED_COLUMN_WIDTH = 170;
 
-    /// Per character of a column's title, in the app's table font, plus the header's padding and sort arrow room: a
-    /// column never shrinks below its own title ("Ro…", "To…" was what twelve columns squeezed into 930 px gave);
-    /// when the columns need more than the window has, the table scrolls sideways instead.
-    private static final double TITLE_CHAR_WIDTH = 8.5;
-    private static final double HEADER_PADDING = 26;
-
     private static TableColumn<RoundRecord, String> column(String title, Function<RoundRecord, String> value) {
         TableColumn<RoundRecord, String> c = new TableColumn<>(title);
-        c.setMinWidth(Math.ceil(title.length() * TITLE_CHAR_WIDTH + HEADER_PADDING));
         c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(value.apply(cell.getValue())));
         c.setSortable(false);
         return c;

@@ -59,6 +59,8 @@ public final class DashboardView implements View {
         detail.textProperty().bind(vm.detailLineProperty());
         Label backend = Ui.muted("");
         backend.textProperty().bind(vm.backendProperty());
+        Label cpuLimit = Ui.id(Ui.muted(""), "cpuLimit");
+        cpuLimit.textProperty().bind(vm.cpuLimitProperty());
 
         Button pauseResume = Ui.id(new Button(), "pauseResume");
         pauseResume.getStyleClass().addAll(Styles.LARGE, Styles.ACCENT);
@@ -131,7 +133,8 @@ public final class DashboardView implements View {
         gpuPanel.visibleProperty().bind(waiting.visibleProperty().not());
         grid.managedProperty().bind(waiting.visibleProperty().not());
         grid.visibleProperty().bind(waiting.visibleProperty().not());
-        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuPanel, grid, backend);
+        VBox page = new VBox(Ui.GAP, state, detail, buttons, stats, Ui.heading("This computer"), waiting, gpuPanel, grid, cpuLimit,
+                backend);
         page.setPadding(Ui.PAGE_PADDING);
         root = new ScrollPane(page);
         root.setFitToWidth(true);

@@ -4,8 +4,14 @@ import atlantafx.base.theme.Styles;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableColumnBase;
+import javafx.scene.control.TableView;
+import javafx.scene.control.skin.TableColumnHeader;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
+import javafx.util.Callback;
 import javafx.util.Duration;
 import org.kordamp.ikonli.Ikon;
 import org.kordamp.ikonli.javafx.FontIcon;
@@ -77,4 +83,63 @@ final class Ui {
         node.setId(id);
         return node;
     }
+
+    /// Keeps every column title of `table` whole: raises each column's minimum width to what its header needs to
+    /// draw its title (font, padding and all; twelve columns in 930 px gave "Ro…", "To…"), and where the columns'
+    /// minimums need more than the table has, lets the table scroll sideways. `floors` are minimums a column needs for
+    /// its cells (a whole date), kept when larger. Call it from the table's `layoutChildren`: the header's font comes
+    /// from the theme's CSS and the headers exist only once the skin has laid them out, and a title may change (the
+    /// cost column gains its currency).
+    ///
+    /// A constrained resize policy fills the width but never shows a horizontal scroll bar: columns past the edge
+    /// were cut off with no way to reach them. So the policy is `fill` while the minimums fit and unconstrained
+    /// (columns at their widths, a scroll bar below) while they do not; it depends on the minimums only, not on the
+    /// widths a policy gives, so it does not flip back and forth.
+    ///
+    /// @return true when a minimum or the policy changed (the caller lays out again)
+    static boolean fitColumnsToTitles(TableView<?> table, java.util.Map<TableColumnBase<?, ?>, Double> floors,
+                                      Callback<TableView.ResizeFeatures, Boolean> fill) {
+        boolean changed = false;
+        for (Node n : table.lookupAll(".column-header")) {
+            if (!(n instanceof TableColumnHeader header) || !table.getColumns().contains(header.getTableColumn())) continue;
+            if (!(header.lookup(".label") instanceof Label title)) continue;
+            TableColumnBase<?, ?> column = header.getTableColumn();
+            double min = Math.max(floors.getOrDefault(column, 0.0), titleWidth(header, title));
+            if (min != column.getMinWidth()) {
+                column.setMinWidth(min);
+                changed = true;
+            }
+        }
+        double minimums = table.getColumns().stream().mapToDouble(TableColumnBase::getMinWidth).sum();
+        double room = table.getWidth() - table.snappedLeftInset() - table.snappedRightInset() - SCROLL_BAR_ROOM;
+        Callback<TableView.ResizeFeatures, Boolean> policy = minimums > room ? TableView.UNCONSTRAINED_RESIZE_POLICY : fill;
+        if (table.getColumnResizePolicy() != policy) {
+            table.setColumnResizePolicy(policy);
+            // the constrained policy squeezed every column to its minimum ("44 …" under "Sent"): with room to
+            // scroll, each goes back to its preferred width
+            if (policy == TableView.UNCONSTRAINED_RESIZE_POLICY) table.getColumns().forEach(c -> toPreferredWidth(table, c));
+            changed = true;
+        }
+        return changed;
+    }
+
+    @SuppressWarnings("unchecked") // the column is one of the table's own
+    private static <S> void toPreferredWidth(TableView<S> table, TableColumn<?, ?> column) {
+        double target = Math.max(column.getMinWidth(), column.getPrefWidth());
+        if (target != column.getWidth()) table.resizeColumn((TableColumn<S, ?>) column, target - column.getWidth());
+    }
+
+    /// 20 px: room for the vertical scroll bar, which takes width from the columns once the rows overflow.
+    private static final double SCROLL_BAR_ROOM = 20;
+
+    /// What `header` needs to draw `title`'s text whole: the text in its font, the label's padding and the header's.
+    static double titleWidth(TableColumnHeader header, Label title) {
+        Text text = new Text(title.getText());
+        text.setFont(title.getFont());
+        return Math.ceil(text.getLayoutBounds().getWidth() + title.snappedLeftInset() + title.snappedRightInset()
+                + header.snappedLeftInset() + header.snappedRightInset()) + TITLE_ROUNDING_SLACK;
+    }
+
+    /// 1 px: the header snaps its width to whole pixels, which can lose the fraction the measurement rounded up.
+    private static final double TITLE_ROUNDING_SLACK = 1;
 }

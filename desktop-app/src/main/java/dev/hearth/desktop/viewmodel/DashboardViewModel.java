@@ -33,6 +33,7 @@ public final class DashboardViewModel {
 
     private final NodeService node;
     private final ZoneId zone;
+    private final int machineCores;
 
     private final ReadOnlyObjectWrapper<NodeState> state = new ReadOnlyObjectWrapper<>(NodeState.STARTING);
     private final ReadOnlyStringWrapper stateLine = new ReadOnlyStringWrapper("Starting");
@@ -42,6 +43,7 @@ public final class DashboardViewModel {
     private final ReadOnlyStringWrapper roundText = new ReadOnlyStringWrapper("—");
     private final ReadOnlyDoubleWrapper roundProgress = new ReadOnlyDoubleWrapper(0);
     private final ReadOnlyStringWrapper backend = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper cpuLimit = new ReadOnlyStringWrapper("");
     private final ReadOnlyBooleanWrapper paused = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyBooleanWrapper pauseAfterRound = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyBooleanWrapper gpuVisible = new ReadOnlyBooleanWrapper(false);
@@ -63,8 +65,14 @@ public final class DashboardViewModel {
     private java.time.Instant etaStart;
 
     public DashboardViewModel(NodeService node, ZoneId zone) {
+        this(node, zone, Runtime.getRuntime().availableProcessors());
+    }
+
+    /// @param machineCores the cores this computer has (the app and its node run on the same one)
+    public DashboardViewModel(NodeService node, ZoneId zone, int machineCores) {
         this.node = Objects.requireNonNull(node, "node");
         this.zone = zone;
+        this.machineCores = machineCores;
     }
 
     /// Reads the node's latest state and hardware sample (called ≤ 4 times a second on the UI thread).
@@ -87,6 +95,8 @@ public final class DashboardViewModel {
             gpuName.set(gpu == null ? "No GPU visible — Hearth trains on the CPU" : gpu.name());
         }
         describeGpu();
+        // the owner's limit as `hearth status` says it; the settings are a field read, and the string equal most ticks
+        cpuLimit.set("CPU limit: " + node.settings().cpuLimitText(machineCores));
     }
 
     /// Shown in the no-GPU cell until the trainer has said where it trains.
@@ -262,6 +272,8 @@ public final class DashboardViewModel {
     public ReadOnlyStringProperty roundTextProperty() { return roundText.getReadOnlyProperty(); }
     public ReadOnlyDoubleProperty roundProgressProperty() { return roundProgress.getReadOnlyProperty(); }
     public ReadOnlyStringProperty backendProperty() { return backend.getReadOnlyProperty(); }
+    /// "CPU limit: 50 % of 2 cores": what the owner allows the CPU trainer (Settings → Processor).
+    public ReadOnlyStringProperty cpuLimitProperty() { return cpuLimit.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty pausedProperty() { return paused.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty pauseAfterRoundProperty() { return pauseAfterRound.getReadOnlyProperty(); }
     public ReadOnlyBooleanProperty gpuVisibleProperty() { return gpuVisible.getReadOnlyProperty(); }

@@ -134,9 +134,9 @@ public final class FirstStartViewModel {
             if (join) node.joinRun(addr); else node.startLocalRun();
             NodeSettings s = node.settings();
             List<ScheduleWindow> schedule = chosen == Policy.SCHEDULE && s.schedule().isEmpty() ? List.of(DEFAULT_WINDOW) : s.schedule();
-            node.updateSettings(new NodeSettings(chosen, s.idleMinutes(), schedule, s.runOnBattery(), s.gpuTemperatureCapC(),
-                    s.gpuPowerCapWatts(), s.uploadCapBytesPerSec(), s.downloadCapBytesPerSec(), s.dailyVolumeCapBytes(),
-                    s.gpuIndex(), s.startWithOs(), s.logLevel(), join ? addr : RunAddress.LOCAL));
+            // every other field kept: the owner may have set a data cache cap, a CPU limit or a tariff before
+            node.updateSettings(s.toBuilder().policy(chosen).schedule(schedule)
+                    .runAddress(join ? addr : RunAddress.LOCAL).build());
             node.startNow(); // the first round now, even though the owner just used the mouse; then the policy
             markers.markFirstStartDone();
             return Boolean.TRUE;

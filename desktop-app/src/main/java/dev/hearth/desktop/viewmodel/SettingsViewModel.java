@@ -4,7 +4,6 @@ import dev.hearth.desktop.os.Autostart;
 import dev.hearth.node.api.HardwareSample;
 import dev.hearth.node.api.InvalidSettingException;
 import dev.hearth.node.api.NodeService;
-import dev.hearth.node.api.EnergySettings;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import dev.hearth.node.api.NodeSettings.ScheduleWindow;
@@ -175,15 +174,13 @@ public final class SettingsViewModel {
             updateStatusAfterRefusal();
             return;
         }
-        edit("pricePerKwh", d -> d.energy(e -> new EnergySettings(price, e.currency(), e.cheapFrom(), e.cheapUntil(),
-                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+        edit("pricePerKwh", d -> d.energy(e -> e.toBuilder().pricePerKwh(price).build()));
     }
 
     /// ISO 4217, e.g. EUR; lower case is accepted and raised.
     public void setCurrency(String code) {
         String c = code == null ? "" : code.strip().toUpperCase(Locale.ROOT);
-        edit("currency", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), c, e.cheapFrom(), e.cheapUntil(),
-                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+        edit("currency", d -> d.energy(e -> e.toBuilder().currency(c).build()));
     }
 
     /// "23:00" to "06:00"; both empty = no cheap hours.
@@ -204,31 +201,28 @@ public final class SettingsViewModel {
         }
         LocalTime from2 = f;
         LocalTime until2 = u;
-        edit("cheapHours", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), from2, until2,
-                e.onlyCheapHours() && from2 != null, e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+        edit("cheapHours", d -> d.energy(e -> e.toBuilder().cheapHours(from2, until2)
+                .onlyCheapHours(e.onlyCheapHours() && from2 != null).build()));
     }
 
     public void setOnlyCheapHours(boolean on) {
-        edit("onlyCheapHours", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
-                on, e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), e.onlyWhenGreen())));
+        edit("onlyCheapHours", d -> d.energy(e -> e.toBuilder().onlyCheapHours(on).build()));
     }
 
     public void setCarbonFeedUrl(String url) {
         String u = url == null ? "" : url.strip();
-        edit("carbonFeedUrl", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
-                e.onlyCheapHours(), u, e.greenBelowGramsPerKwh(), e.onlyWhenGreen() && !u.isEmpty())));
+        edit("carbonFeedUrl", d -> d.energy(e -> e.toBuilder().carbonFeedUrl(u)
+                .onlyWhenGreen(e.onlyWhenGreen() && !u.isEmpty()).build()));
     }
 
     /// g CO₂/kWh.
     public void setGreenBelow(String grams) {
-        parseInt("greenBelowGramsPerKwh", grams).ifPresent(v -> edit("greenBelowGramsPerKwh", d -> d.energy(e -> new EnergySettings(
-                e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(), e.onlyCheapHours(), e.carbonFeedUrl(), v,
-                e.onlyWhenGreen()))));
+        parseInt("greenBelowGramsPerKwh", grams).ifPresent(v -> edit("greenBelowGramsPerKwh",
+                d -> d.energy(e -> e.toBuilder().greenBelowGramsPerKwh(v).build())));
     }
 
     public void setOnlyWhenGreen(boolean on) {
-        edit("onlyWhenGreen", d -> d.energy(e -> new EnergySettings(e.pricePerKwh(), e.currency(), e.cheapFrom(), e.cheapUntil(),
-                e.onlyCheapHours(), e.carbonFeedUrl(), e.greenBelowGramsPerKwh(), on)));
+        edit("onlyWhenGreen", d -> d.energy(e -> e.toBuilder().onlyWhenGreen(on).build()));
     }
 
     /// The typed number times `unit` bytes; a product past `long` is "too large", never a wrapped negative.
@@ -329,7 +323,7 @@ public final class SettingsViewModel {
             switchingTo = null;
             switchPending.set(false);
             if (failure == null) {
-                applied.set(new Draft(applied.get()).runAddress(value).build());
+                applied.set(applied.get().toBuilder().runAddress(value).build());
                 status.set(value.equals(RunAddress.LOCAL) ? "Switched to the local run" : "Switched to " + runWords(value));
             } else {
                 Throwable why = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
@@ -379,8 +373,8 @@ public final class SettingsViewModel {
     }
 
     /// Builds the candidate, validates it here (cheap, so the message appears at once), then applies it in the background.
-    private boolean edit(String field, UnaryOperator<Draft> change) {
-        NodeSettings candidate = change.apply(new Draft(applied.get())).build();
+    private boolean edit(String field, UnaryOperator<NodeSettings.Builder> change) {
+        NodeSettings candidate = change.apply(applied.get().toBuilder()).build();
         try {
             candidate.validate();
         } catch (InvalidSettingException e) {
@@ -490,58 +484,4 @@ public final class SettingsViewModel {
     public javafx.beans.property.ReadOnlyBooleanProperty switchPendingProperty() { return switchPending.getReadOnlyProperty(); }
     /// The view's hook to show the current run's address in its field again (after a cancel).
     public void onRunAddressReset(Runnable refresh) { this.refreshRunAddress = Objects.requireNonNull(refresh); }
-
-    /// A mutable copy of the settings for one edit; NodeSettings itself stays immutable.
-    private static final class Draft {
-        private Policy policy;
-        private int idleMinutes;
-        private List<ScheduleWindow> schedule;
-        private boolean runOnBattery;
-        private int gpuTemperatureCapC;
-        private int gpuPowerCapWatts;
-        private long uploadCapBytesPerSec;
-        private long downloadCapBytesPerSec;
-        private long dailyVolumeCapBytes;
-        private int gpuIndex;
-        private boolean startWithOs;
-        private String logLevel;
-        private String runAddress;
-        private long dataCacheCapBytes;
-        private int cpuCores;
-        private int cpuPercent;
-        private EnergySettings energy;
-
-        Draft(NodeSettings s) {
-            policy = s.policy(); idleMinutes = s.idleMinutes(); schedule = s.schedule(); runOnBattery = s.runOnBattery();
-            gpuTemperatureCapC = s.gpuTemperatureCapC(); gpuPowerCapWatts = s.gpuPowerCapWatts();
-            uploadCapBytesPerSec = s.uploadCapBytesPerSec(); downloadCapBytesPerSec = s.downloadCapBytesPerSec();
-            dailyVolumeCapBytes = s.dailyVolumeCapBytes(); gpuIndex = s.gpuIndex(); startWithOs = s.startWithOs();
-            logLevel = s.logLevel(); runAddress = s.runAddress(); dataCacheCapBytes = s.dataCacheCapBytes();
-            cpuCores = s.cpuCores(); cpuPercent = s.cpuPercent();
-            energy = s.energy();
-        }
-
-        Draft policy(Policy v) { policy = v; return this; }
-        Draft idleMinutes(int v) { idleMinutes = v; return this; }
-        Draft schedule(List<ScheduleWindow> v) { schedule = v; return this; }
-        Draft runOnBattery(boolean v) { runOnBattery = v; return this; }
-        Draft gpuTemperatureCapC(int v) { gpuTemperatureCapC = v; return this; }
-        Draft gpuPowerCapWatts(int v) { gpuPowerCapWatts = v; return this; }
-        Draft uploadCapBytesPerSec(long v) { uploadCapBytesPerSec = v; return this; }
-        Draft downloadCapBytesPerSec(long v) { downloadCapBytesPerSec = v; return this; }
-        Draft dailyVolumeCapBytes(long v) { dailyVolumeCapBytes = v; return this; }
-        Draft gpuIndex(int v) { gpuIndex = v; return this; }
-        Draft startWithOs(boolean v) { startWithOs = v; return this; }
-        Draft logLevel(String v) { logLevel = v; return this; }
-        Draft runAddress(String v) { runAddress = v; return this; }
-        Draft cpuCores(int v) { cpuCores = v; return this; }
-        Draft cpuPercent(int v) { cpuPercent = v; return this; }
-        Draft energy(UnaryOperator<EnergySettings> v) { energy = v.apply(energy); return this; }
-
-        NodeSettings build() {
-            return new NodeSettings(policy, idleMinutes, schedule, runOnBattery, gpuTemperatureCapC, gpuPowerCapWatts,
-                    uploadCapBytesPerSec, downloadCapBytesPerSec, dailyVolumeCapBytes, gpuIndex, startWithOs, logLevel, runAddress,
-                    dataCacheCapBytes, cpuCores, cpuPercent, energy);
-        }
-    }
 }

@@ -260,7 +260,7 @@ public final class FakeNodeService implements NodeService {
 
     /// As the real node does: joining saves the address in the settings.
     private void rememberRunAddress(String address) {
-        settings = settings.withRunAddress(address);
+        settings = settings.toBuilder().runAddress(address).build();
     }
 
     private void connected(String coordinator) {

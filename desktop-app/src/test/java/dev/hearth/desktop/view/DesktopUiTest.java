@@ -39,6 +39,8 @@ import org.testfx.util.WaitForAsyncUtils;
 class DesktopUiTest {
     /// Long enough for a background task and a 250 ms sampling tick on a busy 2-core machine.
     private static final long WAIT_SECONDS = 10;
+    /// 900 px: a small laptop's window, narrower than the contribution table's twelve columns at their minimum.
+    private static final double NARROW_WINDOW_WIDTH = 900;
 
     private FakeNodeService node;
     private AppWindow window;
@@ -238,6 +240,58 @@ class DesktopUiTest {
         waitUntil("three rounds in the table", () -> table.getItems().size() == 3);
         assertEquals(rejected, table.getItems().getFirst());
         waitUntil("the totals", () -> text(robot, "#roundsTotal").equals("2 accepted · 1 rejected"));
+    }
+
+    /// Issue 16 item 8: in a window narrower than the twelve columns need, no column title is cut ("Ro…", "To…"):
+    /// each column's minimum width holds its title as the header draws it, and the table scrolls sideways instead.
+    @Test
+    void everyContributionColumnIsAtLeastAsWideAsItsTitle(FxRobot robot) throws Exception {
+        // a tariff gives the widest cost title, "Cost (EUR)"
+        node.updateSettings(node.settings().toBuilder()
+                .energy(e -> e.toBuilder().pricePerKwh(0.30).currency("EUR").build()).build());
+        returningOwner(robot);
+        robot.clickOn("#nav-contribution");
+        TableView<?> table = robot.lookup("#roundsTable").queryTableView();
+        node.finishRound(104_857, 1.0, null);
+        waitUntil("a round in the table", () -> table.getItems().size() == 1);
+        robot.interact(() -> table.getScene().getWindow().setWidth(NARROW_WINDOW_WIDTH));
+        waitUntil("the cost column titled with the currency", () -> table.getColumns().getLast().getText().equals("Cost (EUR)"));
+
+        // the root header (a nested one, no column of its own) holds the twelve columns' headers
+        var headers = robot.from(table).lookup(".column-header").queryAllAs(javafx.scene.control.skin.TableColumnHeader.class)
+                .stream().filter(h -> table.getColumns().contains(h.getTableColumn())).toList();
+        assertEquals(table.getColumns().size(), headers.size(), "one header per column");
+        double sumOfWidths = 0;
+        for (var header : headers) {
+            var column = header.getTableColumn();
+            Label title = (Label) header.lookup(".label");
+            javafx.scene.text.Text measured = new javafx.scene.text.Text(column.getText());
+            measured.setFont(title.getFont());
+            // the title's text, the label's padding and the header's own: what the header needs to draw it whole
+            double needed = measured.getLayoutBounds().getWidth() + title.snappedLeftInset() + title.snappedRightInset()
+                    + header.snappedLeftInset() + header.snappedRightInset();
+            assertTrue(column.getMinWidth() >= needed, column.getText() + ": min width " + column.getMinWidth()
+                    + " px, its title needs " + needed + " px");
+            assertTrue(column.getWidth() >= column.getMinWidth(), column.getText() + " squeezed below its minimum");
+            var shown = (javafx.scene.text.Text) title.lookup(".text");
+            assertEquals(column.getText(), shown.getText(), "the header shows its title whole");
+            sumOfWidths += column.getWidth();
+        }
+        assertTrue(sumOfWidths > table.getWidth(), "the window is narrow enough to test squeezing: " + sumOfWidths
+                + " px of columns in a " + table.getWidth() + " px table");
+        waitUntil("the table scrolls sideways, its columns not fitting", () -> robot.from(table).lookup(".scroll-bar")
+                .queryAllAs(javafx.scene.control.ScrollBar.class).stream()
+                .anyMatch(bar -> bar.getOrientation() == javafx.geometry.Orientation.HORIZONTAL && bar.isVisible()));
+        // with room to scroll, no column stays squeezed to its title: the round's figures show whole ("44 …" was one);
+        // a run's name has any length, and its column cuts a long one on purpose
+        int figures = 0;
+        for (var cell : robot.from(table).lookup(".table-cell").queryAllAs(javafx.scene.control.TableCell.class)) {
+            if (cell.isEmpty() || cell.getText() == null || "Run".equals(cell.getTableColumn().getText())) continue;
+            if (!(cell.lookup(".text") instanceof javafx.scene.text.Text shown)) continue;
+            assertEquals(cell.getText(), shown.getText(), cell.getTableColumn().getText() + "'s cell shows its text whole");
+            figures++;
+        }
+        assertTrue(figures >= table.getColumns().size() - 1, "the round's figures were checked: " + figures);
     }
 
     @Test

@@ -18,7 +18,8 @@ class ContributionEnergyTest {
     void showsEnergyAndCostPerRoundAndPerDayWithUnits() throws Exception {
         var node = new FakeNodeService(dir);
         node.startLocalRun();
-        node.updateSettings(NodeSettings.defaults().withEnergy(new EnergySettings(0.30, "EUR", null, null, false, "", 200, false)));
+        node.updateSettings(NodeSettings.defaults().toBuilder()
+                .energy(new EnergySettings(0.30, "EUR", null, null, false, "", 200, false)).build());
         var vm = new ContributionViewModel(node, BackgroundTasks.sameThread(), ZoneOffset.UTC);
         node.finishRound(100_000, 1.5, null); // the fake's round: 42 s of trainer CPU, estimated at 15 W = 630 J
         vm.refresh();

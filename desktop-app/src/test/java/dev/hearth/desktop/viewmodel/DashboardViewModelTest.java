@@ -43,6 +43,19 @@ class DashboardViewModelTest {
     }
 
     @Test
+    void theDashboardSaysTheCpuLimitAndFollowsAChangeInSettings() throws Exception {
+        var node = new FakeNodeService(dir);
+        node.startLocalRun();
+        var vm = new DashboardViewModel(node, ZoneOffset.UTC, 2);
+        vm.sample();
+        assertEquals("CPU limit: none (all 2 cores, all of their time)", vm.cpuLimitProperty().get());
+
+        node.updateSettings(node.settings().toBuilder().cpuPercent(50).build());
+        vm.sample();
+        assertEquals("CPU limit: 50 % of 2 cores", vm.cpuLimitProperty().get());
+    }
+
+    @Test
     void snoozeAsksForOneHourAndShowsUntilWhen() {
         var node = new FakeNodeService(dir);
         node.startLocalRun();

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.hearth.desktop.fake.FakeNodeService;
 import dev.hearth.desktop.os.AppMarkers;
+import dev.hearth.node.api.EnergySettings;
+import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSettings.Policy;
 import java.nio.file.Path;
+import java.time.LocalTime;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,25 @@ class FirstStartViewModelTest {
         assertEquals(Policy.WHEN_IDLE, node.settings().policy());
         assertEquals("local", node.settings().runAddress());
         assertTrue(markers.firstStartDone());
+    }
+
+    @Test
+    void savingTheFirstStartKeepsTheOwnersCacheCapCpuLimitAndTariff() throws Exception {
+        // set before the first start's save, e.g. by `hearth node --cpu-percent 50` or an earlier install
+        var tariff = new EnergySettings(0.30, "EUR", LocalTime.of(23, 0), LocalTime.of(6, 0), true, "", 150, false);
+        node.updateSettings(node.settings().toBuilder().dataCacheCapBytes(512L << 20).cpuCores(1).cpuPercent(50)
+                .energy(tariff).build());
+
+        vm.policyProperty().set(Policy.ALWAYS);
+        vm.start(() -> done.set(true));
+
+        assertTrue(done.get());
+        NodeSettings saved = node.settings();
+        assertEquals(Policy.ALWAYS, saved.policy(), "the choice on the screen is saved");
+        assertEquals(512L << 20, saved.dataCacheCapBytes());
+        assertEquals(1, saved.cpuCores());
+        assertEquals(50, saved.cpuPercent());
+        assertEquals(tariff, saved.energy());
     }
 
     @Test
