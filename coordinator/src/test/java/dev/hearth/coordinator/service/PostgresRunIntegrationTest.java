@@ -100,7 +100,14 @@ class PostgresRunIntegrationTest {
             assertEquals(0, audit.duplicates());
             assertEquals(TOTAL_ROUNDS, second.ledger().position().lastVersion());
             long committed = second.ledger().committedBatchesByNode().values().stream().mapToLong(List::size).sum();
-            assertEquals((long) TOTAL_ROUNDS * NODES * 8, committed, "every round's batches, each once");
+            // A round may commit with one node's update: closing the nodes one after the other can leave the last
+            // one alone in a round that opened before the close. Every accepted update's 8 batches count, once.
+            List<RoundRow> committedRounds = second.ledger().recentRounds(100).stream()
+                    .filter(x -> x.status().equals("COMMITTED")).toList();
+            assertEquals(TOTAL_ROUNDS, committedRounds.size(), "committed rounds: " + committedRounds);
+            long accepted = committedRounds.stream().mapToLong(RoundRow::accepted).sum();
+            assertTrue(accepted >= TOTAL_ROUNDS, "every committed round has an update: " + committedRounds);
+            assertEquals(accepted * 8, committed, "every accepted update's batches, each once");
             assertEquals(NODES, second.ledger().summary().nodesSeen(), "both nodes recorded (batched node activity)");
             assertEquals(0, second.checkpointBytesServed() + second.dataBytesServed(), "bulk bytes came from the bucket");
         }
