@@ -35,6 +35,7 @@ import java.util.Optional;
 ///             paused is left to the others; Decided(RUN) → WAITING_FOR_ROUND (CONNECTING before the welcome)
 ///  CommitReceived: base = held → ApplyCommit → CommitApplied (next version) | CommitUnusable → RequestModel(none)
 ///                  behind → RequestModel(held); while catching up → remembered, fetched after CaughtUp
+///                  (each raises the run's version; a welcome sets it, lower after a coordinator's rollback)
 ///  Failed (reject, no retry, bad run) → ERROR; Left → not joined (the next Joined starts over)
 /// ```
 ///
