@@ -122,4 +122,17 @@ public final class Envelopes {
     public static Envelope of(dev.hearth.protocol.wire.CommitCatchUp message) {
         return Envelope.newBuilder().setCommitCatchUp(message).build();
     }
+
+    public static Envelope of(dev.hearth.protocol.wire.CommitChunkRequest message) {
+        return Envelope.newBuilder().setCommitChunkRequest(message).build();
+    }
+
+    public static Envelope of(dev.hearth.protocol.wire.CommitChunk message) {
+        return Envelope.newBuilder().setCommitChunk(message).build();
+    }
+
+    /// The round's commit announced by reference (`live_commit`, kind 37).
+    public static Envelope liveCommit(dev.hearth.protocol.wire.StoredCommit message) {
+        return Envelope.newBuilder().setLiveCommit(message).build();
+    }
 }

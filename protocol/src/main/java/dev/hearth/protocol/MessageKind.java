@@ -34,7 +34,12 @@ public enum MessageKind {
     SHARD_CHUNK_REQUEST(Envelope.PayloadCase.SHARD_CHUNK_REQUEST, Sender.NODE, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
     SHARD_CHUNK(Envelope.PayloadCase.SHARD_CHUNK, Sender.COORDINATOR, ProtocolLimits.MAX_CHUNK_FRAME_BYTES),
     /// A list of presigned URLs (~0.7 KiB each) like a manifest's list of chunk hashes: the manifest's cap.
-    COMMIT_CATCH_UP(Envelope.PayloadCase.COMMIT_CATCH_UP, Sender.COORDINATOR, ProtocolLimits.MAX_MANIFEST_FRAME_BYTES);
+    COMMIT_CATCH_UP(Envelope.PayloadCase.COMMIT_CATCH_UP, Sender.COORDINATOR, ProtocolLimits.MAX_MANIFEST_FRAME_BYTES),
+    COMMIT_CHUNK_REQUEST(Envelope.PayloadCase.COMMIT_CHUNK_REQUEST, Sender.NODE, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
+    /// At most one checkpoint chunk's bytes (a stored commit is asked for in chunks of that size).
+    COMMIT_CHUNK(Envelope.PayloadCase.COMMIT_CHUNK, Sender.COORDINATOR, ProtocolLimits.MAX_CHUNK_FRAME_BYTES),
+    /// One `StoredCommit` (a presigned URL of ~0.7 KiB): a control message.
+    LIVE_COMMIT(Envelope.PayloadCase.LIVE_COMMIT, Sender.COORDINATOR, ProtocolLimits.MAX_CONTROL_FRAME_BYTES);
 
     /// Which side of a connection may send a kind of message.
     public enum Sender { NODE, COORDINATOR, EITHER }

@@ -47,6 +47,11 @@ public final class ProtocolLimits {
     /// at start), plus the fixed fields.
     public static final int MAX_ROUND_COMMIT_FRAME_BYTES = 16 * MIB;
 
+    /// 256 MiB: a commit a node fetches from storage instead of receiving it in a frame (a catch-up's, or the round's
+    /// own when it exceeds [#MAX_ROUND_COMMIT_FRAME_BYTES], announced as `live_commit`): the sign step of a
+    /// 1B-parameter model is 250 MB (2 bits per parameter); the node holds it in memory once while applying it.
+    public static final int MAX_STORED_COMMIT_BYTES = 256 * MIB;
+
     /// 1 MiB: run status carries the loss history (8 bytes per round), validation points, the leaderboard and a
     /// text sample; 1 MiB covers ~100k rounds of history.
     public static final int MAX_RUN_STATUS_FRAME_BYTES = MIB;

@@ -34,6 +34,9 @@ class EnvelopesTest {
         assertEquals(s.get(MessageKind.SHARD_CHUNK_REQUEST), Envelopes.of(s.get(MessageKind.SHARD_CHUNK_REQUEST).getShardChunkRequest()));
         assertEquals(s.get(MessageKind.SHARD_CHUNK), Envelopes.of(s.get(MessageKind.SHARD_CHUNK).getShardChunk()));
         assertEquals(s.get(MessageKind.COMMIT_CATCH_UP), Envelopes.of(s.get(MessageKind.COMMIT_CATCH_UP).getCommitCatchUp()));
-        assertEquals(MessageKind.values().length, 24);
+        assertEquals(s.get(MessageKind.COMMIT_CHUNK_REQUEST), Envelopes.of(s.get(MessageKind.COMMIT_CHUNK_REQUEST).getCommitChunkRequest()));
+        assertEquals(s.get(MessageKind.COMMIT_CHUNK), Envelopes.of(s.get(MessageKind.COMMIT_CHUNK).getCommitChunk()));
+        assertEquals(s.get(MessageKind.LIVE_COMMIT), Envelopes.liveCommit(s.get(MessageKind.LIVE_COMMIT).getLiveCommit()));
+        assertEquals(MessageKind.values().length, 27);
     }
 }

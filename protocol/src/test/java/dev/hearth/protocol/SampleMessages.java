@@ -122,6 +122,14 @@ public final class SampleMessages {
                     .setSha256(bytes(32, 16 + v)).setUrl("https://bucket.example/run/commits/" + v + ".commit?X-Amz-Signature=ab"));
         }
         m.put(MessageKind.COMMIT_CATCH_UP, Envelope.newBuilder().setCommitCatchUp(catchUp).build());
+        m.put(MessageKind.COMMIT_CHUNK_REQUEST, Envelope.newBuilder().setCommitChunkRequest(dev.hearth.protocol.wire
+                .CommitChunkRequest.newBuilder().setVersion(4).setOffset(0).setLength(ProtocolLimits.MAX_CHUNK_DATA_BYTES))
+                .build());
+        m.put(MessageKind.COMMIT_CHUNK, Envelope.newBuilder().setCommitChunk(dev.hearth.protocol.wire.CommitChunk
+                .newBuilder().setVersion(4).setOffset(0).setData(bytes(ProtocolLimits.MAX_CHUNK_DATA_BYTES, 22))).build());
+        m.put(MessageKind.LIVE_COMMIT, Envelope.newBuilder().setLiveCommit(dev.hearth.protocol.wire.StoredCommit
+                .newBuilder().setVersion(6).setBytes(21_500_000).setSha256(bytes(32, 23))
+                .setUrl("https://bucket.example/run/commits/6-0123456789abcdef.commit?X-Amz-Signature=cd")).build());
         return m;
     }
 }

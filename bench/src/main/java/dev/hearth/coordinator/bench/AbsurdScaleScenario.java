@@ -13,7 +13,6 @@ import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
-import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.protocol.identity.NodeIdentity;
@@ -90,11 +89,13 @@ public final class AbsurdScaleScenario {
                 port = 0
                 http_port = 0
                 """, "absurd", Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
-        if (!(config.outerRule() instanceof dev.hearth.engine.demo.MeanStep)) throw new IllegalStateException("the attack is on the default, the mean step");
-        ParameterLayout layout = ParameterLayout.gpt(config.model());
+        if (!config.recipe().outer().name().equals(dev.hearth.engine.demo.OuterRule.runDefault().name())) {
+            throw new IllegalStateException("the attack is on the run's default outer step");
+        }
+        ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
         DemoConfig demo = demo(config);
         DemoBlocking blocking = new DemoBlocking(layout, demo);
-        float[] params = GptInit.init(config.model(), config.seed());
+        float[] params = GptInit.init(config.recipe().model(), config.recipe().dataSeed());
         SplittableRandom random = new SplittableRandom(14);
         List<CoordinatorService.CommitEvent> commits = new CopyOnWriteArrayList<>();
         boolean finite = true;
@@ -110,7 +111,7 @@ public final class AbsurdScaleScenario {
                 RoundStart hs = honest.next(Envelope::hasRoundStart, STEP).getRoundStart();
                 RoundStart as = attacker.next(Envelope::hasRoundStart, STEP).getRoundStart();
                 SparseUpdate u = scaledTo(compress(layout, demo, random),
-                        HONEST_RELATIVE_STEP * ModelHealth.l2(params) / config.outerLr());
+                        HONEST_RELATIVE_STEP * ModelHealth.l2(params) / config.recipe().outer().outerLr());
                 UpdateUpload up = upload(config, honest.identity(), hs, u, demo);
                 honest.send(Envelope.newBuilder().setUpdateUpload(up).build());
                 attacker.send(Envelope.newBuilder().setUpdateUpload(upload(config, attacker.identity(), as,
@@ -143,8 +144,7 @@ public final class AbsurdScaleScenario {
     }
 
     static DemoConfig demo(RunConfig config) {
-        return new DemoConfig((float) config.demoBeta(), config.demoBlock(), config.demoTopK(),
-                "fp16".equals(config.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
+        return config.recipe().demo();
     }
 
     /// A real compressed update of a Gaussian "gradient" (a fresh compressor: no residual).
@@ -180,6 +180,6 @@ public final class AbsurdScaleScenario {
         byte[] payload = UpdateCodec.encode(u, demo.encoding());
         return UpdateSignatures.signed(who, UpdateUpload.newBuilder().setRunId(config.runId()).setRound(rs.getRound())
                 .setBaseVersion(rs.getBaseVersion()).setPayload(ByteString.copyFrom(payload))
-                .setTokens((long) rs.getBatchIdsCount() * config.model().context()).setLocalLoss(5).build());
+                .setTokens((long) rs.getBatchIdsCount() * config.recipe().model().context()).setLocalLoss(5).build());
     }
 }

@@ -158,7 +158,7 @@ public final class ByzantineScenario {
                 port = 0
                 http_port = 0
                 """.formatted(shape.rounds(), shape.sequencesPerNode(), outer,
-                mean ? "local_steps = " + Math.min(RunConfig.MeanDefaults.LOCAL_STEPS, shape.sequencesPerNode()) : "",
+                mean ? "local_steps = " + Math.min(dev.hearth.engine.demo.MeanStep.DEFAULTS.localSteps(), shape.sequencesPerNode()) : "",
                 robust, shape.rounds(),
                 defences.spotFraction, defences.normFactor, shape.nodes() - shape.cheaters(), shape.nodes(), shape.rounds()),
                 label, Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
@@ -175,7 +175,7 @@ public final class ByzantineScenario {
             try {
                 for (int i = 0; i < shape.nodes(); i++) {
                     ProtocolNode node = new ProtocolNode("n" + i, behaviourOf(i, shape.cheaters()), address,
-                            config.model(), config.seed(), corpus);
+                            config.recipe().model(), config.recipe().dataSeed(), corpus);
                     nodes.add(node);
                     node.start();
                 }

@@ -8,11 +8,10 @@ import dev.hearth.coordinator.run.BatchRef;
 import dev.hearth.coordinator.run.RoundCommit;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.DemoAggregator;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
-import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -51,12 +50,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 ///   heap and threads of the process.
 /// - **commit**: the coordinator's commit path on model `small` (10.9M parameters) for N updates, stage by stage,
 ///   with the same calls the service makes: {@link UpdateCodec#decode} of every upload (the service does it on
-///   receipt), {@link DemoAggregator#aggregate}, {@link SignStep#ternary}, {@link SignStep#apply},
+///   receipt), the run's outer rule's {@link OuterRule#step} (aggregation + encoding) and {@link OuterRule#applyStep},
 ///   {@link dev.hearth.engine.checkpoint.ParamsDigest#sha256}, and the ledger's {@link Ledger#commitRound} (its batches and credits). The updates
 ///   are realistic in size and content: DeMo compressions of random gradients by a few distinct compressors,
-///   cycled over the N senders. `--outer mean` (the run default) times the mean step instead: k 64 updates,
-///   {@link MeanStep#aggregate} (mean over all updates + encoding, in the aggregate column) and {@link MeanStep#apply}
-///   (decode + inverse DCT + step, in the apply column); `--outer sign` the sign step with k 32.
+///   cycled over the N senders, at the rule's run default top-k. `--outer mean` (the run default): k 64, the mean
+///   over all updates + encoding in the step column, decode + inverse DCT + step in the apply column;
+///   `--outer sign`: k 8, the mean over senders + inverse DCT + ternary signs in the step column.
 public final class CoordinatorBench {
 
     /// Distinct compressed updates generated (compressing 10M params costs ~0.1 s of CPU each; senders cycle them).
@@ -75,7 +74,7 @@ public final class CoordinatorBench {
         String connectSteps = "100,250,500,1000";
         String commitSizes = "10,100,300,1000";
         int repeats = 2;
-        boolean mean = true; // the run default
+        OuterRule rule = OuterRule.runDefault();
         int hold = DEFAULT_HOLD_SECONDS;
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "hearth-coordinator-bench");
         for (int i = 0; i < args.length; i++) {
@@ -94,13 +93,7 @@ public final class CoordinatorBench {
                     return;
                 }
                 case "--parts" -> parts = args[++i];
-                case "--outer" -> {
-                    mean = switch (args[++i]) {
-                        case "mean" -> true;
-                        case "sign" -> false;
-                        default -> throw new IllegalArgumentException("--outer takes mean or sign, got " + args[i]);
-                    };
-                }
+                case "--outer" -> rule = OuterRule.byName(args[++i]);
                 case "--connect" -> connectSteps = args[++i];
                 case "--commit" -> commitSizes = args[++i];
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
@@ -118,7 +111,7 @@ public final class CoordinatorBench {
         System.out.printf(Locale.ROOT, "# Hearth coordinator bench: %d CPUs, max heap %d MiB%n",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         if (parts.contains("commit")) {
-            commit(work, ints(commitSizes), repeats, mean);
+            commit(work, ints(commitSizes), repeats, rule);
         }
         if (parts.contains("connect")) {
             connect(work, ints(connectSteps), hold);
@@ -222,12 +215,14 @@ public final class CoordinatorBench {
 
     // ---- aggregation + commit --------------------------------------------------------------------------------
 
-    static void commit(Path work, int[] sizes, int repeats, boolean mean) throws Exception {
+    /// The commit path under `rule` (its default settings) at the rule's scheduled rate of 1e-3.
+    static void commit(Path work, int[] sizes, int repeats, OuterRule rule) throws Exception {
         ModelConfig model = ModelConfig.small();
         ParameterLayout layout = ParameterLayout.gpt(model);
-        DemoConfig demo = mean ? DemoConfig.defaults().withTopK(RunConfig.MeanDefaults.TOP_K) : DemoConfig.defaults();
+        DemoConfig demo = DemoConfig.defaults().withTopK(rule.defaults().topK());
         DemoBlocking blocking = new DemoBlocking(layout, demo);
-        System.out.println("# outer step: " + (mean ? "mean (MeanStep, k " : "sign (ternary, k ") + demo.topK() + ")");
+        float lr = rule.commitLr(1e-3f);
+        System.out.println("# outer step: " + rule.name() + " (k " + demo.topK() + ", commit lr " + lr + ")");
         long t0 = System.nanoTime();
         List<byte[]> wire = new ArrayList<>();
         Random rnd = new Random(7);
@@ -246,14 +241,12 @@ public final class CoordinatorBench {
         for (byte[] w : wire) warm.add(UpdateCodec.decode(w, layout, demo));
         long[] warmWeights = new long[warm.size()];
         java.util.Arrays.fill(warmWeights, 1);
-        SignStep.apply(layout, base.clone(), SignStep.ternary(DemoAggregator.aggregate(layout, demo, warm,
-                warmWeights, RobustMode.NONE)), 1e-3f, 0f);
-        MeanStep.apply(blocking, base.clone(), MeanStep.aggregate(blocking, warm, warmWeights, RobustMode.NONE), 1.5f, 0f);
+        rule.applyStep(blocking, base.clone(), rule.step(blocking, warm, warmWeights, RobustMode.NONE), lr);
         ParamsDigest.sha256(base);
         ledgerCommit(work, warm.size(), model.context());
-        System.out.println("| updates | decode all | aggregate | ternary | apply | SHA-256 | ledger commit | commit (excl. decode) |");
+        System.out.println("| updates | decode all | step (aggregate + encode) | apply | SHA-256 | ledger commit | commit (excl. decode) |");
         System.out.println("(each cell: wall ms / process CPU ms)");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
         for (int n : sizes) {
             double[] best = null;
             double[] bestCpu = null;
@@ -271,24 +264,13 @@ public final class CoordinatorBench {
                 java.util.Arrays.fill(weights, (long) WINDOWS_PER_NODE * model.context());
                 c = processCpuNanos();
                 s = System.nanoTime();
-                byte[] step = mean ? MeanStep.aggregate(blocking, updates, weights, RobustMode.NONE) : null;
-                float[] direction = mean ? null : DemoAggregator.aggregate(layout, demo, updates, weights,
-                        RobustMode.NONE);
+                byte[] step = rule.step(blocking, updates, weights, RobustMode.NONE);
                 ms[1] = lap(s);
                 cpu[1] = cpuLap(c);
                 c = processCpuNanos();
                 s = System.nanoTime();
-                if (!mean) step = SignStep.ternary(direction);
-                ms[2] = lap(s);
-                cpu[2] = cpuLap(c);
-                c = processCpuNanos();
-                s = System.nanoTime();
                 float[] next = base.clone();
-                if (mean) {
-                    MeanStep.apply(blocking, next, step, 1.5f, 0f);
-                } else {
-                    SignStep.apply(layout, next, step, 1e-3f, 0f);
-                }
+                rule.applyStep(blocking, next, step, lr);
                 ms[3] = lap(s);
                 cpu[3] = cpuLap(c);
                 c = processCpuNanos();
@@ -308,8 +290,8 @@ public final class CoordinatorBench {
             }
             double total = best[1] + best[2] + best[3] + best[4] + best[5];
             double totalCpu = bestCpu[1] + bestCpu[2] + bestCpu[3] + bestCpu[4] + bestCpu[5];
-            System.out.printf(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | **%s** |%n", n, two(best[0], bestCpu[0]),
-                    two(best[1], bestCpu[1]), two(best[2], bestCpu[2]), two(best[3], bestCpu[3]),
+            System.out.printf(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | **%s** |%n", n, two(best[0], bestCpu[0]),
+                    two(best[1], bestCpu[1]), two(best[3], bestCpu[3]),
                     two(best[4], bestCpu[4]), two(best[5], bestCpu[5]), two(total, totalCpu));
         }
         System.out.println("(decode and the ledger's upload row happen on receipt of each upload in the service, not in the "

@@ -13,7 +13,6 @@ import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
-import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.protocol.identity.NodeIdentity;
@@ -79,10 +78,9 @@ public final class HostileUploadScenario {
 
     private HostileUploadScenario(RunConfig config) {
         this.config = config;
-        this.layout = ParameterLayout.gpt(config.model());
-        this.demo = new DemoConfig((float) config.demoBeta(), config.demoBlock(), config.demoTopK(),
-                "fp16".equals(config.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
-        this.params = GptInit.init(config.model(), config.seed());
+        this.layout = ParameterLayout.gpt(config.recipe().model());
+        this.demo = config.recipe().demo();
+        this.params = GptInit.init(config.recipe().model(), config.recipe().dataSeed());
     }
 
     /// Runs every attack against a fresh coordinator in `dir` and returns one result per attack.
@@ -211,7 +209,7 @@ public final class HostileUploadScenario {
         byte[] payload = UpdateCodec.encode(compressor.compress(grad), demo.encoding());
         return UpdateSignatures.signed(who, UpdateUpload.newBuilder().setRunId(config.runId()).setRound(rs.getRound())
                 .setBaseVersion(rs.getBaseVersion()).setPayload(ByteString.copyFrom(payload))
-                .setTokens((long) rs.getBatchIdsCount() * config.model().context()).setLocalLoss(5).build());
+                .setTokens((long) rs.getBatchIdsCount() * config.recipe().model().context()).setLocalLoss(5).build());
     }
 
     private static UpdateUpload resign(NodeIdentity who, UpdateUpload u, byte[] payload) {
@@ -241,7 +239,7 @@ public final class HostileUploadScenario {
         List<SparseUpdate> decoded = new ArrayList<>();
         for (UpdateUpload u : counted) decoded.add(UpdateCodec.decode(u.getPayload().toByteArray(), layout, demo));
         long[] tokens = counted.stream().mapToLong(UpdateUpload::getTokens).toArray();
-        OuterRule outer = config.outerRule();
+        OuterRule outer = config.recipe().outer();
         DemoBlocking blocking = new DemoBlocking(layout, demo);
         // the coordinator's own aggregation (no spot checks in this scenario, a plain mean)
         RoundAggregation aggregation = new RoundAggregation(outer, blocking, RobustMode.NONE);

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.data.Corpus;
-import dev.hearth.engine.demo.CommitStep;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
@@ -12,11 +11,11 @@ import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
-import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.model.TrainingBackend;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.engine.train.HostLocalTrainer;
 import dev.hearth.engine.train.LocalRound;
 import dev.hearth.protocol.RunAddress;
@@ -210,17 +209,15 @@ public final class ProtocolNode implements AutoCloseable {
                     + " (this bench node cannot download checkpoints)";
             return;
         }
-        var c = w.getConfig();
+        var recipe = RunRecipe.fromWire(w.getConfig());
         runId = w.getRunId();
-        blocking = CommitStep.blocking(c, layout);
-        outer = OuterRule.fromWire(c);
+        blocking = recipe.blocking(layout);
+        outer = recipe.outer();
         if (round == null) {
             round = new LocalRound(new HostLocalTrainer(backend, LocalRound.innerSettings((float) outer.innerWeightDecay())),
                     ONE_PASS);
         }
-        demo = new DemoConfig((float) c.getDemoBeta(), c.getDemoBlockSize(), c.getDemoTopK(),
-                c.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? ValueEncoding.FP16
-                        : ValueEncoding.SIGN_1BIT);
+        demo = recipe.demo();
         if (compressor == null) compressor = new DemoCompressor(layout, demo);
         welcomed = true;
         if (wantsWork) ready();

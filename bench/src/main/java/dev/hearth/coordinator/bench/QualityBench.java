@@ -7,9 +7,12 @@ import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MeanStep;
+import dev.hearth.engine.demo.OuterRule;
+import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.TrainingBackend;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.engine.train.AdamW;
 import dev.hearth.node.NodeRuntime;
 import java.io.IOException;
@@ -194,26 +197,27 @@ public final class QualityBench {
     /// default's warm-up.
     static LrSchedule meanLr(double lrMax, double lrMin, int rounds, int localSteps) {
         long outer = Math.max(1, rounds / localSteps);
-        return new LrSchedule(lrMax, lrMin, Math.min(RunConfig.MeanDefaults.WARMUP_ROUNDS, outer / 5), outer);
+        return new LrSchedule(lrMax, lrMin, Math.min(MeanStep.DEFAULTS.warmupRounds(), outer / 5), outer);
     }
 
     /// The setting the tls and churn parts run: the run config's defaults (RunConfig.defaults(), i.e.
     /// run.example.toml), with the run's length (`rounds` of the baseline's steps).
     static Sweep chosen(int rounds) {
-        RunConfig d = RunConfig.defaults();
-        DemoConfig demo = new DemoConfig((float) d.demoBeta(), d.demoBlock(), d.demoTopK(),
-                "fp16".equals(d.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
-        if (d.outerRule() instanceof MeanStep) { // the simulation's settings differ per rule (research code)
-            return new Sweep("defaults (mean step, " + d.localSteps() + " local steps, k " + d.demoTopK()
-                    + ", outer lr " + d.outerLr() + ", inner lr " + d.lrMax() + "→" + d.lrMin() + ")",
-                    new QualitySimulation.Setting(demo, meanLr(d.lrMax(), d.lrMin(), rounds, d.localSteps()),
-                            d.weightDecay(), QualitySimulation.Experiments.NONE,
-                            new QualitySimulation.Mean(d.localSteps(), d.outerLr())));
+        RunRecipe d = RunConfig.defaults().recipe();
+        DemoConfig demo = d.demo();
+        OuterRule rule = d.outer();
+        // the simulation has two algorithms (research code): local AdamW steps with a mean step, or one gradient
+        if (rule.localSteps() > 0) {
+            return new Sweep("defaults (mean step, " + rule.localSteps() + " local steps, k " + demo.topK()
+                    + ", outer lr " + rule.outerLr() + ", inner lr " + d.lrMax() + "→" + d.lrMin() + ")",
+                    new QualitySimulation.Setting(demo, meanLr(d.lrMax(), d.lrMin(), rounds, rule.localSteps()),
+                            rule.weightDecay(), QualitySimulation.Experiments.NONE,
+                            new QualitySimulation.Mean(rule.localSteps(), rule.outerLr())));
         }
-        return new Sweep("defaults (k " + d.demoTopK() + ", lr " + d.lrMax() + "→" + d.lrMin() + ")",
+        return new Sweep("defaults (k " + demo.topK() + ", lr " + d.lrMax() + "→" + d.lrMin() + ")",
                 new QualitySimulation.Setting(demo,
                         new LrSchedule(d.lrMax(), d.lrMin(), Math.min(d.warmupRounds(), rounds / 5), rounds),
-                        d.weightDecay()));
+                        rule.weightDecay()));
     }
 
     /// The sweep: a named list, or "k:e:beta:lr,..." explicit settings.
@@ -228,11 +232,7 @@ public final class QualityBench {
                 throw new IllegalArgumentException("sweep item must be k:encoding:beta:lr_max[:lr_min[:zero_below]]"
                         + "[:key=value...] (encoding sign|fp16), got " + item);
             }
-            ValueEncoding e = switch (f[1]) {
-                case "sign" -> ValueEncoding.SIGN_1BIT;
-                case "fp16" -> ValueEncoding.FP16;
-                default -> throw new IllegalArgumentException("encoding must be sign or fp16, got " + f[1]);
-            };
+            ValueEncoding e = ValueEncoding.named(f[1]);
             double lrMax = Double.parseDouble(f[3]);
             double lrMin = lrMax / 10;
             double zero = 0;
@@ -244,8 +244,8 @@ public final class QualityBench {
             double lionBeta2 = 0;
             boolean outerAdamW = false;
             boolean outerMean = false;
-            int localSteps = RunConfig.MeanDefaults.LOCAL_STEPS;
-            double outerLr = RunConfig.MeanDefaults.OUTER_LR;
+            int localSteps = MeanStep.DEFAULTS.localSteps();
+            double outerLr = MeanStep.DEFAULTS.outerLr();
             boolean totalMean = false;
             int block = DemoConfig.DEFAULT_BLOCK_SIZE;
             int positional = 0;
@@ -268,13 +268,9 @@ public final class QualityBench {
                         lionBeta2 = Double.parseDouble(b[b.length - 1]);
                     }
                     case "outer" -> {
-                        switch (kv[1]) {
-                            case "adamw" -> outerAdamW = true;
-                            case "mean" -> outerMean = true;
-                            case "sign" -> { }
-                            default -> throw new IllegalArgumentException("outer must be sign, mean or adamw, got "
-                                    + kv[1]);
-                        }
+                        // adamw: the simulation-only coordinator AdamW on the aggregate; else a run's rule by name
+                        if (kv[1].equals("adamw")) outerAdamW = true;
+                        else outerMean = OuterRule.byName(kv[1]).localSteps() > 0;
                     }
                     case "h" -> localSteps = Integer.parseInt(kv[1]);
                     case "olr" -> outerLr = Double.parseDouble(kv[1]);
@@ -312,8 +308,8 @@ public final class QualityBench {
         QualitySimulation.Mean mean = chosen.setting().mean();
         int h = mean == null ? 1 : mean.localSteps();
         int rounds = o.rounds() / h;
-        String outer = mean == null ? "outer = \"sign\"" : "outer = \"mean\"\nlocal_steps = %d\nouter_lr = %s"
-                .formatted(h, mean.outerLr());
+        String outer = mean == null ? "outer = \"" + SignStep.NAME + "\""
+                : "outer = \"%s\"\nlocal_steps = %d\nouter_lr = %s".formatted(MeanStep.NAME, h, mean.outerLr());
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "quality-bench"
@@ -347,7 +343,7 @@ public final class QualityBench {
                 port = 0
                 http_port = 0
                 """.formatted(rounds, o.seed(), o.seqs() * h, d.beta(), d.blockSize(), d.topK(),
-                d.encoding() == ValueEncoding.FP16 ? "fp16" : "sign", outer, lr.lrMax(), lr.lrMin(), lr.warmup(),
+                d.encoding().configName(), outer, lr.lrMax(), lr.lrMin(), lr.warmup(),
                 chosen.setting().weightDecay(), rounds, o.nodes(), o.nodes(), REAL_ROUND_LIMIT.toSeconds(),
                 REAL_ROUND_LIMIT.toSeconds()), "quality bench",
                 Map.of("server.data_dir", new RunConfig.Override("quality bench", dir.resolve("coordinator"))));
@@ -512,11 +508,7 @@ public final class QualityBench {
                 case "--baseline-lr" -> baselineLr = Double.parseDouble(args[++i]);
                 case "--baseline-val" -> baselineVal = Double.parseDouble(args[++i]);
                 case "--outer-lr" -> outerLrs = args[++i];
-                case "--outer" -> meanOuter = switch (args[++i]) {
-                    case "mean" -> true;
-                    case "sign" -> false;
-                    default -> throw new IllegalArgumentException("--outer must be sign or mean, got " + args[i]);
-                };
+                case "--outer" -> meanOuter = OuterRule.byName(args[++i]).localSteps() > 0;
                 case "--local-demo" -> localDemo = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }

@@ -126,11 +126,9 @@ public final class SimulatedNodes {
 
     /// One update as a node of this run would send it: the run's DCT blocking and k, on a random gradient.
     static byte[] update(Welcome w) {
-        var rc = w.getConfig();
-        ParameterLayout layout = ParameterLayout.gpt(ModelConfig.byName(rc.getModel()));
-        DemoConfig demo = new DemoConfig((float) rc.getDemoBeta(), rc.getDemoBlockSize(), rc.getDemoTopK(),
-                rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? ValueEncoding.FP16
-                        : ValueEncoding.SIGN_1BIT);
+        var recipe = dev.hearth.engine.recipe.RunRecipe.fromWire(w.getConfig());
+        ParameterLayout layout = ParameterLayout.gpt(recipe.model());
+        DemoConfig demo = recipe.demo();
         DemoCompressor compressor = new DemoCompressor(layout, demo);
         float[] grad = new float[layout.size()];
         Random r = new Random(5);

@@ -11,7 +11,6 @@ import dev.hearth.coordinator.health.ModelHealth;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.SparseUpdate;
-import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.protocol.identity.NodeIdentity;
@@ -78,11 +77,10 @@ class AbsurdScaleUpdateTest {
                 port = 0
                 http_port = 0
                 """, "absurd", Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
-        ParameterLayout layout = ParameterLayout.gpt(config.model());
-        DemoConfig demo = new DemoConfig((float) config.demoBeta(), config.demoBlock(), config.demoTopK(),
-                "fp16".equals(config.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
+        ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
+        DemoConfig demo = config.recipe().demo();
         SplittableRandom random = new SplittableRandom(15);
-        float[] params = GptInit.init(config.model(), config.seed());
+        float[] params = GptInit.init(config.recipe().model(), config.recipe().dataSeed());
         HttpClient http = HttpClient.newHttpClient();
         try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC());
              WireClient attacker = new WireClient(coordinator.address(), NodeIdentity.generate())) {
@@ -115,7 +113,7 @@ class AbsurdScaleUpdateTest {
                 honest.join(STEP);
                 RoundStart rs = honest.next(Envelope::hasRoundStart, STEP).getRoundStart();
                 SparseUpdate u = AbsurdScaleScenario.scaledTo(AbsurdScaleScenario.compress(layout, demo, random),
-                        HONEST_RELATIVE_STEP * ModelHealth.l2(params) / config.outerLr());
+                        HONEST_RELATIVE_STEP * ModelHealth.l2(params) / config.recipe().outer().outerLr());
                 honest.send(Envelope.newBuilder().setUpdateUpload(AbsurdScaleScenario.upload(config, honest.identity(), rs, u,
                         demo)).build());
                 RoundCommit commit = honest.next(Envelope::hasRoundCommit, STEP).getRoundCommit();

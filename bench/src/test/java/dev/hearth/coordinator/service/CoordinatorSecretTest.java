@@ -102,7 +102,7 @@ class CoordinatorSecretTest {
              WireClient node = new WireClient(c.address(), NodeIdentity.generate())) {
             seed = c.spotCheckSeed();
             assertEquals(CoordinatorSecret.loadOrCreate(config.dataDir()).spotCheckSeed(config.runId()), seed);
-            assertNotEquals(config.seed(), seed, "not the run's public seed");
+            assertNotEquals(config.recipe().dataSeed(), seed, "not the run's public seed");
             Duration t = Duration.ofSeconds(60);
             seen.add(Envelope.newBuilder().setWelcome(node.join(t)).build().toByteArray());
             seen.add(node.next(Envelope::hasRoundStart, t).toByteArray());

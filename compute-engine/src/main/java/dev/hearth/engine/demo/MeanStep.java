@@ -44,6 +44,28 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
     /// least); SparseLoCo uses tens, and more than this many per upload is a configuration mistake.
     public static final int MAX_LOCAL_STEPS = 256;
 
+    /// The mean step's defaults, chosen by the quality sweep on `nano` (docs/benchmarks.md, "The mean outer step"):
+    /// 8 inner steps of 8 windows each (as the sign step's 8 per round), k 64, outer rate 1.5; the inner AdamW with
+    /// the dense baseline's nanoGPT settings (1e-3 → 1e-4, decay 0.1) and the 3-round warm-up the sweep measured.
+    public static final Defaults DEFAULTS = new Defaults(8, 1.5, 0.1, 8 * 8, 64, 1e-3, 1e-4, 3);
+    /// The mean step with its default settings.
+    public static final MeanStep DEFAULT = new MeanStep(DEFAULTS.localSteps(), DEFAULTS.outerLr(),
+            DEFAULTS.weightDecay());
+
+    /// 20: an honest update's step alone, relative to `‖θ‖`, per unit of `outer_lr × lr_max × √local_steps`, at
+    /// most. AdamW moves each parameter by about `lr` per inner step and the outer rate scales the step; over local
+    /// steps the moves add up less than linearly (they partly cancel, and top-k compression keeps the largest), and
+    /// `√local_steps` fits what was measured on `nano` (outer 1.5, lr_max 1e-3): with 8 local steps honest updates
+    /// alone moved the model 0.049–0.068 of `‖θ‖` in LocalRunIntegrationTest (3 nodes, 10 rounds) and 0.042–0.076
+    /// in the reliability bench's process-fault run (4 nodes, 48 rounds), at most 17.9 per unit; with 3 local steps,
+    /// 0.033–0.050 in the mean-step Byzantine scenario's clean run (12 nodes, 11 rounds), at most 19.2 per unit.
+    /// Rounded up. (Linear in local steps, the 3-step bound would have been 1.2× the honest figure.)
+    public static final double HONEST_STEP_PER_UNIT = 20;
+    /// 2×: the bound is twice the largest honest figure, for rounds and settings other than the measured ones (the
+    /// bound with the defaults is 0.170, the largest honest update measured 0.076). An update beyond it is not an
+    /// honest one.
+    public static final double HEADROOM = 2.0;
+
     /// Format byte of the encoding above.
     public static final byte FORMAT = 1;
 
@@ -75,6 +97,12 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
         return NAME;
     }
 
+    /// The inner AdamW's: the step itself applies none.
+    @Override
+    public double weightDecay() {
+        return innerWeightDecay;
+    }
+
     @Override
     public float commitLr(float scheduledLr) {
         return (float) outerLr;
@@ -95,6 +123,43 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
     public void applyStep(DemoBlocking blocking, float[] params, byte[] step, float lr)
             throws MalformedUpdateException {
         apply(blocking, params, step, lr, 0f);
+    }
+
+    /// How far one update alone — and so the round's step, a weighted mean of its updates' steps — may move the
+    /// model, relative to `‖θ‖`: {@link #HEADROOM} × {@link #HONEST_STEP_PER_UNIT} × `lr × lrMax × √localSteps`
+    /// (0.170 with the defaults), whatever the number of updates.
+    @Override
+    public double stepBound(double lr, double lrMax, int params, double paramsNorm) {
+        return HEADROOM * HONEST_STEP_PER_UNIT * lr * lrMax * Math.sqrt(localSteps);
+    }
+
+    /// `lr·‖u‖`: the DCT is orthonormal, so an update's coefficient norm is its step's norm in parameter space.
+    @Override
+    public double aloneStepNorm(SparseUpdate update, double lr) {
+        return lr * update.l2Norm();
+    }
+
+    /// Not the trimmed mean: it is defined over the senders of each coefficient, and this step averages over all
+    /// updates (a coefficient not sent counts as 0).
+    @Override
+    public void requireSupported(RobustMode mode) {
+        if (mode instanceof RobustMode.TrimmedMean) {
+            throw new SettingException("robust", "trimmed_mean is defined over the senders of each coefficient and"
+                    + " needs optimizer.outer = \"sign\"; with the mean step use mean or norm_clip");
+        }
+    }
+
+    @Override
+    public Defaults defaults() {
+        return DEFAULTS;
+    }
+
+    @Override
+    public OuterRule withSettings(int localSteps, double outerLr, double weightDecay) {
+        if (outerLr == 0) {
+            throw new SettingException("outer_lr", "must be above 0 with optimizer.outer = \"mean\"");
+        }
+        return new MeanStep(localSteps, outerLr, weightDecay);
     }
 
     @Override

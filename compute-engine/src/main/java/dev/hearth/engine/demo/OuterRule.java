@@ -15,7 +15,9 @@ import java.util.List;
 /// - {@link MeanStep} (SparseLoCo style, the default): nodes take {@link #localSteps()} inner AdamW steps and send
 ///   the compressed pseudo-gradient; the run applies the mean of the coefficients at a constant outer rate.
 ///
-/// The rule also owns its three wire facts (how a `RunConfig` names it, which `RoundCommit.step` case carries its
+/// The rule also owns what a run's config says about it: its name (`optimizer.outer`, {@link #byName}), the defaults it
+/// gives the rest of the recipe ({@link #defaults}), which settings fit it ({@link #withSettings}), and the model-health
+/// bound of its step ({@link #stepBound}). It owns its three wire facts (how a `RunConfig` names it, which `RoundCommit.step` case carries its
 /// bytes, which rate travels where) because they are the same decision seen from the protocol; it reads and writes
 /// only the generated message types, nothing of the network.
 ///
@@ -33,6 +35,13 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     /// The inner AdamW's decoupled weight decay (0 when the rule takes no local steps).
     double innerWeightDecay();
 
+    /// The rule's decoupled weight decay as a run's config and wire config carry it (`optimizer.weight_decay`,
+    /// `RunConfig.weight_decay`): the sign step's per outer step, or the inner AdamW's.
+    double weightDecay();
+
+    /// The rule's constant outer rate (`optimizer.outer_lr`), or 0 when it steps at the scheduled rate.
+    double outerLr();
+
     /// The rate `RoundCommit.lr` carries, which {@link #applyStep} applies, given the run's scheduled rate for the
     /// round. `RoundStart.lr` always carries the scheduled rate: the sign step's own rate (the node does not use
     /// it), or the inner AdamW's with local steps.
@@ -47,6 +56,24 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     ///
     /// @throws IllegalArgumentException as {@link DemoAggregator#aggregate} does
     byte[] step(DemoBlocking blocking, List<SparseUpdate> updates, long[] tokenWeights, RobustMode mode);
+
+    /// How far, relative to `‖θ‖`, a round's step may move the model before the coordinator refuses to publish it
+    /// (docs/decisions/0004-model-health-before-publishing.md): from what honest rounds do with this rule.
+    ///
+    /// @param lr         the rate the round's commit applies its step with ({@link #commitLr})
+    /// @param lrMax      the run's peak scheduled rate (`optimizer.lr_max`)
+    /// @param params     the model's parameter count
+    /// @param paramsNorm `‖θ‖` before the step
+    double stepBound(double lr, double lrMax, int params, double paramsNorm);
+
+    /// The norm of the step `update` alone would take at `lr` ({@link #commitLr}), or NaN where an update cannot
+    /// change the step's size (then no update is refused for its size alone).
+    double aloneStepNorm(SparseUpdate update, double lr);
+
+    /// Refuses a robust aggregation this rule's step is not defined with.
+    ///
+    /// @throws SettingException naming `robust`
+    void requireSupported(RobustMode mode);
 
     /// Applies an encoded step to `params` in place at rate `lr` ({@link #commitLr}); nothing changes when the step
     /// is malformed.
@@ -90,25 +117,88 @@ public sealed interface OuterRule permits SignStep, MeanStep {
 
     /// The rule a run's wire config names. An unset kind is the sign step (coordinators before the mean step).
     ///
-    /// @throws IllegalArgumentException if the config's rule settings are out of range
+    /// @throws IllegalArgumentException if the kind is one this version does not know, or the config's rule settings
+    ///                                  are out of range
     static OuterRule fromWire(RunConfig config) {
-        return config.getOuterStep() == OuterStepKind.OUTER_MEAN
-                ? new MeanStep(config.getLocalSteps(), config.getOuterLr(), config.getWeightDecay())
-                : new SignStep(config.getWeightDecay());
+        return switch (config.getOuterStep()) {
+            case OUTER_STEP_UNSPECIFIED, OUTER_SIGN -> new SignStep(config.getWeightDecay());
+            case OUTER_MEAN -> new MeanStep(config.getLocalSteps(), config.getOuterLr(), config.getWeightDecay());
+            case UNRECOGNIZED -> throw new IllegalArgumentException("the run's outer step " + config.getOuterStepValue()
+                    + " is not one this version of Hearth knows (" + String.join(", ", names()) + "); update Hearth");
+        };
     }
 
-    /// The rule named `name` in a run's config file.
+    // ---- a run's config ------------------------------------------------------------------------------------------
+
+    /// What a run's config defaults to with a rule, for the settings it leaves out: the rule's own settings, as the
+    /// config counts them, and the rest of the recipe's that the rule needs its own values of (the quality sweep's
+    /// settings for each rule, docs/benchmarks.md).
     ///
-    /// @param localSteps  the mean step's inner steps per round (ignored by the sign step)
-    /// @param outerLr     the mean step's constant outer rate (ignored by the sign step)
-    /// @param weightDecay the sign step's decay per outer step, or the mean step's inner AdamW's
-    /// @throws IllegalArgumentException for an unknown name or settings out of range
-    static OuterRule named(String name, int localSteps, double outerLr, double weightDecay) {
-        return switch (name) {
-            case SignStep.NAME -> new SignStep(weightDecay);
-            case MeanStep.NAME -> new MeanStep(localSteps, outerLr, weightDecay);
-            default -> throw new IllegalArgumentException("outer step must be \"" + MeanStep.NAME + "\" or \""
-                    + SignStep.NAME + "\", got \"" + name + "\"");
-        };
+    /// @param localSteps       `optimizer.local_steps` as the config counts it (the sign step's one gradient: 1)
+    /// @param outerLr          `optimizer.outer_lr` (0: the rule has none)
+    /// @param weightDecay      `optimizer.weight_decay`
+    /// @param sequencesPerNode `data.sequences_per_node`
+    /// @param topK             `demo.top_k`
+    /// @param lrMax            `optimizer.lr_max`
+    /// @param lrMin            `optimizer.lr_min`
+    /// @param warmupRounds     `optimizer.warmup_rounds`
+    record Defaults(int localSteps, double outerLr, double weightDecay, int sequencesPerNode, int topK, double lrMax,
+                    double lrMin, int warmupRounds) {
+    }
+
+    /// The defaults a run's config gets with this rule.
+    Defaults defaults();
+
+    /// This kind of rule with the settings a run's config gives (`local_steps` as the config counts it, see
+    /// {@link Defaults#localSteps}).
+    ///
+    /// @throws SettingException naming the setting that does not fit this rule
+    OuterRule withSettings(int localSteps, double outerLr, double weightDecay);
+
+    /// Every rule a run can name, each with its default settings, the run's default first: the one list of rules,
+    /// which {@link #byName} and {@link #names} read. (A method, not a constant: a constant here would be read while
+    /// a rule's class is still being initialised.)
+    static List<OuterRule> all() {
+        return List.of(MeanStep.DEFAULT, SignStep.DEFAULT);
+    }
+
+    /// The rule a run takes when its config names none: the mean step (docs/decisions/0005-mean-step-default.md).
+    static OuterRule runDefault() {
+        return all().getFirst();
+    }
+
+    /// Every rule's {@link #name}, the default first.
+    static List<String> names() {
+        return all().stream().map(OuterRule::name).toList();
+    }
+
+    /// The rule named `name` in a run's config (`optimizer.outer`) or a bench's options, with its default settings.
+    ///
+    /// @throws IllegalArgumentException for an unknown name, listing the known ones
+    static OuterRule byName(String name) {
+        for (OuterRule rule : all()) {
+            if (rule.name().equals(name)) {
+                return rule;
+            }
+        }
+        throw new IllegalArgumentException("outer step must be one of " + String.join(", ", names()) + ", got \""
+                + name + "\"");
+    }
+
+    /// A setting in a run's config that does not fit the rule it names.
+    final class SettingException extends IllegalArgumentException {
+        private final String setting;
+
+        /// @param setting the setting's key in run.toml's `[optimizer]` (`local_steps`, `outer_lr`, `robust`)
+        /// @param problem what is wrong, as a sentence continuing "key 'optimizer.<setting>' …"
+        public SettingException(String setting, String problem) {
+            super(problem);
+            this.setting = setting;
+        }
+
+        /// The setting's key in run.toml's `[optimizer]`.
+        public String setting() {
+            return setting;
+        }
     }
 }

@@ -26,6 +26,15 @@ public record SignStep(double weightDecay) implements OuterRule {
     /// The rule's name in a run's config.
     public static final String NAME = "sign";
 
+    /// The sign step's defaults, kept from the first two sessions' sweeps (docs/benchmarks.md, "The sign step's
+    /// defaults"): k 8, lr 1.2e-2 → 1.2e-3 over a 10-round warm-up, no decay, 8 windows per round.
+    public static final Defaults DEFAULTS = new Defaults(1, 0, 0.0, 8, 8, 1.2e-2, 1.2e-3, 10);
+    /// The sign step with its default settings (no decay).
+    public static final SignStep DEFAULT = new SignStep(DEFAULTS.weightDecay());
+
+    /// 1e-3 relative: float rounding allowed on top of the step's exact bound ({@link #stepBound}).
+    static final double ROUNDING = 1e-3;
+
     static final int CODE_ZERO = 0;
     static final int CODE_PLUS = 1;
     static final int CODE_MINUS = 2;
@@ -51,6 +60,12 @@ public record SignStep(double weightDecay) implements OuterRule {
         return 0;
     }
 
+    /// 0: the sign step steps at the scheduled rate.
+    @Override
+    public double outerLr() {
+        return 0;
+    }
+
     @Override
     public float commitLr(float scheduledLr) {
         return scheduledLr;
@@ -72,6 +87,42 @@ public record SignStep(double weightDecay) implements OuterRule {
     public void applyStep(DemoBlocking blocking, float[] params, byte[] step, float lr)
             throws MalformedUpdateException {
         apply(blocking.layout(), params, step, lr, (float) weightDecay);
+    }
+
+    /// The ternary step's own bound, `lr·√P / ‖θ‖ + lr·wd` (every coordinate moved by at most `lr`, plus the decay),
+    /// with float rounding on top: a step beyond it is a bug or corrupt memory, not an update.
+    @Override
+    public double stepBound(double lr, double lrMax, int params, double paramsNorm) {
+        return (lr * Math.sqrt(params) / paramsNorm + lr * weightDecay) * (1 + ROUNDING);
+    }
+
+    /// NaN: an update cannot change the step's size (`lr` per coordinate whatever it sends).
+    @Override
+    public double aloneStepNorm(SparseUpdate update, double lr) {
+        return Double.NaN;
+    }
+
+    /// Every robust mode: the direction is a mean over each coefficient's senders, which a trimmed mean trims.
+    @Override
+    public void requireSupported(RobustMode mode) {
+    }
+
+    @Override
+    public Defaults defaults() {
+        return DEFAULTS;
+    }
+
+    /// The sign step takes one gradient per round (`local_steps` 1) and steps at the scheduled rate (no `outer_lr`).
+    @Override
+    public OuterRule withSettings(int localSteps, double outerLr, double weightDecay) {
+        if (localSteps != 1) {
+            throw new SettingException("local_steps", "needs optimizer.outer = \"mean\" (the sign step takes one"
+                    + " gradient per round), got " + localSteps);
+        }
+        if (outerLr != 0) {
+            throw new SettingException("outer_lr", "needs optimizer.outer = \"mean\" (the sign step's rate is lr_max)");
+        }
+        return new SignStep(weightDecay);
     }
 
     @Override

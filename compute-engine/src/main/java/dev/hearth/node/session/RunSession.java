@@ -3,11 +3,11 @@ package dev.hearth.node.session;
 import com.google.protobuf.ByteString;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.CommitStep;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.node.Version;
 import dev.hearth.node.api.NodeSettings;
 import dev.hearth.node.api.NodeSnapshot;
@@ -111,6 +111,8 @@ public final class RunSession {
     private final ExecutorService dataThread;
     private final DatasetSync dataset;
     private final StorageFetch storage = new StorageFetch();
+    /// A stored commit's bytes: from storage by URL, or from the coordinator on `local` storage.
+    private final StoredCommitFetch storedCommits = new StoredCommitFetch(storage, this::send);
     /// The current download's storage URL failed verification or answered wrongly: the rest comes from the coordinator.
     private boolean storageRefused;
 
@@ -121,7 +123,8 @@ public final class RunSession {
     private ModelConfig model;
     private ParameterLayout layout;
     private DemoBlocking blocking;
-    /// The run's outer step, from its Welcome.
+    /// The run's recipe and its outer step, from its Welcome.
+    private RunRecipe recipe;
     private OuterRule outer;
     private float[] params;
     private long version = -1;
@@ -305,6 +308,7 @@ public final class RunSession {
             case SessionMachine.Record r -> record(r.receipt());
             case SessionMachine.ApplyCommit c -> applyCommit(c.commit());
             case SessionMachine.FetchCommits f -> fetchCommits(f.plan());
+            case SessionMachine.FetchLiveCommit f -> fetchLiveCommit(f.ref());
         }
     }
 
@@ -400,26 +404,20 @@ public final class RunSession {
 
     private void welcomed(Welcome w) {
         RunConfig rc = w.getConfig();
-        ModelConfig model;
+        RunRecipe recipe;
         try {
-            model = ModelConfig.byName(rc.getModel());
+            recipe = RunRecipe.fromWire(rc);
         } catch (IllegalArgumentException e) {
-            fail("The run trains a model this version of Hearth does not know (" + rc.getModel() + "). Update Hearth.");
-            return;
-        }
-        OuterRule outer;
-        try {
-            outer = OuterRule.fromWire(rc);
-        } catch (IllegalArgumentException e) {
-            fail("The run's outer step settings are out of range (" + e.getMessage() + ").");
+            fail("This version of Hearth cannot train the run's recipe (" + e.getMessage() + "). Update Hearth.");
             return;
         }
         boolean sameRun = welcome != null && welcome.getRunId().equals(w.getRunId());
         welcome = w;
         reportedWireState = null; // a new connection: the coordinator knows nothing yet
         reportedBackend = "";
-        this.model = model;
-        this.outer = outer;
+        this.recipe = recipe;
+        this.model = recipe.model();
+        this.outer = recipe.outer();
         layout = ParameterLayout.gpt(model);
         blocking = null; // made from this run's config on first use
         log.info("joined run " + w.getRunId() + " (model " + rc.getModel() + ", round " + w.getCurrentRound()
@@ -434,13 +432,9 @@ public final class RunSession {
     /// The trainer for this run, reading the run's own dataset (its manifest file) and nothing else, on the owner's
     /// device choice (settings: auto, the CPU or a GPU index) and CPU limit (cores, % of their time).
     private void ensureWorker() {
-        RunConfig rc = welcome.getConfig();
         NodeSettings s = settings == null ? NodeSettings.defaults() : settings;
-        useWorker(new WorkerSpec(rc.getModel(), (float) rc.getDemoBeta(), rc.getDemoBlockSize(),
-                rc.getDemoTopK(), rc.getValueEncoding() == dev.hearth.protocol.wire.ValueEncoding.FP16 ? "FP16" : "SIGN_1BIT",
-                dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"), outer.localSteps(),
-                (float) outer.innerWeightDecay(), s.device(), s.cpuThreads(Runtime.getRuntime().availableProcessors()),
-                s.cpuPercent()));
+        useWorker(WorkerSpec.forRun(recipe, dataset.manifestFile().toString(), MICRO_BATCH, runDir().resolve("trainer"),
+                s.device(), s.cpuThreads(Runtime.getRuntime().availableProcessors()), s.cpuPercent()));
     }
 
     /// Replaces the worker when its spec changed (a new run, or the owner chose another device): the old one is
@@ -538,7 +532,8 @@ public final class RunSession {
     private void fetchCommits(dev.hearth.protocol.wire.CommitCatchUp plan) {
         long bytes = plan.getCommitsList().stream().mapToLong(dev.hearth.protocol.wire.StoredCommit::getBytes).sum();
         log.info("catching up from version " + version + " to " + plan.getToVersion() + " with "
-                + plan.getCommitsCount() + " commit(s) from storage (" + humanBytes(bytes) + "; the checkpoint is at least "
+                + plan.getCommitsCount() + " commit(s) from " + StoredCommitFetch.source(plan.getCommits(0)) + " ("
+                + humanBytes(bytes) + "; the checkpoint is at least "
                 + humanBytes(plan.getCheckpointBytes()) + ")");
         fetchStoredCommit(plan, 0);
     }
@@ -546,29 +541,30 @@ public final class RunSession {
     private void fetchStoredCommit(dev.hearth.protocol.wire.CommitCatchUp plan, int index) {
         var ref = plan.getCommits(index);
         if (ref.getVersion() != version + 1 || ref.getBytes() < 1
-                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES) {
+                || ref.getBytes() > dev.hearth.protocol.ProtocolLimits.MAX_STORED_COMMIT_BYTES) {
             refuseCatchUp("stored commit " + index + " is for version " + ref.getVersion() + " of " + ref.getBytes()
                     + " bytes; version " + (version + 1) + " of at most "
-                    + dev.hearth.protocol.ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES + " bytes was expected");
+                    + dev.hearth.protocol.ProtocolLimits.MAX_STORED_COMMIT_BYTES + " bytes was expected");
             return;
         }
-        Runnable fetch = () -> storage.range(ref.getUrl(), 0, (int) ref.getBytes(), ref.getBytes())
+        String source = StoredCommitFetch.source(ref);
+        Runnable fetch = () -> storedCommits.fetch(ref)
                 .whenComplete((bytes, error) -> post(() -> {
                     if (machine.catchingUp() != plan) return; // superseded (left, disconnected)
                     if (error != null) {
                         Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
-                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from storage: "
+                        refuseCatchUp("commit for version " + ref.getVersion() + " could not be fetched from " + source + ": "
                                 + why.getMessage());
                         return;
                     }
                     traffic.daily().record(0, bytes.length);
                     if (!Arrays.equals(dev.hearth.protocol.Fingerprints.sha256(bytes), ref.getSha256().toByteArray())) {
-                        refuseCatchUp("commit for version " + ref.getVersion() + " from storage is refused: its "
+                        refuseCatchUp("commit for version " + ref.getVersion() + " from " + source + " is refused: its "
                                 + bytes.length + " bytes do not match its SHA-256");
                         return;
                     }
-                    String problem = applyStoredCommit(ref.getVersion(), bytes);
+                    String problem = applyStoredCommit(ref.getVersion(), bytes, source);
                     if (problem != null) {
                         refuseCatchUp(problem);
                     } else if (index + 1 < plan.getCommitsCount()) {
@@ -583,23 +579,23 @@ public final class RunSession {
     }
 
     /// Applies one verified stored commit with the code that applies a live one (the run's [OuterRule] on its
-    /// [CommitStep] blocking) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
-    private String applyStoredCommit(long expectedVersion, byte[] bytes) {
+    /// [RunRecipe#blocking]) and checks the parameters' SHA-256 against the commit's; null when it held, else why not.
+    private String applyStoredCommit(long expectedVersion, byte[] bytes, String source) {
         RoundCommit c;
         try {
             c = RoundCommit.parseFrom(bytes);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            return "commit for version " + expectedVersion + " from storage does not decode: " + e.getMessage();
+            return "commit for version " + expectedVersion + " from " + source + " does not decode: " + e.getMessage();
         }
         if (c.getNewVersion() != expectedVersion) {
-            return "commit from storage says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
+            return "commit from " + source + " says version " + c.getNewVersion() + ", " + expectedVersion + " was expected";
         }
         try {
             outer.applyCommit(blocking(), params, c);
         } catch (dev.hearth.engine.demo.MalformedUpdateException | IllegalArgumentException e) {
             params = null;
             version = -1;
-            return "commit for version " + expectedVersion + " from storage is unusable: " + e.getMessage();
+            return "commit for version " + expectedVersion + " from " + source + " is unusable: " + e.getMessage();
         }
         version = c.getNewVersion();
         if (!Arrays.equals(ParamsDigest.sha256(params), c.getParamsSha256().toByteArray())) {
@@ -631,6 +627,8 @@ public final class RunSession {
             case CHECKPOINT_MANIFEST -> manifest(e.getCheckpointManifest());
             case CHUNK -> chunk(e.getChunk());
             case COMMIT_CATCH_UP -> fire(new SessionMachine.CatchUpOffered(e.getCommitCatchUp()));
+            case COMMIT_CHUNK -> storedCommits.onChunk(e.getCommitChunk());
+            case LIVE_COMMIT -> fire(new SessionMachine.LiveCommitAnnounced(e.getLiveCommit()));
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());
@@ -865,8 +863,26 @@ public final class RunSession {
 
     /// The run's DCT blocking (what its steps are laid out by), made once per joined run.
     private DemoBlocking blocking() {
-        if (blocking == null) blocking = CommitStep.blocking(welcome.getConfig(), layout);
+        if (blocking == null) blocking = recipe.blocking(layout);
         return blocking;
+    }
+
+    /// The machine chose to fetch the round's commit announced by reference (too large for a frame): fetched and
+    /// verified ([StoredCommitFetch#fetchCommit]), then handed back as [SessionMachine.LiveCommitFetched].
+    private void fetchLiveCommit(dev.hearth.protocol.wire.StoredCommit ref) {
+        String source = StoredCommitFetch.source(ref);
+        storedCommits.fetchCommit(ref).whenComplete((c, error) -> post(() -> {
+            if (error == null) {
+                lastCommitBytes = (int) ref.getBytes();
+                traffic.daily().record(0, ref.getBytes());
+                fire(new SessionMachine.LiveCommitFetched(c));
+                return;
+            }
+            Throwable why = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            fire(new SessionMachine.LiveCommitFailed("commit for version " + ref.getVersion() + " from " + source
+                    + " is refused: " + why.getMessage()));
+        }));
     }
 
     private void commit(RoundCommit c, int bytes) {

@@ -5,6 +5,7 @@ import dev.hearth.node.worker.TrainResult;
 import dev.hearth.protocol.wire.CommitCatchUp;
 import dev.hearth.protocol.wire.RoundCommit;
 import dev.hearth.protocol.wire.RoundStart;
+import dev.hearth.protocol.wire.StoredCommit;
 import dev.hearth.protocol.wire.UpdateReceipt;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +36,7 @@ import java.util.Optional;
 ///             paused is left to the others; Decided(RUN) → WAITING_FOR_ROUND (CONNECTING before the welcome)
 ///  CommitReceived: base = held → ApplyCommit → CommitApplied (next version) | CommitUnusable → RequestModel(none)
 ///                  behind → RequestModel(held); while catching up → remembered, fetched after CaughtUp
-///                  (each raises the run's version; a welcome sets it, lower after a coordinator's rollback)
+///                  (each, and LiveCommitAnnounced, raises the run's version; a welcome sets it, lower after a rollback)
 ///  Failed (reject, no retry, bad run) → ERROR; Left → not joined (the next Joined starts over)
 /// ```
 ///
@@ -60,7 +61,9 @@ public final class SessionMachine {
         /// A checkpoint download (its manifest arrived).
         CHECKPOINT,
         /// Fetching and applying the commits this node missed, from storage.
-        CATCH_UP
+        CATCH_UP,
+        /// Fetching the round's commit, announced by reference because it is larger than a frame (`live_commit`).
+        LIVE_COMMIT
     }
 
     // ---- events -------------------------------------------------------------------------------------------------
@@ -104,6 +107,15 @@ public final class SessionMachine {
 
     /// A live round commit.
     public record CommitReceived(RoundCommit commit) implements Event {}
+
+    /// The round's commit announced by reference (too large for a frame): version, size, SHA-256 and where it is.
+    public record LiveCommitAnnounced(StoredCommit ref) implements Event {}
+
+    /// The announced commit was fetched and its SHA-256 held.
+    public record LiveCommitFetched(RoundCommit commit) implements Event {}
+
+    /// The announced commit could not be fetched or was not the announced bytes.
+    public record LiveCommitFailed(String why) implements Event {}
 
     /// [ApplyCommit] held: the model is at `version` and matches the coordinator's SHA-256.
     public record CommitApplied(long version) implements Event {}
@@ -183,6 +195,9 @@ public final class SessionMachine {
     /// Fetch, verify and apply the plan's commits one after another; answer [CaughtUp] or [CatchUpFailed].
     public record FetchCommits(CommitCatchUp plan) implements Action {}
 
+    /// Fetch the round's commit announced by reference, then answer [LiveCommitFetched] or [LiveCommitFailed].
+    public record FetchLiveCommit(StoredCommit ref) implements Action {}
+
     // ---- state --------------------------------------------------------------------------------------------------
 
     private View view = new View(NodeState.STARTING, "Starting", "");
@@ -239,6 +254,18 @@ public final class SessionMachine {
             case UploadSent e -> awaitingReceipt = e.round();
             case ReceiptReceived e -> receipt(e.receipt());
             case CommitReceived e -> commit(e.commit());
+            case LiveCommitAnnounced e -> liveCommitAnnounced(e.ref());
+            case LiveCommitFetched e -> {
+                if (sync != Sync.LIVE_COMMIT) break; // superseded (disconnected, left)
+                sync = Sync.NONE;
+                commit(e.commit());
+            }
+            case LiveCommitFailed e -> {
+                if (sync != Sync.LIVE_COMMIT) break;
+                sync = Sync.NONE;
+                log(Level.WARN, e.why() + "; downloading the checkpoint instead");
+                requestModel();
+            }
             case CommitApplied e -> {
                 version = e.version();
                 tryPending(now);
@@ -465,6 +492,18 @@ public final class SessionMachine {
         out.add(new ApplyCommit(c));
     }
 
+    /// A commit too large for a frame: fetched only by a node that can apply it (one version behind, not catching
+    /// up); any other node reads just its version, as from a [RoundCommit] it could not apply.
+    private void liveCommitAnnounced(StoredCommit ref) {
+        runVersion = Math.max(runVersion, ref.getVersion()); // the run is there, whether or not this node fetches it
+        if (sync == Sync.NONE && version >= 0 && version == ref.getVersion() - 1 && joined) {
+            sync = Sync.LIVE_COMMIT;
+            out.add(new FetchLiveCommit(ref));
+            return;
+        }
+        commit(RoundCommit.newBuilder().setNewVersion(ref.getVersion()).build());
+    }
+
     private void catchUpOffered(CommitCatchUp plan) {
         if (version < 0 || plan.getFromVersion() != version || plan.getCommitsCount() == 0
                 || plan.getCommitsCount() != plan.getToVersion() - plan.getFromVersion()) {
@@ -503,8 +542,8 @@ public final class SessionMachine {
     private void disconnected(Disconnected d) {
         trainingRound = null;
         pendingRound = null;
-        if (sync == Sync.CATCH_UP) { // asked again after the next welcome (the fetch in flight is dropped)
-            sync = Sync.NONE;
+        if (sync == Sync.CATCH_UP || sync == Sync.LIVE_COMMIT) { // asked again after the next welcome (the fetch
+            sync = Sync.NONE;                                        // in flight is dropped)
             catchingUp = null;
         }
         if (d.reconnectIn().isEmpty()) {

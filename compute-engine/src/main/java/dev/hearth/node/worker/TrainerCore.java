@@ -6,16 +6,15 @@ import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.cuda.CudaException;
 import dev.hearth.engine.data.Corpus;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.CommitStep;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
-import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MalformedUpdateException;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.engine.train.DutyCycle;
 import dev.hearth.engine.train.LocalRound;
 import dev.hearth.engine.train.LocalTrainer;
@@ -93,7 +92,7 @@ public final class TrainerCore implements AutoCloseable {
     /// @param drivers the CUDA driver to try (the installed one; the CPU emulator of it in tests)
     TrainerCore(WorkerSpec spec, BackendSelector.DriverSource drivers) throws IOException {
         this.spec = spec;
-        this.config = ModelConfig.byName(spec.model());
+        this.config = spec.model();
         this.layout = ParameterLayout.gpt(config);
         Files.createDirectories(spec.stateDir());
         this.selector = new BackendSelector(config,
@@ -101,8 +100,8 @@ public final class TrainerCore implements AutoCloseable {
                 spec.localSteps() > 0, spec.cpuThreads(), drivers, System.err::println);
         use(selector.select(DeviceSetting.parse(spec.device()), spec.microBatch()));
         this.corpus = Corpus.forWorker(spec.corpus(), spec.stateDir().resolve("corpus"));
-        this.encoding = ValueEncoding.valueOf(spec.encoding());
-        this.compressor = new DemoCompressor(layout, new DemoConfig(spec.beta(), spec.blockSize(), spec.topK(), encoding));
+        this.encoding = spec.demo().encoding();
+        this.compressor = new DemoCompressor(layout, spec.demo());
         this.localSteps = spec.localSteps() > 0;
         Path momentum = spec.stateDir().resolve(MOMENTUM_FILE);
         if (Files.exists(momentum)) {
@@ -138,7 +137,7 @@ public final class TrainerCore implements AutoCloseable {
     }
 
     /// Applies a commit the node verified to the parameters held in memory, with the very code the node applies it
-    /// with ({@link OuterRule#fromWire}, {@link CommitStep#blocking}, {@link OuterRule#applyCommit}), then checks
+    /// with ({@link RunRecipe#fromWire}, {@link RunRecipe#blocking}, {@link OuterRule#applyCommit}), then checks
     /// their SHA-256 against the commit's. Refused (and the node then writes the full parameters file) when no
     /// parameters are held, when they are not the version the commit steps from, when the step does not fit, or when
     /// the digest differs; after a differing digest the parameters are dropped, so the next round reads the file.
@@ -155,8 +154,9 @@ public final class TrainerCore implements AutoCloseable {
         }
         try {
             if (!run.equals(commitRun)) {
-                commitRule = OuterRule.fromWire(run);
-                commitBlocking = CommitStep.blocking(run, layout);
+                RunRecipe recipe = RunRecipe.fromWire(run);
+                commitRule = recipe.outer();
+                commitBlocking = recipe.blocking(layout);
                 commitRun = run;
             }
             commitRule.applyCommit(commitBlocking, params, commit);

@@ -1,19 +1,21 @@
 package dev.hearth.node.worker;
 
 import dev.hearth.engine.backend.DeviceSetting;
+import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MeanStep;
+import dev.hearth.engine.demo.ValueEncoding;
+import dev.hearth.engine.model.ModelConfig;
+import dev.hearth.engine.recipe.RunRecipe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/// Everything a trainer needs to start: passed on the child's command line, so a restarted
-/// worker comes back identical.
+/// Everything a trainer needs to start: the run's part of it taken from the run's recipe ({@link #forRun}), the
+/// node's part from its settings. Passed on the child's command line ({@link #toArgs}, {@link #fromArgs}: the one
+/// place it is written and read as text), so a restarted worker comes back identical.
 ///
-/// @param model        model config name (`nano`, `small`)
-/// @param beta         DeMo momentum decay
-/// @param blockSize    DCT block edge
-/// @param topK         coefficients kept per block
-/// @param encoding     value encoding name (`SIGN_1BIT`, `FP16`)
+/// @param model        the model shape
+/// @param demo         DeMo's momentum decay, DCT blocking, top-k and value encoding
 /// @param corpus       `bundled` or a directory of text files
 /// @param microBatch   windows per forward/backward pass (bounds activation memory)
 /// @param stateDir     where the worker keeps its optimizer state (the DeMo residual) and corpus cache
@@ -25,11 +27,11 @@ import java.util.List;
 ///                     ({@link DeviceSetting}); the owner's choice from the node's settings
 /// @param cpuThreads   threads of the CPU engine when it trains on the CPU (the owner's core limit, ≥ 1)
 /// @param cpuPercent   share of those threads' time the CPU trainer may take, % (1..100; {@link DutyCycle})
-public record WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                         int microBatch, Path stateDir, int localSteps, float weightDecay, String device,
-                         int cpuThreads, int cpuPercent) {
+public record WorkerSpec(ModelConfig model, DemoConfig demo, String corpus, int microBatch, Path stateDir,
+                         int localSteps, float weightDecay, String device, int cpuThreads, int cpuPercent) {
 
     public WorkerSpec {
+        if (model == null || demo == null) throw new IllegalArgumentException("a worker needs a model and DeMo settings");
         if (localSteps < 0 || localSteps > MeanStep.MAX_LOCAL_STEPS) {
             throw new IllegalArgumentException("local steps must be in [0, " + MeanStep.MAX_LOCAL_STEPS + "], got " + localSteps);
         }
@@ -44,31 +46,33 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
     }
 
     /// A spec with no CPU limit: every core, all of their time.
-    public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                      int microBatch, Path stateDir, int localSteps, float weightDecay, String device) {
-        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, localSteps, weightDecay, device,
+    public WorkerSpec(ModelConfig model, DemoConfig demo, String corpus, int microBatch, Path stateDir, int localSteps,
+                      float weightDecay, String device) {
+        this(model, demo, corpus, microBatch, stateDir, localSteps, weightDecay, device,
                 Runtime.getRuntime().availableProcessors(), 100);
     }
 
-    /// A spec that trains where {@link DeviceSetting#AUTO} chooses.
-    public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                      int microBatch, Path stateDir, int localSteps, float weightDecay) {
-        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, localSteps, weightDecay, "auto");
+    /// A spec for the sign outer step (one gradient per round, no inner optimizer) that trains where
+    /// {@link DeviceSetting#AUTO} chooses.
+    public WorkerSpec(ModelConfig model, DemoConfig demo, String corpus, int microBatch, Path stateDir) {
+        this(model, demo, corpus, microBatch, stateDir, 0, 0f, "auto");
     }
 
-    /// A spec for the sign outer step (one gradient per round, no inner optimizer).
-    public WorkerSpec(String model, float beta, int blockSize, int topK, String encoding, String corpus,
-                      int microBatch, Path stateDir) {
-        this(model, beta, blockSize, topK, encoding, corpus, microBatch, stateDir, 0, 0f, "auto");
+    /// The trainer of the run `recipe` describes: its model, DeMo settings and outer rule's local steps and inner
+    /// decay; the rest is the node's (the corpus it verified, the owner's device and CPU limit).
+    public static WorkerSpec forRun(RunRecipe recipe, String corpus, int microBatch, Path stateDir, String device,
+                                    int cpuThreads, int cpuPercent) {
+        return new WorkerSpec(recipe.model(), recipe.demo(), corpus, microBatch, stateDir, recipe.outer().localSteps(),
+                (float) recipe.outer().innerWeightDecay(), device, cpuThreads, cpuPercent);
     }
 
     public List<String> toArgs() {
         List<String> a = new ArrayList<>();
-        a.add("--model"); a.add(model);
-        a.add("--beta"); a.add(Float.toString(beta));
-        a.add("--block"); a.add(Integer.toString(blockSize));
-        a.add("--top-k"); a.add(Integer.toString(topK));
-        a.add("--encoding"); a.add(encoding);
+        a.add("--model"); a.add(model.name());
+        a.add("--beta"); a.add(Float.toString(demo.beta()));
+        a.add("--block"); a.add(Integer.toString(demo.blockSize()));
+        a.add("--top-k"); a.add(Integer.toString(demo.topK()));
+        a.add("--encoding"); a.add(demo.encoding().configName());
         a.add("--corpus"); a.add(corpus);
         a.add("--micro-batch"); a.add(Integer.toString(microBatch));
         a.add("--state-dir"); a.add(stateDir.toString());
@@ -80,6 +84,7 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
         return a;
     }
 
+    /// @throws IllegalArgumentException naming an unknown option, a missing one, or a value out of range
     public static WorkerSpec fromArgs(String[] args) {
         String model = null, encoding = null, corpus = null;
         Float beta = null;
@@ -115,7 +120,7 @@ public record WorkerSpec(String model, float beta, int blockSize, int topK, Stri
                 || micro == null || state == null) {
             throw new IllegalArgumentException("worker: missing options (got " + String.join(" ", args) + ")");
         }
-        return new WorkerSpec(model, beta, block, topK, encoding, corpus, micro, state, localSteps, weightDecay,
-                device, cpuThreads, cpuPercent);
+        return new WorkerSpec(ModelConfig.byName(model), new DemoConfig(beta, block, topK, ValueEncoding.named(encoding)),
+                corpus, micro, state, localSteps, weightDecay, device, cpuThreads, cpuPercent);
     }
 }

@@ -30,12 +30,55 @@ class OuterRuleTest {
         for (OuterRule rule : List.of(SIGN, MEAN)) {
             RunConfig wire = rule.describe(RunConfig.newBuilder()).build();
             assertEquals(rule, OuterRule.fromWire(wire));
-            assertEquals(rule, OuterRule.named(rule.name(), 8, 1.5, 0.1));
         }
         assertEquals(new SignStep(0.25), OuterRule.fromWire(RunConfig.newBuilder().setWeightDecay(0.25).build()),
                 "an unset kind is the sign step (coordinators before the mean step)");
         assertEquals(OuterStepKind.OUTER_MEAN, MEAN.describe(RunConfig.newBuilder()).getOuterStep());
-        assertThrows(IllegalArgumentException.class, () -> OuterRule.named("adamw", 8, 1.5, 0.1));
+        var unknown = assertThrows(IllegalArgumentException.class,
+                () -> OuterRule.fromWire(RunConfig.newBuilder().setOuterStepValue(9).build()));
+        assertEquals("the run's outer step 9 is not one this version of Hearth knows (mean, sign); update Hearth",
+                unknown.getMessage());
+    }
+
+    @Test
+    void eachRuleIsFoundByItsNameWithItsDefaultsTheMeanStepFirst() {
+        assertEquals(List.of("mean", "sign"), OuterRule.names());
+        assertEquals(MeanStep.DEFAULT, OuterRule.runDefault());
+        for (OuterRule rule : OuterRule.all()) {
+            assertEquals(rule, OuterRule.byName(rule.name()));
+            OuterRule.Defaults d = rule.defaults();
+            assertEquals(rule, rule.withSettings(d.localSteps(), d.outerLr(), d.weightDecay()),
+                    "a rule's defaults make the rule");
+        }
+        assertEquals(new MeanStep(8, 1.5, 0.1), MeanStep.DEFAULT);
+        assertEquals(64, MeanStep.DEFAULTS.topK());
+        assertEquals(8, SignStep.DEFAULTS.topK());
+        var e = assertThrows(IllegalArgumentException.class, () -> OuterRule.byName("adamw"));
+        assertEquals("outer step must be one of mean, sign, got \"adamw\"", e.getMessage());
+    }
+
+    @Test
+    void aSettingThatDoesNotFitTheRuleIsNamed() {
+        assertEquals("local_steps", assertThrows(OuterRule.SettingException.class,
+                () -> SignStep.DEFAULT.withSettings(4, 0, 0)).setting());
+        assertEquals("outer_lr", assertThrows(OuterRule.SettingException.class,
+                () -> SignStep.DEFAULT.withSettings(1, 1.0, 0)).setting());
+        assertEquals("outer_lr", assertThrows(OuterRule.SettingException.class,
+                () -> MeanStep.DEFAULT.withSettings(8, 0, 0.1)).setting());
+        assertEquals(new MeanStep(4, 2.0, 0.05), MeanStep.DEFAULT.withSettings(4, 2.0, 0.05));
+        assertEquals("robust", assertThrows(OuterRule.SettingException.class,
+                () -> MEAN.requireSupported(RobustMode.trimmedMean(0.25))).setting());
+        MEAN.requireSupported(RobustMode.NORM_CLIP);
+        SIGN.requireSupported(RobustMode.trimmedMean(0.25));
+    }
+
+    @Test
+    void theMeanStepBoundsAnUpdateAloneByItsNormAtTheRateAndTheSignStepDoesNot() {
+        SparseUpdate u = updates(1).getFirst();
+        assertEquals(1.5 * u.l2Norm(), MEAN.aloneStepNorm(u, 1.5), 1e-9, "the DCT is orthonormal");
+        assertTrue(Double.isNaN(SIGN.aloneStepNorm(u, 0.01)), "an update cannot size the sign step");
+        assertEquals(2 * 20 * 1.5 * 1e-3 * Math.sqrt(8), MEAN.stepBound(1.5, 1e-3, 100, 1.0), 1e-12);
+        assertEquals((0.01 * 10 / 2.0 + 0.01 * 0.1) * 1.001, SIGN.stepBound(0.01, 0.01, 100, 2.0), 1e-12);
     }
 
     @Test

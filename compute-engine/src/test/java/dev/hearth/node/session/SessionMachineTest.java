@@ -408,6 +408,60 @@ class SessionMachineTest {
         assertEquals(List.of(new RequestModel(VERSION + 2)), only(caught, RequestModel.class), "the run moved on meanwhile");
     }
 
+    private static StoredCommit stored(long version) {
+        return StoredCommit.newBuilder().setVersion(version).setBytes(20_000_000).setUrl("https://bucket/c/" + version)
+                .setSha256(ByteString.copyFrom(new byte[32])).build();
+    }
+
+    @Test
+    void aCommitAnnouncedByReferenceIsFetchedThenAppliedAndARoundWaitsMeanwhile() {
+        waitingForRound();
+        List<Action> announced = machine.on(new SessionMachine.LiveCommitAnnounced(stored(VERSION + 1)), T0);
+        assertEquals(List.of(new SessionMachine.FetchLiveCommit(stored(VERSION + 1))),
+                only(announced, SessionMachine.FetchLiveCommit.class));
+        assertEquals(SessionMachine.Sync.LIVE_COMMIT, machine.sync());
+
+        // a round on the new version opens before the commit is here: no checkpoint request, it waits
+        RoundStart rs = round(9, VERSION + 1, T0.plus(ROUND_WINDOW));
+        assertTrue(only(machine.on(new RoundOpened(rs), T0.plusSeconds(1)), RequestModel.class).isEmpty());
+
+        RoundCommit c = RoundCommit.newBuilder().setRound(8).setNewVersion(VERSION + 1).build();
+        List<Action> fetched = machine.on(new SessionMachine.LiveCommitFetched(c), T0.plusSeconds(2));
+        assertEquals(List.of(new ApplyCommit(c)), only(fetched, ApplyCommit.class));
+        assertEquals(SessionMachine.Sync.NONE, machine.sync());
+        List<Action> applied = machine.on(new CommitApplied(VERSION + 1), T0.plusSeconds(3));
+        assertEquals(List.of(new PrepareRound(rs)), only(applied, PrepareRound.class));
+    }
+
+    @Test
+    void aCommitAnnouncedByReferenceThatCannotBeFetchedFallsBackToTheModel() {
+        waitingForRound();
+        machine.on(new SessionMachine.LiveCommitAnnounced(stored(VERSION + 1)), T0);
+        List<Action> failed = machine.on(new SessionMachine.LiveCommitFailed(
+                "commit for version 4 from storage is refused: its bytes do not match its SHA-256"), T0.plusSeconds(1));
+        assertEquals(List.of(new RequestModel(VERSION)), only(failed, RequestModel.class));
+        assertTrue(logged(failed, "downloading the checkpoint instead"));
+        assertEquals(SessionMachine.Sync.NONE, machine.sync());
+    }
+
+    @Test
+    void aCommitAnnouncedByReferenceIsNotFetchedByANodeThatCannotApplyIt() {
+        waitingForRound();
+        List<Action> ahead = machine.on(new SessionMachine.LiveCommitAnnounced(stored(VERSION + 3)), T0);
+        assertFalse(has(ahead, SessionMachine.FetchLiveCommit.class));
+        assertEquals(List.of(new RequestModel(VERSION)), only(ahead, RequestModel.class), "behind: asks for the model");
+
+        SessionMachine catchingUp = new SessionMachine();
+        catchingUp.on(new Decided(true, "Running"), T0);
+        catchingUp.on(new Joined("local run"), T0);
+        catchingUp.on(new Welcomed(VERSION, VERSION), T0);
+        catchingUp.on(new CatchUpOffered(catchUp(VERSION, VERSION + 2)), T0);
+        assertFalse(has(catchingUp.on(new SessionMachine.LiveCommitAnnounced(stored(VERSION + 3)), T0),
+                SessionMachine.FetchLiveCommit.class), "while catching up it is only remembered");
+        assertEquals(List.of(new RequestModel(VERSION + 2)),
+                only(catchingUp.on(new CaughtUp(VERSION + 2), T0.plusSeconds(1)), RequestModel.class));
+    }
+
     @Test
     void aDisconnectMidRoundDropsTheRoundAndTheNextWelcomeStartsOver() {
         waitingForRound();

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.CommitStep;
 import dev.hearth.engine.demo.DemoBlocking;
+import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.RoundAggregation;
@@ -19,6 +19,8 @@ import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.recipe.RobustAggregation;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.protocol.wire.RoundCommit;
 import dev.hearth.protocol.wire.RunConfig;
 import java.nio.file.Files;
@@ -41,11 +43,12 @@ class ChildProcessWorkerCommitTest {
     static final float LR = 0.01f;
     /// The run the spec of {@link ChildProcessWorkerTest#spec} belongs to: the sign step with some decay, so a
     /// step of zeros still moves every matrix.
-    static final RunConfig RUN = new SignStep(0.1).describe(RunConfig.newBuilder().setModel("nano").setDemoBeta(0.999f)
-            .setDemoBlockSize(64).setDemoTopK(32).setValueEncoding(dev.hearth.protocol.wire.ValueEncoding.SIGN_1BIT))
-            .build();
-    static final DemoBlocking BLOCKING = CommitStep.blocking(RUN, ParameterLayout.gpt(NANO));
-    static final OuterRule RULE = OuterRule.fromWire(RUN);
+    static final RunRecipe RECIPE = new RunRecipe(NANO, 100, 1, 8,
+            new DemoConfig(0.999f, 64, 32, ValueEncoding.SIGN_1BIT), new SignStep(0.1), LR, LR, 0,
+            RobustAggregation.MEAN, RunRecipe.DataIdentity.NOT_READ);
+    static final RunConfig RUN = RECIPE.toWire();
+    static final DemoBlocking BLOCKING = RECIPE.blocking(ParameterLayout.gpt(NANO));
+    static final OuterRule RULE = RECIPE.outer();
 
     /// The coordinator's commit of one round made of `update` alone, from `base` to `newVersion`.
     static RoundCommit commit(float[] base, TrainResult update, long newVersion) throws Exception {

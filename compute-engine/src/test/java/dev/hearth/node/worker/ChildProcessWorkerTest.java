@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.engine.checkpoint.Checkpoint;
 import dev.hearth.engine.model.GptInit;
+import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
 import java.nio.file.Files;
@@ -30,7 +32,7 @@ class ChildProcessWorkerTest {
     static final ModelConfig NANO = ModelConfig.nano();
 
     static WorkerSpec spec(Path state, Path corpusCache) {
-        return new WorkerSpec("nano", 0.999f, 64, 32, "SIGN_1BIT", "bundled", 8, state);
+        return new WorkerSpec(NANO, new DemoConfig(0.999f, 64, 32, ValueEncoding.SIGN_1BIT), "bundled", 8, state);
     }
 
     static Path params(Path dir) throws Exception {

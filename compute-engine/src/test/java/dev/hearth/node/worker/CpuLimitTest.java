@@ -2,6 +2,9 @@ package dev.hearth.node.worker;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.ValueEncoding;
+import dev.hearth.engine.model.ModelConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +22,8 @@ class CpuLimitTest {
 
     /// 16 windows at micro-batch 2: eight micro-batches, so the duty cycle acts eight times in the round.
     static WorkerSpec spec(Path state, int percent) {
-        return new WorkerSpec("nano", 0.999f, 64, 32, "SIGN_1BIT", "bundled", 2, state, 0, 0f, "cpu", 1, percent);
+        return new WorkerSpec(ModelConfig.nano(), new DemoConfig(0.999f, 64, 32, ValueEncoding.SIGN_1BIT), "bundled", 2,
+                state, 0, 0f, "cpu", 1, percent);
     }
 
     @Test

@@ -33,8 +33,7 @@ class TrainerCoreCudaEmulatorTest {
     static final long[] WINDOWS = LongStream.range(40, 44).toArray();
 
     static WorkerSpec spec(Path state, int microBatch, int localSteps, String device) {
-        return new WorkerSpec("nano", DEMO.beta(), DEMO.blockSize(), DEMO.topK(), "FP16", "bundled", microBatch, state,
-                localSteps, localSteps > 0 ? 0.1f : 0f, device);
+        return new WorkerSpec(NANO, DEMO, "bundled", microBatch, state, localSteps, localSteps > 0 ? 0.1f : 0f, device);
     }
 
     @AfterEach

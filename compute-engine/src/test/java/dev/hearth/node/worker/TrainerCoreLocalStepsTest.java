@@ -33,8 +33,7 @@ class TrainerCoreLocalStepsTest {
     static final DemoConfig DEMO = new DemoConfig(0.999f, 64, 64, ValueEncoding.SIGN_1BIT);
 
     static WorkerSpec spec(Path state) {
-        return new WorkerSpec("nano", DEMO.beta(), DEMO.blockSize(), DEMO.topK(), "SIGN_1BIT", "bundled", 4, state, 2,
-                0.1f);
+        return new WorkerSpec(NANO, DEMO, "bundled", 4, state, 2, 0.1f, "auto");
     }
 
     @Test
@@ -114,8 +113,8 @@ class TrainerCoreLocalStepsTest {
 
     @Test
     void impossibleLocalStepCountsAreRefusedByName() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new WorkerSpec("nano", 0.999f, 64, 8, "SIGN_1BIT",
-                "bundled", 4, Path.of("x"), 100_000, 0.1f));
+        var e = assertThrows(IllegalArgumentException.class, () -> new WorkerSpec(NANO, DEMO, "bundled", 4,
+                Path.of("x"), 100_000, 0.1f, "auto"));
         assertTrue(e.getMessage().contains("local steps"), e.getMessage());
     }
 }

@@ -6,14 +6,20 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.hearth.coordinator.run.DeadlinePolicy;
 import dev.hearth.coordinator.run.LrSchedule;
 import dev.hearth.coordinator.run.RunRules;
+import dev.hearth.engine.demo.DemoConfig;
 import dev.hearth.engine.demo.MeanStep;
 import dev.hearth.engine.demo.OuterRule;
+import dev.hearth.engine.demo.ValueEncoding;
 import dev.hearth.engine.model.ModelConfig;
+import dev.hearth.engine.recipe.RobustAggregation;
+import dev.hearth.engine.recipe.RunRecipe;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,27 +32,21 @@ import java.util.TreeSet;
 /// which documents every key). Every key has a default good for the local demo; unknown keys and bad values
 /// fail at start with the key named.
 ///
+/// Two parts: the run's {@link RunRecipe} (what defines the training: model, data order, DeMo, the outer step and its
+/// inner optimizer, the rate schedule, the robust aggregation; what nodes are sent in `Welcome`), and the
+/// coordinator's own settings beside it (the run's name, where its corpus is read from, how uploads are checked and
+/// rounds closed, and the server: addresses, ports, TLS, data dir, storage, ledger).
+///
+/// The recipe's TOML keys: `run.total_rounds`, `run.seed`, `model.name`, `data.sequences_per_node`, `[demo]` and
+/// `[optimizer]`. The outer step (`optimizer.outer`, `mean` or `sign`: {@link OuterRule#byName}) gives the defaults of
+/// the keys its quality differs by ({@link OuterRule#defaults}: local steps, outer rate, weight decay, windows per
+/// node, top-k, the rate schedule).
+///
 /// @param runId             stable id of the run (in the ledger, checkpoints and every upload)
 /// @param name              shown on the dashboard
-/// @param totalRounds       committed versions after which the run finishes
-/// @param seed              seed of the data order and spot-check choice
-/// @param model             the model shape (`nano`, `small` or `gpt2-small`, {@link ModelConfig#NAMES})
-/// @param corpus            `bundled` or a path to a text corpus
-/// @param sequencesPerNode  windows (of `model.context` tokens) per node per round
-/// @param demoBeta          DeMo momentum decay β
-/// @param demoBlock         DeMo DCT chunk size
-/// @param demoTopK          DeMo coefficients kept per chunk
-/// @param demoEncoding      how kept values travel: `sign` (1 bit) or `fp16`
-/// @param lrMax             after warm-up: the sign step's rate (outer `sign`), the inner AdamW's (outer `mean`)
-/// @param lrMin             the same rate at the end of the cosine decay
-/// @param warmupRounds      rounds of linear warm-up from `lrMin` to `lrMax`
-/// @param weightDecay       decoupled weight decay: per sign step (outer `sign`), per inner AdamW step (`mean`)
-/// @param outerStep         `mean` (nodes take `localSteps` inner AdamW steps and send the compressed
-///                          pseudo-gradient; the run applies the mean, SparseLoCo style) or `sign` (nodes send the
-///                          compressed gradient; the run steps by its sign, DeMo)
-/// @param localSteps        outer `mean`: inner AdamW steps per round, each on `sequencesPerNode / localSteps` windows
-/// @param outerLr           outer `mean`: the rate of the mean step (constant)
-/// @param robust            aggregation: `mean`, `trimmed_mean` or `norm_clip`
+/// @param recipe            what defines the training (its data identity is {@link RunRecipe.DataIdentity#NOT_READ}
+///                          until the coordinator has read `corpus`)
+/// @param corpus            `bundled` or a path to a text corpus: where the coordinator reads the run's data from
 /// @param spotCheckFraction share of updates spot-checked per round
 /// @param normFactor        an update's norm may be at most this × the round's median
 /// @param validationEvery   measure the validation loss (and sample text) every this many versions; 0 = never
@@ -60,48 +60,17 @@ import java.util.TreeSet;
 /// @param tlsDir            where the TLS key and certificate live (relative paths are under `dataDir`)
 /// @param dataDir           ledger, checkpoints and TLS material
 /// @param storage           where a public run's data and records live beyond this process (issue 17)
-public record RunConfig(String runId, String name, long totalRounds, long seed, ModelConfig model, String corpus,
-                        int sequencesPerNode, double demoBeta, int demoBlock, int demoTopK, String demoEncoding,
-                        double lrMax, double lrMin, int warmupRounds, double weightDecay, String outerStep,
-                        int localSteps, double outerLr, String robust,
-                        double spotCheckFraction, double normFactor, int validationEvery, int minNodes, int minUploads,
-                        DeadlinePolicy deadline, int checkpointEvery, String bind, int port, int httpPort, Path tlsDir,
-                        Path dataDir, RunStorage storage) {
+public record RunConfig(String runId, String name, RunRecipe recipe, String corpus, double spotCheckFraction,
+                        double normFactor, int validationEvery, int minNodes, int minUploads, DeadlinePolicy deadline,
+                        int checkpointEvery, String bind, int port, int httpPort, Path tlsDir, Path dataDir,
+                        RunStorage storage) {
 
     /// Default node protocol port: unassigned by IANA, far from common dev-server ports.
     public static final int DEFAULT_PORT = dev.hearth.protocol.server.ServerConfig.DEFAULT_PORT;
     /// Default dashboard port: the protocol port + 1, so one firewall rule range covers both.
     public static final int DEFAULT_HTTP_PORT = 47_471;
-    /// Cap on top-k per chunk: the wire codec's index field and the decoder's allocation cap (a bigger k is
-    /// not compression any more).
-    public static final int MAX_TOP_K = 4096;
-    /// Cap on the DCT chunk size: the reference uses 64; 4096 already costs O(n²) per DCT in the plain path.
-    public static final int MAX_BLOCK = 4096;
     /// Sequences per node per round: 1024 × 256 tokens is already minutes on a gaming GPU for `small`.
     public static final int MAX_SEQUENCES_PER_NODE = 1024;
-    /// The defaults with `optimizer.outer = "mean"`, chosen by the quality sweep on `nano` (docs/benchmarks.md,
-    /// "The mean outer step"). The sign step keeps its own (k 8, lr 1.2e-2 → 1.2e-3, no decay, 8 windows).
-    public static final class MeanDefaults {
-        public static final int LOCAL_STEPS = 8;
-        /// 8 windows per inner step, as the sign step's 8 per round.
-        public static final int SEQUENCES_PER_NODE = 8 * LOCAL_STEPS;
-        public static final int TOP_K = 64;
-        public static final double OUTER_LR = 1.5;
-        /// The inner AdamW: the dense baseline's nanoGPT settings.
-        public static final double LR_MAX = 1e-3;
-        public static final double LR_MIN = 1e-4;
-        public static final double WEIGHT_DECAY = 0.1;
-        /// 3 rounds: the warm-up the sweep measured (the dense baseline warms up over 10 steps).
-        public static final int WARMUP_ROUNDS = 3;
-
-        private MeanDefaults() {
-        }
-    }
-
-    /// The run's outer step (`optimizer.outer` with its settings): what every sign-or-mean question is asked of.
-    public OuterRule outerRule() {
-        return OuterRule.named(outerStep, localSteps, outerLr, weightDecay);
-    }
 
     /// Sections and their keys: the whole schema, used to reject typos.
     static final Map<String, List<String>> SCHEMA = schema();
@@ -171,45 +140,45 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         String name = r.string("run.name", "Hearth local demo");
         long totalRounds = r.integer("run.total_rounds", 200, 1, 100_000_000);
         long seed = r.integer("run.seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
-        String modelName = r.choice("model.name", "nano", ModelConfig.NAMES.toArray(String[]::new));
-        ModelConfig model = ModelConfig.byName(modelName);
+        ModelConfig model = ModelConfig.byName(r.choice("model.name", "nano", ModelConfig.NAMES));
         String corpus = r.string("data.corpus", "bundled");
-        String outer = r.choice("optimizer.outer", "mean", "mean", "sign");
-        boolean mean = outer.equals("mean");
-        int localSteps = (int) r.integer("optimizer.local_steps", mean ? MeanDefaults.LOCAL_STEPS : 1, 1,
-                MeanStep.MAX_LOCAL_STEPS);
-        if (!mean && localSteps != 1) {
-            throw r.error("optimizer.local_steps", "needs optimizer.outer = \"mean\" (the sign step takes one gradient"
-                    + " per round), got " + localSteps);
-        }
-        double outerLr = r.number("optimizer.outer_lr", mean ? MeanDefaults.OUTER_LR : 0, 0, 10);
-        if (!mean && outerLr != 0) {
-            throw r.error("optimizer.outer_lr", "needs optimizer.outer = \"mean\" (the sign step's rate is lr_max)");
-        }
-        if (mean && outerLr == 0) {
-            throw r.error("optimizer.outer_lr", "must be above 0 with optimizer.outer = \"mean\"");
-        }
-        int seqs = (int) r.integer("data.sequences_per_node", mean ? MeanDefaults.SEQUENCES_PER_NODE : 8, 1,
-                MAX_SEQUENCES_PER_NODE);
+        OuterRule named = OuterRule.byName(r.choice("optimizer.outer", OuterRule.runDefault().name(), OuterRule.names()));
+        OuterRule.Defaults d = named.defaults();
+        int localSteps = (int) r.integer("optimizer.local_steps", d.localSteps(), 1, MeanStep.MAX_LOCAL_STEPS);
+        double outerLr = r.number("optimizer.outer_lr", d.outerLr(), 0, 10);
+        int seqs = (int) r.integer("data.sequences_per_node", d.sequencesPerNode(), 1, MAX_SEQUENCES_PER_NODE);
         if (seqs < localSteps) {
             throw r.error("data.sequences_per_node", "must be at least optimizer.local_steps (" + localSteps
                     + "): every inner step needs a window, got " + seqs);
         }
-        double beta = r.number("demo.beta", 0.999, 0, 0.99999);
-        int block = (int) r.integer("demo.block", 64, 2, MAX_BLOCK);
-        int topK = (int) r.integer("demo.top_k", mean ? MeanDefaults.TOP_K : 8, 1, MAX_TOP_K);
-        String encoding = r.choice("demo.encoding", "sign", "sign", "fp16");
-        double lrMax = r.number("optimizer.lr_max", mean ? MeanDefaults.LR_MAX : 1.2e-2, 1e-8, 1);
-        double lrMin = r.number("optimizer.lr_min", mean ? MeanDefaults.LR_MIN : 1.2e-3, 0, 1);
+        double beta = r.number("demo.beta", DemoConfig.DEFAULT_BETA, 0, 0.99999);
+        int block = (int) r.integer("demo.block", DemoConfig.DEFAULT_BLOCK_SIZE, 2, DemoConfig.MAX_BLOCK_SIZE);
+        int topK = (int) r.integer("demo.top_k", d.topK(), 1, Math.min(DemoConfig.MAX_TOP_K, block * block));
+        ValueEncoding encoding = ValueEncoding.named(r.choice("demo.encoding", ValueEncoding.SIGN_1BIT.configName(),
+                Arrays.stream(ValueEncoding.values()).map(ValueEncoding::configName).toList()));
+        double lrMax = r.number("optimizer.lr_max", d.lrMax(), 1e-8, 1);
+        double lrMin = r.number("optimizer.lr_min", d.lrMin(), 0, 1);
         if (lrMin > lrMax) {
             throw r.error("optimizer.lr_min", "must not exceed optimizer.lr_max (" + lrMax + "), got " + lrMin);
         }
-        int warmup = (int) r.integer("optimizer.warmup_rounds", mean ? MeanDefaults.WARMUP_ROUNDS : 10, 0, 1_000_000);
-        double weightDecay = r.number("optimizer.weight_decay", mean ? MeanDefaults.WEIGHT_DECAY : 0.0, 0, 1);
-        String robust = r.choice("optimizer.robust", "mean", "mean", "trimmed_mean", "norm_clip");
-        if (mean && robust.equals("trimmed_mean")) {
-            throw r.error("optimizer.robust", "trimmed_mean is defined over the senders of each coefficient and needs"
-                    + " optimizer.outer = \"sign\"; with the mean step use mean or norm_clip");
+        int warmup = (int) r.integer("optimizer.warmup_rounds", d.warmupRounds(), 0, 1_000_000);
+        double weightDecay = r.number("optimizer.weight_decay", d.weightDecay(), 0, 1);
+        RobustAggregation robust = RobustAggregation.named(r.choice("optimizer.robust",
+                RobustAggregation.MEAN.configName(),
+                Arrays.stream(RobustAggregation.values()).map(RobustAggregation::configName).toList()));
+        OuterRule outer;
+        try {
+            outer = named.withSettings(localSteps, outerLr, weightDecay);
+            outer.requireSupported(robust.mode());
+        } catch (OuterRule.SettingException e) {
+            throw r.error("optimizer." + e.setting(), e.getMessage());
+        }
+        RunRecipe recipe;
+        try {
+            recipe = new RunRecipe(model, totalRounds, seed, seqs, new DemoConfig((float) beta, block, topK, encoding),
+                    outer, lrMax, lrMin, warmup, robust, RunRecipe.DataIdentity.NOT_READ);
+        } catch (IllegalArgumentException e) { // each key was checked above; this is the recipe's own last word
+            throw new ConfigException(origin + ": " + e.getMessage(), e);
         }
         double spot = r.number("validation.spot_check_fraction", 0.1, 0, 1);
         double normFactor = r.number("validation.norm_factor", 5.0, 1.0001, 1_000_000);
@@ -250,7 +219,7 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         if ((!ledgerUser.isEmpty() || !passwordEnv.isEmpty()) && ledgerUrl.isEmpty()) {
             throw r.error(ledgerUser.isEmpty() ? "ledger.password_env" : "ledger.user", "needs ledger.url");
         }
-        String kind = r.choice("storage.kind", "local", "local", "s3");
+        String kind = r.choice("storage.kind", "local", List.of("local", "s3"));
         String endpoint = r.string("storage.endpoint", "");
         String region = r.string("storage.region", "auto");
         String bucket = r.string("storage.bucket", "");
@@ -274,20 +243,19 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
         }
         var storage = new RunStorage(shardTokens, ledgerUrl, ledgerUser, passwordEnv, objects);
         var deadline = new DeadlinePolicy(safety, Duration.ofSeconds(slack), Duration.ofSeconds(minS), Duration.ofSeconds(maxS));
-        return new RunConfig(runId, name, totalRounds, seed, model, corpus, seqs, beta, block, topK, encoding, lrMax,
-                lrMin, warmup, weightDecay, outer, localSteps, outerLr, robust, spot, normFactor, lossEvery, minNodes, minUploads, deadline, every, bind, port,
-                httpPort, tlsDir, dataDir, storage);
+        return new RunConfig(runId, name, recipe, corpus, spot, normFactor, lossEvery, minNodes, minUploads, deadline,
+                every, bind, port, httpPort, tlsDir, dataDir, storage);
     }
 
     /// The state machine's rules for a corpus of `trainWindows` windows.
     public RunRules rules(long trainWindows) {
-        return new RunRules(minNodes, minUploads, sequencesPerNode, model.context(), totalRounds, trainWindows, seed,
-                spotCheckFraction, deadline);
+        return new RunRules(minNodes, minUploads, recipe.sequencesPerNode(), recipe.model().context(),
+                recipe.totalRounds(), trainWindows, recipe.dataSeed(), spotCheckFraction, deadline);
     }
 
     /// The per-round rate: the sign step's (outer `sign`) or the inner AdamW's (outer `mean`), per version.
     public LrSchedule lrSchedule() {
-        return new LrSchedule(lrMax, lrMin, warmupRounds, totalRounds);
+        return new LrSchedule(recipe.lrMax(), recipe.lrMin(), recipe.warmupRounds(), recipe.totalRounds());
     }
 
     public boolean bundledCorpus() {
@@ -382,12 +350,10 @@ public record RunConfig(String runId, String name, long totalRounds, long seed, 
             throw error(key, "must be a string, got " + show(v));
         }
 
-        String choice(String key, String fallback, String... allowed) {
+        String choice(String key, String fallback, List<String> allowed) {
             String v = string(key, fallback);
-            for (String a : allowed) {
-                if (a.equals(v)) {
-                    return v;
-                }
+            if (allowed.contains(v)) {
+                return v;
             }
             throw error(key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
         }

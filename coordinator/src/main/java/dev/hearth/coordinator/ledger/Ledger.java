@@ -659,6 +659,24 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /// The round that committed each version from `fromVersion` on (version → round id). Round ids are never reused,
+    /// so a stored commit is this run's version exactly when its `round` is the one named here (a version committed
+    /// again after a rollback has another round).
+    public synchronized Map<Long, Long> committedRoundsFrom(long fromVersion) {
+        var out = new TreeMap<Long, Long>();
+        try (var q = db().prepareStatement("SELECT version, round FROM rounds WHERE status = 'COMMITTED' AND version >= ?")) {
+            q.setLong(1, fromVersion);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), rs.getLong(2));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw fail("read the committed rounds from version " + fromVersion, e);
+        }
+    }
+
     /// Every committed batch id, by the node whose update carried it (for checks and tests).
     public synchronized Map<String, List<Long>> committedBatchesByNode() {
         var out = new TreeMap<String, List<Long>>();

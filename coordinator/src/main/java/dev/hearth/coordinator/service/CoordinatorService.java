@@ -12,6 +12,7 @@ import dev.hearth.coordinator.ledger.RoundStats;
 import dev.hearth.coordinator.run.RunAction;
 import dev.hearth.coordinator.run.RunPhase;
 import dev.hearth.coordinator.run.Verdict;
+import dev.hearth.coordinator.storage.CommitLog;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.engine.backend.BackendSelector;
@@ -24,7 +25,7 @@ import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.RoundAggregation;
 import dev.hearth.engine.demo.SparseUpdate;
 import dev.hearth.engine.demo.UpdateCodec;
-import dev.hearth.engine.demo.ValueEncoding;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.model.TrainingBackend;
@@ -89,8 +90,6 @@ public final class CoordinatorService implements AutoCloseable {
     static final int VALIDATION_WINDOWS = 32;
     /// Windows per validation forward pass (bounds activation memory).
     static final int VALIDATION_BATCH = 8;
-    /// Trimmed-mean share dropped at each end when the run asks for robust aggregation.
-    static final double TRIM_FRACTION = 0.25;
 
     private final RunConfig config;
     private final Clock clock;
@@ -103,14 +102,31 @@ public final class CoordinatorService implements AutoCloseable {
     private final RoundAggregation aggregation;
     /// Largest outer step a RoundCommit may carry: its frame cap less 64 KiB for the other fields and framing.
     static final long MAX_STEP_BYTES = ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES - 64 * 1024;
+    /// Largest outer step a commit in storage may carry (a larger round's commit is announced as `live_commit`).
+    static final long MAX_STORED_STEP_BYTES = ProtocolLimits.MAX_STORED_COMMIT_BYTES - 64 * 1024;
+    /// A RoundCommit frame larger than this (kind tag + body) is not broadcast: the commit goes to storage and nodes
+    /// are handed it by reference. Tests lower it to send every commit that way.
+    private final long inlineCommitLimit;
+    /// run thread: the round's commit is being written to storage to be announced; no round opens meanwhile (its
+    /// nodes would not hold its base version).
+    private boolean announcing;
     private final RobustMode robust;
     private final Corpus corpus;
+    /// The run's recipe with its data's identity, as `Welcome.config` carries it (made once: it does not change).
+    private final dev.hearth.protocol.wire.RunConfig wireRecipe;
     private final ServedDataset dataset;
     /// `[storage] kind = "s3"`: where checkpoints go for nodes to fetch; null = this process serves them.
     private final dev.hearth.coordinator.storage.S3ObjectStore objects;
     /// Checkpoint bytes this process sent in `Chunk`s (with object storage: only when a node fell back to it).
     private final java.util.concurrent.atomic.AtomicLong checkpointBytesServed = new java.util.concurrent.atomic.AtomicLong();
+    /// Stored commit bytes this process sent in `CommitChunk`s (a catch-up on `local` storage).
+    private final java.util.concurrent.atomic.AtomicLong commitBytesServed = new java.util.concurrent.atomic.AtomicLong();
     private long uploadedVersion = -1; // run thread: the checkpoint version now in the bucket
+    /// run thread: the checkpoint version being written to the bucket (-1: none), and who waits for its manifest
+    private long uploadingVersion = -1;
+    private final List<Peer> awaitingCheckpoint = new ArrayList<>();
+    /// Checkpoints and commits go to storage on this writer's thread, in order, never on the run thread.
+    private final dev.hearth.coordinator.storage.StorageWriter writer = new dev.hearth.coordinator.storage.StorageWriter();
     /// Every round's commit, in the bucket or under the data dir; nodes behind catch up from it.
     private final dev.hearth.coordinator.storage.CommitLog commits;
     private final TrainingBackend evaluator;
@@ -161,27 +177,21 @@ public final class CoordinatorService implements AutoCloseable {
     public record CommitEvent(long round, long version, int updates, long tokens, double meanLoss, double valLoss,
                               long bytesIn, long bytesOut) {}
 
-    private CoordinatorService(RunConfig rc, Clock clock) throws IOException {
+    private CoordinatorService(RunConfig rc, Clock clock, long inlineCommitLimit) throws IOException {
         this.config = rc;
         this.clock = clock;
-        this.layout = ParameterLayout.gpt(rc.model());
-        this.demo = new DemoConfig((float) rc.demoBeta(), rc.demoBlock(), rc.demoTopK(),
-                "fp16".equals(rc.demoEncoding()) ? ValueEncoding.FP16 : ValueEncoding.SIGN_1BIT);
-        this.blocking = new DemoBlocking(layout, demo);
-        this.outer = rc.outerRule();
-        long worstCommit = outer.maxStepBytes(blocking);
+        RunRecipe recipe = rc.recipe();
+        this.layout = ParameterLayout.gpt(recipe.model());
+        this.demo = recipe.demo();
+        this.blocking = recipe.blocking(layout);
+        this.outer = recipe.outer();
+        this.inlineCommitLimit = inlineCommitLimit;
+        long worstCommit = worstCommitBytes(recipe, outer, blocking);
         if (worstCommit > MAX_STEP_BYTES) {
-            throw new ConfigException("model " + rc.model().name() + " with demo.block " + rc.demoBlock() + ": a round's"
-                    + " step can take " + worstCommit + " bytes (the " + outer.name() + " outer step), more"
-                    + " than the " + MAX_STEP_BYTES + " a RoundCommit may carry; use a smaller model (its "
-                    + layout.size() + " parameters need a larger RoundCommit frame, which the protocol does not allow"
-                    + " yet)");
+            LOG.info("a round's commit can take {} bytes, more than a RoundCommit frame carries ({}): such a commit goes"
+                    + " to storage and nodes are handed it by reference", worstCommit, MAX_STEP_BYTES);
         }
-        this.robust = switch (rc.robust()) {
-            case "trimmed_mean" -> RobustMode.trimmedMean(TRIM_FRACTION);
-            case "norm_clip" -> RobustMode.NORM_CLIP;
-            default -> RobustMode.NONE;
-        };
+        this.robust = recipe.robust().mode();
         this.aggregation = new RoundAggregation(outer, blocking, robust);
         Files.createDirectories(rc.dataDir());
         this.spotCheckSeed = CoordinatorSecret.loadOrCreate(rc.dataDir()).spotCheckSeed(rc.runId());
@@ -190,6 +200,8 @@ public final class CoordinatorService implements AutoCloseable {
                 : Corpus.fromTextFiles(List.of(Path.of(rc.corpus())), rc.dataDir().resolve("corpus"),
                         rc.storage().shardTokens());
         this.dataset = ServedDataset.of(corpus);
+        this.wireRecipe = recipe.withData(new RunRecipe.DataIdentity(corpus.id(),
+                com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256()))).toWire();
         this.objects = rc.storage().objects() == null ? null
                 : dev.hearth.coordinator.storage.S3ObjectStore.open(rc.storage().objects());
         if (objects != null) {
@@ -199,11 +211,13 @@ public final class CoordinatorService implements AutoCloseable {
                     dataset.shardCount() - written, (System.nanoTime() - t0) / 1_000_000);
         }
         this.commits = new dev.hearth.coordinator.storage.CommitLog(rc.dataDir(), objects);
-        long trainWindows = corpus.trainWindows(rc.model().context());
-        this.evaluator = BackendSelector.select(rc.model()).backend();
-        this.sampler = new TextSampler(evaluator, rc.model());
-        this.run = RunService.open(rc, trainWindows, () -> GptInit.init(rc.model(), rc.seed()), clock.instant());
+        long trainWindows = corpus.trainWindows(recipe.model().context());
+        this.evaluator = BackendSelector.select(recipe.model()).backend();
+        this.sampler = new TextSampler(evaluator, recipe.model());
+        this.run = RunService.open(rc, trainWindows, () -> GptInit.init(recipe.model(), recipe.dataSeed()),
+                clock.instant());
         run.startupNotes().forEach(n -> LOG.info("{}", n));
+        rebuildCommitIndex();
         stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
         run.ledger().recentRounds(LOSS_HISTORY).stream() // oldest first
                 .filter(row -> "COMMITTED".equals(row.status())).forEach(row -> validationWatch.published(row.valLoss()));
@@ -216,8 +230,46 @@ public final class CoordinatorService implements AutoCloseable {
                 this::devices);
         runThread.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("run {} serving at {} (model {}, {} training windows, version {}; data: corpus {} in {} shards, manifest {})",
-                rc.runId(), address(), rc.model().name(), trainWindows, run.version(), corpus.id(), dataset.shardCount(),
+                rc.runId(), address(), recipe.model().name(), trainWindows, run.version(), corpus.id(), dataset.shardCount(),
                 dev.hearth.protocol.Fingerprints.hex(dataset.manifestSha256()).substring(0, 16));
+    }
+
+    /// A restarted coordinator finds the commits of the versions before its restart in storage again, so a node behind
+    /// it still catches up from them (the index would otherwise start empty and every such node fetch the checkpoint).
+    private void rebuildCommitIndex() {
+        if (run.version() < 1) return;
+        long t0 = System.nanoTime();
+        try {
+            long checkpointBytes = (long) Float.BYTES * run.params().length;
+            var rebuilt = commits.rebuild(run.version(), checkpointBytes,
+                    run.ledger().committedRoundsFrom(Math.max(1, run.version() - CommitLog.MAX_CATCH_UP_COMMITS)));
+            if (rebuilt.commits() == 0) {
+                LOG.info("no commit of version {} in storage: a node behind it fetches the checkpoint", run.version());
+            } else {
+                LOG.info("commits of versions {} to {} found in storage for catch-up ({} KiB read in {} ms)",
+                        rebuilt.fromVersion(), run.version(), rebuilt.bytesRead() / 1024,
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("the stored commits could not be read back ({}); nodes behind version {} fetch the checkpoint",
+                    e.getMessage(), run.version());
+        }
+    }
+
+    /// The largest step a round of this run can commit (its rule's worst case), checked against what a commit in
+    /// storage may carry; a step over a RoundCommit frame's [#MAX_STEP_BYTES] is handed out by reference.
+    ///
+    /// @throws ConfigException when even storage's cap is exceeded (before anything is written)
+    static long worstCommitBytes(RunRecipe recipe, OuterRule outer, DemoBlocking blocking) {
+        long worstCommit = outer.maxStepBytes(blocking);
+        if (worstCommit > MAX_STORED_STEP_BYTES) {
+            throw new ConfigException("model " + recipe.model().name() + " with demo.block " + recipe.demo().blockSize()
+                    + ": a round's"
+                    + " step can take " + worstCommit + " bytes (the " + outer.name() + " outer step), more"
+                    + " than the " + MAX_STORED_STEP_BYTES + " a commit in storage may carry; use a smaller model (its "
+                    + blocking.layout().size() + " parameters)");
+        }
+        return worstCommit;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -228,8 +280,13 @@ public final class CoordinatorService implements AutoCloseable {
 
     /// Starts a coordinator: opens (or resumes) the run in `config.dataDir()` and starts serving.
     public static CoordinatorService start(RunConfig config, Clock clock) {
+        return start(config, clock, ProtocolLimits.MAX_ROUND_COMMIT_FRAME_BYTES);
+    }
+
+    /// The same, with every RoundCommit frame over `inlineCommitLimit` bytes announced by reference instead (tests).
+    static CoordinatorService start(RunConfig config, Clock clock, long inlineCommitLimit) {
         try {
-            return new CoordinatorService(config, clock);
+            return new CoordinatorService(config, clock, inlineCommitLimit);
         } catch (IOException e) {
             throw new UncheckedIOException("the coordinator could not open " + config.dataDir() + ": " + e.getMessage(), e);
         }
@@ -323,8 +380,7 @@ public final class CoordinatorService implements AutoCloseable {
         peer.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
                 .setRunId(config.runId())
                 .setNodeId(peer.nodeId())
-                .setConfig(RunConfigs.toWire(config, corpus.id()).toBuilder()
-                        .setDatasetManifestSha256(com.google.protobuf.ByteString.copyFrom(dataset.manifestSha256())))
+                .setConfig(wireRecipe)
                 .setCurrentVersion(run.version())
                 .setCurrentRound(run.ledger().position().lastRound())).build());
         NodeText.NodeDescription said = NodeText.NodeDescription.of(hello); // node text: only ever logged cleaned
@@ -340,8 +396,9 @@ public final class CoordinatorService implements AutoCloseable {
                 heartbeat(peer, e.getHeartbeat().getState());
                 backend(peer, e.getHeartbeat().getBackend());
             }
-            case CHECKPOINT_MANIFEST_REQUEST -> peer.send(catchUp(peer, e.getCheckpointManifestRequest()));
+            case CHECKPOINT_MANIFEST_REQUEST -> catchUp(peer, e.getCheckpointManifestRequest());
             case CHUNK_REQUEST -> chunk(peer, e.getChunkRequest());
+            case COMMIT_CHUNK_REQUEST -> commitChunk(peer, e.getCommitChunkRequest());
             case DATASET_MANIFEST_REQUEST -> peer.send(Envelope.newBuilder().setDatasetManifest(dataset.manifest()).build());
             case SHARD_CHUNK_REQUEST -> peer.send(Envelope.newBuilder().setShardChunk(dataset.chunk(e.getShardChunkRequest()))
                     .build());
@@ -390,7 +447,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     /// A node asks for the model: the commits it missed when it holds a version and they are fewer bytes than the
     /// checkpoint's parameters (4 bytes each, the checkpoint's lower bound), else the checkpoint's manifest.
-    private Envelope catchUp(Peer peer, dev.hearth.protocol.wire.CheckpointManifestRequest r) {
+    private void catchUp(Peer peer, dev.hearth.protocol.wire.CheckpointManifestRequest r) {
         if (r.hasHaveVersion() && r.getHaveVersion() < run.version()) {
             long checkpointBytes = (long) Float.BYTES * run.params().length;
             var plan = commits.plan(r.getHaveVersion(), run.version(), checkpointBytes);
@@ -399,10 +456,11 @@ public final class CoordinatorService implements AutoCloseable {
                 LOG.info("node {} catches up from version {} to {} from {} commit(s) in storage ({} KiB; the checkpoint"
                                 + " is at least {} KiB)", shortId(peer.nodeId()), r.getHaveVersion(), run.version(),
                         plan.get().getCommitsCount(), bytes / 1024, checkpointBytes / 1024);
-                return Envelope.newBuilder().setCommitCatchUp(plan.get()).build();
+                peer.send(Envelope.newBuilder().setCommitCatchUp(plan.get()).build());
+                return;
             }
         }
-        return Envelope.newBuilder().setCheckpointManifest(checkpointManifest()).build();
+        sendCheckpointManifest(peer);
     }
 
     /// The stored commits (tests read and alter their objects).
@@ -415,26 +473,63 @@ public final class CoordinatorService implements AutoCloseable {
         return dev.hearth.engine.checkpoint.ParamsDigest.sha256(run.params());
     }
 
-    /// The current checkpoint's manifest; with object storage it carries a presigned URL of the same bytes in the
-    /// bucket (written once per version), so nodes fetch them there and this process sends none.
-    private dev.hearth.protocol.wire.CheckpointManifest checkpointManifest() {
+    /// Sends the current checkpoint's manifest. With object storage it carries a presigned URL of the same bytes in
+    /// the bucket (written once per version), so nodes fetch them there and this process sends none; the first
+    /// request of a version has the checkpoint written on the storage writer's thread and is answered when it is in
+    /// the bucket (with every request that came meanwhile), or without the URL when it could not be written. Run thread.
+    private void sendCheckpointManifest(Peer peer) {
         ServedCheckpoint cp = servedCheckpoint();
-        if (objects == null) return cp.manifest();
+        if (objects == null) {
+            peer.send(manifestEnvelope(cp.manifest()));
+            return;
+        }
         String name = checkpointObject(cp);
-        try {
-            if (uploadedVersion != cp.version()) {
-                long t0 = System.nanoTime();
-                objects.put(name, cp.bytes());
-                uploadedVersion = cp.version();
-                LOG.info("checkpoint version {} written to storage as {} ({} KiB in {} ms)", cp.version(),
-                        objects.key(name), cp.bytes().length / 1024, (System.nanoTime() - t0) / 1_000_000);
-            }
-            return cp.manifest().toBuilder().setUrl(objects.presignGet(name).toString()).build();
-        } catch (RuntimeException e) {
+        if (uploadedVersion == cp.version()) {
+            peer.send(manifestEnvelope(withUrl(cp, name)));
+            return;
+        }
+        if (!awaitingCheckpoint.contains(peer)) awaitingCheckpoint.add(peer); // a node asking twice is answered once
+        if (uploadingVersion == cp.version()) return; // its write is under way: answered with the others
+        uploadingVersion = cp.version();
+        long t0 = System.nanoTime();
+        writer.submit("checkpoint of version " + cp.version(), () -> objects.put(name, cp.bytes()))
+                .whenComplete((ok, error) -> onRunThread(() -> checkpointWritten(cp, name, error, t0)));
+    }
+
+    /// The checkpoint's write finished (run thread): answer whoever waited for its manifest.
+    private void checkpointWritten(ServedCheckpoint cp, String name, Throwable error, long t0) {
+        if (uploadingVersion == cp.version()) uploadingVersion = -1;
+        if (error == null) {
+            uploadedVersion = cp.version();
+            LOG.info("checkpoint version {} written to storage as {} ({} KiB in {} ms)", cp.version(),
+                    objects.key(name), cp.bytes().length / 1024, (System.nanoTime() - t0) / 1_000_000);
+        } else {
             LOG.warn("object storage unusable ({}); nodes fetch checkpoint version {} from this coordinator",
-                    e.getMessage(), cp.version());
+                    error.getMessage(), cp.version());
+        }
+        List<Peer> waiting = new ArrayList<>(awaitingCheckpoint);
+        awaitingCheckpoint.clear();
+        for (Peer p : waiting) {
+            if (peers.get(p.nodeId()) != p) continue; // left meanwhile
+            if (error != null && servedCheckpoint().version() == cp.version()) {
+                p.send(manifestEnvelope(cp.manifest())); // this process serves the chunks
+            } else {
+                sendCheckpointManifest(p); // written, or the model moved on meanwhile: the current version's
+            }
+        }
+    }
+
+    private dev.hearth.protocol.wire.CheckpointManifest withUrl(ServedCheckpoint cp, String name) {
+        try {
+            return cp.manifest().toBuilder().setUrl(objects.presignGet(name).toString()).build();
+        } catch (RuntimeException e) { // signing is local; a broken configuration still leaves the coordinator's chunks
+            LOG.warn("cannot sign a URL for {} ({}); nodes fetch it from this coordinator", name, e.getMessage());
             return cp.manifest();
         }
+    }
+
+    private static Envelope manifestEnvelope(dev.hearth.protocol.wire.CheckpointManifest m) {
+        return Envelope.newBuilder().setCheckpointManifest(m).build();
     }
 
     /// The object name of a checkpoint: its version and the start of its SHA-256 (a version rewritten after a
@@ -461,7 +556,7 @@ public final class CoordinatorService implements AutoCloseable {
                 throw new IllegalStateException("version " + run.version() + " has parameter " + bad + " = "
                         + run.params()[bad] + ": a non-finite checkpoint is never served");
             }
-            served = ServedCheckpoint.of(config.model(), config.runId(), run.version(), run.params());
+            served = ServedCheckpoint.of(config.recipe().model(), config.runId(), run.version(), run.params());
         }
         return served;
     }
@@ -470,12 +565,32 @@ public final class CoordinatorService implements AutoCloseable {
         ServedCheckpoint cp = servedCheckpoint();
         if (r.getVersion() != cp.version() || r.getIndex() < 0 || r.getIndex() >= cp.chunks()) {
             // The model moved on mid-download: send the new manifest; the node restarts its download.
-            peer.send(Envelope.newBuilder().setCheckpointManifest(checkpointManifest()).build());
+            sendCheckpointManifest(peer);
             return;
         }
         checkpointBytesServed.addAndGet(CheckpointManifests.chunkLength(cp.manifest(), r.getIndex()));
         peer.send(Envelope.newBuilder().setChunk(Chunk.newBuilder().setVersion(cp.version()).setIndex(r.getIndex())
                 .setData(cp.chunk(r.getIndex()))).build());
+    }
+
+    /// A node catching up on `local` storage asks for a stored commit's bytes (one chunk at a time, at most 1 MiB).
+    private void commitChunk(Peer peer, dev.hearth.protocol.wire.CommitChunkRequest r) {
+        int length = Math.min(r.getLength(), ProtocolLimits.MAX_CHUNK_DATA_BYTES);
+        byte[] data;
+        try {
+            data = commits.chunk(r.getVersion(), r.getOffset(), length);
+        } catch (RuntimeException e) {
+            LOG.warn("stored commit of version {} cannot be served: {}", r.getVersion(), e.getMessage());
+            data = new byte[0];
+        }
+        commitBytesServed.addAndGet(data.length);
+        peer.send(Envelope.newBuilder().setCommitChunk(dev.hearth.protocol.wire.CommitChunk.newBuilder()
+                .setVersion(r.getVersion()).setOffset(r.getOffset()).setData(ByteString.copyFrom(data))).build());
+    }
+
+    /// Stored commit bytes this process has sent itself (`local` storage's catch-up; 0 with a bucket).
+    public long commitBytesServed() {
+        return commitBytesServed.get();
     }
 
     // ---- uploads ---------------------------------------------------------------------------------------------
@@ -518,7 +633,7 @@ public final class CoordinatorService implements AutoCloseable {
 
     private void tick() {
         try {
-            if (aggregating || finished) return;
+            if (aggregating || announcing || finished) return;
             for (RunAction a : run.tick(clock.instant(), spotCheckSeed)) perform(a);
             phase = run.phase();
         } catch (RuntimeException e) {
@@ -610,11 +725,11 @@ public final class CoordinatorService implements AutoCloseable {
         // alone would move the model further than an honest one is dropped and struck before anything else.
         Map<String, String> unhealthy = new TreeMap<>();
         double thetaNorm = ModelHealth.l2(base);
-        double bound = ModelHealth.stepBound(outer, round.stepLr, config.lrMax(), base.length, thetaNorm);
+        double bound = outer.stepBound(round.stepLr, config.recipe().lrMax(), base.length, thetaNorm);
         double largestUpdateStep = 0; // relative to ‖θ‖, for the log (how far honest updates go)
         for (RunAction.AcceptedUpload r : uploads) {
             if (dropped.containsKey(r.nodeId())) continue;
-            double alone = ModelHealth.aloneStepNorm(outer, r.update(), round.stepLr);
+            double alone = outer.aloneStepNorm(r.update(), round.stepLr);
             if (Double.isNaN(alone)) continue; // the rule bounds each update's share itself (the sign step)
             largestUpdateStep = Math.max(largestUpdateStep, alone / thetaNorm);
             ModelHealth.updateProblem(alone, thetaNorm, bound).ifPresent(problem -> unhealthy.put(r.nodeId(), problem));
@@ -636,7 +751,7 @@ public final class CoordinatorService implements AutoCloseable {
                 new RoundAggregation.SpotCheck() {
                     @Override
                     public RoundAggregation.Loss lossOn(int update) {
-                        var batch = corpus.batch(uploads.get(update).batchIds(), config.model().context());
+                        var batch = corpus.batch(uploads.get(update).batchIds(), config.recipe().model().context());
                         return p -> evaluator.loss(p, batch);
                     }
 
@@ -710,7 +825,7 @@ public final class CoordinatorService implements AutoCloseable {
         int batches = VALIDATION_WINDOWS / VALIDATION_BATCH;
         double sum = 0;
         for (int i = 0; i < batches; i++) {
-            sum += evaluator.loss(p, corpus.validationBatch(i, VALIDATION_BATCH, config.model().context()));
+            sum += evaluator.loss(p, corpus.validationBatch(i, VALIDATION_BATCH, config.recipe().model().context()));
         }
         return sum / batches;
     }
@@ -744,8 +859,9 @@ public final class CoordinatorService implements AutoCloseable {
                 .setAcceptedUpdates(r.used())
                 .setTokens(round.uploads.stream().filter(x -> !r.dropped().containsKey(x.nodeId()))
                         .mapToLong(RunAction.AcceptedUpload::tokens).sum())).build();
-        EncodedFrame frame = EncodedFrame.of(commitMsg); // encoded once for every peer
-        long bytesOut = (long) commitMsg.getSerializedSize() * peers.size();
+        boolean byReference = 1L + commitMsg.getSerializedSize() > inlineCommitLimit; // the frame: kind tag + body
+        EncodedFrame frame = byReference ? null : EncodedFrame.of(commitMsg); // encoded once for every peer
+        long bytesOut = (long) (byReference ? LIVE_COMMIT_ESTIMATE_BYTES : commitMsg.getSerializedSize()) * peers.size();
         RunService.Committed c;
         try {
             c = run.commit(round.action.round(), r.params(), Map.of(),
@@ -755,12 +871,18 @@ public final class CoordinatorService implements AutoCloseable {
             finished = true;
             return;
         }
-        for (Peer p : peers.values()) p.send(frame);
-        try {
-            commits.store(newVersion, commitMsg.getRoundCommit().toByteArray());
-        } catch (RuntimeException e) {
-            LOG.warn("commit of version {} not stored ({}); nodes behind it fetch the checkpoint", newVersion, e.getMessage());
-        }
+        if (frame != null) for (Peer p : peers.values()) p.send(frame);
+        byte[] storedCommit = commitMsg.getRoundCommit().toByteArray();
+        announcing = byReference;
+        // Offered for catch-up only once it is in storage (CommitLog.store indexes it after its write succeeded).
+        writer.submit("commit of version " + newVersion, () -> commits.store(newVersion, storedCommit))
+                .whenComplete((ok, e) -> {
+                    if (e != null) {
+                        LOG.warn("commit of version {} not stored ({}); nodes behind it fetch the checkpoint",
+                                newVersion, e.getMessage());
+                    }
+                    if (byReference) onRunThread(() -> announce(newVersion));
+                });
         Set<String> quarantined = run.quarantinedNodes();
         for (RunAction.AcceptedUpload up : round.uploads) {
             Peer p = peers.get(up.nodeId());
@@ -786,6 +908,25 @@ public final class CoordinatorService implements AutoCloseable {
         CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
                 r.valLoss(), round.bytesIn, bytesOut);
         commitListeners.forEach(l -> l.accept(ev));
+    }
+
+    /// Bytes of a `live_commit` announcement, for the round's traffic figure: a presigned URL and a few fields.
+    private static final int LIVE_COMMIT_ESTIMATE_BYTES = 1024;
+
+    /// The round's commit, too large for a frame, is in storage (or could not be written): hand every node its
+    /// reference, then let the next round open. Run thread.
+    private void announce(long version) {
+        announcing = false;
+        var ref = commits.ref(version);
+        if (ref.isEmpty()) {
+            LOG.error("commit of version {} is not in storage and too large for a frame; nodes fetch the checkpoint",
+                    version);
+            return;
+        }
+        EncodedFrame frame = EncodedFrame.of(dev.hearth.protocol.Envelopes.liveCommit(ref.get()));
+        for (Peer p : peers.values()) p.send(frame);
+        LOG.info("commit of version {} ({} KiB) announced by reference to {} node(s)", version,
+                ref.get().getBytes() / 1024, peers.size());
     }
 
     /// The spot-check seed in use (tests compare it across restarts; it is never sent or logged).
@@ -834,7 +975,6 @@ public final class CoordinatorService implements AutoCloseable {
         closing = true;
         server.close();
         dashboard.close();
-        if (objects != null) objects.close();
         computeThread.shutdownNow();
         runThread.shutdown();
         try {
@@ -843,8 +983,19 @@ public final class CoordinatorService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writer.close(); // the commits of the last rounds reach storage: a restart finds them there
+        if (objects != null) objects.close();
         evaluator.close();
         run.close();
+    }
+
+    /// Storage writes that failed every attempt, and the last one's reason (tests; the log says the same).
+    long storageWriteFailures() {
+        return writer.failures();
+    }
+
+    String lastStorageWriteFailure() {
+        return writer.lastFailure();
     }
 
     /// Posts to the run thread unless the service is closing (then the work is moot).

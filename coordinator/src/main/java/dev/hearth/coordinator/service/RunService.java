@@ -93,7 +93,7 @@ public final class RunService implements AutoCloseable {
                 : Ledger.open(config.ledgerFile());
         notes.add("ledger: " + ledger.where() + " (" + ledger.durability() + ")");
         try {
-            ledger.bindRun(config.runId(), config.name(), trainWindows, config.seed(), now);
+            ledger.bindRun(config.runId(), config.name(), trainWindows, config.recipe().dataSeed(), now);
             var store = new CheckpointStore(config.checkpointDir());
             float[] params;
             Map<String, float[]> extra = Map.of();
@@ -135,7 +135,7 @@ public final class RunService implements AutoCloseable {
                         + " were rolled back and will be trained again");
             }
             Ledger.Position pos = ledger.position();
-            BatchPool pool = BatchPool.restore(trainWindows, config.seed(), ledger.committedBatchesForRestore(trainWindows));
+            BatchPool pool = BatchPool.restore(trainWindows, config.recipe().dataSeed(), ledger.committedBatchesForRestore(trainWindows));
             var machine = new RunStateMachine(rules, pool, pos.lastRound(), version);
             return new RunService(config, ledger, store, machine, params, extra, notes);
         } catch (RuntimeException e) {
@@ -298,7 +298,7 @@ public final class RunService implements AutoCloseable {
             params = newParams;
             this.extraState = Map.copyOf(extraState);
             Optional<CheckpointManifest> manifest = Optional.empty();
-            if (CheckpointStore.isDue(c.version(), config.checkpointEvery()) || machine.version() >= config.totalRounds()) {
+            if (CheckpointStore.isDue(c.version(), config.checkpointEvery()) || machine.version() >= config.recipe().totalRounds()) {
                 manifest = Optional.of(checkpoints.write(new Checkpoint(config.runId(), round, c.version(), params,
                         this.extraState)));
             }
@@ -385,7 +385,7 @@ public final class RunService implements AutoCloseable {
 
     /// A dashboard source for this run: totals from the ledger, phase and nodes from the live state machine.
     public DashboardSource dashboardSource(Clock clock) {
-        return new LedgerDashboardSource(ledger, config.totalRounds(), () -> phase().name(), this::nodesReady, clock,
+        return new LedgerDashboardSource(ledger, config.recipe().totalRounds(), () -> phase().name(), this::nodesReady, clock,
                 () -> healthFault().orElse(null));
     }
 

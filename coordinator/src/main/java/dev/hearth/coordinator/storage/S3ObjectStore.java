@@ -110,6 +110,28 @@ public final class S3ObjectStore implements AutoCloseable {
         }
     }
 
+    /// An object under the run's prefix as a listing names it.
+    ///
+    /// @param name  its name below the run's prefix (what [#put] was given)
+    /// @param bytes its size
+    public record Listed(String name, long bytes) {
+    }
+
+    /// Every object whose name starts with `namePrefix` (below the run's prefix), all pages of the listing.
+    ///
+    /// @throws StorageException naming the bucket and prefix
+    public java.util.List<Listed> list(String namePrefix) {
+        try {
+            var out = new java.util.ArrayList<Listed>();
+            int strip = config.prefix().length();
+            client.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(key(namePrefix))).contents()
+                    .forEach(o -> out.add(new Listed(o.key().substring(strip), o.size())));
+            return out;
+        } catch (SdkException e) {
+            throw new StorageException("cannot list s3://" + config.bucket() + "/" + key(namePrefix) + ": " + e.getMessage(), e);
+        }
+    }
+
     /// A GET URL for `name` that anyone holding it may use until it expires (signed here; nothing is sent).
     public URL presignGet(String name) {
         return presignGet(name, config.urlExpiry());

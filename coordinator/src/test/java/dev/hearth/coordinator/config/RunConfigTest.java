@@ -1,6 +1,10 @@
 package dev.hearth.coordinator.config;
 
 import dev.hearth.engine.demo.MeanStep;
+import dev.hearth.engine.demo.SignStep;
+import dev.hearth.engine.demo.ValueEncoding;
+import dev.hearth.engine.recipe.RobustAggregation;
+import dev.hearth.engine.recipe.RunRecipe;
 import dev.hearth.engine.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +44,7 @@ class RunConfigTest {
     @Test
     void defaultsAreTheLocalDemo() {
         RunConfig c = RunConfig.defaults();
-        assertEquals("nano", c.model().name());
+        assertEquals("nano", c.recipe().model().name());
         assertTrue(c.bundledCorpus());
         assertEquals("127.0.0.1", c.bind());
         assertEquals(1, c.minNodes());
@@ -75,12 +79,14 @@ class RunConfigTest {
                 tls_dir = "/etc/hearth/tls"
                 """, "run.toml", Map.of());
         assertEquals("pub-7", c.runId());
-        assertEquals(5000, c.totalRounds());
-        assertEquals(256, c.model().context());
-        assertEquals(64, c.demoTopK());
-        assertEquals("fp16", c.demoEncoding());
-        assertEquals("trimmed_mean", c.robust());
-        assertEquals(0.01, c.weightDecay());
+        RunRecipe r = c.recipe();
+        assertEquals(5000, r.totalRounds());
+        assertEquals(256, r.model().context());
+        assertEquals(64, r.demo().topK());
+        assertEquals(ValueEncoding.FP16, r.demo().encoding());
+        assertEquals(RobustAggregation.TRIMMED_MEAN, r.robust());
+        assertEquals(new SignStep(0.01), r.outer());
+        assertEquals(RunRecipe.DataIdentity.NOT_READ, r.data(), "known once the coordinator reads the corpus");
         assertEquals(Duration.ofSeconds(30), c.deadline().min());
         assertEquals(Path.of("/etc/hearth/tls"), c.tlsDir());
         assertEquals(Path.of("/srv/hearth/checkpoints"), c.checkpointDir());
@@ -88,15 +94,19 @@ class RunConfigTest {
 
     @Test
     void theMeanStepIsTheDefaultAndItsKeysAreCheckedAgainstEachOther() {
-        RunConfig d = RunConfig.defaults();
-        assertEquals(new MeanStep(8, 1.5, 0.1), d.outerRule());
-        assertEquals(8, d.localSteps());
+        RunRecipe d = RunConfig.defaults().recipe();
+        assertEquals(new MeanStep(8, 1.5, 0.1), d.outer());
+        assertEquals(8, d.outer().localSteps());
         assertEquals(64, d.sequencesPerNode(), "8 windows per inner step");
-        assertEquals(64, d.demoTopK());
+        assertEquals(64, d.demo().topK());
         assertEquals(1e-3, d.lrMax(), "the inner AdamW's rate");
-        RunConfig sign = RunConfig.parse("[optimizer]\nouter = \"sign\"\n", "run.toml", Map.of());
-        assertEquals(8, sign.demoTopK(), "the sign step keeps its own defaults");
+        assertEquals(3, d.warmupRounds());
+        RunRecipe sign = RunConfig.parse("[optimizer]\nouter = \"sign\"\n", "run.toml", Map.of()).recipe();
+        assertEquals(new SignStep(0), sign.outer());
+        assertEquals(8, sign.demo().topK(), "the sign step keeps its own defaults");
         assertEquals(1.2e-2, sign.lrMax());
+        assertEquals(1.2e-3, sign.lrMin());
+        assertEquals(10, sign.warmupRounds());
         assertEquals(8, sign.sequencesPerNode());
         assertTrue(fails("[optimizer]\nouter = \"sign\"\nlocal_steps = 4\n").getMessage()
                 .contains("'optimizer.local_steps'"));
@@ -111,8 +121,16 @@ class RunConfigTest {
 
     @Test
     void aValueOutOfRangeNamesTheKeyAndTheRange() {
-        assertEquals("run.toml: key 'demo.top_k' must be between 1 and 4096, got 0",
+        assertEquals("run.toml: key 'demo.top_k' must be between 1 and 1024, got 0",
                 fails("[demo]\ntop_k = 0\n").getMessage());
+        assertEquals("run.toml: key 'demo.top_k' must be between 1 and 16, got 17",
+                fails("[demo]\nblock = 4\ntop_k = 17\n").getMessage(), "at most every coefficient of a block");
+        assertEquals("run.toml: key 'demo.block' must be between 2 and 256, got 512",
+                fails("[demo]\nblock = 512\n").getMessage(), "the codec's uint16 indices");
+        assertEquals("run.toml: key 'demo.encoding' must be one of sign, fp16, got 'fp8'",
+                fails("[demo]\nencoding = \"fp8\"\n").getMessage());
+        assertEquals("run.toml: key 'optimizer.robust' must be one of mean, trimmed_mean, norm_clip, got 'median'",
+                fails("[optimizer]\nrobust = \"median\"\n").getMessage());
     }
 
     @Test
@@ -140,10 +158,10 @@ class RunConfigTest {
     void everyModelTheEngineKnowsIsAccepted() {
         for (String name : ModelConfig.NAMES) {
             RunConfig c = RunConfig.parse("[model]\nname = \"" + name + "\"\n", "run.toml", Map.of());
-            assertEquals(ModelConfig.byName(name), c.model());
+            assertEquals(ModelConfig.byName(name), c.recipe().model());
         }
         assertEquals(ModelConfig.gpt2Small(),
-                RunConfig.parse("[model]\nname = \"gpt2-small\"\n", "run.toml", Map.of()).model());
+                RunConfig.parse("[model]\nname = \"gpt2-small\"\n", "run.toml", Map.of()).recipe().model());
     }
 
     @Test
@@ -170,7 +188,7 @@ class RunConfigTest {
         assertEquals(dir.resolve("data"), c.dataDir());
         assertEquals(dir.resolve("data").resolve("tls"), c.tlsDir());
         assertEquals("0.0.0.0", c.bind());
-        assertEquals(12, c.totalRounds());
+        assertEquals(12, c.recipe().totalRounds());
 
         var bad = assertThrows(ConfigException.class, () -> CoordinatorOptions.parse(List.of("--demo", "--port", "70000"))
                 .resolve());
@@ -203,7 +221,7 @@ class RunConfigTest {
         assertEquals("hearth coordinator: --bind needs a value", bad.message());
         var demo = CoordinatorOptions.startup(List.of("--demo", "--rounds", "3"));
         assertTrue(demo.serve());
-        assertEquals(3, demo.config().totalRounds());
+        assertEquals(3, demo.config().recipe().totalRounds());
     }
 
     @Test

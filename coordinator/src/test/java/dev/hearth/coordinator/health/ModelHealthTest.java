@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hearth.engine.demo.MeanStep;
+import dev.hearth.engine.demo.SignStep;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -16,15 +18,20 @@ class ModelHealthTest {
         return x;
     }
 
-    static final double BOUND = ModelHealth.meanStepBound(1.5, 8, 1e-3);
+    /// The mean step's bound with the run's defaults (outer lr 1.5, 8 local steps, lr_max 1e-3).
+    static double meanBound(int localSteps) {
+        return new MeanStep(localSteps, 1.5, 0.1).stepBound(1.5, 1e-3, 1_000, 1.0);
+    }
+
+    static final double BOUND = meanBound(8);
 
     @Test
     void theMeanStepBoundIsTwiceTheMeasuredHonestFigureAndScalesWithTheRatesAndLocalSteps() {
         assertEquals(2 * 20 * 1.5 * 1e-3 * Math.sqrt(8), BOUND, 1e-12, "defaults: 2 × 20 × 1.5 × 1e-3 × √8");
         assertEquals(0.170, BOUND, 1e-3);
-        assertEquals(2 * BOUND, ModelHealth.meanStepBound(1.5, 32, 1e-3), 1e-12, "√ of the local steps");
+        assertEquals(2 * BOUND, meanBound(32), 1e-12, "√ of the local steps");
         assertTrue(BOUND > 0.076 * 2, "over twice the largest honest update measured with 8 local steps (0.076)");
-        assertTrue(ModelHealth.meanStepBound(1.5, 3, 1e-3) > 0.050 * 2, "and with 3 (0.050)");
+        assertTrue(meanBound(3) > 0.050 * 2, "and with 3 (0.050)");
     }
 
     @Test
@@ -34,7 +41,7 @@ class ModelHealthTest {
         float[] next = base.clone();
         float lr = 0.003f;
         for (int i = 0; i < n; i++) next[i] = base[i] - base[i] * lr * 0.1f - (i % 2 == 0 ? lr : -lr);
-        double bound = ModelHealth.signStepBound(lr, 0.1, n, ModelHealth.l2(base));
+        double bound = new SignStep(0.1).stepBound(lr, 1e-2, n, ModelHealth.l2(base));
         assertEquals(Optional.empty(), ModelHealth.commitProblem(base, next, bound));
         next[0] -= 10 * lr * (float) Math.sqrt(n);
         assertTrue(ModelHealth.commitProblem(base, next, bound).isPresent(), "beyond lr per coordinate");

@@ -191,6 +191,10 @@ class LedgerTest {
             assertEquals(Map.of(0, 1L), ledger.auditBatches().perEpoch());
             assertEquals("ROLLED_BACK", ledger.recentRounds(3).get(2).status());
             assertTrue(ledger.auditBatches().problems().isEmpty(), ledger.auditBatches().problems().toString());
+            ledger.roundOpened(4, 1, T0, T0.plusSeconds(15));
+            ledger.commitRound(commit(4, 2, Map.of("a", List.of(new BatchRef(0, 4)))), RoundStats.none(), Map.of());
+            assertEquals(Map.of(1L, 1L, 2L, 4L), ledger.committedRoundsFrom(1),
+                    "version 2 is round 4's now; the rolled-back rounds commit no version");
         }
     }
 

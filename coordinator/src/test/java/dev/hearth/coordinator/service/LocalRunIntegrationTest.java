@@ -94,7 +94,7 @@ class LocalRunIntegrationTest {
             assertTrue(audit.everyBatchCommittedExactlyOnce(0) && audit.problems().isEmpty(),
                     "no batch committed twice: " + audit);
             long committedTokens = commits.stream().mapToLong(CoordinatorService.CommitEvent::tokens).sum();
-            assertEquals(committedTokens / config.model().context(), audit.perEpoch().getOrDefault(0, 0L),
+            assertEquals(committedTokens / config.recipe().model().context(), audit.perEpoch().getOrDefault(0, 0L),
                     "the ledger holds exactly the batches of the committed updates");
             assertTrue(records.stream().filter(RoundRecord::accepted).count() >= ROUNDS * (NODES - 1),
                     "nodes recorded their accepted rounds: " + records.size());

@@ -117,7 +117,7 @@ class RunDataIntegrationTest {
             } finally {
                 nodes.forEach(NodeRuntime::close);
             }
-            int context = config.model().context();
+            int context = config.recipe().model().context();
             Map<String, List<Long>> byNode = coordinator.ledger().committedBatchesByNode();
             for (NodeRuntime n : nodes) {
                 List<Long> ids = byNode.get(n.nodeId());

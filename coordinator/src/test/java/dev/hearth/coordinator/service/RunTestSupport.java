@@ -41,4 +41,38 @@ final class RunTestSupport {
         }, Runnable::run);
         return seen;
     }
+
+    /// Completes with the first log line of the node that contains `text` (register before the node does the work).
+    static CompletableFuture<String> loggedLine(NodeRuntime node, String text) {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        node.addListener(new NodeService.Listener() {
+            @Override
+            public void onLog(LogEntry entry) {
+                if (entry.message().contains(text)) seen.complete(entry.message());
+            }
+        }, Runnable::run);
+        return seen;
+    }
+
+    /// Every log line the node writes from now on.
+    static java.util.List<String> lines(NodeRuntime node) {
+        var lines = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        node.addListener(new NodeService.Listener() {
+            @Override
+            public void onLog(LogEntry entry) {
+                lines.add(entry.message());
+            }
+        }, Runnable::run);
+        return lines;
+    }
+
+    /// Polls `condition` (a state reached, not a time) every 50 ms until it holds or `bound` passes.
+    static void await(String what, java.time.Duration bound, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long end = System.nanoTime() + bound.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("not reached within " + bound + ": " + what);
+            Thread.sleep(50);
+        }
+    }
 }
