@@ -300,6 +300,12 @@ public final class NodeRuntime implements NodeService {
         return session.runStatus();
     }
 
+    /// The version of the model this node holds in memory, -1 for none. `params.bin` has it only after a download
+    /// and when the session ends; this follows every commit applied.
+    public long modelVersion() {
+        return session.modelVersion();
+    }
+
     @Override
     public void pause() {
         nodeThread.execute(() -> {

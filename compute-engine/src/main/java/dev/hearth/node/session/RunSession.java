@@ -150,6 +150,8 @@ public final class RunSession {
     private final SessionMachine machine = new SessionMachine();
     private final ArrayDeque<SessionMachine.Event> inbox = new ArrayDeque<>();
     private boolean dispatching;
+    /// The machine's model version after its last event, for readers off the node thread.
+    private volatile long modelVersion = -1;
 
     // snapshot fields (the round's figures; the state and headline are the machine's)
     private double progress;
@@ -253,6 +255,12 @@ public final class RunSession {
         return runStatus;
     }
 
+    /// The version of the model in memory (the welcome's local copy, then each commit applied, download or
+    /// catch-up), -1 for none; safe to read from any thread.
+    public long modelVersion() {
+        return modelVersion;
+    }
+
     /// The idle policy's latest decision.
     public void setDecision(Decision next) {
         decision = next;
@@ -274,6 +282,7 @@ public final class RunSession {
             }
         } finally {
             dispatching = false;
+            modelVersion = machine.version();
         }
     }
 

@@ -25,16 +25,18 @@ import java.util.Optional;
 ///               │ Disconnected (backoff)   ▼                            ▼
 ///               └──── any state ──── WAITING_FOR_ROUND ◄────────────────┘
 ///                                     │ RoundOpened (running) → PrepareRound (trainer, data) → RoundPrepared
-///                                     │   deadline passed → dropped;
+///                                     │   deadline passed or base version committed → dropped (stale);
 ///                                     │   base version ≠ held → RequestModel, kept pending
 ///                                     ▼
 ///                                 TRAINING ──TrainingFinished──► UPLOADING ──ReceiptReceived──► WAITING_FOR_ROUND
+///                                     │     (a round that opened meanwhile is tried at once)
 ///                                     │ Decided(PAUSE)                          (accepted or not: Record)
 ///                                     ▼
 ///  PAUSED ◄── Decided(PAUSE) from any state but ERROR: the round is dropped, StopTrainer; a round that opens while
 ///             paused is left to the others; Decided(RUN) → WAITING_FOR_ROUND (CONNECTING before the welcome)
 ///  CommitReceived: base = held → ApplyCommit → CommitApplied (next version) | CommitUnusable → RequestModel(none)
 ///                  behind → RequestModel(held); while catching up → remembered, fetched after CaughtUp
+///                  (each, and LiveCommitAnnounced, raises the run's version; a welcome sets it, lower after a rollback)
 ///  Failed (reject, no retry, bad run) → ERROR; Left → not joined (the next Joined starts over)
 /// ```
 ///
@@ -207,6 +209,9 @@ public final class SessionMachine {
     private boolean trainerReady;
     /// The version of the model in memory, -1 for none.
     private long version = -1;
+    /// The newest version the run is known to be at (its welcome, then its commits); a welcome may lower it (a
+    /// coordinator restarted from an older checkpoint).
+    private long runVersion = -1;
     private Sync sync = Sync.NONE;
     private CommitCatchUp catchingUp;
     /// The newest version a live commit announced while catching up (that commit was not applied).
@@ -388,6 +393,7 @@ public final class SessionMachine {
     private void welcomed(Welcomed e) {
         joined = true;
         version = e.heldVersion();
+        runVersion = e.runVersion();
         if (version != e.runVersion()) {
             requestModel();
         } else {
@@ -418,6 +424,14 @@ public final class SessionMachine {
             pendingRound = null;
             return;
         }
+        if (rs.getBaseVersion() < runVersion) {
+            // its commit (or a later one) came while it waited here: an upload would be for a closed round, and
+            // asking for the model on its behalf would fetch a version no round trains on
+            log(Level.INFO, "round " + rs.getRound() + " is over (it trains on version " + rs.getBaseVersion()
+                    + ", the run is at " + runVersion + ")");
+            pendingRound = null;
+            return;
+        }
         if (version != rs.getBaseVersion()) {
             if (sync == Sync.NONE) {
                 log(Level.INFO, "round " + rs.getRound() + " needs model version " + rs.getBaseVersion() + "; have " + version);
@@ -444,13 +458,14 @@ public final class SessionMachine {
         if (e.result() == null) {
             log(Level.WARN, "round " + rs.getRound() + " failed in the trainer: " + e.failure());
             showIdle();
-            return;
+        } else {
+            if (now.toEpochMilli() > rs.getDeadlineUnixMillis()) {
+                log(Level.INFO, "round " + rs.getRound() + " finished after its deadline; uploading anyway (the coordinator decides)");
+            }
+            show(NodeState.UPLOADING, "Uploading " + RunSession.humanBytes(e.result().payload().length), "");
+            out.add(new Upload(rs, e.result()));
         }
-        if (now.toEpochMilli() > rs.getDeadlineUnixMillis()) {
-            log(Level.INFO, "round " + rs.getRound() + " finished after its deadline; uploading anyway (the coordinator decides)");
-        }
-        show(NodeState.UPLOADING, "Uploading " + RunSession.humanBytes(e.result().payload().length), "");
-        out.add(new Upload(rs, e.result()));
+        tryPending(now); // a round that opened while the trainer was busy starts now (else only at the next commit)
     }
 
     private void receipt(UpdateReceipt r) {
@@ -462,6 +477,7 @@ public final class SessionMachine {
     }
 
     private void commit(RoundCommit c) {
+        runVersion = Math.max(runVersion, c.getNewVersion());
         if (sync == Sync.CATCH_UP) {
             liveVersionSeen = Math.max(liveVersionSeen, c.getNewVersion()); // applied after the catch-up, or fetched
             return;
@@ -479,6 +495,7 @@ public final class SessionMachine {
     /// A commit too large for a frame: fetched only by a node that can apply it (one version behind, not catching
     /// up); any other node reads just its version, as from a [RoundCommit] it could not apply.
     private void liveCommitAnnounced(StoredCommit ref) {
+        runVersion = Math.max(runVersion, ref.getVersion()); // the run is there, whether or not this node fetches it
         if (sync == Sync.NONE && version >= 0 && version == ref.getVersion() - 1 && joined) {
             sync = Sync.LIVE_COMMIT;
             out.add(new FetchLiveCommit(ref));

@@ -243,13 +243,63 @@ class SessionMachineTest {
     }
 
     @Test
+    void aWaitingRoundWhoseBaseVersionTheRunCommittedPastIsDroppedWithoutAskingForTheModel() {
+        waitingForRound();
+        RoundStart late = round(2, VERSION, T0.plus(ROUND_WINDOW));
+        startTraining(late, T0);
+        // round 2 closes without this node (version 4); round 3 opens on version 4 while the trainer is still busy
+        RoundCommit second = RoundCommit.newBuilder().setRound(2).setNewVersion(VERSION + 1).build();
+        assertEquals(List.of(new ApplyCommit(second)), machine.on(new CommitReceived(second), T0.plusSeconds(60)));
+        machine.on(new CommitApplied(VERSION + 1), T0.plusSeconds(60));
+        RoundStart third = round(3, VERSION + 1, T0.plusSeconds(60).plus(ROUND_WINDOW));
+        assertFalse(has(machine.on(new RoundOpened(third), T0.plusSeconds(61)), PrepareRound.class), "the trainer is busy");
+        // the others finish round 3 too (version 5) before this node's trainer is done with round 2
+        RoundCommit thirdCommit = RoundCommit.newBuilder().setRound(3).setNewVersion(VERSION + 2).build();
+        machine.on(new CommitReceived(thirdCommit), T0.plusSeconds(100));
+        machine.on(new CommitApplied(VERSION + 2), T0.plusSeconds(100));
+
+        List<Action> finished = machine.on(new TrainingFinished(late, result(2), null), T0.plusSeconds(110));
+        assertTrue(has(finished, Upload.class), "the late update still goes out (the coordinator decides)");
+        assertFalse(has(finished, PrepareRound.class), "round 3 is over: " + finished);
+        assertFalse(has(finished, RequestModel.class), "no model request for a round that is over: " + finished);
+        assertTrue(logged(finished, "round 3 is over (it trains on version 4, the run is at 5)"));
+        assertNull(machine.pendingRound());
+        assertEquals(VERSION + 2, machine.version(), "the model stays at the run's version");
+    }
+
+    @Test
+    void aRoundThatOpenedWhileTheTrainerWasBusyStartsWhenTheTrainerIsFree() {
+        waitingForRound();
+        RoundStart late = round(2, VERSION - 1, T0.plus(ROUND_WINDOW));
+        machine.on(new Welcomed(VERSION - 1, VERSION - 1), T0);
+        startTraining(late, T0);
+        // round 2 closed without this node; its commit and round 3 arrive while the trainer still works on round 2
+        RoundCommit c = RoundCommit.newBuilder().setRound(2).setNewVersion(VERSION).build();
+        machine.on(new CommitReceived(c), T0.plusSeconds(60));
+        machine.on(new CommitApplied(VERSION), T0.plusSeconds(60));
+        RoundStart next = round(3, VERSION, T0.plusSeconds(60).plus(ROUND_WINDOW));
+        assertFalse(has(machine.on(new RoundOpened(next), T0.plusSeconds(61)), PrepareRound.class), "the trainer is busy");
+
+        List<Action> finished = machine.on(new TrainingFinished(late, result(2), null), T0.plusSeconds(70));
+        assertTrue(has(finished, Upload.class), "the late update goes out (the coordinator decides)");
+        assertEquals(List.of(new PrepareRound(next)), only(finished, PrepareRound.class));
+        machine.on(new RoundPrepared(next), T0.plusSeconds(70));
+        assertEquals("Training round 3", machine.view().headline());
+
+        machine.on(new UploadSent(2), T0.plusSeconds(70));
+        machine.on(new ReceiptReceived(receipt(2, false, "update is for round 2, the open round is 3")), T0.plusSeconds(71));
+        assertEquals(NodeState.TRAINING, machine.view().state(), "the receipt of the late round leaves round 3 training");
+    }
+
+    @Test
     void aWelcomeFromACoordinatorRolledBackMakesItsRoundsCurrentAgain() {
         machine.on(new Decided(true, "Running"), T0);
         machine.on(new Joined("local run"), T0);
         machine.on(new TrainerReady(), T0);
         machine.on(new Welcomed(VERSION + 2, VERSION + 2), T0);
         machine.on(new Disconnected("closed by the coordinator", Optional.of(Duration.ofSeconds(1))), T0);
-        // restarted from the checkpoint of version 3: the node's newer copy is not the run's
+        // restarted from the checkpoint of version 3: the node's newer copy is not the run's, and the run's version
+        // drops to 3 with the welcome (else round 4 on version 3 would count as over)
         List<Action> welcomed = machine.on(new Welcomed(VERSION, VERSION + 2), T0.plusSeconds(5));
         assertEquals(List.of(new RequestModel(VERSION + 2)), only(welcomed, RequestModel.class));
         RoundStart rs = round(4, VERSION, T0.plusSeconds(5).plus(ROUND_WINDOW));

@@ -97,14 +97,17 @@ class CommitCatchUpIntegrationTest {
                 stays.joinRun(address);
                 away.joinRun(address);
                 altered.joinRun(address);
+                // in memory: a live commit applied (params.bin follows only at a download or the session's end)
                 await("both away nodes hold version 1 or later",
-                        () -> localVersion("away") >= 1 && localVersion("altered") >= 1);
+                        () -> away.modelVersion() >= 1 && altered.modelVersion() >= 1);
             } finally {
                 away.close();
                 altered.close();
             }
             awayAt = localVersion("away");
             alteredAt = localVersion("altered");
+            assertTrue(awayAt >= 1 && alteredAt >= 1, "closing saved the model each node held: away at " + awayAt
+                    + ", altered at " + alteredAt);
             long target = Math.max(awayAt, alteredAt) + AWAY_ROUNDS;
             try {
                 await("the run moved " + AWAY_ROUNDS + " versions on", () -> runVersion.get() >= target);
@@ -169,7 +172,7 @@ class CommitCatchUpIntegrationTest {
                 log -> new AwayOwnerProbes("Test machine: training on the CPU."));
     }
 
-    /// The version of the node's saved model copy, or -1 while it has none.
+    /// The version of the node's saved model copy (what it starts from when it comes back), or -1 while it has none.
     private long localVersion(String name) {
         Path f = dir.resolve(name).resolve("runs").resolve("it-catchup").resolve("params.bin");
         if (!Files.exists(f)) return -1;
