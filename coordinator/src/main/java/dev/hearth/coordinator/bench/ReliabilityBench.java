@@ -33,6 +33,23 @@ public final class ReliabilityBench {
     static final List<ProtocolNode.Behaviour> ATTACKS = List.of(ProtocolNode.Behaviour.SIGN_FLIP,
             ProtocolNode.Behaviour.SCALED, ProtocolNode.Behaviour.RANDOM, ProtocolNode.Behaviour.MAXIMAL,
             ProtocolNode.Behaviour.INTERMITTENT);
+    /// One per-attack run: the attack and the defences it meets.
+    record AttackRun(ProtocolNode.Behaviour attack, ByzantineScenario.Defences defences) {
+        boolean sampled() {
+            return defences == ByzantineScenario.Defences.SAMPLED;
+        }
+
+        String name() {
+            return attack.name().toLowerCase(Locale.ROOT) + (sampled() ? " 0.1" : "");
+        }
+    }
+
+    /// Each step's runs after its clean run: every attack with every update checked, then the intermittent cheater
+    /// against the run default's spot-check fraction ([ByzantineScenario.Defences#SAMPLED]).
+    static final List<AttackRun> RUNS_PER_STEP = java.util.stream.Stream.concat(
+            ATTACKS.stream().map(a -> new AttackRun(a, ByzantineScenario.Defences.ON)),
+            java.util.stream.Stream.of(new AttackRun(ProtocolNode.Behaviour.INTERMITTENT,
+                    ByzantineScenario.Defences.SAMPLED))).toList();
     /// The mean step (the run default) first, then the sign step.
     static final List<String> OUTER_STEPS = List.of("mean", "sign");
     static final Duration FAULTS_TIMEOUT = Duration.ofMinutes(7);
@@ -192,7 +209,7 @@ public final class ReliabilityBench {
     static boolean perAttack(Path dir, List<String> lines) throws Exception {
         boolean ok = true;
         lines.add(String.format(Locale.ROOT, "  Byzantine attacks, each by %d of %d nodes, %d rounds of nano, %d windows"
-                        + " per node per round, every update spot-checked:", PER_ATTACK.cheaters(), PER_ATTACK.nodes(),
+                        + " per node per round, every update spot-checked (0.1: a tenth):", PER_ATTACK.cheaters(), PER_ATTACK.nodes(),
                 PER_ATTACK.rounds(), PER_ATTACK.sequencesPerNode()));
         lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %s", "step", "attack",
                 "val loss", "ratio", "attacks/in", "rejected", "caught", "credits", "withheld", "honest struck/dropped"));
@@ -215,31 +232,39 @@ public final class ReliabilityBench {
             lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %d/%d%s", outer,
                     "none (clean)", fmt(clean.finalValidationLoss()), "1", "-", "-", "-", "-", "-",
                     clean.honestStruck(), clean.honestUpdatesDropped(), cleanOk ? "" : "  FAILED"));
-            for (ProtocolNode.Behaviour attack : ATTACKS) {
-                System.out.println("hearth bench reliability: Byzantine attacks with the " + outer + " step: " + attack + "...");
+            System.out.println("BYZANTINE " + lines.getLast());
+            for (AttackRun run : RUNS_PER_STEP) {
+                ProtocolNode.Behaviour attack = run.attack();
+                boolean sampled = run.sampled();
+                var defences = run.defences();
+                String name = run.name();
+                System.out.println("hearth bench reliability: Byzantine attacks with the " + outer + " step: " + name + "...");
                 ByzantineScenario.Outcome o;
                 try {
-                    o = ByzantineScenario.run(outer + " " + attack, PER_ATTACK, ByzantineScenario.Defences.ON,
-                            dir.resolve("attacks-" + outer + "-" + attack), PER_ATTACK_TIMEOUT, outer, attack);
+                    o = ByzantineScenario.run(outer + " " + name, PER_ATTACK, defences,
+                            dir.resolve("attacks-" + outer + "-" + attack + (sampled ? "-sampled" : "")),
+                            PER_ATTACK_TIMEOUT, outer, attack);
                 } catch (IllegalStateException e) {
-                    lines.add("    " + outer + " " + attack + " run did not finish: " + e.getMessage());
+                    lines.add("    " + outer + " " + name + " run did not finish: " + e.getMessage());
                     ok = false;
                     continue;
                 }
                 double ratio = o.finalValidationLoss() / clean.finalValidationLoss();
                 int attacks = o.attacks();
                 boolean creditsOk = attack == ProtocolNode.Behaviour.INTERMITTENT || o.cheaterCredits() == 0;
+                // with most updates unchecked, some attacks count: the bound is the loss ratio, not zero
                 boolean runOk = Double.isFinite(o.finalValidationLoss()) && ratio <= 1 + LOSS_RATIO_BOUND
-                        && o.attacksCounted() == 0 && creditsOk && o.honestStruck() == 0
+                        && (sampled || o.attacksCounted() == 0) && creditsOk && o.honestStruck() == 0
                         && o.honestUpdatesDropped() == 0;
                 ok &= runOk;
                 int uploads = o.cheaters().stream().mapToInt(ByzantineScenario.NodeOutcome::uploads).sum();
                 lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %d/%d%s", outer,
-                        attack.name().toLowerCase(Locale.ROOT), fmt(o.finalValidationLoss()),
+                        name, fmt(o.finalValidationLoss()),
                         String.format(Locale.ROOT, "%.4f", ratio), attacks + "/" + o.attacksCounted(),
                         (uploads - o.cheaterUpdatesCounted()) + "/" + uploads, o.caught() + "/" + o.cheaters().size(),
                         o.cheaterCredits(), o.cheaterCreditsWithheld(), o.honestStruck(), o.honestUpdatesDropped(),
                         runOk ? "" : "  FAILED"));
+                System.out.println("BYZANTINE " + lines.getLast());
             }
         }
         lines.add("    (attacks/in: corrupted uploads / of them counted in a committed round; rejected: the cheaters'"
