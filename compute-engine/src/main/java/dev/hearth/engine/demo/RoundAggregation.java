@@ -12,7 +12,8 @@ import java.util.List;
 /// Order of work, as a run does it: updates excluded beforehand (norm outliers) are skipped; each update chosen for
 /// a spot check is applied alone — at the rate of its share of the round ({@link OuterRule#spotCheckLr}), so that
 /// the step judged is the one it takes in the round — and its own batch's loss compared before, after and after its
-/// negation, and an update that fails is left out; the rest, in list order (float sums are order-dependent), make the rule's step.
+/// negation, and an update that fails is left out; the rest, in list order (float sums are order-dependent), make
+/// the rule's step.
 /// Pure apart from the loss evaluations the caller supplies: the same inputs give the same bytes.
 ///
 /// @param rule     the run's outer step
