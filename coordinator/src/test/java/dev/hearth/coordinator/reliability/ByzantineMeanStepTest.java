@@ -33,12 +33,13 @@ class ByzantineMeanStepTest {
     static final ByzantineScenario.Shape SHAPE = new ByzantineScenario.Shape(8, 2, 8, 2);
     static final Duration TIMEOUT = Duration.ofMinutes(10);
 
-    @TempDir
+    /// The class's directory: a `@TempDir` field is not yet set when a per-class `@BeforeAll` runs, a parameter is.
     Path dir;
     Outcome clean;
 
     @BeforeAll
-    void cleanRun() throws Exception {
+    void cleanRun(@TempDir Path dir) throws Exception {
+        this.dir = dir;
         clean = ByzantineScenario.run("mean clean", new ByzantineScenario.Shape(SHAPE.nodes(), 0, SHAPE.rounds(),
                 SHAPE.sequencesPerNode()), Defences.ON, dir.resolve("clean"), TIMEOUT, "mean", null);
         assertEquals(0, clean.honestStruck(), "no honest node struck in the clean run: " + clean);
