@@ -23,7 +23,7 @@ public final class BenchMain {
         BENCHES.put("coordinator", new Bench("dev.hearth.coordinator.bench.CoordinatorBench",
                 "how many nodes one coordinator holds; aggregation + commit time for 10M parameters"));
         BENCHES.put("reliability", new Bench("dev.hearth.coordinator.bench.ReliabilityBench",
-                "faults, hostile input and Byzantine nodes: the quick suite (< 10 min)"));
+                "faults, hostile input and Byzantine nodes (each attack, mean and sign step): the quick suite"));
     }
 
     private BenchMain() {}

@@ -4,6 +4,7 @@ import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.ledger.LeaderboardEntry;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.data.Corpus;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.protocol.RunAddress;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,16 +18,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/// Issue 8's Byzantine case: a `nano` run over loopback TLS where a quarter of the nodes cheat (one flips the
-/// sign of its real update, one uploads random values or a 100× scaled update, alternating per node), with the
-/// run's defences on (trimmed mean, spot checks on every update, the norm bound) or off (plain mean, no spot
-/// checks, no effective norm bound). The figure is the final validation loss against the clean run's.
+/// Issue 8's Byzantine case, and issue 14's for the default mean step: a `nano` run over loopback TLS where a
+/// quarter of the nodes cheat, with the run's defences on (spot checks on every update, the norm bound, the trimmed
+/// mean with the sign step or the norm clip with the mean step) or off (plain mean, no spot checks, no effective norm
+/// bound; the model's health still applies: it is not a setting). The cheaters either all make one attack
+/// ([#run(String, Shape, Defences, Path, Duration, String, ProtocolNode.Behaviour)]) or mix the sign flip, random and
+/// scaled updates, one each. The figure is the final validation loss against the clean run's, with what the
+/// cheaters got: updates counted, quarantined, credits.
 public final class ByzantineScenario {
 
     /// Defences of a run.
     public enum Defences {
         /// Trimmed mean, every update spot-checked, norm bound 5× the median.
         ON("trimmed_mean", 1.0, 5.0),
+        /// As [#ON] but with the run default's spot-check fraction (`validation.spot_check_fraction` = 0.1): what a
+        /// cheater that attacks only sometimes gets through when most updates go unchecked.
+        SAMPLED("trimmed_mean", 0.1, 5.0),
         /// Plain token-weighted mean, no spot checks, norm bound 10⁶× the median (the config's maximum: off).
         OFF("mean", 0.0, 1_000_000);
 
@@ -55,27 +62,81 @@ public final class ByzantineScenario {
         }
     }
 
-    /// What one node did.
+    /// What one node did, from the node and from the coordinator's ledger.
     ///
-    /// @param spotChecks   spot checks of its updates
-    /// @param strikes      of those, how many were strikes
-    /// @param meanLossRise mean relative loss change on its own batch when its update was applied alone
+    /// @param accepted     receipts that accepted its upload (before the round's aggregation could still drop it)
+    /// @param rejected     receipts that refused it
+    /// @param ledgerCredits its credits on the leaderboard (0 once quarantined)
+    /// @param spotChecks   loss spot checks of its updates
+    /// @param strikes      strikes against it: failed loss checks and health offences
+    /// @param meanLossRise mean relative loss change on its own batch when its update was applied alone (at its share
+    ///                     of the round with the mean step), over its loss checks
+    /// @param uploads      updates it uploaded
+    /// @param attacks      of those, how many it corrupted
+    /// @param counted      of those, how many went into a committed round (the ledger's accepted uploads)
+    /// @param attacksCounted of its corrupted uploads, how many went into a committed round
+    /// @param uploadedTokens tokens of all its uploads: the credits it would have earned had every one counted
     public record NodeOutcome(String name, ProtocolNode.Behaviour behaviour, String nodeId, int accepted, int rejected,
                               long ledgerCredits, boolean quarantined, int shaMismatches, String failure,
-                              int spotChecks, int strikes, double meanLossRise) {}
+                              int spotChecks, int strikes, double meanLossRise, int uploads, int attacks, int counted,
+                              int attacksCounted, long uploadedTokens) {
+        /// Credits it did not get for what it uploaded: dropped and refused uploads, and all of them once quarantined.
+        public long creditsWithheld() {
+            return uploadedTokens - ledgerCredits;
+        }
+    }
 
     /// What a run gave.
     ///
+    /// @param attack              what every cheater did, or null for the mix of [#behaviourOf]
     /// @param finalValidationLoss validation loss of the last committed version
     /// @param committed           versions committed
-    public record Outcome(String label, double finalValidationLoss, int committed, List<NodeOutcome> nodes,
-                          Duration took) {
+    public record Outcome(String label, String outer, ProtocolNode.Behaviour attack, double finalValidationLoss,
+                          int committed, List<NodeOutcome> nodes, Duration took) {
         public List<NodeOutcome> cheaters() {
-            return nodes.stream().filter(n -> n.behaviour() != ProtocolNode.Behaviour.HONEST).toList();
+            return nodes.stream().filter(n -> n.behaviour().cheats()).toList();
         }
 
         public List<NodeOutcome> honest() {
-            return nodes.stream().filter(n -> n.behaviour() == ProtocolNode.Behaviour.HONEST).toList();
+            return nodes.stream().filter(n -> !n.behaviour().cheats()).toList();
+        }
+
+        /// Cheaters quarantined.
+        public long caught() {
+            return cheaters().stream().filter(NodeOutcome::quarantined).count();
+        }
+
+        /// Honest nodes with a strike or quarantined (must be 0).
+        public long honestStruck() {
+            return honest().stream().filter(n -> n.strikes() > 0 || n.quarantined()).count();
+        }
+
+        /// Cheaters' uploads that went into a committed round.
+        public int cheaterUpdatesCounted() {
+            return cheaters().stream().mapToInt(NodeOutcome::counted).sum();
+        }
+
+        /// Cheaters' corrupted uploads that went into a committed round: the attacks that got through.
+        public int attacksCounted() {
+            return cheaters().stream().mapToInt(NodeOutcome::attacksCounted).sum();
+        }
+
+        public int attacks() {
+            return cheaters().stream().mapToInt(NodeOutcome::attacks).sum();
+        }
+
+        /// Cheaters' credits on the leaderboard.
+        public int cheaterCredits() {
+            return (int) cheaters().stream().mapToLong(NodeOutcome::ledgerCredits).sum();
+        }
+
+        public long cheaterCreditsWithheld() {
+            return cheaters().stream().mapToLong(NodeOutcome::creditsWithheld).sum();
+        }
+
+        /// Honest uploads that did not go into a committed round (dropped by a defence; must be 0 with no strike).
+        public int honestUpdatesDropped() {
+            return honest().stream().mapToInt(n -> n.uploads() - n.counted()).sum();
         }
     }
 
@@ -94,21 +155,51 @@ public final class ByzantineScenario {
         };
     }
 
-    /// node id → {checks, strikes, sum of relative loss rises} from the ledger's spot-check table.
-    static Map<String, double[]> spotChecks(Path ledger) {
-        Map<String, double[]> out = new java.util.HashMap<>();
-        try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + ledger);
-             var q = db.prepareStatement("SELECT node_id, loss_before, loss_after, strike FROM spot_checks");
-             var rs = q.executeQuery()) {
-            while (rs.next()) {
-                double[] s = out.computeIfAbsent(rs.getString(1), k -> new double[3]);
-                s[0]++;
-                s[1] += rs.getInt(4);
-                s[2] += rs.getDouble(3) / rs.getDouble(2) - 1;
+    /// One node's rows in the ledger: loss spot checks, strikes, the sum of the loss checks' relative rises, uploads
+    /// recorded, those counted in a committed round, and their tokens.
+    record LedgerCounts(int lossChecks, int strikes, double riseSum, int uploads, int counted, long tokens,
+                        Set<Long> countedRounds) {}
+
+    /// node id → its [LedgerCounts] from the ledger's `spot_checks` and `updates` tables. A health strike is a spot-check
+    /// row without losses (NULL): it counts as a strike, not as a loss check.
+    static Map<String, LedgerCounts> ledgerCounts(Path ledger) {
+        Map<String, double[]> s = new java.util.HashMap<>();
+        Map<String, Set<Long>> counted = new java.util.HashMap<>();
+        try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + ledger)) {
+            try (var q = db.prepareStatement("SELECT node_id, loss_before, loss_after, strike FROM spot_checks");
+                 var rs = q.executeQuery()) {
+                while (rs.next()) {
+                    double[] c = s.computeIfAbsent(rs.getString(1), k -> new double[6]);
+                    double before = rs.getDouble(2);
+                    boolean lossCheck = !rs.wasNull();
+                    double after = rs.getDouble(3);
+                    lossCheck &= !rs.wasNull();
+                    c[1] += rs.getInt(4);
+                    if (lossCheck) {
+                        c[0]++;
+                        c[2] += after / before - 1;
+                    }
+                }
+            }
+            try (var q = db.prepareStatement("SELECT node_id, round, accepted, tokens FROM updates");
+                 var rs = q.executeQuery()) {
+                while (rs.next()) {
+                    double[] c = s.computeIfAbsent(rs.getString(1), k -> new double[6]);
+                    c[3]++;
+                    c[5] += rs.getLong(4);
+                    if (rs.getInt(3) == 1) {
+                        c[4]++;
+                        counted.computeIfAbsent(rs.getString(1), k -> new java.util.HashSet<>()).add(rs.getLong(2));
+                    }
+                }
             }
         } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("cannot read the spot checks in " + ledger + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the spot checks and updates in " + ledger + ": "
+                    + e.getMessage(), e);
         }
+        Map<String, LedgerCounts> out = new java.util.HashMap<>();
+        s.forEach((id, c) -> out.put(id, new LedgerCounts((int) c[0], (int) c[1], c[2], (int) c[3], (int) c[4],
+                (long) c[5], counted.getOrDefault(id, Set.of()))));
         return out;
     }
 
@@ -122,10 +213,30 @@ public final class ByzantineScenario {
     /// mean step (the run default) the nodes take the run's local AdamW steps and send pseudo-gradients, and the
     /// defences' robust mode is `norm_clip` (the trimmed mean is defined over each coefficient's senders, which only
     /// the sign step aggregates by); the spot checks, the norm bound and the model's health apply as with the sign.
+    /// Whether `rule` is defined with the robust aggregation named `robust` (the rule answers, not a switch here).
+    private static boolean supports(OuterRule rule, String robust) {
+        try {
+            rule.requireSupported(dev.hearth.engine.recipe.RobustAggregation.named(robust).mode());
+            return true;
+        } catch (OuterRule.SettingException e) {
+            return false;
+        }
+    }
+
     public static Outcome run(String label, Shape shape, Defences defences, Path dir, Duration timeout, String outer)
             throws IOException, InterruptedException {
-        boolean mean = outer.equals("mean");
-        String robust = mean && defences.robust.equals("trimmed_mean") ? "norm_clip" : defences.robust;
+        return run(label, shape, defences, dir, timeout, outer, null);
+    }
+
+    /// As [#run(String, Shape, Defences, Path, Duration, String)] with every cheater making `attack` (null: the mix of
+    /// [#behaviourOf]).
+    public static Outcome run(String label, Shape shape, Defences defences, Path dir, Duration timeout, String outer,
+                              ProtocolNode.Behaviour attack) throws IOException, InterruptedException {
+        if (attack == ProtocolNode.Behaviour.HONEST) {
+            throw new IllegalArgumentException("the attack of a Byzantine run must be a cheat, not HONEST");
+        }
+        OuterRule rule = OuterRule.byName(outer);
+        String robust = supports(rule, defences.robust) ? defences.robust : "norm_clip"; // the mean step has no trimmed mean
         long start = System.nanoTime();
         RunConfig config = RunConfig.parse("""
                 [run]
@@ -158,7 +269,7 @@ public final class ByzantineScenario {
                 port = 0
                 http_port = 0
                 """.formatted(shape.rounds(), shape.sequencesPerNode(), outer,
-                mean ? "local_steps = " + Math.min(dev.hearth.engine.demo.MeanStep.DEFAULTS.localSteps(), shape.sequencesPerNode()) : "",
+                rule.defaults().localSteps() > shape.sequencesPerNode() ? "local_steps = " + shape.sequencesPerNode() : "",
                 robust, shape.rounds(),
                 defences.spotFraction, defences.normFactor, shape.nodes() - shape.cheaters(), shape.nodes(), shape.rounds()),
                 label, Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
@@ -174,7 +285,9 @@ public final class ByzantineScenario {
             Corpus corpus = Corpus.bundled(config.dataDir().resolve("corpus")); // the coordinator's cache, built
             try {
                 for (int i = 0; i < shape.nodes(); i++) {
-                    ProtocolNode node = new ProtocolNode("n" + i, behaviourOf(i, shape.cheaters()), address,
+                    ProtocolNode.Behaviour b = attack == null || i >= shape.cheaters() ? behaviourOf(i, shape.cheaters())
+                            : attack;
+                    ProtocolNode node = new ProtocolNode("n" + i, b, address,
                             config.recipe().model(), config.recipe().dataSeed(), corpus);
                     nodes.add(node);
                     node.start();
@@ -196,14 +309,17 @@ public final class ByzantineScenario {
             Set<String> quarantined = coordinator.ledger().quarantinedNodes();
             Map<String, Long> credits = new java.util.HashMap<>();
             for (LeaderboardEntry e : coordinator.ledger().leaderboard(1_000)) credits.put(e.nodeId(), e.credits());
-            Map<String, double[]> spots = spotChecks(config.ledgerFile());
+            Map<String, LedgerCounts> counts = ledgerCounts(config.ledgerFile());
             List<NodeOutcome> outcomes = nodes.stream().map(n -> {
-                double[] s = spots.getOrDefault(n.nodeId(), new double[3]);
+                LedgerCounts c = counts.getOrDefault(n.nodeId(), new LedgerCounts(0, 0, 0, 0, 0, 0, Set.of()));
                 return new NodeOutcome(n.name(), n.behaviour(), n.nodeId(), n.acceptedUpdates(), n.rejectedUpdates(),
                         credits.getOrDefault(n.nodeId(), 0L), quarantined.contains(n.nodeId()), n.shaMismatches(),
-                        n.failure(), (int) s[0], (int) s[1], s[0] == 0 ? Double.NaN : s[2] / s[0]);
+                        n.failure(), c.lossChecks(), c.strikes(),
+                        c.lossChecks() == 0 ? Double.NaN : c.riseSum() / c.lossChecks(), n.uploads(), n.attacks(),
+                        c.counted(), (int) n.attackedRounds().stream().filter(c.countedRounds()::contains).count(),
+                        c.tokens());
             }).toList();
-            return new Outcome(label, commits.getLast().valLoss(), commits.size(), outcomes,
+            return new Outcome(label, outer, attack, commits.getLast().valLoss(), commits.size(), outcomes,
                     Duration.ofNanos(System.nanoTime() - start));
         }
     }

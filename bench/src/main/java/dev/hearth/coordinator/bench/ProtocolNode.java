@@ -63,11 +63,28 @@ public final class ProtocolNode implements AutoCloseable {
         /// Uploads the real update times {@link #SCALE}: it tries to dominate the mean.
         SCALED,
         /// Uploads random values at the real update's indices, with the real update's per-value magnitude.
-        RANDOM
+        RANDOM,
+        /// Uploads the real update negated with every value at the largest finite float ({@link Float#MAX_VALUE}):
+        /// well-formed and finite, the largest update the codec carries (issue 14's attack that made every parameter
+        /// NaN, at its limit).
+        MAXIMAL,
+        /// Tries to be honest while checked and to cheat otherwise. It cannot know when it is checked (the draw comes
+        /// from the coordinator's secret, `CoordinatorSecret`), so it flips its update's sign in a random
+        /// {@link #ATTACK_SHARE} of its rounds and is honest in the others.
+        INTERMITTENT;
+
+        /// Whether the node ever corrupts its update.
+        public boolean cheats() {
+            return this != HONEST;
+        }
     }
 
     /// 100×: far beyond the norm bound (5× the median) and enough to dominate a plain mean of 8 updates.
     static final float SCALE = 100f;
+    /// 1/4 of its rounds: an [Behaviour#INTERMITTENT] node that attacked more often would reach the quarantine's 3
+    /// strikes in 10 rounds within its first 10 rounds when every update is checked; a quarter keeps it below that
+    /// on average, so the scenario measures what the defences do about a cheater that paces itself.
+    static final double ATTACK_SHARE = 0.25;
     /// Reported speed: sets the coordinator's first deadline estimate (nano trains about this fast on one core).
     static final double TOKENS_PER_SECOND = 2_000;
     /// Micro-batch of "all the round's windows": the scenario's rounds are a few windows of `nano`.
@@ -86,6 +103,8 @@ public final class ProtocolNode implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger rejected = new AtomicInteger();
     private final AtomicInteger shaMismatches = new AtomicInteger();
+    private final AtomicInteger uploads = new AtomicInteger();
+    private final List<Long> attackedRounds = new CopyOnWriteArrayList<>();
     private final List<String> rejections = new CopyOnWriteArrayList<>();
     private volatile double credits;
     private volatile String failure;
@@ -172,6 +191,21 @@ public final class ProtocolNode implements AutoCloseable {
         return shaMismatches.get();
     }
 
+    /// Updates uploaded.
+    public int uploads() {
+        return uploads.get();
+    }
+
+    /// Of those, how many were corrupted (every one for a cheater other than [Behaviour#INTERMITTENT]).
+    public int attacks() {
+        return attackedRounds.size();
+    }
+
+    /// The rounds whose upload it corrupted.
+    public List<Long> attackedRounds() {
+        return List.copyOf(attackedRounds);
+    }
+
     public List<String> rejections() {
         return List.copyOf(rejections);
     }
@@ -237,12 +271,14 @@ public final class ProtocolNode implements AutoCloseable {
             double loss = r.meanLoss();
             SparseUpdate honest = r.update();
             SparseUpdate sent = corrupt(honest);
+            if (sent != honest) attackedRounds.add(rs.getRound());
             byte[] payload = UpdateCodec.encode(sent, demo.encoding());
             UpdateUpload u = UpdateSignatures.signed(identity, UpdateUpload.newBuilder()
                     .setRunId(runId).setRound(rs.getRound()).setBaseVersion(version)
                     .setPayload(ByteString.copyFrom(payload)).setTokens((long) ids.length * model.context())
                     .setLocalLoss(loss).setTrainMillis(1).build());
             client.send(Envelope.newBuilder().setUpdateUpload(u).build());
+            uploads.incrementAndGet();
         } catch (RuntimeException e) {
             failure = "training round " + rs.getRound() + " failed: " + e;
         }
@@ -251,6 +287,7 @@ public final class ProtocolNode implements AutoCloseable {
     /// The cheat, applied to a real compressed update (indices kept, so it passes every shape check).
     SparseUpdate corrupt(SparseUpdate u) {
         if (behaviour == Behaviour.HONEST) return u;
+        if (behaviour == Behaviour.INTERMITTENT && random.nextDouble() >= ATTACK_SHARE) return u;
         int n = u.entryCount();
         short[] idx = new short[n];
         float[] val = new float[n];
@@ -258,9 +295,10 @@ public final class ProtocolNode implements AutoCloseable {
             idx[i] = (short) u.index(i);
             float v = u.value(i);
             val[i] = switch (behaviour) {
-                case SIGN_FLIP -> -v;
+                case SIGN_FLIP, INTERMITTENT -> -v;
                 case SCALED -> SCALE * v;
                 case RANDOM -> (float) (Math.abs(v) * random.nextGaussian());
+                case MAXIMAL -> v == 0f ? 0f : Math.copySign(Float.MAX_VALUE, -v);
                 case HONEST -> v;
             };
         }

@@ -24,35 +24,83 @@ public final class ReliabilityBench {
     /// 12 nodes, 3 cheaters (25 %: one sign flip, one random, one 100× scaled), 12 rounds of `nano`, 3 windows
     /// per node per round.
     static final ByzantineScenario.Shape BYZANTINE = new ByzantineScenario.Shape(12, 3, 12, 3);
+    /// Issue 14: each attack made by a quarter of the nodes, for the mean step (the default) and the sign step: 8
+    /// nodes, 2 of them attacking, 8 rounds (a cheater struck in every round is quarantined in its third), 2 windows
+    /// per node per round — sized so that the 12 runs finish within the hour on two shared, loaded cores (a clean
+    /// mean-step run took 222 s at load 20).
+    static final ByzantineScenario.Shape PER_ATTACK = new ByzantineScenario.Shape(8, 2, 8, 2);
+    /// The attacks of issue 14, point 3, each run on its own.
+    static final List<ProtocolNode.Behaviour> ATTACKS = List.of(ProtocolNode.Behaviour.SIGN_FLIP,
+            ProtocolNode.Behaviour.SCALED, ProtocolNode.Behaviour.RANDOM, ProtocolNode.Behaviour.MAXIMAL,
+            ProtocolNode.Behaviour.INTERMITTENT);
+    /// One per-attack run: the attack and the defences it meets.
+    record AttackRun(ProtocolNode.Behaviour attack, ByzantineScenario.Defences defences) {
+        boolean sampled() {
+            return defences == ByzantineScenario.Defences.SAMPLED;
+        }
+
+        String name() {
+            return attack.name().toLowerCase(Locale.ROOT) + (sampled() ? " 0.1" : "");
+        }
+    }
+
+    /// Each step's runs after its clean run: every attack with every update checked, then the intermittent cheater
+    /// against the run default's spot-check fraction ([ByzantineScenario.Defences#SAMPLED]).
+    static final List<AttackRun> RUNS_PER_STEP = java.util.stream.Stream.concat(
+            ATTACKS.stream().map(a -> new AttackRun(a, ByzantineScenario.Defences.ON)),
+            java.util.stream.Stream.of(new AttackRun(ProtocolNode.Behaviour.INTERMITTENT,
+                    ByzantineScenario.Defences.SAMPLED))).toList();
+    /// The mean step (the run default) first, then the sign step.
+    static final List<String> OUTER_STEPS = List.of("mean", "sign");
     static final Duration FAULTS_TIMEOUT = Duration.ofMinutes(7);
     static final Duration LONG_FAULTS_TIMEOUT = Duration.ofMinutes(40);
     static final Duration BYZANTINE_TIMEOUT = Duration.ofMinutes(4);
+    /// A per-attack run takes 1–3 min on two loaded cores (10–20 s a round); 10 min leaves room for a heavier load.
+    static final Duration PER_ATTACK_TIMEOUT = Duration.ofMinutes(10);
     /// Issue 8: with the defences on, the final validation loss stays within 2 % of the clean run's.
     static final double LOSS_RATIO_BOUND = 0.02;
+
+    static final String USAGE = "Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine |"
+            + " --byzantine-only]";
 
     private ReliabilityBench() {}
 
     public static void main(String[] args) throws Exception {
         boolean longSuite = false;
         boolean byzantine = true;
+        boolean byzantineOnly = false;
         Path keep = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--long" -> longSuite = true;
                 case "--skip-byzantine" -> byzantine = false;
+                case "--byzantine-only" -> byzantineOnly = true;
                 case "--keep" -> {
                     if (i + 1 >= args.length) usage("--keep needs a directory");
                     keep = Path.of(args[++i]);
                 }
                 case "-h", "--help" -> {
-                    System.out.println("Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine]");
+                    System.out.println(USAGE);
                     return;
                 }
                 default -> usage("unknown option '" + args[i] + "'");
             }
         }
+        if (byzantineOnly && !byzantine) usage("--byzantine-only and --skip-byzantine exclude each other");
         Path dir = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("hearth-reliability");
         long start = System.nanoTime();
+        if (byzantineOnly) {
+            List<String> lines = new ArrayList<>();
+            boolean ok = perAttack(dir, lines);
+            System.out.println();
+            System.out.println("Hearth reliability (Byzantine attacks only), " + Runtime.getRuntime().availableProcessors()
+                    + " cores, took " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s"
+                    + (keep != null ? "; logs kept in " + dir : ""));
+            lines.forEach(System.out::println);
+            System.out.println(ok ? "\nALL CHECKS HELD" : "\nSOME CHECKS FAILED");
+            if (keep == null) deleteQuietly(dir);
+            System.exit(ok ? 0 : 1);
+        }
         List<String[]> rows = new ArrayList<>();
         boolean ok = true;
 
@@ -106,6 +154,8 @@ public final class ReliabilityBench {
                     && defended.cheaters().stream().allMatch(c -> c.ledgerCredits() == 0);
             ok &= byzOk;
         }
+        List<String> attackLines = new ArrayList<>();
+        if (byzantine) ok &= perAttack(dir, attackLines);
 
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         System.out.println();
@@ -143,11 +193,85 @@ public final class ReliabilityBench {
                 }
             }
         }
+        attackLines.forEach(System.out::println);
         System.out.println();
         for (String[] r : rows) System.out.printf("  %-40s %-22s %s%n", r[0], r[1], r[2]);
         System.out.println(ok ? "\nALL CHECKS HELD" : "\nSOME CHECKS FAILED");
         if (keep == null) deleteQuietly(dir);
         System.exit(ok ? 0 : 1);
+    }
+
+    /// Issue 14, point 3: for the mean step and the sign step, a clean run and one defended run per attack of
+    /// [#ATTACKS] by a quarter of the nodes ([#PER_ATTACK]). Adds one line per run to `lines`; true when every check
+    /// held: the validation loss within [#LOSS_RATIO_BOUND] above the clean run's and finite, no honest node struck
+    /// or dropped, no corrupted update counted, and no credits for a cheater except an intermittent one's for its
+    /// honest rounds.
+    static boolean perAttack(Path dir, List<String> lines) throws Exception {
+        boolean ok = true;
+        lines.add(String.format(Locale.ROOT, "  Byzantine attacks, each by %d of %d nodes, %d rounds of nano, %d windows"
+                        + " per node per round, every update spot-checked (0.1: a tenth):", PER_ATTACK.cheaters(), PER_ATTACK.nodes(),
+                PER_ATTACK.rounds(), PER_ATTACK.sequencesPerNode()));
+        lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %s", "step", "attack",
+                "val loss", "ratio", "attacks/in", "rejected", "caught", "credits", "withheld", "honest struck/dropped"));
+        var cleanShape = new ByzantineScenario.Shape(PER_ATTACK.nodes(), 0, PER_ATTACK.rounds(),
+                PER_ATTACK.sequencesPerNode());
+        for (String outer : OUTER_STEPS) {
+            System.out.println("hearth bench reliability: Byzantine attacks with the " + outer + " step (clean run)...");
+            ByzantineScenario.Outcome clean;
+            try {
+                clean = ByzantineScenario.run(outer + " clean", cleanShape, ByzantineScenario.Defences.ON,
+                        dir.resolve("attacks-" + outer + "-clean"), PER_ATTACK_TIMEOUT, outer, null);
+            } catch (IllegalStateException e) {
+                lines.add("    " + outer + " clean run did not finish: " + e.getMessage());
+                ok = false;
+                continue;
+            }
+            boolean cleanOk = Double.isFinite(clean.finalValidationLoss()) && clean.honestStruck() == 0
+                    && clean.honestUpdatesDropped() == 0;
+            ok &= cleanOk;
+            lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %d/%d%s", outer,
+                    "none (clean)", fmt(clean.finalValidationLoss()), "1", "-", "-", "-", "-", "-",
+                    clean.honestStruck(), clean.honestUpdatesDropped(), cleanOk ? "" : "  FAILED"));
+            System.out.println("BYZANTINE " + lines.getLast());
+            for (AttackRun run : RUNS_PER_STEP) {
+                ProtocolNode.Behaviour attack = run.attack();
+                boolean sampled = run.sampled();
+                var defences = run.defences();
+                String name = run.name();
+                System.out.println("hearth bench reliability: Byzantine attacks with the " + outer + " step: " + name + "...");
+                ByzantineScenario.Outcome o;
+                try {
+                    o = ByzantineScenario.run(outer + " " + name, PER_ATTACK, defences,
+                            dir.resolve("attacks-" + outer + "-" + attack + (sampled ? "-sampled" : "")),
+                            PER_ATTACK_TIMEOUT, outer, attack);
+                } catch (IllegalStateException e) {
+                    lines.add("    " + outer + " " + name + " run did not finish: " + e.getMessage());
+                    ok = false;
+                    continue;
+                }
+                double ratio = o.finalValidationLoss() / clean.finalValidationLoss();
+                int attacks = o.attacks();
+                boolean creditsOk = attack == ProtocolNode.Behaviour.INTERMITTENT || o.cheaterCredits() == 0;
+                // with most updates unchecked, some attacks count: the bound is the loss ratio, not zero
+                boolean runOk = Double.isFinite(o.finalValidationLoss()) && ratio <= 1 + LOSS_RATIO_BOUND
+                        && (sampled || o.attacksCounted() == 0) && creditsOk && o.honestStruck() == 0
+                        && o.honestUpdatesDropped() == 0;
+                ok &= runOk;
+                int uploads = o.cheaters().stream().mapToInt(ByzantineScenario.NodeOutcome::uploads).sum();
+                lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %d/%d%s", outer,
+                        name, fmt(o.finalValidationLoss()),
+                        String.format(Locale.ROOT, "%.4f", ratio), attacks + "/" + o.attacksCounted(),
+                        (uploads - o.cheaterUpdatesCounted()) + "/" + uploads, o.caught() + "/" + o.cheaters().size(),
+                        o.cheaterCredits(), o.cheaterCreditsWithheld(), o.honestStruck(), o.honestUpdatesDropped(),
+                        runOk ? "" : "  FAILED"));
+                System.out.println("BYZANTINE " + lines.getLast());
+            }
+        }
+        lines.add("    (attacks/in: corrupted uploads / of them counted in a committed round; rejected: the cheaters'"
+                + " uploads that did not count / all; caught: quarantined / cheaters; credits: the cheaters' on the"
+                + " leaderboard; withheld: tokens uploaded minus credits; model health: val loss finite and the ratio"
+                + " ≤ " + (1 + LOSS_RATIO_BOUND) + ")");
+        return ok;
     }
 
     private static ByzantineScenario.Outcome runOrNull(String label, ByzantineScenario.Shape shape,
@@ -175,7 +299,7 @@ public final class ReliabilityBench {
 
     private static void usage(String problem) {
         System.err.println("hearth bench reliability: " + problem);
-        System.err.println("Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine]");
+        System.err.println(USAGE);
         System.exit(2);
     }
 

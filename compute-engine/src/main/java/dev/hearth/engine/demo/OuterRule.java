@@ -81,8 +81,13 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     /// @throws MalformedUpdateException if the step does not fit the blocking or is malformed
     void applyStep(DemoBlocking blocking, float[] params, byte[] step, float lr) throws MalformedUpdateException;
 
+    /// The rate the coordinator's spot check applies one update alone with ({@link #applyAlone}), so that the step it
+    /// judges is the step that update takes in its round: `commitLr` is the commit's rate ({@link #commitLr}),
+    /// `share` the update's weight among the round's counted updates (its tokens over theirs, in (0, 1]).
+    float spotCheckLr(float commitLr, double share);
+
     /// The coordinator's spot check: a copy of `params` after the step made of `update` alone at rate `lr`
-    /// ({@link #commitLr}); `params` is not changed.
+    /// ({@link #spotCheckLr}); `params` is not changed.
     default float[] applyAlone(DemoBlocking blocking, float[] params, SparseUpdate update, float lr) {
         float[] copy = params.clone();
         try {

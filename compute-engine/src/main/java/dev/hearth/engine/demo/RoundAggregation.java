@@ -10,8 +10,10 @@ import java.util.List;
 /// their SHA-256 out.
 ///
 /// Order of work, as a run does it: updates excluded beforehand (norm outliers) are skipped; each update chosen for
-/// a spot check is applied alone and its own batch's loss compared before, after and after its negation, and an
-/// update that fails is left out; the rest, in list order (float sums are order-dependent), make the rule's step.
+/// a spot check is applied alone — at the rate of its share of the round ({@link OuterRule#spotCheckLr}), so that
+/// the step judged is the one it takes in the round — and its own batch's loss compared before, after and after its
+/// negation, and an update that fails is left out; the rest, in list order (float sums are order-dependent), make
+/// the rule's step.
 /// Pure apart from the loss evaluations the caller supplies: the same inputs give the same bytes.
 ///
 /// @param rule     the run's outer step
@@ -24,7 +26,8 @@ public record RoundAggregation(OuterRule rule, DemoBlocking blocking, RobustMode
     /// @param base      the round's parameters (not modified)
     /// @param lr        the rate the commit applies the step with ({@link OuterRule#commitLr})
     /// @param updates   the accepted updates, in arrival order
-    /// @param tokens    tokens each update was trained on (its weight)
+    /// @param tokens    tokens each update was trained on (its weight, and its share of the round's step in a spot
+    ///                  check)
     /// @param excluded  per update: left out before aggregating (e.g. a norm outlier), not spot-checked
     /// @param spotCheck per update: apply it alone and judge it ({@link SpotCheck})
     public record Input(float[] base, float lr, List<SparseUpdate> updates, long[] tokens, boolean[] excluded,
@@ -99,14 +102,17 @@ public record RoundAggregation(OuterRule rule, DemoBlocking blocking, RobustMode
         int n = in.updates().size();
         boolean[] used = new boolean[n];
         List<SpotResult> spots = new ArrayList<>();
+        long countedTokens = 0; // the weights the round's step divides by, before any spot check drops one
+        for (int i = 0; i < n; i++) if (!in.excluded()[i]) countedTokens += in.tokens()[i];
         for (int i = 0; i < n; i++) {
             used[i] = !in.excluded()[i];
             if (!used[i] || !in.spotCheck()[i]) continue;
             SparseUpdate u = in.updates().get(i);
             Loss loss = check.lossOn(i);
+            float lr = rule.spotCheckLr(in.lr(), share(in.tokens()[i], countedTokens));
             float before = loss.at(in.base());
-            float after = loss.at(rule.applyAlone(blocking, in.base(), u, in.lr()));
-            float afterNegated = loss.at(rule.applyAlone(blocking, in.base(), negated(u), in.lr()));
+            float after = loss.at(rule.applyAlone(blocking, in.base(), u, lr));
+            float afterNegated = loss.at(rule.applyAlone(blocking, in.base(), negated(u), lr));
             boolean passed = check.passes(before, after, afterNegated);
             spots.add(new SpotResult(i, before, after, afterNegated, passed));
             used[i] = passed;
@@ -126,6 +132,12 @@ public record RoundAggregation(OuterRule rule, DemoBlocking blocking, RobustMode
             throw new IllegalStateException("the step encoded here failed its own check", e);
         }
         return new Result(step, next, ParamsDigest.sha256(next), used, List.copyOf(spots));
+    }
+
+    /// An update's weight among the round's counted updates: its tokens over theirs (the rule refuses weights that
+    /// are not positive, so a total of 0 only comes with one counted update).
+    static double share(long tokens, long countedTokens) {
+        return countedTokens > 0 ? (double) tokens / countedTokens : 1.0;
     }
 
     /// The update with every value negated (the spot check's antithetic step).

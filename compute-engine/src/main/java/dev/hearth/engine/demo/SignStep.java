@@ -71,6 +71,14 @@ public record SignStep(double weightDecay) implements OuterRule {
         return scheduledLr;
     }
 
+    /// The whole rate, whatever the share: the ternary step moves every coordinate it touches by `lr` however many
+    /// updates the round has, so one update alone takes a step of the round's size (the antithetic rule cancels its
+    /// overshoot: the coordinator's `SpotCheckPolicy`).
+    @Override
+    public float spotCheckLr(float commitLr, double share) {
+        return commitLr;
+    }
+
     @Override
     public long maxStepBytes(DemoBlocking blocking) {
         return packedLength(blocking.paramCount());

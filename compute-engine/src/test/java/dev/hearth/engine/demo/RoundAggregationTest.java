@@ -87,6 +87,43 @@ class RoundAggregationTest {
         assertArrayEquals(rule.step(BLOCKING, List.of(ups.get(0)), new long[] {1}, RobustMode.NONE), r.step());
     }
 
+    /// Records the parameters each loss evaluation is asked about, in order (before, after, after the negation).
+    private record Recording(List<float[]> seen) implements RoundAggregation.SpotCheck {
+        @Override
+        public RoundAggregation.Loss lossOn(int update) {
+            return p -> {
+                seen.add(p.clone());
+                return seen.size();
+            };
+        }
+
+        @Override
+        public boolean passes(float before, float after, float afterNegated) {
+            return true;
+        }
+    }
+
+    @Test
+    void aMeanStepUpdateIsCheckedAtItsShareOfTheRoundAndASignStepOneAtTheWholeRate() {
+        List<SparseUpdate> ups = updates(3);
+        long[] tokens = {100, 300, 600}; // the first is excluded: the second's share is 300 / 900
+        float[] base = DemoFixtures.gaussian(LAYOUT.size(), 3, 0.02f);
+        for (OuterRule rule : List.of(new MeanStep(4, 1.5, 0.1), new SignStep(0.1))) {
+            float lr = rule.commitLr(0.01f);
+            var seen = new ArrayList<float[]>();
+            new RoundAggregation(rule, BLOCKING, RobustMode.NONE).run(new RoundAggregation.Input(base, lr, ups, tokens,
+                    new boolean[] {true, false, false}, new boolean[] {true, true, false}), new Recording(seen));
+            float checkLr = rule instanceof MeanStep ? (float) (lr * (300.0 / 900)) : lr;
+            assertEquals(3, seen.size(), rule.name() + ": the excluded update is not checked, the chosen one is");
+            assertArrayEquals(base, seen.get(0), rule.name());
+            assertArrayEquals(rule.applyAlone(BLOCKING, base, ups.get(1), checkLr), seen.get(1), rule.name());
+            assertArrayEquals(rule.applyAlone(BLOCKING, base, RoundAggregation.negated(ups.get(1)), checkLr),
+                    seen.get(2), rule.name());
+        }
+        assertEquals(0.5f, new MeanStep(4, 1.5, 0).spotCheckLr(1.5f, 1.0 / 3), 1e-7f);
+        assertEquals(1.5f, new SignStep(0).spotCheckLr(1.5f, 1.0 / 3));
+    }
+
     @Test
     void aRoundWithoutUsableUpdatesCommitsTheStepThatMovesOnlyByDecay() throws Exception {
         MeanStep rule = new MeanStep(4, 1.5, 0.1);

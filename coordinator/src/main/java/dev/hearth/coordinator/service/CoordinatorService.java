@@ -766,7 +766,8 @@ public final class CoordinatorService implements AutoCloseable {
             spots.add(new SpotResult(id, s.before(), s.after(), s.afterNegated()));
             if (!s.passed()) {
                 dropped.put(id, String.format(java.util.Locale.ROOT,
-                        "spot check: its update alone took the loss on its own batch from %.4f to %.4f (its negation: %.4f)",
+                        "spot check: its update alone (at its share of the round) took the loss on its own batch from %.4f"
+                                + " to %.4f (its negation: %.4f)",
                         s.before(), s.after(), s.afterNegated()));
             }
         }

@@ -12,7 +12,8 @@ import java.util.Set;
 
 /// Loss-based spot checks (the idea of Templar's Gauntlet): for a seeded fraction of a round's updates the
 /// coordinator measures the loss on that node's own assigned batch before and after applying its update
-/// alone. An update that makes its own data worse is a strike; `strikes` strikes within `windowRounds`
+/// alone — at the rate of its share of the round (`OuterRule.spotCheckLr`: with the mean step its token share of the
+/// outer rate, the step it takes in the round; with the sign step the whole rate). An update that makes its own data worse is a strike; `strikes` strikes within `windowRounds`
 /// rounds quarantine the node (no further updates count and it earns no credit).
 ///
 /// Deterministic: the choice is a hash of the seed, and the strike state is a function of the outcomes fed
