@@ -43,8 +43,9 @@ public final class ProtocolLimits {
 
     /// 16 MiB: a round commit carries the outer step in its `step` oneof: the sign step as 2-bit ternary signs, one
     /// per parameter (models up to ~64 M parameters), or the mean step's coefficients at most ~0.75 bytes per
-    /// parameter (~21 M parameters at 64×64 blocks; the coordinator checks its rule's worst case against this cap
-    /// at start), plus the fixed fields.
+    /// parameter (~21 M parameters at 64×64 blocks), plus the fixed fields. A larger commit is not refused: the
+    /// coordinator writes it to storage and announces it by reference (`live_commit`, up to
+    /// [#MAX_STORED_COMMIT_BYTES]); at start it checks its rule's worst case against that cap.
     public static final int MAX_ROUND_COMMIT_FRAME_BYTES = 16 * MIB;
 
     /// 256 MiB: a commit a node fetches from storage instead of receiving it in a frame (a catch-up's, or the round's
