@@ -131,6 +131,10 @@ public final class Envelopes {
         return Envelope.newBuilder().setCommitChunk(message).build();
     }
 
+    public static Envelope of(dev.hearth.protocol.wire.RoundWithdrawn message) {
+        return Envelope.newBuilder().setRoundWithdrawn(message).build();
+    }
+
     /// The round's commit announced by reference (`live_commit`, kind 37).
     public static Envelope liveCommit(dev.hearth.protocol.wire.StoredCommit message) {
         return Envelope.newBuilder().setLiveCommit(message).build();

@@ -39,7 +39,8 @@ public enum MessageKind {
     /// At most one checkpoint chunk's bytes (a stored commit is asked for in chunks of that size).
     COMMIT_CHUNK(Envelope.PayloadCase.COMMIT_CHUNK, Sender.COORDINATOR, ProtocolLimits.MAX_CHUNK_FRAME_BYTES),
     /// One `StoredCommit` (a presigned URL of ~0.7 KiB): a control message.
-    LIVE_COMMIT(Envelope.PayloadCase.LIVE_COMMIT, Sender.COORDINATOR, ProtocolLimits.MAX_CONTROL_FRAME_BYTES);
+    LIVE_COMMIT(Envelope.PayloadCase.LIVE_COMMIT, Sender.COORDINATOR, ProtocolLimits.MAX_CONTROL_FRAME_BYTES),
+    ROUND_WITHDRAWN(Envelope.PayloadCase.ROUND_WITHDRAWN, Sender.COORDINATOR, ProtocolLimits.MAX_CONTROL_FRAME_BYTES);
 
     /// Which side of a connection may send a kind of message.
     public enum Sender { NODE, COORDINATOR, EITHER }

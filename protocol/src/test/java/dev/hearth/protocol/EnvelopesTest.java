@@ -37,6 +37,7 @@ class EnvelopesTest {
         assertEquals(s.get(MessageKind.COMMIT_CHUNK_REQUEST), Envelopes.of(s.get(MessageKind.COMMIT_CHUNK_REQUEST).getCommitChunkRequest()));
         assertEquals(s.get(MessageKind.COMMIT_CHUNK), Envelopes.of(s.get(MessageKind.COMMIT_CHUNK).getCommitChunk()));
         assertEquals(s.get(MessageKind.LIVE_COMMIT), Envelopes.liveCommit(s.get(MessageKind.LIVE_COMMIT).getLiveCommit()));
-        assertEquals(MessageKind.values().length, 27);
+        assertEquals(s.get(MessageKind.ROUND_WITHDRAWN), Envelopes.of(s.get(MessageKind.ROUND_WITHDRAWN).getRoundWithdrawn()));
+        assertEquals(MessageKind.values().length, 28);
     }
 }

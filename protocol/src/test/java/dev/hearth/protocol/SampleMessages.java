@@ -130,6 +130,8 @@ public final class SampleMessages {
         m.put(MessageKind.LIVE_COMMIT, Envelope.newBuilder().setLiveCommit(dev.hearth.protocol.wire.StoredCommit
                 .newBuilder().setVersion(6).setBytes(21_500_000).setSha256(bytes(32, 23))
                 .setUrl("https://bucket.example/run/commits/6-0123456789abcdef.commit?X-Amz-Signature=cd")).build());
+        m.put(MessageKind.ROUND_WITHDRAWN, Envelope.newBuilder().setRoundWithdrawn(dev.hearth.protocol.wire.RoundWithdrawn
+                .newBuilder().setRound(41).setReason("the node paused: its batches went back to the pool")).build());
         return m;
     }
 }

@@ -629,6 +629,7 @@ public final class RunSession {
             case COMMIT_CATCH_UP -> fire(new SessionMachine.CatchUpOffered(e.getCommitCatchUp()));
             case COMMIT_CHUNK -> storedCommits.onChunk(e.getCommitChunk());
             case LIVE_COMMIT -> fire(new SessionMachine.LiveCommitAnnounced(e.getLiveCommit()));
+            case ROUND_WITHDRAWN -> fire(new SessionMachine.RoundWithdrawn(e.getRoundWithdrawn().getRound()));
             case DATASET_MANIFEST -> dataset.onManifest(e.getDatasetManifest());
             case SHARD_CHUNK -> {
                 traffic.daily().record(0, e.getSerializedSize());

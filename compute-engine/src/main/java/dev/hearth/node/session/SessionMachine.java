@@ -96,6 +96,9 @@ public final class SessionMachine {
     /// [PrepareRound] found the trainer and the round's data ready: the round can start.
     public record RoundPrepared(RoundStart round) implements Event {}
 
+    /// The coordinator took this node's batches of `round` back (it heard the node pause after assigning them).
+    public record RoundWithdrawn(long round) implements Event {}
+
     /// The trainer finished `round`: a result, or `failure` (then `result` is null).
     public record TrainingFinished(RoundStart round, TrainResult result, String failure) implements Event {}
 
@@ -250,6 +253,7 @@ public final class SessionMachine {
             }
             case RoundOpened e -> roundOpened(e.round(), now);
             case RoundPrepared e -> roundPrepared(e.round());
+            case RoundWithdrawn e -> roundWithdrawn(e.round());
             case TrainingFinished e -> trainingFinished(e, now);
             case UploadSent e -> awaitingReceipt = e.round();
             case ReceiptReceived e -> receipt(e.receipt());
@@ -440,6 +444,23 @@ public final class SessionMachine {
             return;
         }
         out.add(new PrepareRound(rs));
+    }
+
+    /// The round's RoundStart crossed this node's PAUSED heartbeat: the coordinator gave its batches back, so an
+    /// upload would be refused. Dropped whether waiting or training (the trainer stops as for a pause); a round
+    /// already uploaded is left to its receipt.
+    private void roundWithdrawn(long id) {
+        String why = "round " + id + " withdrawn by the coordinator (it heard this node pause after opening it);"
+                + " leaving it to the others";
+        if (trainingRound != null && trainingRound.getRound() == id) {
+            log(Level.INFO, why);
+            trainingRound = null;
+            out.add(new StopTrainer());
+            showIdle();
+        } else if (pendingRound != null && pendingRound.getRound() == id) {
+            log(Level.INFO, why);
+            pendingRound = null;
+        }
     }
 
     private void roundPrepared(RoundStart rs) {

@@ -408,6 +408,36 @@ class SessionMachineTest {
         assertEquals(List.of(new RequestModel(VERSION + 2)), only(caught, RequestModel.class), "the run moved on meanwhile");
     }
 
+    @Test
+    void aRoundWithdrawnWhileTrainingIsDroppedAndItsLateResultIsNotUploaded() {
+        waitingForRound();
+        RoundStart rs = round(9, VERSION, T0.plus(ROUND_WINDOW));
+        startTraining(rs, T0);
+        // its RoundStart crossed this node's PAUSED heartbeat: the coordinator gave the batches back
+        List<Action> withdrawn = machine.on(new SessionMachine.RoundWithdrawn(9), T0.plusSeconds(1));
+        assertTrue(has(withdrawn, StopTrainer.class));
+        assertTrue(logged(withdrawn, "round 9 withdrawn by the coordinator"));
+        assertFalse(machine.training());
+        assertEquals(NodeState.WAITING_FOR_ROUND, machine.view().state());
+        List<Action> late = machine.on(new TrainingFinished(rs, result(9), null), T0.plusSeconds(2));
+        assertFalse(has(late, Upload.class), "an upload the coordinator would refuse is not sent");
+        startTraining(round(10, VERSION, T0.plus(ROUND_WINDOW)), T0.plusSeconds(3)); // the next round is this node's
+    }
+
+    @Test
+    void aWithdrawalDropsAWaitingRoundAndIgnoresOtherRounds() {
+        waitingForRound();
+        RoundStart rs = round(9, VERSION + 1, T0.plus(ROUND_WINDOW)); // waits for the model
+        machine.on(new RoundOpened(rs), T0);
+        assertSame(rs, machine.pendingRound());
+        assertTrue(machine.on(new SessionMachine.RoundWithdrawn(8), T0).isEmpty(), "another round: nothing to do");
+        assertSame(rs, machine.pendingRound());
+        machine.on(new SessionMachine.RoundWithdrawn(9), T0.plusSeconds(1));
+        assertNull(machine.pendingRound());
+        assertTrue(only(machine.on(new ModelDownloaded(VERSION + 1), T0.plusSeconds(2)), PrepareRound.class).isEmpty(),
+                "the withdrawn round is not started once the model is here");
+    }
+
     private static StoredCommit stored(long version) {
         return StoredCommit.newBuilder().setVersion(version).setBytes(20_000_000).setUrl("https://bucket/c/" + version)
                 .setSha256(ByteString.copyFrom(new byte[32])).build();

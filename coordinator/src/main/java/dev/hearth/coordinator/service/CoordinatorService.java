@@ -31,6 +31,7 @@ import dev.hearth.engine.model.ParameterLayout;
 import dev.hearth.engine.model.TrainingBackend;
 import dev.hearth.protocol.CheckpointManifests;
 import dev.hearth.protocol.ProtocolLimits;
+import dev.hearth.protocol.Envelopes;
 import dev.hearth.protocol.RunAddress;
 import dev.hearth.protocol.framing.EncodedFrame;
 import dev.hearth.protocol.identity.UpdateSignatures;
@@ -418,8 +419,12 @@ public final class CoordinatorService implements AutoCloseable {
         if (wantsWork && ready.add(id)) {
             run.nodeReady(id, peer.hello().getTokensPerSecond(), clock.instant());
         } else if (state == NodeState.PAUSED && ready.remove(id)) {
-            run.nodeLeft(id, clock.instant());
+            var withdrawn = run.nodeLeft(id, clock.instant());
             LOG.info("node {} paused; its batches went back to the pool", shortId(id));
+            // its RoundStart may have crossed this heartbeat (the node runs again already): tell it the round is gone
+            withdrawn.ifPresent(round -> peer.send(Envelopes.of(dev.hearth.protocol.wire.RoundWithdrawn.newBuilder()
+                    .setRound(round).setReason("the node reported PAUSED; its batches of round " + round
+                            + " went back to the pool").build())));
         }
     }
 

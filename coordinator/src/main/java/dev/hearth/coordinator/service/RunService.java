@@ -173,8 +173,14 @@ public final class RunService implements AutoCloseable {
         }
     }
 
-    public synchronized void nodeLeft(String nodeId, Instant now) {
-        machine.nodeLeft(nodeId, now);
+    /// The node left or paused: its batches of the open round, if it held any and had not uploaded, go back to
+    /// the pool.
+    ///
+    /// @return the open round whose batches it gave back, or empty
+    public synchronized java.util.OptionalLong nodeLeft(String nodeId, Instant now) {
+        var open = machine.openRound();
+        boolean gaveBack = !machine.nodeLeft(nodeId, now).isEmpty();
+        return gaveBack && open != null ? java.util.OptionalLong.of(open.round()) : java.util.OptionalLong.empty();
     }
 
     // ---- rounds -----------------------------------------------------------------------------------

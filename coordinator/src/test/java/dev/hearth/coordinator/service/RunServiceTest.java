@@ -224,6 +224,20 @@ class RunServiceTest {
     }
 
     @Test
+    void aNodeThatPausesWithBatchesOfTheOpenRoundSaysWhichRoundItGaveBackOnce() {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            assertTrue(run.nodeLeft("a", T0).isEmpty(), "no round open: nothing to give back");
+            ready(run, T0, "a", "b", "c");
+            var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
+            Instant t = T0.plusSeconds(1);
+            assertTrue(run.upload(view("b", open.round(), 0, t, 1), TOKENS, 10, null, 0).accepted());
+            assertEquals(java.util.OptionalLong.of(open.round()), run.nodeLeft("a", t), "its batches went back");
+            assertTrue(run.nodeLeft("a", t).isEmpty(), "given back once");
+            assertTrue(run.nodeLeft("b", t).isEmpty(), "an uploaded node's batches stay with its update");
+        }
+    }
+
+    @Test
     void invalidUploadsAreRejectedWithReasonsAndRecorded() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             ready(run, T0, "a", "b", "c");
