@@ -770,12 +770,7 @@ public final class CoordinatorService implements AutoCloseable {
 
                     @Override
                     public boolean[] passRound(float[] before, float[] after, float[] afterNegated) {
-                        double median = roundMedianGap(toDoubles(before), toDoubles(after), toDoubles(afterNegated));
-                        boolean[] out = new boolean[before.length];
-                        for (int j = 0; j < out.length; j++) {
-                            out[j] = SpotCheckPolicy.passes(before[j], after[j], afterNegated[j], median);
-                        }
-                        return out;
+                        return SpotCheckPolicy.passRound(before, after, afterNegated, outer.comparesSpotCheckGaps());
                     }
                 });
         List<SpotResult> spots = new ArrayList<>();
@@ -832,12 +827,6 @@ public final class CoordinatorService implements AutoCloseable {
     /// ([OuterRule#comparesSpotCheckGaps]), else NaN: the relative rule is not applied.
     private double roundMedianGap(double[] before, double[] after, double[] afterNegated) {
         return outer.comparesSpotCheckGaps() ? SpotCheckPolicy.roundMedianGap(before, after, afterNegated) : Double.NaN;
-    }
-
-    private static double[] toDoubles(float[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = v[i];
-        return out;
     }
 
     /// The round's step over the updates at `counted` alone (no spot checks: they were made), `base` unchanged.

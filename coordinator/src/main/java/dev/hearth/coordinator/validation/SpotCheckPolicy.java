@@ -172,6 +172,27 @@ public final class SpotCheckPolicy {
         return lossAfter <= lossBefore * (1 + DEFAULT_TOLERANCE);
     }
 
+    /// Whether each of a round's checks passes (the `i`-th check's losses at index `i` of each array), judged as the
+    /// coordinator judges them: {@link #passes(double, double, double, double)} at the round's {@link #roundMedianGap}
+    /// where `relative` (the run's outer rule compares gaps, `OuterRule.comparesSpotCheckGaps`), else without the
+    /// relative rule.
+    public static boolean[] passRound(float[] lossBefore, float[] lossAfter, float[] lossAfterNegated,
+                                      boolean relative) {
+        double[] b = toDoubles(lossBefore);
+        double[] a = toDoubles(lossAfter);
+        double[] n = toDoubles(lossAfterNegated);
+        double median = relative ? roundMedianGap(b, a, n) : Double.NaN;
+        boolean[] out = new boolean[b.length];
+        for (int i = 0; i < out.length; i++) out[i] = passes(b[i], a[i], n[i], median);
+        return out;
+    }
+
+    private static double[] toDoubles(float[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
+
     /// An update's antithetic gap: how much lower the loss on its own batch is after it than after its negation,
     /// relative to the loss before (`(negated − after) / before`); NaN when a loss is not finite or `before` is not
     /// positive.
