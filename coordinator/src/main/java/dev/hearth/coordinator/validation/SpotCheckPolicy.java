@@ -13,8 +13,12 @@ import java.util.Set;
 /// Loss-based spot checks (the idea of Templar's Gauntlet): for a seeded fraction of a round's updates the
 /// coordinator measures the loss on that node's own assigned batch before and after applying its update
 /// alone — at the rate of its share of the round (`OuterRule.spotCheckLr`: with the mean step its token share of the
-/// outer rate, the step it takes in the round; with the sign step the whole rate). An update that makes its own data worse is a strike; `strikes` strikes within `windowRounds`
-/// rounds quarantine the node (no further updates count and it earns no credit).
+/// outer rate, the step it takes in the round; with the sign step the whole rate). An update that does no better
+/// than its own negation on its own batch is a strike, and with the mean step also one that beats it by much less
+/// than the round's other checked updates do (the relative rule, {@link #RELATIVE_GAP_FRACTION}); `strikes` strikes
+/// within `windowRounds` rounds quarantine the node (no further updates count and it earns no credit). Strikes that
+/// are not loss checks ({@link #strike}: a model-health breach, a norm-bound drop) quarantine at
+/// {@link #HEALTH_STRIKES}.
 ///
 /// Deterministic: the choice is a hash of the seed, and the strike state is a function of the outcomes fed
 /// in. The ledger keeps every check; at restart {@link #restoreStrike} replays the strikes of the window.
