@@ -48,7 +48,10 @@ public final class HostileUploadScenario {
     /// @param reason       the receipt's reason
     /// @param modelClean   the round's commit equals the outer step of the honest updates alone and the parameters'
     ///                     SHA-256 matches
-    public record Attack(String kind, String expected, boolean rejected, String reason, boolean modelClean) {
+    /// @param struck       the ledger holds a strike for the attacker in the round: only a norm-bound drop is one (an
+    ///                     update rejected on arrival never reaches the round's checks)
+    public record Attack(String kind, String expected, boolean rejected, String reason, boolean modelClean,
+                         boolean struck) {
         public boolean passed() {
             return rejected && modelClean && reason.toLowerCase(java.util.Locale.ROOT)
                     .contains(expected.toLowerCase(java.util.Locale.ROOT));
@@ -190,7 +193,11 @@ public final class HostileUploadScenario {
                 for (String[] s : sent) {
                     UpdateReceipt r = attacker.next(e -> e.hasUpdateReceipt() && !e.getUpdateReceipt().getAccepted()
                             || e.hasUpdateReceipt() && !plan.equals("duplicate"), STEP_TIMEOUT).getUpdateReceipt();
-                    results.add(new Attack(s[0], s[1], !r.getAccepted(), r.getReason(), clean));
+                    // The coordinator strikes before it sends the commit, so the strike is in the ledger by now.
+                    long round = rs.getRound();
+                    boolean struck = coordinator.ledger().strikesAfter(round - 1).stream()
+                            .anyMatch(k -> k.round() == round && k.nodeId().equals(attacker.identity().nodeId()));
+                    results.add(new Attack(s[0], s[1], !r.getAccepted(), r.getReason(), clean, struck));
                 }
                 if (plan.equals("duplicate")) { // its first upload counted: that receipt comes at the commit
                     attacker.next(e -> e.hasUpdateReceipt() && e.getUpdateReceipt().getAccepted(), STEP_TIMEOUT);

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 /// Byzantine loss ratio with the defences on and off. Exit status 0 only when every check held.
 ///
 /// Options: `--long` (100 node kills and 2 coordinator restarts instead of 20 and 1), `--keep DIR` (keep logs and
-/// ledgers in DIR instead of a temporary directory), `--skip-byzantine`.
+/// ledgers in DIR instead of a temporary directory), `--skip-byzantine`, `--byzantine-only`, and with it
+/// `--step mean|sign` (only that outer step's per-attack runs, its clean run included: half the time).
 public final class ReliabilityBench {
 
     /// The quick suite: 20 node kills (issue 8) across 4 node processes, one coordinator restart.
@@ -61,7 +62,7 @@ public final class ReliabilityBench {
     static final double LOSS_RATIO_BOUND = 0.02;
 
     static final String USAGE = "Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine |"
-            + " --byzantine-only]";
+            + " --byzantine-only [--step mean|sign]]";
 
     private ReliabilityBench() {}
 
@@ -70,8 +71,15 @@ public final class ReliabilityBench {
         boolean byzantine = true;
         boolean byzantineOnly = false;
         Path keep = null;
+        List<String> steps = OUTER_STEPS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--step" -> {
+                    if (i + 1 >= args.length || !OUTER_STEPS.contains(args[i + 1])) {
+                        usage("--step needs one of " + OUTER_STEPS);
+                    }
+                    steps = List.of(args[++i]);
+                }
                 case "--long" -> longSuite = true;
                 case "--skip-byzantine" -> byzantine = false;
                 case "--byzantine-only" -> byzantineOnly = true;
@@ -87,11 +95,12 @@ public final class ReliabilityBench {
             }
         }
         if (byzantineOnly && !byzantine) usage("--byzantine-only and --skip-byzantine exclude each other");
+        if (steps != OUTER_STEPS && !byzantineOnly) usage("--step goes with --byzantine-only");
         Path dir = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("hearth-reliability");
         long start = System.nanoTime();
         if (byzantineOnly) {
             List<String> lines = new ArrayList<>();
-            boolean ok = perAttack(dir, lines);
+            boolean ok = perAttack(dir, lines, steps);
             System.out.println();
             System.out.println("Hearth reliability (Byzantine attacks only), " + Runtime.getRuntime().availableProcessors()
                     + " cores, took " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s"
@@ -155,7 +164,7 @@ public final class ReliabilityBench {
             ok &= byzOk;
         }
         List<String> attackLines = new ArrayList<>();
-        if (byzantine) ok &= perAttack(dir, attackLines);
+        if (byzantine) ok &= perAttack(dir, attackLines, OUTER_STEPS);
 
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         System.out.println();
@@ -206,7 +215,9 @@ public final class ReliabilityBench {
     /// held: the validation loss within [#LOSS_RATIO_BOUND] above the clean run's and finite, no honest node struck
     /// or dropped, no corrupted update counted, and no credits for a cheater except an intermittent one's for its
     /// honest rounds.
-    static boolean perAttack(Path dir, List<String> lines) throws Exception {
+    ///
+    /// @param steps the outer steps to run ([#OUTER_STEPS] or one of them)
+    static boolean perAttack(Path dir, List<String> lines, List<String> steps) throws Exception {
         boolean ok = true;
         lines.add(String.format(Locale.ROOT, "  Byzantine attacks, each by %d of %d nodes, %d rounds of nano, %d windows"
                         + " per node per round, every update spot-checked (0.1: a tenth):", PER_ATTACK.cheaters(), PER_ATTACK.nodes(),
@@ -215,7 +226,7 @@ public final class ReliabilityBench {
                 "val loss", "ratio", "attacks/in", "rejected", "caught", "credits", "withheld", "honest struck/dropped"));
         var cleanShape = new ByzantineScenario.Shape(PER_ATTACK.nodes(), 0, PER_ATTACK.rounds(),
                 PER_ATTACK.sequencesPerNode());
-        for (String outer : OUTER_STEPS) {
+        for (String outer : steps) {
             System.out.println("hearth bench reliability: Byzantine attacks with the " + outer + " step (clean run)...");
             ByzantineScenario.Outcome clean;
             try {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,9 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 /// Issue 14, point 3: the Byzantine case with the mean step, the run default (ByzantineNodesTest measures the sign
 /// step's mix of cheaters). For each attack, a quarter of 8 nodes make it over loopback TLS with every update
 /// spot-checked; the final validation loss stays within 2 % of the clean run's, no corrupted update counts, no honest
-/// node is struck, and a cheater earns nothing (an intermittent one only for its honest rounds). The random attack
-/// does not meet the loss bound (it passes the antithetic check about half the time: measured ratio 1.0239, 6 of 12
-/// counted; docs/reliability.md), so for it only what held is asserted. Slow: six runs of 8 rounds, 2–4 min each on
+/// node is struck, a cheater earns nothing (an intermittent one only for its honest rounds), and every cheater but the
+/// intermittent one (which may draw no attack in 8 rounds) is quarantined: the sign-flipped and random ones by the spot
+/// check (the random one by its relative rule, a gap below 0.25× its round's median), the scaled and maximal ones by
+/// their norm-bound drops, which are strikes. Before the relative rule the random attack did not meet the loss bound
+/// (ratio 1.0239, 6 of 12 counted; docs/reliability.md). Slow: six runs of 8 rounds, 2–4 min each on
 /// two loaded cores; `./hearth bench reliability --byzantine-only` prints the same for both steps. The fast
 /// in-process core of it runs in every build: `MeanStepSpotCheckTest`.
 @Tag("slow")
@@ -47,7 +48,7 @@ class ByzantineMeanStepTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Behaviour.class, names = {"SIGN_FLIP", "SCALED", "MAXIMAL", "INTERMITTENT"})
+    @EnumSource(value = Behaviour.class, names = {"SIGN_FLIP", "SCALED", "RANDOM", "MAXIMAL", "INTERMITTENT"})
     void aQuarterOfNodesMakingOneAttackWithTheMeanStepStayNearTheCleanRun(Behaviour attack) throws Exception {
         Outcome o = ByzantineScenario.run("mean " + attack, SHAPE, Defences.ON, dir.resolve(attack.name()), TIMEOUT,
                 "mean", attack);
@@ -63,22 +64,12 @@ class ByzantineMeanStepTest {
         for (var c : o.cheaters()) {
             if (attack != Behaviour.INTERMITTENT) assertEquals(0, c.ledgerCredits(), "cheater earns nothing: " + c);
         }
+        if (attack != Behaviour.INTERMITTENT) {
+            assertEquals(o.cheaters().size(), o.caught(), "every cheater is quarantined within 8 rounds: " + o);
+        }
         for (var h : o.honest()) {
             assertEquals(0, h.shaMismatches(), "honest nodes follow the coordinator bit for bit: " + h);
             assertFalse(h.quarantined(), "no honest node quarantined: " + h);
         }
-    }
-
-    @Test
-    void randomUpdatesWithTheMeanStepAreQuarantinedAndEarnNothingButSomeCount() throws Exception {
-        Outcome o = ByzantineScenario.run("mean RANDOM", SHAPE, Defences.ON, dir.resolve("RANDOM"), TIMEOUT, "mean",
-                Behaviour.RANDOM);
-        System.out.printf("BYZANTINE-MEAN RANDOM: final val loss %.4f (ratio %.4f), %d of %d attacks counted%n",
-                o.finalValidationLoss(), o.finalValidationLoss() / clean.finalValidationLoss(), o.attacksCounted(),
-                o.attacks());
-        assertTrue(Double.isFinite(o.finalValidationLoss()), "the model stays finite: " + o);
-        assertEquals(o.cheaters().size(), o.caught(), "every random node is quarantined within 8 rounds: " + o);
-        assertEquals(0, o.cheaterCredits(), "random nodes earn nothing: " + o);
-        assertEquals(0, o.honestStruck(), "no honest node struck: " + o);
     }
 }

@@ -28,6 +28,9 @@ class HostileUpdatesTest {
             assertTrue(a.rejected(), a.kind() + " is rejected: " + a);
             assertTrue(a.reason().toLowerCase().contains(a.expected().toLowerCase()), a.kind() + " names its reason: " + a);
             assertTrue(a.modelClean(), a.kind() + " leaves the model as the honest updates make it: " + a);
+            assertEquals(a.kind().equals("huge norm"), a.struck(),
+                    a.kind() + (a.kind().equals("huge norm") ? " is a strike (dropped by the norm bound): "
+                            : " is rejected on arrival, no strike: ") + a);
         }
     }
 }

@@ -118,6 +118,12 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
         return (float) (commitLr * share);
     }
 
+    /// Its checks are at the share rate, where honest gaps of a round are alike.
+    @Override
+    public boolean comparesSpotCheckGaps() {
+        return true;
+    }
+
     @Override
     public long maxStepBytes(DemoBlocking blocking) {
         return maxEncodedBytes(blocking);

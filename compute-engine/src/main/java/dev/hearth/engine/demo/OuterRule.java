@@ -86,6 +86,13 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     /// `share` the update's weight among the round's counted updates (its tokens over theirs, in (0, 1]).
     float spotCheckLr(float commitLr, double share);
 
+    /// Whether the spot check also compares an update's antithetic gap with the other checked updates' of its round
+    /// (`SpotCheckPolicy`'s relative rule): true where the check applies each update at its share of the round, so
+    /// that honest gaps of one round are alike (the mean step: every honest gap ≥ 0.50 of its round's median, every
+    /// random update's ≤ 0.07, docs/reliability.md); false where they overlap (the sign step's whole-rate checks:
+    /// honest gaps down to −1.40 of the median, random ones up to 0.25).
+    boolean comparesSpotCheckGaps();
+
     /// The coordinator's spot check: a copy of `params` after the step made of `update` alone at rate `lr`
     /// ({@link #spotCheckLr}); `params` is not changed.
     default float[] applyAlone(DemoBlocking blocking, float[] params, SparseUpdate update, float lr) {

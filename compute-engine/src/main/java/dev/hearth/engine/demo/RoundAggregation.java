@@ -12,7 +12,8 @@ import java.util.List;
 /// Order of work, as a run does it: updates excluded beforehand (norm outliers) are skipped; each update chosen for
 /// a spot check is applied alone — at the rate of its share of the round ({@link OuterRule#spotCheckLr}), so that
 /// the step judged is the one it takes in the round — and its own batch's loss compared before, after and after its
-/// negation, and an update that fails is left out; the rest, in list order (float sums are order-dependent), make
+/// negation; once every check of the round is measured they are judged together ({@link SpotCheck#passRound}) and an
+/// update that fails is left out; the rest, in list order (float sums are order-dependent), make
 /// the rule's step.
 /// Pure apart from the loss evaluations the caller supplies: the same inputs give the same bytes.
 ///
@@ -74,6 +75,15 @@ public record RoundAggregation(OuterRule rule, DemoBlocking blocking, RobustMode
         /// Whether an update whose step alone moved the loss from `before` to `after` (and its negation to
         /// `afterNegated`) counts.
         boolean passes(float before, float after, float afterNegated);
+
+        /// Whether each of a round's checks counts, judged together once all are measured (a rule may compare one
+        /// check with the others of its round): index `j` is the round's `j`-th check in input order. By default
+        /// each is judged alone by {@link #passes}.
+        default boolean[] passRound(float[] before, float[] after, float[] afterNegated) {
+            boolean[] out = new boolean[before.length];
+            for (int j = 0; j < out.length; j++) out[j] = passes(before[j], after[j], afterNegated[j]);
+            return out;
+        }
     }
 
     /// One spot check: the update's position in the input, its batch's losses, and whether it passed.
@@ -104,6 +114,8 @@ public record RoundAggregation(OuterRule rule, DemoBlocking blocking, RobustMode
         List<SpotResult> spots = new ArrayList<>();
         long countedTokens = 0; // the weights the round's step divides by, before any spot check drops one
         for (int i = 0; i < n; i++) if (!in.excluded()[i]) countedTokens += in.tokens()[i];
+        List<Integer> checked = new ArrayList<>();
+        List<float[]> measured = new ArrayList<>(); // before, after, afterNegated per check
         for (int i = 0; i < n; i++) {
             used[i] = !in.excluded()[i];
             if (!used[i] || !in.spotCheck()[i]) continue;
@@ -113,9 +125,18 @@ public record RoundAggregation(OuterRule rule, DemoBlocking blocking, RobustMode
             float before = loss.at(in.base());
             float after = loss.at(rule.applyAlone(blocking, in.base(), u, lr));
             float afterNegated = loss.at(rule.applyAlone(blocking, in.base(), negated(u), lr));
-            boolean passed = check.passes(before, after, afterNegated);
-            spots.add(new SpotResult(i, before, after, afterNegated, passed));
-            used[i] = passed;
+            checked.add(i);
+            measured.add(new float[] {before, after, afterNegated});
+        }
+        // Judged once every check of the round is measured, so that a rule can compare each with its round's.
+        int m = checked.size();
+        float[][] cols = new float[3][m];
+        for (int j = 0; j < m; j++) for (int c = 0; c < 3; c++) cols[c][j] = measured.get(j)[c];
+        boolean[] passed = m == 0 ? new boolean[0] : check.passRound(cols[0], cols[1], cols[2]);
+        for (int j = 0; j < m; j++) {
+            int i = checked.get(j);
+            spots.add(new SpotResult(i, cols[0][j], cols[1][j], cols[2][j], passed[j]));
+            used[i] = passed[j];
         }
         List<SparseUpdate> counted = new ArrayList<>();
         List<Long> weights = new ArrayList<>();

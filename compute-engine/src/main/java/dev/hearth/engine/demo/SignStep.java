@@ -79,6 +79,12 @@ public record SignStep(double weightDecay) implements OuterRule {
         return commitLr;
     }
 
+    /// Its whole-rate checks give honest and random gaps that overlap.
+    @Override
+    public boolean comparesSpotCheckGaps() {
+        return false;
+    }
+
     @Override
     public long maxStepBytes(DemoBlocking blocking) {
         return packedLength(blocking.paramCount());

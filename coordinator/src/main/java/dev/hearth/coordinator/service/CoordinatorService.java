@@ -167,6 +167,8 @@ public final class CoordinatorService implements AutoCloseable {
         List<RunAction.AcceptedUpload> uploads = List.of();
         int rejected;
         long bytesIn;
+        /// node → why the norm bound dropped its update (struck with the round's health strikes)
+        Map<String, String> normDropped = Map.of();
 
         OpenRound(RunAction.OpenRound action, float stepLr) {
             this.action = action;
@@ -686,6 +688,11 @@ public final class CoordinatorService implements AutoCloseable {
         round.uploads = uploads;
         Map<String, String> dropped = new TreeMap<>();
         run.normOutliers(a).forEach((id, v) -> dropped.put(id, v.reason()));
+        // A norm beyond the bound (5× the round's median) is never an honest update's (honest norms of a round differ
+        // by well under 2×; no honest update was dropped by it in the Byzantine runs), so the drop is also a strike,
+        // like a health strike (two in the window quarantine): scaled or maximal uploads then stop costing the
+        // coordinator a decode per round. Struck when the round ends (committed or refused), with its health strikes.
+        round.normDropped = Map.copyOf(dropped);
         aggregating = true;
         float[] base = run.params();
         long newVersion = run.version() + 1;
@@ -697,6 +704,7 @@ public final class CoordinatorService implements AutoCloseable {
             } catch (UnhealthyStepException e) { // no step of this round is healthy: it is not committed
                 onRunThread(() -> {
                     aggregating = false;
+                    strike(round, round.normDropped);
                     strike(round, e.culprits());
                     healthFault(round, e.getMessage());
                 });
@@ -764,6 +772,11 @@ public final class CoordinatorService implements AutoCloseable {
                     public boolean passes(float before, float after, float afterNegated) {
                         return SpotCheckPolicy.passes(before, after, afterNegated);
                     }
+
+                    @Override
+                    public boolean[] passRound(float[] before, float[] after, float[] afterNegated) {
+                        return SpotCheckPolicy.passRound(before, after, afterNegated, outer.comparesSpotCheckGaps());
+                    }
                 });
         List<SpotResult> spots = new ArrayList<>();
         for (RoundAggregation.SpotResult s : result.spots()) {
@@ -815,6 +828,12 @@ public final class CoordinatorService implements AutoCloseable {
                 validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep);
     }
 
+    /// The median antithetic gap of a round's checks where the run's outer rule compares gaps
+    /// ([OuterRule#comparesSpotCheckGaps]), else NaN: the relative rule is not applied.
+    private double roundMedianGap(double[] before, double[] after, double[] afterNegated) {
+        return outer.comparesSpotCheckGaps() ? SpotCheckPolicy.roundMedianGap(before, after, afterNegated) : Double.NaN;
+    }
+
     /// The round's step over the updates at `counted` alone (no spot checks: they were made), `base` unchanged.
     private RoundAggregation.Result stepOver(OpenRound round, float[] base, List<SparseUpdate> updates, long[] tokens,
                                              List<Integer> counted) {
@@ -839,15 +858,20 @@ public final class CoordinatorService implements AutoCloseable {
     private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
         Instant now = clock.instant();
+        strike(round, round.normDropped);
         strike(round, r.unhealthy());
         java.util.Optional<String> fault = validationWatch.problem(r.valLoss(), r.validated());
         if (fault.isPresent()) {
             healthFault(round, fault.get());
             return;
         }
+        // The same median the round's checks were judged with (aggregateOffThread), so a strike is exactly a drop.
+        double medianGap = roundMedianGap(r.spots().stream().mapToDouble(SpotResult::before).toArray(),
+                r.spots().stream().mapToDouble(SpotResult::after).toArray(),
+                r.spots().stream().mapToDouble(SpotResult::afterNegated).toArray());
         for (SpotResult s : r.spots()) {
             SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
-                    s.afterNegated(), now);
+                    s.afterNegated(), medianGap, now);
             if (o.quarantine()) {
                 LOG.warn("node {} quarantined: {}", shortId(s.nodeId()), o.reason());
                 Peer p = peers.get(s.nodeId());

@@ -249,7 +249,15 @@ public final class RunService implements AutoCloseable {
     /// (see {@link SpotCheckPolicy#record(String, long, double, double, double)}).
     public synchronized SpotCheckPolicy.Outcome spotCheck(String nodeId, long round, double lossBefore, double lossAfter,
                                                           double lossAfterNegated, Instant now) {
-        SpotCheckPolicy.Outcome outcome = spotChecks.record(nodeId, round, lossBefore, lossAfter, lossAfterNegated);
+        return spotCheck(nodeId, round, lossBefore, lossAfter, lossAfterNegated, Double.NaN, now);
+    }
+
+    /// As {@link #spotCheck(String, long, double, double, double, Instant)} with the relative rule at the round's
+    /// median gap (see {@link SpotCheckPolicy#record(String, long, double, double, double, double)}; NaN: not applied).
+    public synchronized SpotCheckPolicy.Outcome spotCheck(String nodeId, long round, double lossBefore, double lossAfter,
+                                                          double lossAfterNegated, double roundMedianGap, Instant now) {
+        SpotCheckPolicy.Outcome outcome = spotChecks.record(nodeId, round, lossBefore, lossAfter, lossAfterNegated,
+                roundMedianGap);
         ledger.recordSpotCheck(round, nodeId, lossBefore, lossAfter, outcome.strike(), outcome.reason(), now);
         if (outcome.quarantine() && quarantined.add(nodeId)) {
             ledger.quarantine(nodeId, outcome.reason(), now);

@@ -13,8 +13,12 @@ import java.util.Set;
 /// Loss-based spot checks (the idea of Templar's Gauntlet): for a seeded fraction of a round's updates the
 /// coordinator measures the loss on that node's own assigned batch before and after applying its update
 /// alone — at the rate of its share of the round (`OuterRule.spotCheckLr`: with the mean step its token share of the
-/// outer rate, the step it takes in the round; with the sign step the whole rate). An update that makes its own data worse is a strike; `strikes` strikes within `windowRounds`
-/// rounds quarantine the node (no further updates count and it earns no credit).
+/// outer rate, the step it takes in the round; with the sign step the whole rate). An update that does no better
+/// than its own negation on its own batch is a strike, and with the mean step also one that beats it by much less
+/// than the round's other checked updates do (the relative rule, {@link #RELATIVE_GAP_FRACTION}); `strikes` strikes
+/// within `windowRounds` rounds quarantine the node (no further updates count and it earns no credit). Strikes that
+/// are not loss checks ({@link #strike}: a model-health breach, a norm-bound drop) quarantine at
+/// {@link #HEALTH_STRIKES}.
 ///
 /// Deterministic: the choice is a hash of the seed, and the strike state is a function of the outcomes fed
 /// in. The ledger keeps every check; at restart {@link #restoreStrike} replays the strikes of the window.
@@ -27,6 +31,19 @@ public final class SpotCheckPolicy {
     public static final int DEFAULT_STRIKES = 3;
     /// Within 10 rounds: strikes spread over a long run are noise, clustered strikes are a pattern.
     public static final int DEFAULT_WINDOW_ROUNDS = 10;
+
+    /// 0.25 of the round's median gap: the relative rule strikes an update whose antithetic gap
+    /// (`(negated − after) / before`, the loss its negation leaves minus the loss it leaves, relative to its batch's
+    /// loss before) is below this share of the median gap of its round's checks. Measured with the mean step
+    /// (docs/reliability.md, Byzantine runs of 2026-12-02): every honest update at ≥ 0.50 of its round's median
+    /// (112 checks), every random one at ≤ 0.07 (12 checks); 0.25 sits between them with a factor of 2 to the
+    /// honest side and more than 3 to the random side.
+    public static final double RELATIVE_GAP_FRACTION = 0.25;
+    /// The relative rule needs at least 3 checks with a finite gap in the round: then the median is one of the checks
+    /// and a single cheater among them cannot set it (with 2 the median is their mean, half a random update's; with
+    /// 1 it is the update's own). With fewer only the antithetic rule applies. At the run default's fraction 0.1 a
+    /// round of 30 or more updates has 3 checks.
+    public static final int MIN_CHECKS_FOR_RELATIVE_GAP = 3;
 
     private final double fraction;
     private final double tolerance;
@@ -72,6 +89,11 @@ public final class SpotCheckPolicy {
         return record(nodeId, round, lossBefore, lossAfter, Double.NaN);
     }
 
+    /// As {@link #record(String, long, double, double, double, double)} without the relative rule.
+    public Outcome record(String nodeId, long round, double lossBefore, double lossAfter, double lossAfterNegated) {
+        return record(nodeId, round, lossBefore, lossAfter, lossAfterNegated, Double.NaN);
+    }
+
     /// Records a check of `nodeId`'s update in `round`.
     ///
     /// When `lossAfterNegated` was measured, the rule is antithetic: a strike when the update did no better than
@@ -87,8 +109,16 @@ public final class SpotCheckPolicy {
     /// tolerance rule never caught it; and honest single-node sign steps overshoot by more than 1 % in about 9 %
     /// of checks, enough to quarantine an honest node in 12 rounds, while only 1 % of them lost to their negation.
     ///
+    /// The relative rule, where the round's median gap is given ({@link #roundMedianGap}): a strike too when an update
+    /// that goes downhill does so by less than {@link #RELATIVE_GAP_FRACTION} of the round's median gap. A random
+    /// update at real magnitudes is nearly orthogonal to its batch's gradient, so it passes the antithetic rule half
+    /// the time, but by a margin a few hundredths of an honest update's; the relative rule catches it every time.
+    ///
     /// @param lossAfterNegated loss after applying the negated update alone, or NaN when not measured
-    public Outcome record(String nodeId, long round, double lossBefore, double lossAfter, double lossAfterNegated) {
+    /// @param roundMedianGap   {@link #roundMedianGap} of the round's checks, or NaN where the relative rule does not
+    ///                         apply (too few checks, or a rule whose gaps are not comparable)
+    public Outcome record(String nodeId, long round, double lossBefore, double lossAfter, double lossAfterNegated,
+                          double roundMedianGap) {
         Deque<Long> rounds = strikeRounds.computeIfAbsent(nodeId, k -> new ArrayDeque<>());
         while (!rounds.isEmpty() && rounds.peekFirst() <= round - windowRounds) {
             rounds.pollFirst();
@@ -103,10 +133,15 @@ public final class SpotCheckPolicy {
             strike = true;
             reason = "its update alone made the loss on its own batch non-finite";
         } else if (!Double.isNaN(lossAfterNegated)) {
-            strike = !(lossAfter < lossAfterNegated);
+            boolean descent = lossAfter < lossAfterNegated;
+            boolean tooSmall = descent && belowRelativeGap(lossBefore, lossAfter, lossAfterNegated, roundMedianGap);
+            strike = !descent || tooSmall;
             reason = String.format(Locale.ROOT, "%s on its own batch: loss %.4f → %.4f, its negation gives %.4f",
-                    strike ? "its update is not a descent direction" : "its update goes downhill", lossBefore, lossAfter,
-                    lossAfterNegated);
+                    !descent ? "its update is not a descent direction" : tooSmall
+                            ? String.format(Locale.ROOT, "its update goes downhill by a gap %.3g, below %.2f × the"
+                                    + " round's median gap %.3g", gap(lossBefore, lossAfter, lossAfterNegated),
+                            RELATIVE_GAP_FRACTION, roundMedianGap) : "its update goes downhill",
+                    lossBefore, lossAfter, lossAfterNegated);
         } else {
             double limit = lossBefore * (1 + tolerance);
             strike = lossAfter > limit;
@@ -123,13 +158,82 @@ public final class SpotCheckPolicy {
         return new Outcome(nodeId, round, strike, rounds.size(), quarantine, reason);
     }
 
-    /// Whether one check passes both rules of {@link #record(String, long, double, double, double)} with the default
+    /// Whether one check passes the rules of {@link #record(String, long, double, double, double)} with the default
     /// tolerance, so that the coordinator drops the update from its round exactly when the check is a strike.
     public static boolean passes(double lossBefore, double lossAfter, double lossAfterNegated) {
+        return passes(lossBefore, lossAfter, lossAfterNegated, Double.NaN);
+    }
+
+    /// As {@link #passes(double, double, double)} with the relative rule of
+    /// {@link #record(String, long, double, double, double, double)} at `roundMedianGap`.
+    public static boolean passes(double lossBefore, double lossAfter, double lossAfterNegated, double roundMedianGap) {
         if (!Double.isFinite(lossBefore)) return true;
         if (!Double.isFinite(lossAfter)) return false;
-        if (!Double.isNaN(lossAfterNegated)) return lossAfter < lossAfterNegated;
+        if (!Double.isNaN(lossAfterNegated)) {
+            return lossAfter < lossAfterNegated
+                    && !belowRelativeGap(lossBefore, lossAfter, lossAfterNegated, roundMedianGap);
+        }
         return lossAfter <= lossBefore * (1 + DEFAULT_TOLERANCE);
+    }
+
+    /// Whether each of a round's checks passes (the `i`-th check's losses at index `i` of each array), judged as the
+    /// coordinator judges them: {@link #passes(double, double, double, double)} at the round's {@link #roundMedianGap}
+    /// where `relative` (the run's outer rule compares gaps, `OuterRule.comparesSpotCheckGaps`), else without the
+    /// relative rule.
+    public static boolean[] passRound(float[] lossBefore, float[] lossAfter, float[] lossAfterNegated,
+                                      boolean relative) {
+        double[] b = toDoubles(lossBefore);
+        double[] a = toDoubles(lossAfter);
+        double[] n = toDoubles(lossAfterNegated);
+        double median = relative ? roundMedianGap(b, a, n) : Double.NaN;
+        boolean[] out = new boolean[b.length];
+        for (int i = 0; i < out.length; i++) out[i] = passes(b[i], a[i], n[i], median);
+        return out;
+    }
+
+    private static double[] toDoubles(float[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
+
+    /// An update's antithetic gap: how much lower the loss on its own batch is after it than after its negation,
+    /// relative to the loss before (`(negated − after) / before`); NaN when a loss is not finite or `before` is not
+    /// positive.
+    public static double gap(double lossBefore, double lossAfter, double lossAfterNegated) {
+        if (!Double.isFinite(lossBefore) || !(lossBefore > 0) || !Double.isFinite(lossAfter)
+                || !Double.isFinite(lossAfterNegated)) {
+            return Double.NaN;
+        }
+        return (lossAfterNegated - lossAfter) / lossBefore;
+    }
+
+    /// The median {@link #gap} of a round's checks (the `i`-th check's losses at index `i` of each array), or NaN when
+    /// fewer than {@link #MIN_CHECKS_FOR_RELATIVE_GAP} of them have a finite gap: then the relative rule does not
+    /// apply.
+    public static double roundMedianGap(double[] lossBefore, double[] lossAfter, double[] lossAfterNegated) {
+        if (lossAfter.length != lossBefore.length || lossAfterNegated.length != lossBefore.length) {
+            throw new IllegalArgumentException("a round's checks need as many losses after (" + lossAfter.length
+                    + ") and after the negation (" + lossAfterNegated.length + ") as before (" + lossBefore.length + ")");
+        }
+        double[] gaps = new double[lossBefore.length];
+        int n = 0;
+        for (int i = 0; i < gaps.length; i++) {
+            double g = gap(lossBefore[i], lossAfter[i], lossAfterNegated[i]);
+            if (Double.isFinite(g)) gaps[n++] = g;
+        }
+        if (n < MIN_CHECKS_FOR_RELATIVE_GAP) return Double.NaN;
+        return UpdateValidator.median(java.util.Arrays.copyOf(gaps, n));
+    }
+
+    /// The relative rule: the update's gap is below {@link #RELATIVE_GAP_FRACTION} of the round's median gap. Applies
+    /// only with a positive median (a round whose checks mostly do not go downhill has no honest scale to compare
+    /// with; the antithetic rule judges it alone).
+    private static boolean belowRelativeGap(double lossBefore, double lossAfter, double lossAfterNegated,
+                                            double roundMedianGap) {
+        if (!(roundMedianGap > 0) || Double.isInfinite(roundMedianGap)) return false;
+        double g = gap(lossBefore, lossAfter, lossAfterNegated);
+        return Double.isFinite(g) && g < RELATIVE_GAP_FRACTION * roundMedianGap;
     }
 
     /// 2 strikes: a strike for breaking the model's health (an update that alone would move the model further than an

@@ -89,4 +89,80 @@ class SpotCheckPolicyTest {
             assertEquals(!strike, SpotCheckPolicy.passes(c[0], c[1], c[2]), java.util.Arrays.toString(c));
         }
     }
+
+    /// A round's checks as the mean-step Byzantine runs saw them (gap `(negated − after) / before`): honest gaps
+    /// between 0.5× and 2× their round's median, a random update's a few hundredths of it.
+    @Test
+    void honestGapsNearTheMedianPassAndATinyGapStrikes() {
+        float[] before = {4.00f, 4.00f, 4.00f, 4.00f, 4.00f};
+        float[] after = {3.96f, 3.97f, 3.95f, 3.98f, 4.000f};
+        float[] negated = {4.04f, 4.03f, 4.06f, 4.02f, 4.002f}; // gaps 0.020, 0.015, 0.0275, 0.010, 0.0005
+        double median = SpotCheckPolicy.roundMedianGap(d(before), d(after), d(negated));
+        assertEquals(0.015, median, 1e-6);
+        boolean[] passed = SpotCheckPolicy.passRound(before, after, negated, true);
+        assertArrayEquals(new boolean[] {true, true, true, true, false}, passed,
+                "the honest gaps (≥ 0.67× the median) pass; 0.0005 is 0.033× the median");
+        var policy = SpotCheckPolicy.withFraction(1);
+        var random = policy.record("r", 1, 4.0, 4.000f, 4.002f, median);
+        assertTrue(random.strike(), "a random-like update that only just beats its negation");
+        assertTrue(random.reason().contains("below 0.25 × the round's median gap"), random.reason());
+        var honest = policy.record("h", 1, 4.0, 3.98f, 4.02f, median);
+        assertFalse(honest.strike(), "two thirds of the median is an honest gap: " + honest.reason());
+        assertTrue(SpotCheckPolicy.passRound(before, after, negated, false)[4],
+                "without the relative rule the tiny gap beats its negation, and passes");
+    }
+
+    @Test
+    void tooFewChecksInARoundLeaveTheAntitheticRuleAlone() {
+        float[] before = {4.00f, 4.00f};
+        float[] after = {3.96f, 4.000f};
+        float[] negated = {4.04f, 4.002f};
+        assertTrue(Double.isNaN(SpotCheckPolicy.roundMedianGap(d(before), d(after), d(negated))),
+                "2 checks are fewer than " + SpotCheckPolicy.MIN_CHECKS_FOR_RELATIVE_GAP);
+        assertArrayEquals(new boolean[] {true, true}, SpotCheckPolicy.passRound(before, after, negated, true),
+                "with 2 checks the tiny gap passes: it beats its negation");
+        // A third check whose loss before is not measurable does not make the median meaningful either.
+        assertTrue(Double.isNaN(SpotCheckPolicy.roundMedianGap(new double[] {4, 4, Double.NaN},
+                new double[] {3.96, 4.0, 3.9}, new double[] {4.04, 4.002, 4.1})));
+        assertFalse(SpotCheckPolicy.withFraction(1).record("r", 1, 4.0, 4.000f, 4.002f, Double.NaN).strike());
+    }
+
+    @Test
+    void theRelativeRuleIsOffWhereTheOuterRuleDoesNotCompareGaps() {
+        float[] before = {4.00f, 4.00f, 4.00f, 4.00f};
+        float[] after = {3.96f, 3.97f, 3.95f, 4.000f};
+        float[] negated = {4.04f, 4.03f, 4.06f, 4.002f};
+        assertArrayEquals(new boolean[] {true, true, true, false}, SpotCheckPolicy.passRound(before, after, negated, true));
+        assertArrayEquals(new boolean[] {true, true, true, true}, SpotCheckPolicy.passRound(before, after, negated, false),
+                "the sign step's gaps overlap: only the antithetic rule judges them");
+    }
+
+    @Test
+    void aRoundWhoseMedianGapIsNotPositiveIsJudgedByTheAntitheticRuleAlone() {
+        // Three sign-flippers and one update that only just goes downhill: no honest scale to compare with.
+        float[] before = {4.00f, 4.00f, 4.00f, 4.00f};
+        float[] after = {4.04f, 4.03f, 4.05f, 4.000f};
+        float[] negated = {3.96f, 3.97f, 3.95f, 4.002f};
+        assertTrue(SpotCheckPolicy.roundMedianGap(d(before), d(after), d(negated)) < 0);
+        assertArrayEquals(new boolean[] {false, false, false, true}, SpotCheckPolicy.passRound(before, after, negated, true));
+    }
+
+    @Test
+    void passesWithTheMedianAgreesWithRecord() {
+        var policy = SpotCheckPolicy.withFraction(1);
+        double median = 0.02;
+        double[][] cases = {{4.0, 3.96, 4.04}, {4.0, 4.0, 4.002}, {4.0, 3.98, 4.02}, {4.0, 4.02, 3.98},
+                {4.0, Double.NaN, 4.0}, {Double.NaN, 4.0, 4.0}, {4.0, 3.99, 4.0101}};
+        int round = 1;
+        for (double[] c : cases) {
+            boolean strike = policy.record("n" + round, round++, c[0], c[1], c[2], median).strike();
+            assertEquals(!strike, SpotCheckPolicy.passes(c[0], c[1], c[2], median), java.util.Arrays.toString(c));
+        }
+    }
+
+    private static double[] d(float[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
 }
