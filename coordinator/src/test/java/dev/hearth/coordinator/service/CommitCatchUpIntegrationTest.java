@@ -168,8 +168,7 @@ class CommitCatchUpIntegrationTest {
     }
 
     private NodeRuntime node(String name) {
-        return NodeRuntime.start(dir.resolve(name), Clock.systemUTC(), true,
-                log -> new AwayOwnerProbes("Test machine: training on the CPU."));
+        return RunTestSupport.awayNode(dir.resolve(name));
     }
 
     /// The version of the node's saved model copy (what it starts from when it comes back), or -1 while it has none.

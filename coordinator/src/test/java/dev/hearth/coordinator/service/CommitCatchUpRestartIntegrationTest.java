@@ -114,42 +114,13 @@ class CommitCatchUpRestartIntegrationTest {
     }
 
     private RunConfig config(String runId, String storageToml) throws java.io.IOException {
-        Path corpus = RunTestSupport.writeCorpus(dir.resolve(runId + ".txt"), 17, 10_000, "restart line ",
-                " from the stored commits");
         // A checkpoint every version: the restart resumes at the run's last version, not rolled back to an older one.
-        return RunConfig.parse("""
-                [run]
-                id = "%s"
-                total_rounds = 200
-                [data]
-                corpus = "%s"
-                sequences_per_node = 2
-                [optimizer]
-                outer = "sign"
-                lr_max = 0.003
-                lr_min = 0.003
-                warmup_rounds = 0
-                [validation]
-                loss_every_rounds = 0
-                spot_check_fraction = 0.0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [checkpoint]
-                every_rounds = 1
-                [server]
-                port = 0
-                http_port = 0
-                %s""".formatted(runId, corpus.toString().replace("\\", "\\\\"), storageToml), "test",
-                Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve(runId + "-coordinator"))));
+        return RunTestSupport.smallSignRun(dir, runId, 200, 2, "restart line ", " from the stored commits",
+                "[checkpoint]\nevery_rounds = 1\n" + storageToml);
     }
 
     private NodeRuntime node(String name) {
-        return NodeRuntime.start(dir.resolve(name), Clock.systemUTC(), true,
-                log -> new AwayOwnerProbes("Test machine: training on the CPU."));
+        return RunTestSupport.awayNode(dir.resolve(name));
     }
 
     /// The version of the node's saved model copy, or -1 while it has none.

@@ -89,33 +89,6 @@ class LargeCommitIntegrationTest {
     }
 
     private RunConfig config(String runId, String storageToml) throws java.io.IOException {
-        Path corpus = RunTestSupport.writeCorpus(dir.resolve(runId + ".txt"), 17, 10_000, "large commit line ",
-                " by reference");
-        return RunConfig.parse("""
-                [run]
-                id = "%s"
-                total_rounds = %d
-                [data]
-                corpus = "%s"
-                sequences_per_node = 2
-                [optimizer]
-                outer = "sign"
-                lr_max = 0.003
-                lr_min = 0.003
-                warmup_rounds = 0
-                [validation]
-                loss_every_rounds = 0
-                spot_check_fraction = 0.0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [server]
-                port = 0
-                http_port = 0
-                %s""".formatted(runId, ROUNDS, corpus.toString().replace("\\", "\\\\"), storageToml), "test",
-                Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve(runId + "-coordinator"))));
+        return RunTestSupport.smallSignRun(dir, runId, ROUNDS, 2, "large commit line ", " by reference", storageToml);
     }
 }

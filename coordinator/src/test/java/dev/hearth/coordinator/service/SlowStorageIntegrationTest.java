@@ -116,39 +116,11 @@ class SlowStorageIntegrationTest {
     }
 
     private RunConfig config(String id, int rounds, String storageToml) throws IOException {
-        Path corpus = RunTestSupport.writeCorpus(dir.resolve(id + ".txt"), 17, 10_000, "slow storage line ",
-                " for the writer test");
-        return RunConfig.parse("""
-                [run]
-                id = "%s"
-                total_rounds = %d
-                [data]
-                corpus = "%s"
-                sequences_per_node = 2
-                [optimizer]
-                outer = "sign"
-                lr_max = 0.003
-                lr_min = 0.003
-                warmup_rounds = 0
-                [validation]
-                loss_every_rounds = 0
-                spot_check_fraction = 0.0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [server]
-                port = 0
-                http_port = 0
-                %s""".formatted(id, rounds, corpus.toString().replace("\\", "\\\\"), storageToml), "test",
-                Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve(id + "-coordinator"))));
+        return RunTestSupport.smallSignRun(dir, id, rounds, 2, "slow storage line ", " for the writer test", storageToml);
     }
 
     private NodeRuntime node(String name) {
-        return NodeRuntime.start(dir.resolve(name), Clock.systemUTC(), true,
-                log -> new AwayOwnerProbes("Test machine: training on the CPU."));
+        return RunTestSupport.awayNode(dir.resolve(name));
     }
 
     /// A TCP proxy in front of s3proxy that forwards bytes unchanged (the presigned URLs name it, so their signatures

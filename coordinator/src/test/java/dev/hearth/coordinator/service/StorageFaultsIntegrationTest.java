@@ -148,34 +148,7 @@ class StorageFaultsIntegrationTest {
     }
 
     private RunConfig config(String id, String storageToml) throws IOException {
-        Path corpus = RunTestSupport.writeCorpus(dir.resolve(id + ".txt"), 17, 10_000, "storage fault line ",
-                " for the resume test");
-        return RunConfig.parse("""
-                [run]
-                id = "%s"
-                total_rounds = 1
-                [data]
-                corpus = "%s"
-                sequences_per_node = 8
-                [optimizer]
-                outer = "sign"
-                lr_max = 0.003
-                lr_min = 0.003
-                warmup_rounds = 0
-                [validation]
-                loss_every_rounds = 0
-                spot_check_fraction = 0.0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [server]
-                port = 0
-                http_port = 0
-                %s""".formatted(id, corpus.toString().replace("\\", "\\\\"), storageToml), "test",
-                Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve(id + "-coordinator"))));
+        return RunTestSupport.smallSignRun(dir, id, 1, 8, "storage fault line ", " for the resume test", storageToml);
     }
 
     private static long objectBytes(S3ObjectStore bucket, String prefix) {
@@ -184,8 +157,7 @@ class StorageFaultsIntegrationTest {
     }
 
     private NodeRuntime node(String name) {
-        return NodeRuntime.start(dir.resolve(name), Clock.systemUTC(), true,
-                log -> new AwayOwnerProbes("Test machine: training on the CPU."));
+        return RunTestSupport.awayNode(dir.resolve(name));
     }
 
     /// A TCP proxy in front of s3proxy that forwards bytes unchanged, reads the request heads going through (method,
