@@ -32,7 +32,8 @@ public final class ByzantineScenario {
         /// Trimmed mean, every update spot-checked, norm bound 5× the median.
         ON("trimmed_mean", 1.0, 5.0),
         /// As [#ON] but with the run default's spot-check fraction (`validation.spot_check_fraction` = 0.1): what a
-        /// cheater that attacks only sometimes gets through when most updates go unchecked.
+        /// cheater that attacks only sometimes gets through when most updates go unchecked (at 8 nodes the sampler's
+        /// floor of 3 checks a round, `SpotCheckSampler.MIN_CHECKS_PER_ROUND`, governs: 3 of 8).
         SAMPLED("trimmed_mean", 0.1, 5.0),
         /// Plain token-weighted mean, no spot checks, norm bound 10⁶× the median (the config's maximum: off).
         OFF("mean", 0.0, 1_000_000);

@@ -220,7 +220,7 @@ public final class ReliabilityBench {
     static boolean perAttack(Path dir, List<String> lines, List<String> steps) throws Exception {
         boolean ok = true;
         lines.add(String.format(Locale.ROOT, "  Byzantine attacks, each by %d of %d nodes, %d rounds of nano, %d windows"
-                        + " per node per round, every update spot-checked (0.1: a tenth):", PER_ATTACK.cheaters(), PER_ATTACK.nodes(),
+                        + " per node per round, every update spot-checked (0.1: a tenth, at least 3 a round):", PER_ATTACK.cheaters(), PER_ATTACK.nodes(),
                 PER_ATTACK.rounds(), PER_ATTACK.sequencesPerNode()));
         lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %s", "step", "attack",
                 "val loss", "ratio", "attacks/in", "rejected", "caught", "credits", "withheld", "honest struck/dropped"));

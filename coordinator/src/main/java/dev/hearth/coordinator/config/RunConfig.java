@@ -47,7 +47,7 @@ import java.util.TreeSet;
 /// @param recipe            what defines the training (its data identity is {@link RunRecipe.DataIdentity#NOT_READ}
 ///                          until the coordinator has read `corpus`)
 /// @param corpus            `bundled` or a path to a text corpus: where the coordinator reads the run's data from
-/// @param spotCheckFraction share of updates spot-checked per round
+/// @param spotCheckFraction share of updates spot-checked per round (at least 3 a round when above 0; 0 turns them off)
 /// @param normFactor        an update's norm may be at most this × the round's median
 /// @param validationEvery   measure the validation loss (and sample text) every this many versions; 0 = never
 /// @param minNodes          ready nodes needed to open a round

@@ -10,7 +10,8 @@ package dev.hearth.coordinator.run;
 /// @param totalRounds       committed versions after which the run finishes
 /// @param trainWindows      windows in the training split: batch ids are `[0, trainWindows)`
 /// @param seed              the run's seed for the order of each pass over the corpus
-/// @param spotCheckFraction fraction of accepted uploads per round chosen for the loss spot check, in [0, 1]
+/// @param spotCheckFraction fraction of accepted uploads per round chosen for the loss spot check, in [0, 1]; above 0
+///                          at least [SpotCheckSampler#MIN_CHECKS_PER_ROUND] a round are chosen, 0 turns the checks off
 /// @param deadline          how long rounds stay open
 public record RunRules(int minNodes, int minUploads, int sequencesPerNode, int tokensPerSequence, long totalRounds,
                        long trainWindows, long seed, double spotCheckFraction, DeadlinePolicy deadline) {

@@ -41,8 +41,9 @@ public final class SpotCheckPolicy {
     public static final double RELATIVE_GAP_FRACTION = 0.25;
     /// The relative rule needs at least 3 checks with a finite gap in the round: then the median is one of the checks
     /// and a single cheater among them cannot set it (with 2 the median is their mean, half a random update's; with
-    /// 1 it is the update's own). With fewer only the antithetic rule applies. At the run default's fraction 0.1 a
-    /// round of 30 or more updates has 3 checks.
+    /// 1 it is the update's own). With fewer only the antithetic rule applies. The sampler checks at least
+    /// [SpotCheckSampler#MIN_CHECKS_PER_ROUND] (this number) updates a round when the fraction is above 0, so every round of 3
+    /// or more uploads gets the rule; at the run default's fraction 0.1 a round of 30 or more reaches 3 by the fraction.
     public static final int MIN_CHECKS_FOR_RELATIVE_GAP = 3;
 
     private final double fraction;
@@ -51,7 +52,7 @@ public final class SpotCheckPolicy {
     private final int windowRounds;
     private final Map<String, Deque<Long>> strikeRounds = new HashMap<>();
 
-    /// @param fraction     share of updates checked per round, in [0, 1]
+    /// @param fraction     share of updates checked per round, in [0, 1] (at least 3 a round when above 0: the sampler's floor)
     /// @param tolerance    relative loss increase allowed before it is a strike
     /// @param strikes      strikes within the window that quarantine a node
     /// @param windowRounds width of the window in round ids

@@ -416,6 +416,8 @@ class RunStateMachineTest {
         assertTrue(a.size() > 200 && a.size() < 300, "about a quarter: " + a.size());
         assertTrue(SpotCheckSampler.choose(nodes, 0, 7, 99).isEmpty());
         assertEquals(1000, SpotCheckSampler.choose(nodes, 1, 7, 99).size());
+        assertEquals(SpotCheckSampler.MIN_CHECKS_PER_ROUND,
+                SpotCheckSampler.choose(nodes.subList(0, 8), 0.01, 7, 99).size(), "the floor in a small round");
     }
 
     @Test

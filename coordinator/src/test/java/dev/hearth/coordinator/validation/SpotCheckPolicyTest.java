@@ -1,5 +1,7 @@
 package dev.hearth.coordinator.validation;
 
+import dev.hearth.coordinator.run.SpotCheckSampler;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -62,6 +64,10 @@ class SpotCheckPolicyTest {
                 SpotCheckPolicy.withFraction(0.5).choose(nodes, 3, 11));
         assertTrue(SpotCheckPolicy.withFraction(0).choose(nodes, 3, 11).isEmpty());
         assertEquals(8, SpotCheckPolicy.withFraction(1).choose(nodes, 3, 11).size());
+        assertEquals(SpotCheckPolicy.MIN_CHECKS_FOR_RELATIVE_GAP, SpotCheckPolicy.withFraction(0.1).choose(nodes, 3, 11).size(),
+                "a round of 8 at the default fraction has the relative rule's minimum");
+        assertEquals(SpotCheckSampler.choose(nodes, 0.1, 3, 11), SpotCheckPolicy.withFraction(0.1).choose(nodes, 3, 11),
+                "the policy and the state machine choose alike");
         assertThrows(IllegalArgumentException.class, () -> SpotCheckPolicy.withFraction(1.5));
     }
 
