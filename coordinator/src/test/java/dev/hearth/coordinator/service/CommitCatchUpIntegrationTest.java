@@ -55,34 +55,8 @@ class CommitCatchUpIntegrationTest {
 
     @Test
     void aNodeAwayForRoundsCatchesUpFromStoredCommitsAndRefusesOneAlteredInTheBucket() throws Exception {
-        Path corpus = RunTestSupport.writeCorpus(dir.resolve("text.txt"), 17, 10_000, "catch up line ",
-                " from the stored commits");
-        RunConfig config = RunConfig.parse("""
-                [run]
-                id = "it-catchup"
-                total_rounds = 200
-                [data]
-                corpus = "%s"
-                sequences_per_node = 2
-                [optimizer]
-                outer = "sign"
-                lr_max = 0.003
-                lr_min = 0.003
-                warmup_rounds = 0
-                [validation]
-                loss_every_rounds = 0
-                spot_check_fraction = 0.0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [server]
-                port = 0
-                http_port = 0
-                %s""".formatted(corpus.toString().replace("\\", "\\\\"), s3.toml("it/")), "test",
-                Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        RunConfig config = RunTestSupport.smallSignRun(dir, "it-catchup", 200, 2, "catch up line ",
+                " from the stored commits", s3.toml("it/"));
         AtomicLong runVersion = new AtomicLong();
         try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC());
              S3ObjectStore bucket = s3.store("it/")) {
