@@ -84,10 +84,12 @@ public record SignStep(double weightDecay) implements OuterRule {
         return (float) (commitLr * share);
     }
 
-    /// Its checks are at the share rate, where honest gaps of a round are alike.
+    /// True: at the share rate honest gaps sit at ≥ 0.40 of their round's (lower) median and random updates' at
+    /// ≤ 0.24 (at the whole rate honest ones went down to −2.2); docs/reliability.md, "The sign step's spot check at the
+    /// update's share".
     @Override
     public boolean comparesSpotCheckGaps() {
-        return false;
+        return true;
     }
 
     @Override
