@@ -52,8 +52,11 @@ final class RealRoundSpotChecks {
     /// @param randomFailed   rounds whose random update failed its check
     /// @param randomPassed   the random checks that passed, described
     /// @param gapsOverMedian per round, each check's antithetic gap over the round's (lower) median, node order
+    /// @param honestEvenOverOdd the largest over the honest checks of the loss change's even part over its odd part,
+    ///                       `|after + negated − 2·before| / (negated − after)`: how far the probe is from first order
     record Outcome(int honestChecks, List<String> honestFailures, double honestRise, int cheaterFailed,
-                   int randomFailed, List<String> randomPassed, List<String> gapsOverMedian) {
+                   int randomFailed, List<String> randomPassed, List<String> gapsOverMedian,
+                   double honestEvenOverOdd) {
     }
 
     private RealRoundSpotChecks() {
@@ -85,6 +88,7 @@ final class RealRoundSpotChecks {
         double honestRise = 0;
         int cheaterFailed = 0;
         int randomFailed = 0;
+        double evenOverOdd = 0;
         Random random = new Random(RANDOM_SEED);
         List<String> honestFailures = new ArrayList<>();
         List<String> randomPassed = new ArrayList<>();
@@ -146,13 +150,15 @@ final class RealRoundSpotChecks {
                     }
                     honestChecks++;
                     honestRise += s.after() / s.before() - 1;
+                    evenOverOdd = Math.max(evenOverOdd, Math.abs(s.after() + s.afterNegated() - 2 * s.before())
+                            / (s.afterNegated() - s.after()));
                     if (!s.passed()) honestFailures.add("round " + round + " node " + s.update() + ": " + s);
                 }
                 params = result.params();
             }
         }
         return new Outcome(honestChecks, List.copyOf(honestFailures), honestRise / honestChecks, cheaterFailed,
-                randomFailed, List.copyOf(randomPassed), List.copyOf(gapsOverMedian));
+                randomFailed, List.copyOf(randomPassed), List.copyOf(gapsOverMedian), evenOverOdd);
     }
 
     /// Each check's gap over its round's (lower) median, for the failure messages.
