@@ -94,9 +94,9 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     /// Whether the spot check also compares an update's antithetic gap with the other checked updates' of its round
     /// (`SpotCheckPolicy`'s relative rule): true where honest gaps of one round are alike at the rate
     /// {@link #spotCheckLr} gives, so that a random update's, a small fraction of theirs, stands out; measured over the
-    /// reliability bench's ledgers (docs/reliability.md), gap over the round's median. The mean step: yes (honest
-    /// ≥ 0.43, random ≤ 0.07). The sign step: no, even at the share rate (honest down to 0.21 of the round's lower
-    /// median, random up to 0.23).
+    /// reliability bench's ledgers (docs/reliability.md), gap over the round's lower median. The mean step: yes
+    /// (honest ≥ 0.40, random ≤ 0.09). The sign step: no, even at the share rate (honest down to 0.21, random up to
+    /// 0.23).
     boolean comparesSpotCheckGaps();
 
     /// The coordinator's spot check: a copy of `params` after the step made of `update` alone at rate `lr`
