@@ -71,15 +71,23 @@ public record SignStep(double weightDecay) implements OuterRule {
         return scheduledLr;
     }
 
-    /// The whole rate, whatever the share: the ternary step moves every coordinate it touches by `lr` however many
-    /// updates the round has, so one update alone takes a step of the round's size (the antithetic rule cancels its
-    /// overshoot: the coordinator's `SpotCheckPolicy`).
+    /// The update's token share of the rate, `lr × share` (as {@link MeanStep#spotCheckLr}). The round's step is
+    /// `lr·sign(d)` with `d` the token-weighted mean of its updates, so one update contributes its share of the
+    /// direction that the step's size `lr` is spread over; applied alone at the whole rate it took a step of the
+    /// round's size on its own batch, overshot in both directions and the antithetic rule (`SpotCheckPolicy`), which
+    /// cancels the second-order term but not the higher ones, struck honest updates now and then ("loss 4.8408 →
+    /// 4.9616, its negation gives 4.9389"). At the share the first-order term `lr·share·⟨g, sign(u)⟩` decides the
+    /// comparison (its sign does not depend on the rate), and the third-order term relative to it falls with the square of
+    /// the rate (1/64 at a share of 1/8). docs/reliability.md, "The sign step's spot check at the update's share".
     @Override
     public float spotCheckLr(float commitLr, double share) {
-        return commitLr;
+        return (float) (commitLr * share);
     }
 
-    /// Its whole-rate checks give honest and random gaps that overlap.
+    /// False: even at the share rate, where the first-order term decides each check, honest and random gaps of a round
+    /// overlap (honest down to 0.21 of the round's lower median, random up to 0.23: the spread is in how well
+    /// `sign(u)` of one node's gradient points downhill on its own batch, which no probe rate changes); with the rule
+    /// on, one honest update in 321 was struck. docs/reliability.md, "The sign step's spot check at the update's share".
     @Override
     public boolean comparesSpotCheckGaps() {
         return false;

@@ -140,7 +140,34 @@ class SpotCheckPolicyTest {
         float[] negated = {4.04f, 4.03f, 4.06f, 4.002f};
         assertArrayEquals(new boolean[] {true, true, true, false}, SpotCheckPolicy.passRound(before, after, negated, true));
         assertArrayEquals(new boolean[] {true, true, true, true}, SpotCheckPolicy.passRound(before, after, negated, false),
-                "the sign step's gaps overlap: only the antithetic rule judges them");
+                "a rule whose gaps are not comparable: only the antithetic rule judges them");
+    }
+
+    /// The clean sign-step run's round 7 (docs/reliability.md, "The sign step's spot check at the update's share"):
+    /// four honest batches with gaps of 0.0034–0.0041, four with 0.051–0.058. The mean of the middle two (0.0275)
+    /// would put the small ones at 0.12–0.15 of it and strike all four; the lower median is one of the checks.
+    @Test
+    void anEvenRoundWhoseHonestGapsFallInTwoGroupsIsJudgedByItsLowerMedian() {
+        float[] before = new float[8];
+        java.util.Arrays.fill(before, 4.0f);
+        float[] gaps = {0.0034f, 0.0037f, 0.0041f, 0.0041f, 0.0509f, 0.0558f, 0.0560f, 0.0584f};
+        float[] after = new float[8];
+        float[] negated = new float[8];
+        for (int i = 0; i < 8; i++) {
+            after[i] = 4.0f - 2 * gaps[i];
+            negated[i] = 4.0f + 2 * gaps[i];
+        }
+        double median = SpotCheckPolicy.roundMedianGap(d(before), d(after), d(negated));
+        assertEquals(SpotCheckPolicy.gap(4.0, after[3], negated[3]), median, 1e-9,
+                "the 4th smallest of 8 gaps, not the mean of the 4th and 5th");
+        boolean[] all = new boolean[8];
+        java.util.Arrays.fill(all, true);
+        assertArrayEquals(all, SpotCheckPolicy.passRound(before, after, negated, true),
+                "no honest check is struck for drawing a batch of the smaller group");
+        // A random update among them (a gap a tenth of the small group's) is still struck.
+        after[0] = 4.0f - 2 * 0.0003f;
+        negated[0] = 4.0f + 2 * 0.0003f;
+        assertFalse(SpotCheckPolicy.passRound(before, after, negated, true)[0]);
     }
 
     @Test
