@@ -65,7 +65,7 @@ public final class ValidationWatch {
         return recent.size();
     }
 
-    /// Why a version with validation loss `loss` may not be published, or empty. NaN for "not measured this
+    /// Why a version with loss `loss` may not be published, or empty. NaN for "not measured this
     /// round" passes (the step bounds still hold); use [#nonFinite] for a measured NaN.
     public Optional<String> problem(double loss, boolean measured) {
         if (!measured) return Optional.empty();
@@ -80,7 +80,7 @@ public final class ValidationWatch {
         if (recent.size() >= MIN_HISTORY) {
             double median = median();
             if (loss > JUMP_FACTOR * median) {
-                return Optional.of(String.format(Locale.ROOT, "model health: the validation loss of the new version"
+                return Optional.of(String.format(Locale.ROOT, "model health: the " + measure + " of the new version"
                         + " would be %.4f, more than %.2f× the recent median %.4f", loss, JUMP_FACTOR, median));
             }
         }
