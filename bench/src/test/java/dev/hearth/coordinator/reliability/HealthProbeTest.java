@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -147,6 +148,9 @@ class HealthProbeTest {
             assertEquals(1, entry.rounds(), "the attacker was credited for round 1 only: " + entry);
             assertEquals(0, entry.credits(), "and a quarantined node's credits show as 0: " + entry);
             assertEquals(3, ledger.position().lastVersion());
+            // The commit listeners run after the frames and receipts went out: wait for the third (bounded).
+            long until = System.nanoTime() + STEP.toNanos();
+            while (commits.size() < 3 && System.nanoTime() < until) LockSupport.parkNanos(10_000_000);
             assertEquals(3, commits.size());
             for (CoordinatorService.CommitEvent e : commits) {
                 assertTrue(Double.isFinite(e.probeLoss()) && e.probeLoss() < 6, "every published version passed the"

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,6 +122,10 @@ class ValidationJumpTest {
             // The next round starts from the last healthy version, and its healthy commit clears the fault.
             RoundCommit next = honestRound(config, layout, demo, node, random, thetaNorm, outerLr);
             assertEquals(healthy + 1, next.getNewVersion());
+            // The fault is cleared and the listeners told after the receipts went out: wait for the listener (bounded).
+            long until = System.nanoTime() + STEP.toNanos();
+            while (commits.size() < healthy + 1 && System.nanoTime() < until) LockSupport.parkNanos(10_000_000);
+            assertEquals(healthy + 1, commits.size());
             body = http.send(HttpRequest.newBuilder(status).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(body.contains("\"fault\":null"), "a healthy version clears the fault: " + body);
             for (CoordinatorService.CommitEvent e : commits) {
