@@ -54,6 +54,8 @@ class HealthProbeTest {
     static final Duration STEP = Duration.ofSeconds(60);
     /// The attack moves the model by this multiple of its norm (as in ValidationJumpTest).
     static final double BREAKING_RELATIVE_STEP = 20;
+    /// A finite reported loss no byte-level model has (2 × ln 256 = 11.09 is the plausible bound).
+    static final double IMPLAUSIBLE_LOCAL_LOSS = 1e6;
 
     @Test
     void aBreakingUpdateInAnUnmeasuredRoundIsDroppedItsSenderStruckAndTheHonestUpdateCommittedWithoutIt(
@@ -97,12 +99,18 @@ class HealthProbeTest {
             honest.join(STEP);
             attacker.join(STEP);
 
-            // Round 1: both honest (unmeasured: loss_every_rounds = 5).
+            // Round 1: both updates honest (unmeasured: loss_every_rounds = 5); the second node reports an implausible
+            // but finite local loss, which counts its update and is left out of the displayed mean.
             RoundStart hs = honest.next(Envelope::hasRoundStart, STEP).getRoundStart();
             RoundStart as = attacker.next(Envelope::hasRoundStart, STEP).getRoundStart();
             honest.send(upload(config, honest, hs, honestUpdate(layout, demo, random, thetaNorm, outerLr), demo));
-            attacker.send(upload(config, attacker, as, honestUpdate(layout, demo, random, thetaNorm, outerLr), demo));
-            assertEquals(1, honest.next(Envelope::hasRoundCommit, STEP).getRoundCommit().getNewVersion());
+            UpdateUpload implausible = upload(config, attacker, as, honestUpdate(layout, demo, random, thetaNorm,
+                    outerLr), demo).getUpdateUpload().toBuilder().setLocalLoss(IMPLAUSIBLE_LOCAL_LOSS).build();
+            attacker.send(Envelope.newBuilder().setUpdateUpload(implausible).build());
+            RoundCommit first = honest.next(Envelope::hasRoundCommit, STEP).getRoundCommit();
+            assertEquals(1, first.getNewVersion());
+            assertEquals(2, first.getAcceptedUpdates(), "a report does not drop an update");
+            assertEquals(5.0, first.getMeanLoss(), 1e-12, "the mean loss is the plausible report's alone");
             assertTrue(honest.next(Envelope::hasUpdateReceipt, STEP).getUpdateReceipt().getAccepted());
             UpdateReceipt earned = attacker.next(Envelope::hasUpdateReceipt, STEP).getUpdateReceipt();
             assertTrue(earned.getAccepted() && earned.getCredits() > 0, earned.toString());
