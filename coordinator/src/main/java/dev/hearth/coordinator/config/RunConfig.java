@@ -49,7 +49,8 @@ import java.util.TreeSet;
 /// @param corpus            `bundled` or a path to a text corpus: where the coordinator reads the run's data from
 /// @param spotCheckFraction share of updates spot-checked per round (at least 3 a round when above 0; 0 turns them off)
 /// @param normFactor        an update's norm may be at most this × the round's median
-/// @param validationEvery   measure the validation loss (and sample text) every this many versions; 0 = never
+/// @param validationEvery   measure the validation loss (and sample text) every this many versions; 0 = never (the
+///                          health probe on every candidate version runs regardless: CoordinatorService.PROBE_WINDOWS)
 /// @param minNodes          ready nodes needed to open a round
 /// @param minUploads        accepted uploads that close a round before its deadline
 /// @param deadline          the adaptive deadline's factor, slack and bounds

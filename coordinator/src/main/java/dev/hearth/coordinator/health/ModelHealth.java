@@ -25,6 +25,12 @@ import java.util.function.Function;
 /// rule states its own, so a new rule does not compile until its bound is stated.
 public final class ModelHealth {
 
+    /// 8 updates: up to this many, [#findCulprit] tries leaving each out (n trials); a larger round is bisected
+    /// (at most ⌈log₂ n⌉ + 1 trials), which finds a single culprit too. A trial of the health probe costs one step over the
+    /// round's updates and one forward pass over the probe's windows (docs/reliability.md, "The model's health"), so
+    /// 8 trials stay within a few probes' time, and a round of 1,000 updates needs 11.
+    public static final int LEAVE_ONE_OUT_MAX = 8;
+
     private ModelHealth() {
     }
 
@@ -93,5 +99,35 @@ public final class ModelHealth {
             if (problemWithout.apply(others).isEmpty()) return Optional.of(left);
         }
         return Optional.empty();
+    }
+
+    /// Bisection for a single culprit: halves the suspects by whether the round without one half is healthy, then
+    /// checks that the round without the last suspect is healthy (else empty: no single update explains it). At most
+    /// ⌈log₂ n⌉ + 1 calls of `problemWithout` for n > 1 items (an odd split can end a halving early).
+    public static <T> Optional<T> bisectCulprit(List<T> items, Function<List<T>, Optional<String>> problemWithout) {
+        if (items.isEmpty()) return Optional.empty();
+        int from = 0;
+        int to = items.size(); // the suspects: items[from, to)
+        while (to - from > 1) {
+            int mid = from + (to - from) / 2;
+            if (problemWithout.apply(without(items, from, mid)).isEmpty()) {
+                to = mid; // the round without [from, mid) is healthy: the culprit is there
+            } else {
+                from = mid; // with a single culprit, it is in the other half
+            }
+        }
+        return problemWithout.apply(without(items, from, to)).isEmpty() ? Optional.of(items.get(from)) : Optional.empty();
+    }
+
+    /// The single update whose removal heals the round: leave-one-out ([#culprit]) up to [#LEAVE_ONE_OUT_MAX]
+    /// items, bisection ([#bisectCulprit]) above; empty when no single removal heals it.
+    public static <T> Optional<T> findCulprit(List<T> items, Function<List<T>, Optional<String>> problemWithout) {
+        return items.size() <= LEAVE_ONE_OUT_MAX ? culprit(items, problemWithout) : bisectCulprit(items, problemWithout);
+    }
+
+    private static <T> List<T> without(List<T> items, int from, int to) {
+        List<T> others = new ArrayList<>(items.subList(0, from));
+        others.addAll(items.subList(to, items.size()));
+        return others;
     }
 }

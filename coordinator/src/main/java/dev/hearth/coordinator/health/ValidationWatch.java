@@ -20,20 +20,67 @@ public final class ValidationWatch {
     /// 1.25: "far above" is more than 25 % over the recent median. Honest `nano` runs fall or rise by at most a
     /// few percent between consecutive measurements (docs/reliability.md); a quarter is a broken model, not noise.
     public static final double JUMP_FACTOR = 1.25;
+    /// 2 × ln(vocab): a loss above this is broken whatever the history (so the rule holds from a run's first
+    /// version, before [#MIN_HISTORY] measurements exist). A model that guesses uniformly over the vocabulary scores
+    /// ln(vocab) (ln 256 = 5.545 for Hearth's byte vocabulary; a freshly initialised `nano` scores about 5.6), and
+    /// training only lowers it: twice that is a model confidently wrong, as the 20 × ‖θ‖ update of
+    /// ValidationJumpTest makes it (about 57).
+    public static final double ABSURD_LOSS_PER_LN_VOCAB = 2.0;
 
     private final Deque<Double> recent = new ArrayDeque<>();
+    /// A loss above this is a fault whatever the history (infinite: no such bound).
+    private final double ceiling;
+    /// What the loss is, for the reasons ("validation loss", "health-probe loss").
+    private final String measure;
 
-    /// Why a version with validation loss `loss` may not be published, or empty. NaN for "not measured this
+    /// A watch of the validation loss with the jump rule only.
+    public ValidationWatch() {
+        this("validation loss", Double.POSITIVE_INFINITY);
+    }
+
+    /// @param measure what the watched loss is, as the reasons name it
+    /// @param ceiling a loss above this is a fault whatever the history (see [#ceilingFor])
+    public ValidationWatch(String measure, double ceiling) {
+        if (!(ceiling > 0)) throw new IllegalArgumentException("a loss ceiling must be > 0, got " + ceiling);
+        this.measure = measure;
+        this.ceiling = ceiling;
+    }
+
+    /// [#ABSURD_LOSS_PER_LN_VOCAB] × ln(`vocab`): the most loss a model over that vocabulary may plausibly have.
+    public static double ceilingFor(int vocab) {
+        if (vocab < 2) throw new IllegalArgumentException("a vocabulary of " + vocab + " token(s)");
+        return ABSURD_LOSS_PER_LN_VOCAB * Math.log(vocab);
+    }
+
+    /// An independent copy (same history and ceiling): the aggregation thread judges a candidate with it while
+    /// the run thread owns this one.
+    public ValidationWatch copy() {
+        ValidationWatch c = new ValidationWatch(measure, ceiling);
+        c.recent.addAll(recent);
+        return c;
+    }
+
+    /// How many healthy losses the watch holds (at most [#RECENT]).
+    public int history() {
+        return recent.size();
+    }
+
+    /// Why a version with loss `loss` may not be published, or empty. NaN for "not measured this
     /// round" passes (the step bounds still hold); use [#nonFinite] for a measured NaN.
     public Optional<String> problem(double loss, boolean measured) {
         if (!measured) return Optional.empty();
         if (!Double.isFinite(loss)) {
-            return Optional.of("model health: the validation loss of the new version would be " + loss);
+            return Optional.of("model health: the " + measure + " of the new version would be " + loss);
+        }
+        if (loss > ceiling) {
+            return Optional.of(String.format(Locale.ROOT, "model health: the " + measure + " of the new"
+                    + " version would be %.4f, more than %.4f (%.0f× what a uniform guess over the vocabulary scores)", loss,
+                    ceiling, ABSURD_LOSS_PER_LN_VOCAB));
         }
         if (recent.size() >= MIN_HISTORY) {
             double median = median();
             if (loss > JUMP_FACTOR * median) {
-                return Optional.of(String.format(Locale.ROOT, "model health: the validation loss of the new version"
+                return Optional.of(String.format(Locale.ROOT, "model health: the " + measure + " of the new version"
                         + " would be %.4f, more than %.2f× the recent median %.4f", loss, JUMP_FACTOR, median));
             }
         }

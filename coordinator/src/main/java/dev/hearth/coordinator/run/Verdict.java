@@ -30,6 +30,8 @@ public record Verdict(boolean accepted, Rule rule, String reason) {
         CAPS,
         /// NaN or infinite values (payload).
         NON_FINITE,
+        /// The reported local loss is NaN, infinite or negative (payload).
+        LOCAL_LOSS,
         /// The claimed token count does not match the assignment.
         TOKENS,
         /// The norm is beyond the bound of the round's median (at aggregation).

@@ -91,6 +91,12 @@ public final class CoordinatorService implements AutoCloseable {
     static final int VALIDATION_WINDOWS = 32;
     /// Windows per validation forward pass (bounds activation memory).
     static final int VALIDATION_BATCH = 8;
+    /// The health probe's windows: the first 8 of the validation windows (one forward pass, ¼ of the full
+    /// validation loss), scored on every candidate version before it is published, whatever `loss_every_rounds`
+    /// says. Always the same windows, so consecutive versions are compared on the same text; a model-breaking step
+    /// moves the loss by a factor (about 10× for a 20 × ‖θ‖ update), far beyond what 8 windows' noise could hide.
+    /// Its cost is in docs/reliability.md ("The model's health").
+    static final int PROBE_WINDOWS = 8;
 
     private final RunConfig config;
     private final Clock clock;
@@ -146,7 +152,12 @@ public final class CoordinatorService implements AutoCloseable {
     /// gets as `data_seed`): see [CoordinatorSecret].
     private final long spotCheckSeed;
     /// Validation losses of the recent published versions (run thread): a candidate far above them is not published.
-    private final ValidationWatch validationWatch = new ValidationWatch();
+    private final ValidationWatch validationWatch;
+    /// Health-probe losses ([#PROBE_WINDOWS]) of the recent published versions (run thread): every candidate is
+    /// probed, and one far above them (or above the ceiling) is not published.
+    private final ValidationWatch probeWatch;
+    /// run thread: the health-probe loss of the version the run is at (every published version passed the probe)
+    private double publishedProbeLoss;
 
     // run thread only
     private final Set<String> ready = new HashSet<>();
@@ -169,6 +180,9 @@ public final class CoordinatorService implements AutoCloseable {
         long bytesIn;
         /// node → why the norm bound dropped its update (struck with the round's health strikes)
         Map<String, String> normDropped = Map.of();
+        /// the probe watch as it was when the round was handed to aggregation (a copy: the aggregation thread
+        /// judges the candidate with it)
+        ValidationWatch probe;
 
         OpenRound(RunAction.OpenRound action, float stepLr) {
             this.action = action;
@@ -177,8 +191,10 @@ public final class CoordinatorService implements AutoCloseable {
     }
 
     /// Published after every commit (tests and the CLI listen).
+    ///
+    /// @param probeLoss the new version's health-probe loss ([#PROBE_WINDOWS] validation windows)
     public record CommitEvent(long round, long version, int updates, long tokens, double meanLoss, double valLoss,
-                              long bytesIn, long bytesOut) {}
+                              long bytesIn, long bytesOut, double probeLoss) {}
 
     private CoordinatorService(RunConfig rc, Clock clock, long inlineCommitLimit) throws IOException {
         this.config = rc;
@@ -222,10 +238,27 @@ public final class CoordinatorService implements AutoCloseable {
         run.startupNotes().forEach(n -> LOG.info("{}", n));
         rebuildCommitIndex();
         stats.restore(run.ledger().recentRounds(LOSS_HISTORY)); // a restarted run keeps its curves
+        double lossCeiling = ValidationWatch.ceilingFor(recipe.model().vocab());
+        this.validationWatch = new ValidationWatch("validation loss", lossCeiling);
         run.ledger().recentRounds(LOSS_HISTORY).stream() // oldest first
                 .filter(row -> "COMMITTED".equals(row.status())).forEach(row -> validationWatch.published(row.valLoss()));
+        // The probe's history starts at the version the run is at (probe losses are not stored; after a restart
+        // the jump rule waits for MIN_HISTORY probes again, the ceiling holds at once).
+        this.probeWatch = new ValidationWatch("health-probe loss", lossCeiling);
         this.runThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-run"));
         this.computeThread = Executors.newSingleThreadExecutor(r -> daemon(r, "hearth-aggregate"));
+        float[] current = run.params();
+        try { // on the thread that evaluates every later probe
+            this.publishedProbeLoss = computeThread.submit(() -> probeLoss(current)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while probing version " + run.version(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the health probe of version " + run.version() + " failed", e.getCause());
+        }
+        probeWatch.published(publishedProbeLoss);
+        LOG.info(String.format(java.util.Locale.ROOT, "version %d's health-probe loss: %.4f (%d validation windows)",
+                run.version(), publishedProbeLoss, PROBE_WINDOWS));
         InetAddress bind = InetAddress.getByName(rc.bind());
         CoordinatorCertificate cert = CoordinatorCertificate.loadOrCreate(rc.tlsDir());
         this.server = HearthServer.start(ServerConfig.loopback(rc.port(), cert).withBindAddress(bind), new Handler());
@@ -693,6 +726,7 @@ public final class CoordinatorService implements AutoCloseable {
         // like a health strike (two in the window quarantine): scaled or maximal uploads then stop costing the
         // coordinator a decode per round. Struck when the round ends (committed or refused), with its health strikes.
         round.normDropped = Map.copyOf(dropped);
+        round.probe = probeWatch.copy();
         aggregating = true;
         float[] base = run.params();
         long newVersion = run.version() + 1;
@@ -728,7 +762,7 @@ public final class CoordinatorService implements AutoCloseable {
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used,
                               Map<String, String> unhealthy, boolean validated, double relativeStep,
-                              double largestUpdateStep) {}
+                              double largestUpdateStep, Probed probe) {}
 
     private Aggregated aggregateOffThread(OpenRound round, List<RunAction.AcceptedUpload> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
@@ -813,10 +847,15 @@ public final class CoordinatorService implements AutoCloseable {
             result = stepOver(round, base, updates, tokens, candidates);
             problem = ModelHealth.commitProblem(base, result.params(), bound);
         }
+        Probed probed = probe(round, base, updates, tokens, uploads, result, unhealthy, dropped);
+        result = probed.result();
+        // The displayed mean leaves out reported losses no model over the vocabulary plausibly has (they are only
+        // reports: the update still counts); non-finite and negative ones were refused on arrival.
+        double plausibleLoss = ValidationWatch.ceilingFor(config.recipe().model().vocab());
         double lossSum = 0;
         long tokenSum = 0;
         for (int i = 0; i < n; i++) {
-            if (!result.used()[i]) continue;
+            if (!result.used()[i] || !(uploads.get(i).localLoss() <= plausibleLoss)) continue;
             lossSum += uploads.get(i).localLoss() * tokens[i];
             tokenSum += tokens[i];
         }
@@ -825,7 +864,56 @@ public final class CoordinatorService implements AutoCloseable {
         String sample = validate ? sampler.sample(next, corpus) : null;
         return new Aggregated(next, result.step(), result.sha256(), dropped, spots,
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount(), unhealthy,
-                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep);
+                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep, probed);
+    }
+
+    /// The health probe's verdict on a round: the step to publish, its probe loss, how many probes it took and their
+    /// time.
+    private record Probed(RoundAggregation.Result result, double loss, int probes, long millis) {}
+
+    /// The health probe, on every candidate version: its loss on the [#PROBE_WINDOWS] windows, judged by the
+    /// round's copy of the probe watch. When it fails, the update whose removal heals it is searched
+    /// ([ModelHealth#findCulprit]: leave-one-out over the round's counted updates, bisection in large rounds); that
+    /// update is dropped and put in `unhealthy` (struck, earns nothing) and the step is made without it. When no
+    /// single update explains the fault, or none is left, the round is refused ([UnhealthyStepException]).
+    private Probed probe(OpenRound round, float[] base, List<SparseUpdate> updates, long[] tokens,
+                         List<RunAction.AcceptedUpload> uploads, RoundAggregation.Result result,
+                         Map<String, String> unhealthy, Map<String, String> dropped) {
+        long t0 = System.nanoTime();
+        double loss = probeLoss(result.params());
+        java.util.Optional<String> problem = round.probe.problem(loss, true);
+        if (problem.isEmpty()) return new Probed(result, loss, 1, (System.nanoTime() - t0) / 1_000_000);
+        String why = problem.get();
+        List<Integer> counted = new ArrayList<>();
+        for (int i = 0; i < updates.size(); i++) if (result.used()[i]) counted.add(i);
+        int[] probes = {1};
+        java.util.Optional<Integer> culprit = ModelHealth.findCulprit(counted, others -> {
+            if (others.isEmpty()) return java.util.Optional.empty(); // the base version: published, so healthy
+            probes[0]++;
+            return round.probe.problem(probeLoss(stepOver(round, base, updates, tokens, others).params()), true);
+        });
+        if (culprit.isEmpty()) {
+            throw new UnhealthyStepException(why + "; no single update's removal heals it (" + probes[0]
+                    + " probes)", unhealthy);
+        }
+        String id = uploads.get(culprit.get()).nodeId();
+        unhealthy.put(id, why + "; without its update the health probe passes");
+        dropped.put(id, unhealthy.get(id));
+        counted.remove(culprit.get());
+        if (counted.isEmpty()) {
+            throw new UnhealthyStepException("its last counted update was dropped (" + why + ")", unhealthy);
+        }
+        RoundAggregation.Result without = stepOver(round, base, updates, tokens, counted);
+        double lossWithout = probeLoss(without.params());
+        probes[0]++;
+        java.util.Optional<String> still = round.probe.problem(lossWithout, true);
+        if (still.isPresent()) throw new UnhealthyStepException(still.get(), unhealthy);
+        return new Probed(without, lossWithout, probes[0], (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /// Mean loss over the health probe's [#PROBE_WINDOWS] validation windows (one forward pass).
+    private double probeLoss(float[] p) {
+        return evaluator.loss(p, corpus.validationBatch(0, PROBE_WINDOWS, config.recipe().model().context()));
     }
 
     /// The median antithetic gap of a round's checks where the run's outer rule compares gaps
@@ -923,20 +1011,23 @@ public final class CoordinatorService implements AutoCloseable {
         }
         stats.bytesOut(bytesOut);
         if (r.validated()) validationWatch.published(r.valLoss());
+        probeWatch.published(r.probe().loss());
+        publishedProbeLoss = r.probe().loss();
         run.healthFault(null); // a healthy version was published
         if (r.sample() != null) stats.sample(r.sample());
         stats.committed(newVersion, r.meanLoss(), r.valLoss(), c.commit().totalTokens(),
                 Duration.between(round.action.opened(), now));
         open = null;
         LOG.info(String.format(java.util.Locale.ROOT, "round %d committed as version %d: %d update(s), %d tokens, step %.3g"
-                + " of the model's norm%s, mean loss %.4f%s%s",
+                + " of the model's norm%s, mean loss %.4f, health probe %.4f (%d probe(s), %d ms)%s%s",
                 round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.relativeStep(),
                 r.largestUpdateStep() > 0 ? String.format(java.util.Locale.ROOT, " (largest update alone %.3g)",
-                        r.largestUpdateStep()) : "", r.meanLoss(),
+                        r.largestUpdateStep()) : "", r.meanLoss(), r.probe().loss(), r.probe().probes(),
+                r.probe().millis(),
                 Double.isNaN(r.valLoss()) ? "" : String.format(java.util.Locale.ROOT, ", validation loss %.4f", r.valLoss()),
                 r.dropped().isEmpty() ? "" : ", dropped " + r.dropped().keySet().stream().map(CoordinatorService::shortId).toList()));
         CommitEvent ev = new CommitEvent(round.action.round(), newVersion, r.used(), c.commit().totalTokens(), r.meanLoss(),
-                r.valLoss(), round.bytesIn, bytesOut);
+                r.valLoss(), round.bytesIn, bytesOut, r.probe().loss());
         commitListeners.forEach(l -> l.accept(ev));
     }
 
@@ -985,7 +1076,9 @@ public final class CoordinatorService implements AutoCloseable {
         LOG.warn("round {} not committed: {}; the run stays at version {}", round.action.round(), why, at);
         run.aggregationFailed(round.action.round(), why, clock.instant());
         run.healthFault("round " + round.action.round() + " was not committed: " + why + ". The run stays at version "
-                + at + ", the last healthy one, and goes on from there.");
+                + at + String.format(java.util.Locale.ROOT, ", the last healthy one (every published version passed the"
+                + " health probe; version %d's loss on its %d windows is %.4f), and the next round starts from it.",
+                at, PROBE_WINDOWS, publishedProbeLoss));
         for (RunAction.AcceptedUpload up : round.uploads) {
             Peer p = peers.get(up.nodeId());
             if (p != null) p.send(receipt(round.action.round(), false, "the round was not committed: " + why, 0));

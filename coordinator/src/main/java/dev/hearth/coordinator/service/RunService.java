@@ -222,7 +222,8 @@ public final class RunService implements AutoCloseable {
         Verdict quarantine = quarantined.contains(view.nodeId())
                 ? Verdict.reject(Verdict.Rule.QUARANTINED, "node " + view.nodeId() + " is quarantined: its updates do not count")
                 : Verdict.accept();
-        Verdict payload = Verdict.first(validator.validate(view, config.runId()), quarantine);
+        Verdict payload = Verdict.first(Verdict.first(validator.validate(view, config.runId()),
+                validator.validateLocalLoss(localLoss)), quarantine);
         Verdict verdict = machine.uploadReceived(new RunStateMachine.Upload(view.nodeId(), view.round(),
                 view.baseVersion(), tokens, view.receivedAt(), view.l2Norm(), update, localLoss), payload);
         ledger.recordUpdate(new UpdateRecord(view.round(), view.nodeId(), verdict.accepted(), verdict.reason(), bytes,

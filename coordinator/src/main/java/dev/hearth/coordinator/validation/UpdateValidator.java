@@ -62,6 +62,16 @@ public final class UpdateValidator {
         return Verdict.accept();
     }
 
+    /// Checks the mean training loss the node reports (`UpdateUpload.local_loss`): a cross-entropy is finite and
+    /// never negative, so anything else is refused with its update. A finite but implausible value (above
+    /// `ValidationWatch.ABSURD_LOSS_PER_LN_VOCAB` × ln(vocab)) is accepted, because the loss is only a report, but
+    /// left out of the round's displayed mean loss (CoordinatorService).
+    public Verdict validateLocalLoss(double localLoss) {
+        if (Double.isFinite(localLoss) && localLoss >= 0) return Verdict.accept();
+        return Verdict.reject(Verdict.Rule.LOCAL_LOSS, "reported local loss " + localLoss + " is not a loss (a"
+                + " cross-entropy is finite and not negative)");
+    }
+
     /// The updates of a round whose L2 norm exceeds `normFactor × median`, with a reason each. Skipped (empty)
     /// for fewer than {@link #MIN_UPDATES_FOR_NORM_RULE} updates.
     ///

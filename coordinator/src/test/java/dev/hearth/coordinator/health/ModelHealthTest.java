@@ -113,4 +113,74 @@ class ModelHealthTest {
         watch.published(Double.NaN);
         assertEquals(3.0, watch.median(), "a NaN is never a recent value");
     }
+
+    @Test
+    void aLossAboveTwiceLnVocabIsAFaultFromTheFirstVersion() {
+        double ceiling = ValidationWatch.ceilingFor(256);
+        assertEquals(2 * Math.log(256), ceiling, 1e-12);
+        ValidationWatch probe = new ValidationWatch("health-probe loss", ceiling);
+        assertTrue(probe.problem(5.6, true).isEmpty(), "a fresh model's loss, no history");
+        String absurd = probe.problem(57.37, true).orElseThrow();
+        assertEquals("model health: the health-probe loss of the new version would be 57.3700, more than 11.0904"
+                + " (2× what a uniform guess over the vocabulary scores)", absurd);
+        assertTrue(probe.problem(Double.POSITIVE_INFINITY, true).orElseThrow()
+                .startsWith("model health: the health-probe loss of the new version would be Infinity"));
+    }
+
+    @Test
+    void aCopyOfTheWatchJudgesWithTheHistoryOfItsTimeAndLeavesTheOriginalAlone() {
+        ValidationWatch watch = new ValidationWatch("health-probe loss", ValidationWatch.ceilingFor(256));
+        for (double v : new double[] {5.6, 5.5, 5.4}) watch.published(v);
+        ValidationWatch copy = watch.copy();
+        assertEquals(3, copy.history());
+        assertTrue(copy.problem(5.5 * ValidationWatch.JUMP_FACTOR + 0.01, true).orElseThrow()
+                .contains("× the recent median 5.5000"));
+        copy.published(1.0);
+        assertEquals(3, watch.history(), "the copy's history is its own");
+        assertEquals(5.5, watch.median());
+    }
+
+    /// A round whose step is healthy exactly when `bad` is left out: the shape of the probe's culprit search.
+    static java.util.function.Function<List<Integer>, Optional<String>> breaksWith(int bad, int[] trials) {
+        return others -> {
+            trials[0]++;
+            return others.contains(bad) ? Optional.of("probe fails") : Optional.empty();
+        };
+    }
+
+    @Test
+    void bisectionFindsASingleCulpritInAtMostCeilLog2NPlusOneTrials() {
+        for (int n : new int[] {2, 3, 9, 100, 1_000}) {
+            List<Integer> items = java.util.stream.IntStream.range(0, n).boxed().toList();
+            for (int bad : new int[] {0, n / 2, n - 1}) {
+                int[] trials = {0};
+                assertEquals(Optional.of(bad), ModelHealth.bisectCulprit(items, breaksWith(bad, trials)), "n " + n);
+                int log2 = 32 - Integer.numberOfLeadingZeros(n - 1); // ⌈log₂ n⌉
+                assertTrue(trials[0] <= log2 + 1 && trials[0] >= log2, "trials for n " + n + ": " + trials[0]);
+            }
+        }
+    }
+
+    @Test
+    void noSingleCulpritWhenTwoUpdatesEachBreakTheRound() {
+        List<Integer> items = java.util.stream.IntStream.range(0, 20).boxed().toList();
+        java.util.function.Function<List<Integer>, Optional<String>> twoBad =
+                others -> others.contains(3) || others.contains(15) ? Optional.of("probe fails") : Optional.empty();
+        assertEquals(Optional.empty(), ModelHealth.bisectCulprit(items, twoBad));
+        assertEquals(Optional.empty(), ModelHealth.findCulprit(items, twoBad));
+        assertEquals(Optional.empty(), ModelHealth.findCulprit(items.subList(0, 5), others -> Optional.of("always")));
+    }
+
+    @Test
+    void findCulpritLeavesEachOutUpToTheBoundAndBisectsAbove() {
+        int small = ModelHealth.LEAVE_ONE_OUT_MAX;
+        int[] trials = {0};
+        List<Integer> items = java.util.stream.IntStream.range(0, small).boxed().toList();
+        assertEquals(Optional.of(small - 1), ModelHealth.findCulprit(items, breaksWith(small - 1, trials)));
+        assertEquals(small, trials[0], "leave-one-out: one trial per update, the culprit last");
+        trials[0] = 0;
+        List<Integer> large = java.util.stream.IntStream.range(0, 1_000).boxed().toList();
+        assertEquals(Optional.of(999), ModelHealth.findCulprit(large, breaksWith(999, trials)));
+        assertEquals(11, trials[0], "bisection: ⌈log₂ 1000⌉ + 1");
+    }
 }

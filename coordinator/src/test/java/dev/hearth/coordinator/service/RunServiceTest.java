@@ -273,6 +273,26 @@ class RunServiceTest {
     }
 
     @Test
+    void anUploadReportingAnInfiniteOrNegativeLocalLossIsRefusedOnArrivalAndRecorded() {
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
+            ready(run, T0, "a", "b", "c");
+            var open = (RunAction.OpenRound) run.tick(T0, 1).getFirst();
+            long r = open.round();
+            Instant t = T0.plusSeconds(1);
+            Verdict inf = run.upload(view("a", r, 0, t, 1), TOKENS, 10, null, Double.POSITIVE_INFINITY);
+            assertEquals(Verdict.Rule.LOCAL_LOSS, inf.rule(), inf.reason());
+            Verdict negative = run.upload(view("b", r, 0, t, 1), TOKENS, 10, null, -1);
+            assertEquals(Verdict.Rule.LOCAL_LOSS, negative.rule(), negative.reason());
+            assertTrue(run.upload(view("c", r, 0, t, 1), TOKENS, 10, null, 5.5).accepted());
+            var reasons = run.ledger().updates(r).stream().map(UpdateRecord::reason).toList();
+            assertEquals(List.of("reported local loss Infinity is not a loss (a cross-entropy is finite and not negative)",
+                    "reported local loss -1.0 is not a loss (a cross-entropy is finite and not negative)", "accepted"),
+                    reasons);
+            run.checkInvariant();
+        }
+    }
+
+    @Test
     void invalidUploadsAreRejectedWithReasonsAndRecorded() {
         try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], T0)) {
             ready(run, T0, "a", "b", "c");

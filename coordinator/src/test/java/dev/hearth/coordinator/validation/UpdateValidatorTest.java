@@ -35,6 +35,20 @@ class UpdateValidatorTest {
     }
 
     @Test
+    void aNonFiniteOrNegativeLocalLossIsRefusedAndAnyOtherIsAccepted() {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.5}) {
+            Verdict v = validator.validateLocalLoss(bad);
+            assertFalse(v.accepted(), "local loss " + bad);
+            assertEquals(Rule.LOCAL_LOSS, v.rule());
+            assertEquals("reported local loss " + bad + " is not a loss (a cross-entropy is finite and not negative)",
+                    v.reason());
+        }
+        for (double ok : new double[] {0.0, 5.545, 1e6}) {
+            assertTrue(validator.validateLocalLoss(ok).accepted(), "a finite loss is only a report: " + ok);
+        }
+    }
+
+    @Test
     void rejectsEachInvalidPayloadWithAReadableReason() {
         rejects(with("run-2", true, true, "", 0, 1), Rule.RUN, "run-2");
         rejects(with("run-1", false, true, "", 0, 1), Rule.SIGNATURE, "signature");
