@@ -20,6 +20,13 @@ public final class ValidationWatch {
     /// 1.25: "far above" is more than 25 % over the recent median. Honest `nano` runs fall or rise by at most a
     /// few percent between consecutive measurements (docs/reliability.md); a quarter is a broken model, not noise.
     public static final double JUMP_FACTOR = 1.25;
+    /// 2.0 for the health probe, which judges every candidate version (not every `loss_every_rounds`-th) on 8
+    /// windows: it sees the honest spikes that fall between the full validation's versions. A single honest
+    /// sign-step node on 256 tokens a round (CommitCatchUpRestartIntegrationTest's run, lr 0.003) rose to 1.40× its
+    /// recent median probe loss in one round (4.57 → 6.94; CI on a clean clone, 2026-12-02), and at 1.25 every later
+    /// round from that version was refused and the node struck. Twice the recent median is a broken model, not a
+    /// spike; smaller damage is the spot checks' and the agreement screen's to catch.
+    public static final double PROBE_JUMP_FACTOR = 2.0;
     /// 2 × ln(vocab): a loss above this is broken whatever the history (so the rule holds from a run's first
     /// version, before [#MIN_HISTORY] measurements exist). A model that guesses uniformly over the vocabulary scores
     /// ln(vocab) (ln 256 = 5.545 for Hearth's byte vocabulary; a freshly initialised `nano` scores about 5.6), and
@@ -32,18 +39,33 @@ public final class ValidationWatch {
     private final double ceiling;
     /// What the loss is, for the reasons ("validation loss", "health-probe loss").
     private final String measure;
+    /// "Far above": a loss above this multiple of the recent median is a fault ([#JUMP_FACTOR], [#PROBE_JUMP_FACTOR]).
+    private final double jumpFactor;
 
     /// A watch of the validation loss with the jump rule only.
     public ValidationWatch() {
         this("validation loss", Double.POSITIVE_INFINITY);
     }
 
+    /// A watch with the full validation's [#JUMP_FACTOR].
+    ///
     /// @param measure what the watched loss is, as the reasons name it
     /// @param ceiling a loss above this is a fault whatever the history (see [#ceilingFor])
     public ValidationWatch(String measure, double ceiling) {
+        this(measure, ceiling, JUMP_FACTOR);
+    }
+
+    /// @param measure    what the watched loss is, as the reasons name it
+    /// @param ceiling    a loss above this is a fault whatever the history (see [#ceilingFor])
+    /// @param jumpFactor a loss above this multiple of the recent median is a fault (> 1)
+    public ValidationWatch(String measure, double ceiling, double jumpFactor) {
         if (!(ceiling > 0)) throw new IllegalArgumentException("a loss ceiling must be > 0, got " + ceiling);
+        if (!(jumpFactor > 1) || Double.isInfinite(jumpFactor)) {
+            throw new IllegalArgumentException("a jump factor must be a finite number > 1, got " + jumpFactor);
+        }
         this.measure = measure;
         this.ceiling = ceiling;
+        this.jumpFactor = jumpFactor;
     }
 
     /// [#ABSURD_LOSS_PER_LN_VOCAB] × ln(`vocab`): the most loss a model over that vocabulary may plausibly have.
@@ -55,7 +77,7 @@ public final class ValidationWatch {
     /// An independent copy (same history and ceiling): the aggregation thread judges a candidate with it while
     /// the run thread owns this one.
     public ValidationWatch copy() {
-        ValidationWatch c = new ValidationWatch(measure, ceiling);
+        ValidationWatch c = new ValidationWatch(measure, ceiling, jumpFactor);
         c.recent.addAll(recent);
         return c;
     }
@@ -79,12 +101,18 @@ public final class ValidationWatch {
         }
         if (recent.size() >= MIN_HISTORY) {
             double median = median();
-            if (loss > JUMP_FACTOR * median) {
+            if (loss > jumpFactor * median) {
                 return Optional.of(String.format(Locale.ROOT, "model health: the " + measure + " of the new version"
-                        + " would be %.4f, more than %.2f× the recent median %.4f", loss, JUMP_FACTOR, median));
+                        + " would be %.4f, more than %.2f× the recent median %.4f", loss, jumpFactor, median));
             }
         }
         return Optional.empty();
+    }
+
+    /// Whether `loss` is a fault whatever the history: non-finite or above the ceiling. No honest step does that, so
+    /// one update alone that causes it can be blamed; a jump over the recent median can be an honest spike.
+    public boolean absurd(double loss) {
+        return !Double.isFinite(loss) || loss > ceiling;
     }
 
     /// A version with this validation loss was published.

@@ -244,7 +244,7 @@ public final class CoordinatorService implements AutoCloseable {
                 .filter(row -> "COMMITTED".equals(row.status())).forEach(row -> validationWatch.published(row.valLoss()));
         // The probe's history starts at the version the run is at (probe losses are not stored; after a restart
         // the jump rule waits for MIN_HISTORY probes again, the ceiling holds at once).
-        this.probeWatch = new ValidationWatch("health-probe loss", lossCeiling);
+        this.probeWatch = new ValidationWatch("health-probe loss", lossCeiling, ValidationWatch.PROBE_JUMP_FACTOR);
         this.runThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-run"));
         this.computeThread = Executors.newSingleThreadExecutor(r -> daemon(r, "hearth-aggregate"));
         float[] current = run.params();
@@ -886,6 +886,11 @@ public final class CoordinatorService implements AutoCloseable {
         String why = problem.get();
         List<Integer> counted = new ArrayList<>();
         for (int i = 0; i < updates.size(); i++) if (result.used()[i]) counted.add(i);
+        if (counted.size() == 1 && !round.probe.absurd(loss)) {
+            // Leave-one-out needs another update to compare with: alone, a jump over the recent median may be an
+            // honest spike (a high rate on a small batch), so the round is refused and no one is struck.
+            throw new UnhealthyStepException(why + "; the round's only update, so no one is blamed", unhealthy);
+        }
         int[] probes = {1};
         java.util.Optional<Integer> culprit = ModelHealth.findCulprit(counted, others -> {
             if (others.isEmpty()) return java.util.Optional.empty(); // the base version: published, so healthy

@@ -2,6 +2,7 @@ package dev.hearth.coordinator.health;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hearth.engine.demo.MeanStep;
@@ -125,6 +126,21 @@ class ModelHealthTest {
                 + " (2× what a uniform guess over the vocabulary scores)", absurd);
         assertTrue(probe.problem(Double.POSITIVE_INFINITY, true).orElseThrow()
                 .startsWith("model health: the health-probe loss of the new version would be Infinity"));
+    }
+
+    @Test
+    void theProbeJudgesJumpsAtTwiceTheRecentMedianAndCallsOnlyNonFiniteOrCeilingLossesAbsurd() {
+        ValidationWatch probe = new ValidationWatch("health-probe loss", ValidationWatch.ceilingFor(256),
+                ValidationWatch.PROBE_JUMP_FACTOR);
+        for (double v : new double[] {5.61, 5.16, 4.79, 4.57}) probe.published(v);
+        // The honest spike CI saw (a single sign-step node, 4.57 -> 6.94 against a median of 4.975): not a fault.
+        assertTrue(probe.problem(6.94, true).isEmpty(), "1.40x the recent median is an honest spike for the probe");
+        String far = probe.problem(2.0 * probe.median() + 0.01, true).orElseThrow();
+        assertTrue(far.contains("more than 2.00× the recent median 4.9750"), far);
+        assertFalse(probe.absurd(2.0 * probe.median() + 0.01), "a jump is relative: one update alone is not blamed");
+        assertTrue(probe.absurd(11.1) && probe.absurd(Double.NaN) && probe.absurd(Double.POSITIVE_INFINITY));
+        assertFalse(probe.copy().problem(6.94, true).isPresent(), "a copy keeps the jump factor");
+        assertThrows(IllegalArgumentException.class, () -> new ValidationWatch("x", 1, 1.0));
     }
 
     @Test
