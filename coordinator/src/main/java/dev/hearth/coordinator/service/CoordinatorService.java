@@ -14,6 +14,7 @@ import dev.hearth.coordinator.run.RunPhase;
 import dev.hearth.coordinator.run.Verdict;
 import dev.hearth.coordinator.storage.CommitLog;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
+import dev.hearth.coordinator.validation.UpdateAgreement;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.data.Corpus;
@@ -169,6 +170,9 @@ public final class CoordinatorService implements AutoCloseable {
         long bytesIn;
         /// node → why the norm bound dropped its update (struck with the round's health strikes)
         Map<String, String> normDropped = Map.of();
+        /// node → why the agreement screen dropped its update ([UpdateAgreement#screen]; struck like the norm
+        /// drops). Written by the aggregation thread before it hands the round back to the run thread.
+        volatile Map<String, String> disagreeing = Map.of();
 
         OpenRound(RunAction.OpenRound action, float stepLr) {
             this.action = action;
@@ -705,6 +709,7 @@ public final class CoordinatorService implements AutoCloseable {
                 onRunThread(() -> {
                     aggregating = false;
                     strike(round, round.normDropped);
+                    strike(round, round.disagreeing);
                     strike(round, e.culprits());
                     healthFault(round, e.getMessage());
                 });
@@ -725,10 +730,11 @@ public final class CoordinatorService implements AutoCloseable {
     /// @param unhealthy node → why its update broke the model's health (dropped and struck; see [ModelHealth])
     /// @param validated whether `valLoss` was measured this round
     /// @param relativeStep `‖θ' − θ‖ / ‖θ‖` of the step
+    /// @param agreements node → its update's agreement with the round's others ([UpdateAgreement]; NaN: not compared)
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used,
                               Map<String, String> unhealthy, boolean validated, double relativeStep,
-                              double largestUpdateStep) {}
+                              double largestUpdateStep, Map<String, Double> agreements) {}
 
     private Aggregated aggregateOffThread(OpenRound round, List<RunAction.AcceptedUpload> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
@@ -749,12 +755,29 @@ public final class CoordinatorService implements AutoCloseable {
         }
         dropped.putAll(unhealthy);
         List<SparseUpdate> updates = new ArrayList<>(n);
+        for (RunAction.AcceptedUpload r : uploads) updates.add(r.update());
+        // The agreement screen (issue 14, point 3), on every update left after the norm bound and the health check:
+        // its cosine with the sum of the round's other such updates (one vote each). Not only the sampled ones.
+        boolean[] screened = new boolean[n];
+        for (int i = 0; i < n; i++) screened[i] = !dropped.containsKey(uploads.get(i).nodeId());
+        UpdateAgreement.Screen screen = UpdateAgreement.screen(updates, screened, outer.agreementFraction());
+        double[] agreement = screen.agreements();
+        Map<String, Double> agreements = new TreeMap<>();
+        for (int i = 0; i < n; i++) if (screened[i]) agreements.put(uploads.get(i).nodeId(), agreement[i]);
+        Map<String, String> disagreeing = new TreeMap<>();
+        screen.dropped().forEach((i, why) -> disagreeing.put(uploads.get(i).nodeId(), why));
+        round.disagreeing = Map.copyOf(disagreeing); // struck when the round ends, committed or not, as the norm drops
+        dropped.putAll(disagreeing);
+        if (!agreements.isEmpty()) {
+            LOG.info("round {} agreement: {}", round.action.round(),
+                    agreements.entrySet().stream().map(e -> shortId(e.getKey()) + " " + UpdateAgreement.format(e.getValue())
+                            + (disagreeing.containsKey(e.getKey()) ? " (dropped)" : "")).toList());
+        }
         long[] tokens = new long[n];
         boolean[] excluded = new boolean[n];
         boolean[] chosen = new boolean[n];
         for (int i = 0; i < n; i++) {
             RunAction.AcceptedUpload r = uploads.get(i);
-            updates.add(r.update());
             tokens[i] = r.tokens();
             excluded[i] = dropped.containsKey(r.nodeId());
             chosen[i] = spotCheck.contains(r.nodeId());
@@ -825,7 +848,7 @@ public final class CoordinatorService implements AutoCloseable {
         String sample = validate ? sampler.sample(next, corpus) : null;
         return new Aggregated(next, result.step(), result.sha256(), dropped, spots,
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount(), unhealthy,
-                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep);
+                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep, Map.copyOf(agreements));
     }
 
     /// The median antithetic gap of a round's checks where the run's outer rule compares gaps
@@ -858,7 +881,9 @@ public final class CoordinatorService implements AutoCloseable {
     private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
         Instant now = clock.instant();
+        run.ledger().recordAgreements(round.action.round(), r.agreements());
         strike(round, round.normDropped);
+        strike(round, round.disagreeing);
         strike(round, r.unhealthy());
         java.util.Optional<String> fault = validationWatch.problem(r.valLoss(), r.validated());
         if (fault.isPresent()) {
