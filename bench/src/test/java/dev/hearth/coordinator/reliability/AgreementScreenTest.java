@@ -41,8 +41,10 @@ class AgreementScreenTest {
 
     static final Duration STEP = Duration.ofSeconds(60);
     static final int HONEST = 4;
-    /// The gradients' common part against each node's own: pairwise cosine of the raw gradients 0.5² / (1 + 0.5²) = 0.2.
-    static final double COMMON = 0.5;
+    /// The gradients' common part against each node's own: pairwise cosine of the raw gradients 1 / (1 + 1) = 0.5,
+    /// which leaves compressed honest updates (each its own top-k, one bit a value) agreeing by about 0.1, above the
+    /// rule's floor on the round's median (`UpdateAgreement.MIN_MEDIAN`).
+    static final double COMMON = 1.0;
 
     @Test
     void aSignFlippedUpdateIsDroppedByAgreementWithNoSpotCheckStruckAndQuarantined(@TempDir Path dir) throws Exception {

@@ -45,6 +45,15 @@ public final class UpdateAgreement {
     /// outvoted in every honest update's reference (two honest votes against one).
     public static final int MIN_UPDATES_FOR_RULE = 4;
 
+    /// The rule needs the round's median agreement to be at least 0.02: below it the round has no common direction
+    /// to hold an update to (updates of unrelated Gaussian "gradients", as scripted test clients send, agreed within
+    /// ±0.0015 on `nano` in `HostileUpdatesTest`'s rounds), and the lowest of them would be dropped by chance. The
+    /// measured honest rounds had medians of at least 0.098 with the mean step and 0.21 with the sign step
+    /// (docs/reliability.md), and about 0.05 in the first pass of `MeanStepSpotCheckTest`'s rounds, where 2 of 5
+    /// real `nano` updates attack and the flipped one drags the others down: 0.02 is 2.5× below that and 13× above
+    /// the unrelated updates' agreement.
+    public static final double MIN_MEDIAN = 0.02;
+
     private UpdateAgreement() {}
 
     /// Each update's agreement with the round's other counted updates: the cosine between `u_i` and `Σ_{j≠i} û_j`
@@ -149,9 +158,9 @@ public final class UpdateAgreement {
     /// `fraction` × the median agreement of the updates still in, recomputing the agreements without it
     /// after each drop (so that a strongly anti-aligned update does not drag down an honest update's reference and
     /// the median before it is itself removed). Applied only while at least [#MIN_UPDATES_FOR_RULE] updates are
-    /// compared (finite agreements) and their median is positive: a round whose updates mostly point away from each
-    /// other has no direction to hold an update to, and the majority of honest updates is what the rule assumes, as
-    /// the median rules of the norm bound and the spot checks do. `n` updates cost at most `n − 3` extra passes of
+    /// compared (finite agreements) and their median is at least [#MIN_MEDIAN]: a round whose updates do not point
+    /// the same way has no direction to hold an update to, and the majority of honest updates is what the rule
+    /// assumes, as the median rules of the norm bound and the spot checks do. `n` updates cost at most `n − 3` extra passes of
     /// O(n·k + P); with a quarter of them attacking, about a quarter.
     ///
     /// @param updates the round's updates, all of one blocking
@@ -167,7 +176,7 @@ public final class UpdateAgreement {
             for (int i = 0; i < a.length; i++) if (in[i]) judged[i] = a[i];
             long compared = Arrays.stream(a).filter(Double::isFinite).count();
             double median = median(a);
-            if (compared < MIN_UPDATES_FOR_RULE || !(median > 0)) break;
+            if (compared < MIN_UPDATES_FOR_RULE || !(median >= MIN_MEDIAN)) break;
             int lowest = -1;
             for (int i = 0; i < a.length; i++) {
                 if (Double.isFinite(a[i]) && (lowest < 0 || a[i] < a[lowest])) lowest = i;
@@ -176,7 +185,7 @@ public final class UpdateAgreement {
             if (!(a[lowest] < bound)) break;
             dropped.put(lowest, String.format(Locale.ROOT, "agreement %.4f is below %.2f × the round's median agreement"
                             + " %.4f (its cosine with the sum of the round's other updates: it points %s them)", a[lowest],
-                    fraction, median, a[lowest] < 0 ? "away from" : "across"));
+                    fraction, median, a[lowest] < -MIN_MEDIAN ? "away from" : "across"));
             in[lowest] = false;
         }
         return new Screen(judged, dropped);

@@ -64,6 +64,7 @@ class MeanStepSpotCheckTest {
 
     @Test
     void honestMeanStepUpdatesPassTheirSpotCheckAtTheirShareAndSignFlippedAndRandomOnesNever() throws Exception {
+        // (and the agreement screen, on the same updates, drops the flipped and the random one and no honest one)
         RunConfig config = RunConfig.parse("""
                 [run]
                 id = "spot-check-share"
@@ -96,6 +97,8 @@ class MeanStepSpotCheckTest {
         java.util.Random random = new java.util.Random(RANDOM_SEED);
         List<String> randomPassed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
+        List<String> screened = new ArrayList<>();
+        int screenedOut = 0;
         try (TrainingBackend backend = BackendSelector.select(model).backend()) {
             List<LocalRound> rounds = new ArrayList<>();
             List<DemoCompressor> residuals = new ArrayList<>();
@@ -122,6 +125,12 @@ class MeanStepSpotCheckTest {
                 }
                 boolean[] all = new boolean[NODES];
                 java.util.Arrays.fill(all, true);
+                // The agreement screen on the same real updates, without any spot check: it drops the flipped and the
+                // random update and no honest one (docs/reliability.md, "An agreement screen on every update").
+                UpdateAgreement.Screen screen = UpdateAgreement.screen(updates, all, rule.agreementFraction());
+                screened.add("round " + round + ": " + java.util.Arrays.toString(screen.agreements()) + " "
+                        + screen.dropped());
+                if (screen.dropped().keySet().equals(java.util.Set.of(CHEATER, RANDOM))) screenedOut++;
                 RoundAggregation.Result result = aggregation.run(new RoundAggregation.Input(params, commitLr, updates,
                         tokens, new boolean[NODES], all), new RoundAggregation.SpotCheck() {
                     @Override
@@ -164,6 +173,8 @@ class MeanStepSpotCheckTest {
         assertEquals(0, honestFailed, "no honest update fails its spot check: " + failures);
         assertEquals(ROUNDS, cheaterFailed, "the sign-flipped update fails its spot check in every round");
         assertEquals(ROUNDS, randomFailed, "the random update fails its spot check in every round: " + randomPassed);
+        assertEquals(ROUNDS, screenedOut, "the agreement screen drops exactly the flipped and the random update in"
+                + " every round: " + screened);
         assertTrue(honestRise / honestChecks < 0, "honest updates go downhill on their own batches at their share:"
                 + " mean loss change " + honestRise / honestChecks);
     }

@@ -177,12 +177,18 @@ class UpdateAgreementTest {
     }
 
     @Test
-    void theScreenNeedsFourComparedUpdatesAndAPositiveMedian() {
+    void theScreenNeedsFourComparedUpdatesAndAMedianAtTheFloorOrAbove() {
         assertTrue(UpdateAgreement.screen(around(70, 1, 1, -1), all(3), MEAN).dropped().isEmpty(), "3 compared");
         assertEquals(java.util.Set.of(3), UpdateAgreement.screen(around(70, 1, 1, 1, -1), all(4), MEAN).dropped().keySet(),
                 "4 compared");
         assertTrue(UpdateAgreement.screen(around(70, 1, 1, 1, -1), new boolean[] {true, true, false, true}, MEAN).dropped()
                 .isEmpty(), "one of 4 not counted");
+        // no common direction: independent updates agree about 0 (within about ±1/√entries: this tiny layout has few),
+        // their median below the floor
+        List<SparseUpdate> unrelated = List.of(gaussian(91), gaussian(92), gaussian(93), gaussian(94), gaussian(95));
+        double[] a = UpdateAgreement.leaveOneOut(unrelated, all(5));
+        assertTrue(UpdateAgreement.median(a) < UpdateAgreement.MIN_MEDIAN, Arrays.toString(a));
+        assertTrue(UpdateAgreement.screen(unrelated, all(5), MEAN).dropped().isEmpty(), Arrays.toString(a));
         // mostly anti-aligned: updates ±u around nothing common, median ≤ 0
         assertTrue(UpdateAgreement.screen(List.of(gaussian(1), scaled(gaussian(1), -1), gaussian(2), scaled(gaussian(2),
                 -1)), all(4), MEAN).dropped().isEmpty(), "median ≤ 0");
