@@ -2,6 +2,7 @@ package dev.hearth.coordinator.bench;
 
 import com.google.protobuf.ByteString;
 import dev.hearth.coordinator.config.RunConfig;
+import dev.hearth.coordinator.health.ModelHealth;
 import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.engine.checkpoint.ParamsDigest;
 import dev.hearth.engine.demo.DemoBlocking;
@@ -50,11 +51,22 @@ public final class HostileUploadScenario {
     ///                     SHA-256 matches
     /// @param struck       the ledger holds a strike for the attacker in the round: only a norm-bound drop is one (an
     ///                     update rejected on arrival never reaches the round's checks)
+    /// @param credits      what the receipt credited the attacker's upload with (withheld: 0)
+    /// @param finite       every parameter of the published version is finite (what the honest-only step gives, when
+    ///                     `modelClean`; checked on its own so that the bench says so)
     public record Attack(String kind, String expected, boolean rejected, String reason, boolean modelClean,
-                         boolean struck) {
+                         boolean struck, double credits, boolean finite) {
         public boolean passed() {
-            return rejected && modelClean && reason.toLowerCase(java.util.Locale.ROOT)
+            return rejected && modelClean && credits == 0 && finite && reason.toLowerCase(java.util.Locale.ROOT)
                     .contains(expected.toLowerCase(java.util.Locale.ROOT));
+        }
+
+        /// The bench's line for it: rejected / caught (struck) / credits, and the model's health after it.
+        public String summary() {
+            return String.format(java.util.Locale.ROOT, "rejected %s, struck %s, credits %s; model after it: finite %s,"
+                    + " bit-identical to the honest-only step %s (so its validation loss is the honest-only run's); %s",
+                    rejected, struck, credits == 0 ? "0 (withheld)" : Double.toString(credits), finite, modelClean,
+                    reason);
         }
     }
 
@@ -190,6 +202,7 @@ public final class HostileUploadScenario {
                 RoundCommit commit = attacker.next(Envelope::hasRoundCommit, STEP_TIMEOUT).getRoundCommit();
                 for (int i = 0; i < HONEST; i++) clients.get(i).next(Envelope::hasRoundCommit, STEP_TIMEOUT);
                 boolean clean = commitIsExactly(commit, counted);
+                boolean finite = ModelHealth.firstNonFinite(params) < 0;
                 for (String[] s : sent) {
                     UpdateReceipt r = attacker.next(e -> e.hasUpdateReceipt() && !e.getUpdateReceipt().getAccepted()
                             || e.hasUpdateReceipt() && !plan.equals("duplicate"), STEP_TIMEOUT).getUpdateReceipt();
@@ -197,7 +210,8 @@ public final class HostileUploadScenario {
                     long round = rs.getRound();
                     boolean struck = coordinator.ledger().strikesAfter(round - 1).stream()
                             .anyMatch(k -> k.round() == round && k.nodeId().equals(attacker.identity().nodeId()));
-                    results.add(new Attack(s[0], s[1], !r.getAccepted(), r.getReason(), clean, struck));
+                    results.add(new Attack(s[0], s[1], !r.getAccepted(), r.getReason(), clean, struck, r.getCredits(),
+                            finite));
                 }
                 if (plan.equals("duplicate")) { // its first upload counted: that receipt comes at the commit
                     attacker.next(e -> e.hasUpdateReceipt() && e.getUpdateReceipt().getAccepted(), STEP_TIMEOUT);

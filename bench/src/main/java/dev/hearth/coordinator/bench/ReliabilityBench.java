@@ -122,7 +122,7 @@ public final class ReliabilityBench {
         long rejected = attacks.stream().filter(HostileUploadScenario.Attack::passed).count();
         for (var a : attacks) {
             rows.add(new String[] {"bad input: " + a.kind(), a.passed() ? "rejected, model clean" : "NOT HANDLED",
-                    a.reason()});
+                    a.summary()});
         }
         ok &= rejected == attacks.size();
 

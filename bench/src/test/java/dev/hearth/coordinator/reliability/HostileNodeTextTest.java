@@ -12,27 +12,37 @@ import dev.hearth.coordinator.service.CoordinatorService;
 import dev.hearth.coordinator.service.NodeText;
 import dev.hearth.protocol.identity.NodeIdentity;
 import dev.hearth.protocol.identity.UpdateSignatures;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.protocol.wire.Envelope;
+import dev.hearth.protocol.wire.Heartbeat;
 import dev.hearth.protocol.wire.Hello;
 import dev.hearth.protocol.wire.Leave;
+import dev.hearth.protocol.wire.NodeState;
 import dev.hearth.protocol.wire.RoundStart;
 import dev.hearth.protocol.wire.UpdateReceipt;
 import dev.hearth.protocol.wire.UpdateUpload;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /// Issue 14, point 4: a hostile client puts newlines, ANSI escapes, a bidi override and 30 KB into the strings of
-/// its `Hello`, its upload's run id and its `Leave`, over the real protocol; the coordinator's log, the receipt and
-/// the ledger get them cleaned and capped, and no line of the log is one the node wrote.
+/// its `Hello`, its upload's run id, its `Heartbeat.backend` and its `Leave`, over the real protocol; the
+/// coordinator's log, the receipt, the ledger and the dashboard's device list get them cleaned and capped, and no
+/// line of the log is one the node wrote.
 class HostileNodeTextTest {
 
     static final Duration STEP = Duration.ofSeconds(60);
@@ -78,13 +88,30 @@ class HostileNodeTextTest {
             List<UpdateRecord> rows = coordinator.ledger().updates(rs.getRound());
             assertEquals(1, rows.size());
             assertClean(rows.getFirst().reason(), "ledger");
+            // A heartbeat's backend replaces Hello's: it is logged ("trains: …") and listed on the dashboard.
+            node.send(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setUnixMillis(System.currentTimeMillis())
+                    .setState(NodeState.IDLE).setBackend("cuda\n" + FORGED + " 4\u001b[31m\u202E" + "h".repeat(5_000)))
+                    .build());
+            awaitLog(captured, "node " + shortId + " trains: ");
+            JsonNode status = new ObjectMapper().readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(coordinator.dashboardUrl() + "api/status")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            List<String> shown = new ArrayList<>();
+            status.get("devices").forEach(d -> {
+                if (d.asText().startsWith(shortId)) shown.add(d.asText());
+            });
+            assertEquals(1, shown.size(), "the node is listed once: " + status.get("devices"));
+            String device = shown.getFirst();
+            assertClean(device, "dashboard device");
+            assertEquals(shortId + ": cuda" + NodeText.REPLACEMENT + FORGED + " 4" + NodeText.REPLACEMENT
+                    + NodeText.REPLACEMENT, device.substring(0, device.lastIndexOf(NodeText.REPLACEMENT) + 1),
+                    "the backend is readable");
+            assertTrue(device.endsWith("h" + NodeText.ELLIPSIS), "and cut: " + device);
+            assertEquals(shortId.length() + 2 + NodeText.MAX_BACKEND_CHARS + 1, device.codePointCount(0, device.length()),
+                    "at the backend's cap: " + device);
             node.send(Envelope.newBuilder().setLeave(Leave.newBuilder()
                     .setReason("bye\n" + FORGED + " 3\u001b[2J\u001b[H" + "r".repeat(5_000))).build());
-            long until = System.nanoTime() + STEP.toNanos();
-            while (!captured.toString(StandardCharsets.UTF_8).contains("node " + shortId + " left (")
-                    && System.nanoTime() < until) {
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls for the line (bounded)
-            }
+            awaitLog(captured, "node " + shortId + " left (");
             log = captured.toString(StandardCharsets.UTF_8);
         } finally {
             System.setErr(original);
@@ -101,6 +128,17 @@ class HostileNodeTextTest {
         assertTrue(log.contains("b".repeat(NodeText.MAX_BACKEND_CHARS) + NodeText.ELLIPSIS), "the backend is cut");
         assertFalse(log.contains("b".repeat(NodeText.MAX_BACKEND_CHARS + 1)), "and not more");
         assertTrue(log.contains("GPU" + NodeText.REPLACEMENT + "RED"), "the device is readable");
+        assertTrue(log.contains("node " + shortId + " trains: cuda" + NodeText.REPLACEMENT + FORGED + " 4"),
+                "the heartbeat's backend is logged on the coordinator's line: " + log);
+        assertFalse(log.contains("h".repeat(NodeText.MAX_BACKEND_CHARS)), "and cut");
+    }
+
+    /// Waits (bounded) until the captured log holds `text`: the coordinator logs on its run thread.
+    private static void awaitLog(ByteArrayOutputStream captured, String text) {
+        long until = System.nanoTime() + STEP.toNanos();
+        while (!captured.toString(StandardCharsets.UTF_8).contains(text) && System.nanoTime() < until) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls for the line (bounded)
+        }
     }
 
     static void assertClean(String s, String where) {

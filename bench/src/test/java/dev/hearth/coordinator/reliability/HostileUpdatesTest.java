@@ -22,12 +22,14 @@ class HostileUpdatesTest {
     @Test
     void everyHostileUpdateIsRejectedWithItsReasonAndTheModelStaysClean(@TempDir Path dir) throws Exception {
         List<Attack> attacks = HostileUploadScenario.run(dir);
-        attacks.forEach(a -> System.out.println(a));
+        attacks.forEach(a -> System.out.println(a.kind() + ": " + a.summary())); // the bench's line for each
         assertEquals(KINDS, attacks.stream().map(Attack::kind).collect(Collectors.toSet()), "every kind was tried");
         for (Attack a : attacks) {
             assertTrue(a.rejected(), a.kind() + " is rejected: " + a);
             assertTrue(a.reason().toLowerCase().contains(a.expected().toLowerCase()), a.kind() + " names its reason: " + a);
             assertTrue(a.modelClean(), a.kind() + " leaves the model as the honest updates make it: " + a);
+            assertEquals(0, a.credits(), a.kind() + " earns nothing: " + a);
+            assertTrue(a.finite(), a.kind() + ": the published version is finite: " + a);
             assertEquals(a.kind().equals("huge norm"), a.struck(),
                     a.kind() + (a.kind().equals("huge norm") ? " is a strike (dropped by the norm bound): "
                             : " is rejected on arrival, no strike: ") + a);

@@ -1,5 +1,7 @@
 package dev.hearth.coordinator.service;
 
+import dev.hearth.coordinator.checkpoint.Checkpoint;
+import dev.hearth.coordinator.checkpoint.CheckpointStore;
 import dev.hearth.coordinator.config.RunConfig;
 import dev.hearth.coordinator.ledger.BatchAudit;
 import dev.hearth.coordinator.ledger.RoundStats;
@@ -158,6 +160,39 @@ class RunServiceTest {
             BatchAudit audit = run.ledger().auditBatches();
             assertTrue(audit.everyBatchCommittedExactlyOnce(2), audit.problems().toString());
             assertEquals(Map.of(0, 40L, 1, 40L, 2, 16L), audit.perEpoch());
+        }
+    }
+
+    /// Issue 14, point 1: a restart never resumes from a checkpoint with a non-finite value (one restored from
+    /// elsewhere, or written by a build before the health checks): it is skipped like a corrupt file, the run resumes
+    /// from the last healthy checkpoint, and the ledger's commits after it are rolled back and trained again.
+    @Test
+    void aRestartSkipsANonFiniteNewestCheckpointAndResumesFromTheLastHealthyOne() {
+        Instant now = T0;
+        try (var run = RunService.open(config(20), WINDOWS, () -> new float[PARAMS], now)) {
+            ready(run, now, "a", "b", "c");
+            for (int i = 0; i < 10; i++) {
+                now = round(run, now, List.of("a", "b", "c"));
+            }
+            assertEquals(List.of(10L, 5L), run.checkpoints().versions());
+        }
+        float[] sick = new float[PARAMS];
+        java.util.Arrays.fill(sick, 10);
+        sick[PARAMS / 2] = Float.NaN;
+        new CheckpointStore(config(20).checkpointDir()).write(new Checkpoint("svc-test", 10, 10, sick));
+        now = now.plusSeconds(60);
+        try (var run = RunService.open(config(20), WINDOWS, () -> fail("must resume, not start over"), now)) {
+            assertEquals(5, run.version(), "the newest healthy checkpoint");
+            assertEquals(-1, dev.hearth.coordinator.health.ModelHealth.firstNonFinite(run.params()));
+            assertEquals(5.0f, run.params()[0], "its parameters");
+            assertEquals(5, run.ledger().position().lastVersion(), "the commits after it are rolled back");
+            assertTrue(run.startupNotes().stream().anyMatch(n -> n.contains("not a healthy version")),
+                    run.startupNotes().toString());
+            assertTrue(run.startupNotes().stream().anyMatch(n -> n.contains("5 committed round(s) after checkpoint"
+                    + " version 5 were rolled back")), run.startupNotes().toString());
+            ready(run, now, "a", "b", "c");
+            var open = (RunAction.OpenRound) run.tick(now, 1).getFirst();
+            assertEquals(5, open.baseVersion(), "the next round trains from the healthy version");
         }
     }
 

@@ -313,6 +313,55 @@ class TimeBoundsTest {
     }
 
     @Test
+    void handshakeTimeoutsAreLoggedWithTheirReasonAtABoundedRate() {
+        AtomicLong nanos = new AtomicLong();
+        List<String> lines = new ArrayList<>();
+        int burst = 2;
+        RateLimitedLog log = new RateLimitedLog(lines::add, burst, 1, nanos::get);
+        String reason = "handshake not completed within " + ProtocolLimits.HANDSHAKE_TIMEOUT.toSeconds() + " s";
+        for (int i = 0; i < 3 * burst; i++) {
+            EmbeddedChannel channel = silentHandshake(log);
+            assertTrue(channel.isOpen());
+            advance(channel, ProtocolLimits.HANDSHAKE_TIMEOUT.toMillis() + 1);
+            assertFalse(channel.isOpen(), "a connection that never says Hello is closed at the handshake timeout");
+        }
+        assertEquals(burst, lines.size(), "only the burst is logged: " + lines);
+        for (String line : lines) {
+            assertTrue(line.startsWith("closing ") && line.endsWith(": " + reason), line);
+        }
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        EmbeddedChannel later = silentHandshake(log);
+        advance(later, ProtocolLimits.HANDSHAKE_TIMEOUT.toMillis() + 1);
+        assertEquals(burst + 1, lines.size(), lines.toString());
+        assertTrue(lines.getLast().contains(reason + " (" + (2 * burst) + " similar line(s) left out"), lines.getLast());
+    }
+
+    /// A coordinator's session on an in-memory channel to which the peer sends nothing at all (not even a byte, so
+    /// the frame deadline never starts: only the handshake timer can close it).
+    private static EmbeddedChannel silentHandshake(RateLimitedLog log) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        HearthFrameDecoder decoder = Framing.install(channel.pipeline(), "coordinator",
+                ServerSessionHandler.BEFORE_AUTHENTICATION);
+        channel.pipeline().addLast(PipelineNames.SESSION, new ServerSessionHandler(new PeerHandler() {
+            @Override
+            public void onAuthenticated(Peer peer, Hello hello) {
+                throw new AssertionError("a silent peer cannot authenticate");
+            }
+
+            @Override
+            public void onMessage(Peer peer, Envelope envelope) {
+                throw new AssertionError("a silent peer sends no message");
+            }
+
+            @Override
+            public void onClosed(Peer peer, String reason) {
+            }
+        }, Fingerprints.sha256(new byte[] {42}), decoder, new SecureRandom(), Clock.systemUTC(), log));
+        return channel;
+    }
+
+    @Test
     void tlsFailuresOverARealSocketAreLoggedAtABoundedRate() throws Exception {
         AtomicLong nanos = new AtomicLong();
         List<String> lines = new CopyOnWriteArrayList<>();
