@@ -34,8 +34,8 @@ public record SignStep(double weightDecay) implements OuterRule {
 
     /// The agreement screen drops an update below −0.5 × its round's median agreement ({@link #agreementFraction}):
     /// only anti-aligned ones. Measured in the sign-step Byzantine runs (docs/reliability.md, 8 nodes, 8 rounds of
-    /// `nano`, 365 honest updates): honest updates at ≥ −0.327 of their round's median (one node whose compressed
-    /// gradients stayed unlike the others' for three rounds: 0.40, 0.25, −0.33 of the median; 5th percentile 0.24),
+    /// `nano`, 378 honest updates): honest updates at ≥ −0.327 of their round's median (one node whose compressed
+    /// gradients stayed unlike the others' for three rounds: 0.40, 0.25, −0.33 of the median; 5th percentile 0.50),
     /// sign-flipped ones at ≤ −0.726 and the intermittent cheater's attacks at ≤ −0.850. Random updates spread from
     /// −0.334 to 0.031 of the median, into the honest range: a sign-step gradient's norm sits in few blocks (its
     /// block scales differ widely, unlike the mean step's AdamW pseudo-gradients), so a random one's cosine is noisy;
