@@ -39,7 +39,7 @@ public final class UpdateAgreement {
     /// least two others, so one dissenter cannot set the reference of the rest alone.
     public static final int MIN_UPDATES = 3;
 
-    /// The rule ([#outliers]) needs at least 4 compared updates: with 3, one sign-flipped update is half of each
+    /// The rule ([#screen]) needs at least 4 compared updates: with 3, one sign-flipped update is half of each
     /// honest update's reference (one honest vote against one flipped), which pulls honest agreements to about 0
     /// and the median with them, so an honest update could fall below the bound; from 4 on a single dissenter is
     /// outvoted in every honest update's reference (two honest votes against one).
@@ -169,11 +169,10 @@ public final class UpdateAgreement {
     ///                 0.1 for the mean step, −0.5 for the sign step, each measured)
     public static Screen screen(List<SparseUpdate> updates, boolean[] counted, double fraction) {
         boolean[] in = counted.clone();
-        double[] judged = leaveOneOut(updates, in);
+        double[] a = leaveOneOut(updates, in);
+        double[] judged = a.clone();
         Map<Integer, String> dropped = new TreeMap<>();
         while (true) {
-            double[] a = leaveOneOut(updates, in);
-            for (int i = 0; i < a.length; i++) if (in[i]) judged[i] = a[i];
             long compared = Arrays.stream(a).filter(Double::isFinite).count();
             double median = median(a);
             if (compared < MIN_UPDATES_FOR_RULE || !(median >= MIN_MEDIAN)) break;
@@ -187,6 +186,8 @@ public final class UpdateAgreement {
                             + " %.4f (its cosine with the sum of the round's other updates: it points %s them)", a[lowest],
                     fraction, median, a[lowest] < -MIN_MEDIAN ? "away from" : "across"));
             in[lowest] = false;
+            a = leaveOneOut(updates, in);
+            for (int i = 0; i < a.length; i++) if (in[i]) judged[i] = a[i];
         }
         return new Screen(judged, dropped);
     }
