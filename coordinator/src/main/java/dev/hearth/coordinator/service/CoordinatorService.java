@@ -897,6 +897,10 @@ public final class CoordinatorService implements AutoCloseable {
         for (SpotResult s : r.spots()) {
             SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
                     s.afterNegated(), medianGap, now);
+            if (o.strike()) {
+                LOG.warn("round {}: update from {} struck by its spot check: {}", round.action.round(),
+                        shortId(s.nodeId()), o.reason());
+            }
             if (o.quarantine()) {
                 LOG.warn("node {} quarantined: {}", shortId(s.nodeId()), o.reason());
                 Peer p = peers.get(s.nodeId());
