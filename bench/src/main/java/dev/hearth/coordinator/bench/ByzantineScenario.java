@@ -77,10 +77,14 @@ public final class ByzantineScenario {
     /// @param counted      of those, how many went into a committed round (the ledger's accepted uploads)
     /// @param attacksCounted of its corrupted uploads, how many went into a committed round
     /// @param uploadedTokens tokens of all its uploads: the credits it would have earned had every one counted
+    /// @param agreements   round → its update's agreement with the round's others (the ledger's `updates.agreement`,
+    ///                     `UpdateAgreement`), for the rounds where it was compared
+    /// @param attackedRounds the rounds in which it corrupted its update
     public record NodeOutcome(String name, ProtocolNode.Behaviour behaviour, String nodeId, int accepted, int rejected,
                               long ledgerCredits, boolean quarantined, int shaMismatches, String failure,
                               int spotChecks, int strikes, double meanLossRise, int uploads, int attacks, int counted,
-                              int attacksCounted, long uploadedTokens) {
+                              int attacksCounted, long uploadedTokens, Map<Long, Double> agreements,
+                              Set<Long> attackedRounds) {
         /// Credits it did not get for what it uploaded: dropped and refused uploads, and all of them once quarantined.
         public long creditsWithheld() {
             return uploadedTokens - ledgerCredits;
@@ -105,6 +109,25 @@ public final class ByzantineScenario {
         /// Cheaters quarantined.
         public long caught() {
             return cheaters().stream().filter(NodeOutcome::quarantined).count();
+        }
+
+        /// Cheaters that corrupted at least `times` of their uploads (an intermittent cheater that drew no attack is
+        /// honest in effect).
+        public List<NodeOutcome> attackers(int times) {
+            return cheaters().stream().filter(n -> n.attacks() >= times).toList();
+        }
+
+        /// The agreements of the honest nodes' updates (every round they were compared in).
+        public double[] honestAgreements() {
+            return honest().stream().flatMap(n -> n.agreements().values().stream()).mapToDouble(Double::doubleValue)
+                    .toArray();
+        }
+
+        /// The agreements of the cheaters' corrupted updates (their attacked rounds that were compared).
+        public double[] attackAgreements() {
+            return cheaters().stream().flatMap(n -> n.agreements().entrySet().stream()
+                            .filter(e -> n.attackedRounds().contains(e.getKey())).map(Map.Entry::getValue))
+                    .mapToDouble(Double::doubleValue).toArray();
         }
 
         /// Honest nodes with a strike or quarantined (must be 0).
@@ -159,13 +182,14 @@ public final class ByzantineScenario {
     /// One node's rows in the ledger: loss spot checks, strikes, the sum of the loss checks' relative rises, uploads
     /// recorded, those counted in a committed round, and their tokens.
     record LedgerCounts(int lossChecks, int strikes, double riseSum, int uploads, int counted, long tokens,
-                        Set<Long> countedRounds) {}
+                        Set<Long> countedRounds, Map<Long, Double> agreements) {}
 
     /// node id → its [LedgerCounts] from the ledger's `spot_checks` and `updates` tables. A health strike is a spot-check
     /// row without losses (NULL): it counts as a strike, not as a loss check.
     static Map<String, LedgerCounts> ledgerCounts(Path ledger) {
         Map<String, double[]> s = new java.util.HashMap<>();
         Map<String, Set<Long>> counted = new java.util.HashMap<>();
+        Map<String, Map<Long, Double>> agreements = new java.util.HashMap<>();
         try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + ledger)) {
             try (var q = db.prepareStatement("SELECT node_id, loss_before, loss_after, strike FROM spot_checks");
                  var rs = q.executeQuery()) {
@@ -182,12 +206,17 @@ public final class ByzantineScenario {
                     }
                 }
             }
-            try (var q = db.prepareStatement("SELECT node_id, round, accepted, tokens FROM updates");
+            try (var q = db.prepareStatement("SELECT node_id, round, accepted, tokens, agreement FROM updates");
                  var rs = q.executeQuery()) {
                 while (rs.next()) {
                     double[] c = s.computeIfAbsent(rs.getString(1), k -> new double[6]);
                     c[3]++;
                     c[5] += rs.getLong(4);
+                    double agreement = rs.getDouble(5);
+                    if (!rs.wasNull()) {
+                        agreements.computeIfAbsent(rs.getString(1), k -> new java.util.TreeMap<>())
+                                .put(rs.getLong(2), agreement);
+                    }
                     if (rs.getInt(3) == 1) {
                         c[4]++;
                         counted.computeIfAbsent(rs.getString(1), k -> new java.util.HashSet<>()).add(rs.getLong(2));
@@ -200,7 +229,7 @@ public final class ByzantineScenario {
         }
         Map<String, LedgerCounts> out = new java.util.HashMap<>();
         s.forEach((id, c) -> out.put(id, new LedgerCounts((int) c[0], (int) c[1], c[2], (int) c[3], (int) c[4],
-                (long) c[5], counted.getOrDefault(id, Set.of()))));
+                (long) c[5], counted.getOrDefault(id, Set.of()), agreements.getOrDefault(id, Map.of()))));
         return out;
     }
 
@@ -312,13 +341,13 @@ public final class ByzantineScenario {
             for (LeaderboardEntry e : coordinator.ledger().leaderboard(1_000)) credits.put(e.nodeId(), e.credits());
             Map<String, LedgerCounts> counts = ledgerCounts(config.ledgerFile());
             List<NodeOutcome> outcomes = nodes.stream().map(n -> {
-                LedgerCounts c = counts.getOrDefault(n.nodeId(), new LedgerCounts(0, 0, 0, 0, 0, 0, Set.of()));
+                LedgerCounts c = counts.getOrDefault(n.nodeId(), new LedgerCounts(0, 0, 0, 0, 0, 0, Set.of(), Map.of()));
                 return new NodeOutcome(n.name(), n.behaviour(), n.nodeId(), n.acceptedUpdates(), n.rejectedUpdates(),
                         credits.getOrDefault(n.nodeId(), 0L), quarantined.contains(n.nodeId()), n.shaMismatches(),
                         n.failure(), c.lossChecks(), c.strikes(),
                         c.lossChecks() == 0 ? Double.NaN : c.riseSum() / c.lossChecks(), n.uploads(), n.attacks(),
                         c.counted(), (int) n.attackedRounds().stream().filter(c.countedRounds()::contains).count(),
-                        c.tokens());
+                        c.tokens(), c.agreements(), Set.copyOf(n.attackedRounds()));
             }).toList();
             return new Outcome(label, outer, attack, commits.getLast().valLoss(), commits.size(), outcomes,
                     Duration.ofNanos(System.nanoTime() - start));

@@ -60,6 +60,10 @@ public final class ReliabilityBench {
     static final Duration PER_ATTACK_TIMEOUT = Duration.ofMinutes(10);
     /// Issue 8: with the defences on, the final validation loss stays within 2 % of the clean run's.
     static final double LOSS_RATIO_BOUND = 0.02;
+    /// A cheater that corrupted at least 2 of its uploads must end quarantined: a strike outside the loss checks
+    /// (norm bound, model health, agreement screen) quarantines at its second (`SpotCheckPolicy.HEALTH_STRIKES`), so
+    /// one attack is one strike by design, and a node that drew no attack is honest in effect.
+    static final int ATTACKS_TO_CATCH = dev.hearth.coordinator.validation.SpotCheckPolicy.HEALTH_STRIKES;
 
     static final String USAGE = "Usage: ./hearth bench reliability [--long] [--keep DIR] [--skip-byzantine |"
             + " --byzantine-only [--step mean|sign]]";
@@ -244,6 +248,7 @@ public final class ReliabilityBench {
                     "none (clean)", fmt(clean.finalValidationLoss()), "1", "-", "-", "-", "-", "-",
                     clean.honestStruck(), clean.honestUpdatesDropped(), cleanOk ? "" : "  FAILED"));
             System.out.println("BYZANTINE " + lines.getLast());
+            agreementLine(outer, "none (clean)", clean, lines);
             for (AttackRun run : RUNS_PER_STEP) {
                 ProtocolNode.Behaviour attack = run.attack();
                 boolean sampled = run.sampled();
@@ -263,26 +268,55 @@ public final class ReliabilityBench {
                 double ratio = o.finalValidationLoss() / clean.finalValidationLoss();
                 int attacks = o.attacks();
                 boolean creditsOk = attack == ProtocolNode.Behaviour.INTERMITTENT || o.cheaterCredits() == 0;
-                // with most updates unchecked, some attacks count: the bound is the loss ratio, not zero
+                List<ByzantineScenario.NodeOutcome> attacked = o.attackers(1);
+                long caught = attacked.stream().filter(ByzantineScenario.NodeOutcome::quarantined).count();
+                boolean repeatOffendersCaught = o.attackers(ATTACKS_TO_CATCH).stream()
+                        .allMatch(ByzantineScenario.NodeOutcome::quarantined);
+                // the agreement screen sees every update, so no corrupted one may count, sampled spot checks or not
                 boolean runOk = Double.isFinite(o.finalValidationLoss()) && ratio <= 1 + LOSS_RATIO_BOUND
-                        && (sampled || o.attacksCounted() == 0) && creditsOk && o.honestStruck() == 0
+                        && o.attacksCounted() == 0 && repeatOffendersCaught && creditsOk && o.honestStruck() == 0
                         && o.honestUpdatesDropped() == 0;
                 ok &= runOk;
                 int uploads = o.cheaters().stream().mapToInt(ByzantineScenario.NodeOutcome::uploads).sum();
                 lines.add(String.format(Locale.ROOT, "    %-5s %-12s %-9s %-7s %-14s %-9s %-7s %-9s %-12s %d/%d%s", outer,
                         name, fmt(o.finalValidationLoss()),
                         String.format(Locale.ROOT, "%.4f", ratio), attacks + "/" + o.attacksCounted(),
-                        (uploads - o.cheaterUpdatesCounted()) + "/" + uploads, o.caught() + "/" + o.cheaters().size(),
+                        (uploads - o.cheaterUpdatesCounted()) + "/" + uploads, caught + "/" + attacked.size(),
                         o.cheaterCredits(), o.cheaterCreditsWithheld(), o.honestStruck(), o.honestUpdatesDropped(),
                         runOk ? "" : "  FAILED"));
                 System.out.println("BYZANTINE " + lines.getLast());
+                agreementLine(outer, name, o, lines);
             }
         }
-        lines.add("    (attacks/in: corrupted uploads / of them counted in a committed round; rejected: the cheaters'"
-                + " uploads that did not count / all; caught: quarantined / cheaters; credits: the cheaters' on the"
-                + " leaderboard; withheld: tokens uploaded minus credits; model health: val loss finite and the ratio"
-                + " ≤ " + (1 + LOSS_RATIO_BOUND) + ")");
+        lines.add("    (attacks/in: corrupted uploads / of them counted in a committed round (must be 0); rejected: the"
+                + " cheaters' uploads that did not count / all; caught: quarantined / cheaters that attacked at all (an"
+                + " intermittent cheater that drew no attack is honest in effect), every one that attacked "
+                + ATTACKS_TO_CATCH + "+ times must be; credits: the cheaters' on the leaderboard; withheld: tokens"
+                + " uploaded minus credits; model health: val loss finite and the ratio ≤ " + (1 + LOSS_RATIO_BOUND)
+                + "; agreement: each update's cosine with its round's others, honest nodes' updates and the corrupted"
+                + " ones, n min/5th pct/median/max)");
         return ok;
+    }
+
+    /// Adds the run's agreement distributions (`UpdateAgreement`, from the ledger) below its row.
+    private static void agreementLine(String outer, String name, ByzantineScenario.Outcome o, List<String> lines) {
+        lines.add(String.format(Locale.ROOT, "    %-5s %-12s   agreement honest %s; corrupted %s", outer, name,
+                distribution(o.honestAgreements()), distribution(o.attackAgreements())));
+        System.out.println("BYZANTINE " + lines.getLast());
+    }
+
+    /// `n min/p5/median/max` of `values` (nearest-rank percentiles), or "-" when empty.
+    static String distribution(double[] values) {
+        if (values.length == 0) return "-";
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return String.format(Locale.ROOT, "%d %.3f/%.3f/%.3f/%.3f", v.length, v[0], nearestRank(v, 0.05),
+                nearestRank(v, 0.5), v[v.length - 1]);
+    }
+
+    /// The `p` quantile of sorted `v` by nearest rank.
+    static double nearestRank(double[] v, double p) {
+        return v[Math.max(0, (int) Math.ceil(p * v.length) - 1)];
     }
 
     private static ByzantineScenario.Outcome runOrNull(String label, ByzantineScenario.Shape shape,

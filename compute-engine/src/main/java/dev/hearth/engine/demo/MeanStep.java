@@ -61,6 +61,12 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
     /// 0.033–0.050 in the mean-step Byzantine scenario's clean run (12 nodes, 11 rounds), at most 19.2 per unit.
     /// Rounded up. (Linear in local steps, the 3-step bound would have been 1.2× the honest figure.)
     public static final double HONEST_STEP_PER_UNIT = 20;
+    /// The agreement screen drops an update below 0.1 × its round's median agreement ({@link #agreementFraction}).
+    /// Measured in the mean-step Byzantine runs (docs/reliability.md, 8 nodes, 8 rounds of `nano`, 376 honest
+    /// updates): honest updates at ≥ 0.164 of their round's median (all the lowest in round 1; 5th percentile 0.57),
+    /// random ones (random values at the real indices with the real magnitudes) within ±0.049 of it, sign-flipped ones
+    /// at ≤ −0.168. 0.1 leaves a factor 1.6 to the honest side and 2 to the random side; the sign flips are far below.
+    public static final double AGREEMENT_FRACTION = 0.1;
     /// 2×: the bound is twice the largest honest figure, for rounds and settings other than the measured ones (the
     /// bound with the defaults is 0.170, the largest honest update measured 0.076). An update beyond it is not an
     /// honest one.
@@ -147,6 +153,12 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
     @Override
     public double stepBound(double lr, double lrMax, int params, double paramsNorm) {
         return HEADROOM * HONEST_STEP_PER_UNIT * lr * lrMax * Math.sqrt(localSteps);
+    }
+
+    /// {@link #AGREEMENT_FRACTION}.
+    @Override
+    public double agreementFraction() {
+        return AGREEMENT_FRACTION;
     }
 
     /// `lr·‖u‖`: the DCT is orthonormal, so an update's coefficient norm is its step's norm in parameter space.

@@ -70,6 +70,14 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     /// change the step's size (then no update is refused for its size alone).
     double aloneStepNorm(SparseUpdate update, double lr);
 
+    /// The agreement screen's bound, as a multiple of the round's median agreement: the coordinator drops (and
+    /// strikes) an update whose agreement — its cosine with the sum of the round's other updates' unit vectors
+    /// (`coordinator.validation.UpdateAgreement`) — is below this multiple of the median agreement of its round. Per
+    /// rule because the rules' honest agreements spread differently (measured in docs/reliability.md, "An agreement
+    /// screen on every update"): the mean step's honest updates never fell below 0.16 of their round's median, the
+    /// sign step's fell to −0.33 (one node's gradients persistently unlike the others').
+    double agreementFraction();
+
     /// Refuses a robust aggregation this rule's step is not defined with.
     ///
     /// @throws SettingException naming `robust`

@@ -32,6 +32,16 @@ public record SignStep(double weightDecay) implements OuterRule {
     /// The sign step with its default settings (no decay).
     public static final SignStep DEFAULT = new SignStep(DEFAULTS.weightDecay());
 
+    /// The agreement screen drops an update below −0.5 × its round's median agreement ({@link #agreementFraction}):
+    /// only anti-aligned ones. Measured in the sign-step Byzantine runs (docs/reliability.md, 8 nodes, 8 rounds of
+    /// `nano`, 378 honest updates): honest updates at ≥ −0.327 of their round's median (one node whose compressed
+    /// gradients stayed unlike the others' for three rounds: 0.40, 0.25, −0.33 of the median; 5th percentile 0.50),
+    /// sign-flipped ones at ≤ −0.726 and the intermittent cheater's attacks at ≤ −0.850. Random updates spread from
+    /// −0.334 to 0.031 of the median, into the honest range: a sign-step gradient's norm sits in few blocks (its
+    /// block scales differ widely, unlike the mean step's AdamW pseudo-gradients), so a random one's cosine is noisy;
+    /// they are left to the spot checks. −0.5 leaves a factor 1.5 to the honest side and 1.45 to the weakest flip.
+    public static final double AGREEMENT_FRACTION = -0.5;
+
     /// 1e-3 relative: float rounding allowed on top of the step's exact bound ({@link #stepBound}).
     static final double ROUNDING = 1e-3;
 
@@ -116,6 +126,12 @@ public record SignStep(double weightDecay) implements OuterRule {
     @Override
     public double stepBound(double lr, double lrMax, int params, double paramsNorm) {
         return (lr * Math.sqrt(params) / paramsNorm + lr * weightDecay) * (1 + ROUNDING);
+    }
+
+    /// {@link #AGREEMENT_FRACTION}.
+    @Override
+    public double agreementFraction() {
+        return AGREEMENT_FRACTION;
     }
 
     /// NaN: an update cannot change the step's size (`lr` per coordinate whatever it sends).

@@ -519,6 +519,28 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /// Records the agreement of each of a round's accepted uploads with the round's others
+    /// (`validation.UpdateAgreement`; NaN is stored as NULL: not compared). Before the round's commit, which marks
+    /// dropped uploads as not accepted.
+    ///
+    /// @param agreements node id → its update's agreement
+    public synchronized void recordAgreements(long round, Map<String, Double> agreements) {
+        if (agreements.isEmpty()) return;
+        inTransaction("record the agreements of round " + round, () -> {
+            try (var u = db().prepareStatement("UPDATE updates SET agreement = ? WHERE round = ? AND node_id = ? "
+                    + "AND accepted = 1")) {
+                for (var e : agreements.entrySet()) {
+                    setDouble(u, 1, e.getValue());
+                    u.setLong(2, round);
+                    u.setString(3, e.getKey());
+                    u.addBatch();
+                }
+                u.executeBatch();
+            }
+            return null;
+        });
+    }
+
     /// Commits a round in one transaction: its version and stats, the batches trained into it (a batch
     /// already committed in its epoch fails the whole commit), credits for non-quarantined nodes, and the
     /// verdict of updates dropped at aggregation.

@@ -14,6 +14,7 @@ import dev.hearth.coordinator.run.RunPhase;
 import dev.hearth.coordinator.run.Verdict;
 import dev.hearth.coordinator.storage.CommitLog;
 import dev.hearth.coordinator.validation.SpotCheckPolicy;
+import dev.hearth.coordinator.validation.UpdateAgreement;
 import dev.hearth.coordinator.validation.UpdateView;
 import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.data.Corpus;
@@ -183,6 +184,9 @@ public final class CoordinatorService implements AutoCloseable {
         /// the probe watch as it was when the round was handed to aggregation (a copy: the aggregation thread
         /// judges the candidate with it)
         ValidationWatch probe;
+        /// node → why the agreement screen dropped its update ([UpdateAgreement#screen]; struck like the norm
+        /// drops). Written by the aggregation thread before it hands the round back to the run thread.
+        volatile Map<String, String> disagreeing = Map.of();
 
         OpenRound(RunAction.OpenRound action, float stepLr) {
             this.action = action;
@@ -739,6 +743,7 @@ public final class CoordinatorService implements AutoCloseable {
                 onRunThread(() -> {
                     aggregating = false;
                     strike(round, round.normDropped);
+                    strike(round, round.disagreeing);
                     strike(round, e.culprits());
                     healthFault(round, e.getMessage());
                 });
@@ -759,10 +764,11 @@ public final class CoordinatorService implements AutoCloseable {
     /// @param unhealthy node → why its update broke the model's health (dropped and struck; see [ModelHealth])
     /// @param validated whether `valLoss` was measured this round
     /// @param relativeStep `‖θ' − θ‖ / ‖θ‖` of the step
+    /// @param agreements node → its update's agreement with the round's others ([UpdateAgreement]; NaN: not compared)
     private record Aggregated(float[] params, byte[] step, byte[] sha, Map<String, String> dropped,
                               List<SpotResult> spots, double meanLoss, double valLoss, String sample, int used,
                               Map<String, String> unhealthy, boolean validated, double relativeStep,
-                              double largestUpdateStep, Probed probe) {}
+                              double largestUpdateStep, Probed probe, Map<String, Double> agreements) {}
 
     private Aggregated aggregateOffThread(OpenRound round, List<RunAction.AcceptedUpload> uploads, Set<String> spotCheck,
                                           Map<String, String> droppedByNorm, float[] base, boolean validate) {
@@ -783,12 +789,29 @@ public final class CoordinatorService implements AutoCloseable {
         }
         dropped.putAll(unhealthy);
         List<SparseUpdate> updates = new ArrayList<>(n);
+        for (RunAction.AcceptedUpload r : uploads) updates.add(r.update());
+        // The agreement screen (issue 14, point 3), on every update left after the norm bound and the health check:
+        // its cosine with the sum of the round's other such updates (one vote each). Not only the sampled ones.
+        boolean[] screened = new boolean[n];
+        for (int i = 0; i < n; i++) screened[i] = !dropped.containsKey(uploads.get(i).nodeId());
+        UpdateAgreement.Screen screen = UpdateAgreement.screen(updates, screened, outer.agreementFraction());
+        double[] agreement = screen.agreements();
+        Map<String, Double> agreements = new TreeMap<>();
+        for (int i = 0; i < n; i++) if (screened[i]) agreements.put(uploads.get(i).nodeId(), agreement[i]);
+        Map<String, String> disagreeing = new TreeMap<>();
+        screen.dropped().forEach((i, why) -> disagreeing.put(uploads.get(i).nodeId(), why));
+        round.disagreeing = Map.copyOf(disagreeing); // struck when the round ends, committed or not, as the norm drops
+        dropped.putAll(disagreeing);
+        if (!agreements.isEmpty()) {
+            LOG.info("round {} agreement: {}", round.action.round(),
+                    agreements.entrySet().stream().map(e -> shortId(e.getKey()) + " " + UpdateAgreement.format(e.getValue())
+                            + (disagreeing.containsKey(e.getKey()) ? " (dropped)" : "")).toList());
+        }
         long[] tokens = new long[n];
         boolean[] excluded = new boolean[n];
         boolean[] chosen = new boolean[n];
         for (int i = 0; i < n; i++) {
             RunAction.AcceptedUpload r = uploads.get(i);
-            updates.add(r.update());
             tokens[i] = r.tokens();
             excluded[i] = dropped.containsKey(r.nodeId());
             chosen[i] = spotCheck.contains(r.nodeId());
@@ -864,7 +887,8 @@ public final class CoordinatorService implements AutoCloseable {
         String sample = validate ? sampler.sample(next, corpus) : null;
         return new Aggregated(next, result.step(), result.sha256(), dropped, spots,
                 tokenSum == 0 ? Double.NaN : lossSum / tokenSum, valLoss, sample, result.usedCount(), unhealthy,
-                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep, probed);
+                validate, ModelHealth.stepNorm(base, next) / thetaNorm, largestUpdateStep, probed,
+                Map.copyOf(agreements));
     }
 
     /// The health probe's verdict on a round: the step to publish, its probe loss, how many probes it took and their
@@ -951,7 +975,9 @@ public final class CoordinatorService implements AutoCloseable {
     private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
         Instant now = clock.instant();
+        run.ledger().recordAgreements(round.action.round(), r.agreements());
         strike(round, round.normDropped);
+        strike(round, round.disagreeing);
         strike(round, r.unhealthy());
         java.util.Optional<String> fault = validationWatch.problem(r.valLoss(), r.validated());
         if (fault.isPresent()) {
@@ -965,6 +991,10 @@ public final class CoordinatorService implements AutoCloseable {
         for (SpotResult s : r.spots()) {
             SpotCheckPolicy.Outcome o = run.spotCheck(s.nodeId(), round.action.round(), s.before(), s.after(),
                     s.afterNegated(), medianGap, now);
+            if (o.strike()) {
+                LOG.warn("round {}: update from {} struck by its spot check: {}", round.action.round(),
+                        shortId(s.nodeId()), o.reason());
+            }
             if (o.quarantine()) {
                 LOG.warn("node {} quarantined: {}", shortId(s.nodeId()), o.reason());
                 Peer p = peers.get(s.nodeId());
