@@ -89,14 +89,29 @@ public sealed interface OuterRule permits SignStep, MeanStep {
     /// @throws MalformedUpdateException if the step does not fit the blocking or is malformed
     void applyStep(DemoBlocking blocking, float[] params, byte[] step, float lr) throws MalformedUpdateException;
 
+    /// What fraction of an update's share of the round's rate the spot check probes at (dimensionless: the check's
+    /// rate is `commitLr × share × SPOT_CHECK_PROBE`). The antithetic rule needs the loss change to be first order:
+    /// `after < negated` is a descent test only while the terms beyond the second are small against the first. At
+    /// the share itself (0.25 = 1.5/6 with the mean step) two honest updates of the reliability bench's last round
+    /// crossed a sharp rise of the loss along their direction: one went uphill both ways and was struck ("loss
+    /// 4.3154 → 4.4193, its negation gives 4.3768", even part 3.9× the odd, odd part of the wrong sign). Replayed
+    /// bit for bit from the kept run, the same update at half the share passes (even/odd 0.066) and at a quarter is
+    /// first order (odd part per unit rate −0.080 against −0.082 at an eighth, even/odd 0.040): its first-order
+    /// slope was never weak, the probe was too far out. The antithetic and relative rules compare losses, so their
+    /// verdicts on a first-order probe do not depend on its size (gap ratios over the round's lower median measured
+    /// the same at ×4/3 … ×1/8 of the share); a smaller probe only shrinks the losses' differences, which at a quarter
+    /// are still far above the float loss's resolution. docs/reliability.md, "The probe's size".
+    double SPOT_CHECK_PROBE = 0.25;
+
     /// The rate the coordinator's spot check applies one update alone with ({@link #applyAlone}), so that the step it
-    /// judges is no larger than that update's part in its round: `commitLr` is the commit's rate ({@link #commitLr}),
+    /// judges is smaller than that update's part in its round: `commitLr` is the commit's rate ({@link #commitLr}),
     /// `share` the update's weight among the round's counted updates (its tokens over theirs, in (0, 1]). Both rules
-    /// answer `commitLr × share`: the mean step because that is exactly the step the update takes in its round; the
-    /// sign step because its round steps by the sign of the token-weighted mean, to which the update contributes its
-    /// share, and a step of the whole rate alone overshoots on the update's own batch in both directions, where the
-    /// antithetic rule can strike honest updates (docs/reliability.md, "The sign step's spot check at the update's
-    /// share").
+    /// answer `commitLr × share × SPOT_CHECK_PROBE`: the share because that is the update's part of the round's step
+    /// (exactly, with the mean step; its part of the token-weighted mean the sign step takes the sign of), and a step
+    /// of the whole rate alone overshoots on the update's own batch in both directions, where the antithetic rule can
+    /// strike honest updates (docs/reliability.md, "The sign step's spot check at the update's share"); the
+    /// {@link #SPOT_CHECK_PROBE} fraction of it because at the share itself higher-order terms still struck an honest
+    /// mean-step update now and then.
     float spotCheckLr(float commitLr, double share);
 
     /// Whether the spot check also compares an update's antithetic gap with the other checked updates' of its round

@@ -10,8 +10,9 @@ import java.util.List;
 /// their SHA-256 out.
 ///
 /// Order of work, as a run does it: updates excluded beforehand (norm outliers) are skipped; each update chosen for
-/// a spot check is applied alone — at the rate of its share of the round ({@link OuterRule#spotCheckLr}), so that
-/// the step judged is the one it takes in the round — and its own batch's loss compared before, after and after its
+/// a spot check is applied alone — at a quarter of the rate of its share of the round ({@link OuterRule#spotCheckLr},
+/// {@link OuterRule#SPOT_CHECK_PROBE}), so that the step judged is no larger than the one it takes in the round and
+/// small enough to be judged at first order — and its own batch's loss compared before, after and after its
 /// negation; once every check of the round is measured they are judged together ({@link SpotCheck#passRound}) and an
 /// update that fails is left out; the rest, in list order (float sums are order-dependent), make
 /// the rule's step.

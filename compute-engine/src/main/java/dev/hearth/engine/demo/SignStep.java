@@ -81,7 +81,9 @@ public record SignStep(double weightDecay) implements OuterRule {
         return scheduledLr;
     }
 
-    /// The update's token share of the rate, `lr × share` (as {@link MeanStep#spotCheckLr}). The round's step is
+    /// A quarter ({@link OuterRule#SPOT_CHECK_PROBE}) of the update's token share of the rate, `lr × share × 0.25`
+    /// (as {@link MeanStep#spotCheckLr}; the quarter is the mean step's finding, docs/reliability.md, "The probe's
+    /// size", and makes the sign step's probe more first order still: no verdict depends on it). The round's step is
     /// `lr·sign(d)` with `d` the token-weighted mean of its updates, so one update contributes its share of the
     /// direction that the step's size `lr` is spread over; applied alone at the whole rate it took a step of the
     /// round's size on its own batch, overshot in both directions and the antithetic rule (`SpotCheckPolicy`), which
@@ -91,7 +93,7 @@ public record SignStep(double weightDecay) implements OuterRule {
     /// the rate (1/64 at a share of 1/8). docs/reliability.md, "The sign step's spot check at the update's share".
     @Override
     public float spotCheckLr(float commitLr, double share) {
-        return (float) (commitLr * share);
+        return (float) (commitLr * share * SPOT_CHECK_PROBE);
     }
 
     /// False: even at the share rate, where the first-order term decides each check, honest and random gaps of a round

@@ -104,7 +104,7 @@ class RoundAggregationTest {
     }
 
     @Test
-    void anUpdateIsCheckedAtItsTokenShareOfTheRoundsRateWithEitherOuterStep() {
+    void anUpdateIsCheckedAtAQuarterOfItsTokenShareOfTheRoundsRateWithEitherOuterStep() {
         List<SparseUpdate> ups = updates(3);
         long[] tokens = {100, 300, 600}; // the first is excluded: the second's share is 300 / 900
         float[] base = DemoFixtures.gaussian(LAYOUT.size(), 3, 0.02f);
@@ -113,15 +113,16 @@ class RoundAggregationTest {
             var seen = new ArrayList<float[]>();
             new RoundAggregation(rule, BLOCKING, RobustMode.NONE).run(new RoundAggregation.Input(base, lr, ups, tokens,
                     new boolean[] {true, false, false}, new boolean[] {true, true, false}), new Recording(seen));
-            float checkLr = (float) (lr * (300.0 / 900));
+            float checkLr = (float) (lr * (300.0 / 900) * 0.25);
             assertEquals(3, seen.size(), rule.name() + ": the excluded update is not checked, the chosen one is");
             assertArrayEquals(base, seen.get(0), rule.name());
             assertArrayEquals(rule.applyAlone(BLOCKING, base, ups.get(1), checkLr), seen.get(1), rule.name());
             assertArrayEquals(rule.applyAlone(BLOCKING, base, RoundAggregation.negated(ups.get(1)), checkLr),
                     seen.get(2), rule.name());
         }
-        assertEquals(0.5f, new MeanStep(4, 1.5, 0).spotCheckLr(1.5f, 1.0 / 3), 1e-7f);
-        assertEquals(0.001f, new SignStep(0).spotCheckLr(0.003f, 1.0 / 3), 1e-10f);
+        // the probe: a quarter of the share (1.5 × 1/3 = 0.5 is the update's part of a mean step, 0.001 of a sign step)
+        assertEquals(0.125f, new MeanStep(4, 1.5, 0).spotCheckLr(1.5f, 1.0 / 3), 1e-7f);
+        assertEquals(0.00025f, new SignStep(0).spotCheckLr(0.003f, 1.0 / 3), 1e-10f);
     }
 
     @Test

@@ -12,8 +12,9 @@ import java.util.Set;
 
 /// Loss-based spot checks (the idea of Templar's Gauntlet): for a seeded fraction of a round's updates the
 /// coordinator measures the loss on that node's own assigned batch before and after applying its update
-/// alone — at its token share of the round's rate (`OuterRule.spotCheckLr`: with the mean step the step it takes in
-/// the round, with the sign step its share of the direction the round steps by the sign of). An update that does no
+/// alone — at a quarter (`OuterRule.SPOT_CHECK_PROBE`) of its token share of the round's rate (`OuterRule.spotCheckLr`:
+/// the share is, with the mean step, the step it takes in the round, with the sign step its share of the direction the
+/// round steps by the sign of). An update that does no
 /// better than its own negation on its own batch is a strike, and with the mean step also one that beats it by much
 /// less than the round's other checked updates do (the relative rule, {@link #RELATIVE_GAP_FRACTION}); `strikes` strikes
 /// within `windowRounds` rounds quarantine the node (no further updates count and it earns no credit). Strikes that
@@ -101,8 +102,10 @@ public final class SpotCheckPolicy {
     /// its own negation. To first order `after ≈ before − lr·⟨g, s⟩` and `negated ≈ before + lr·⟨g, s⟩`, so
     /// `after < negated` exactly when the step `s` goes downhill on the node's own batch `g`, whatever the
     /// learning rate, and the second-order terms (the overshoot of a step, which is the run's lr and not the node's
-    /// doing) cancel; the check applies the update at its share of the round's rate, where the terms beyond them are
-    /// small too (at the sign step's whole rate they struck honest nodes now and then). An honest update passes it; a random one passes half the time; a
+    /// doing) cancel; the check applies the update at a quarter of its share of the round's rate, where the terms
+    /// beyond them are small too (at the sign step's whole rate they struck honest nodes now and then, and at the mean
+    /// step's share an honest update once in a few hundred checks). An honest update passes it; a random one passes
+    /// half the time; a
     /// sign-flipped one never. Otherwise the older rule applies: a strike when the update alone raised the loss
     /// on its own batch by more than the tolerance.
     ///

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /// `random` attack), which the antithetic rule alone passed about half the time; the relative rule (a gap below
 /// 0.25× the round's median) catches it.
 ///
+/// The check applies an update at a quarter of its share of the round (`OuterRule.SPOT_CHECK_PROBE`), where the loss
+/// change is first order; this test asserts that of every honest check (even part over odd part, [#FIRST_ORDER]).
 /// Before the check applied an update at its share of the round, it applied it at the whole outer rate (1.5), where
 /// one update alone overshoots on its own batch in both directions; in the protocol-level scenario that struck
 /// honest nodes from round 7 on and quarantined one (docs/reliability.md). This test does not reproduce that failure:
@@ -28,12 +30,17 @@ class MeanStepSpotCheckTest {
     /// 5.43 to 4.69), and the test stays short.
     static final int ROUNDS = 4;
     static final int WINDOWS = 2;
+    /// 0.08: the largest even part of an honest check's loss change over its odd part (`|after + negated − 2·before|
+    /// / (negated − after)`) that still counts as a first-order probe. Measured in this test: 0.036 at a quarter of the
+    /// share (`OuterRule.SPOT_CHECK_PROBE`), 0.141 with the probe put back at the share (tried): the bound fails it.
+    /// At the share the bench struck an honest update whose ratio was 3.9 (docs/reliability.md, "The probe's size").
+    static final double FIRST_ORDER = 0.08;
 
     @TempDir
     Path dir;
 
     @Test
-    void honestMeanStepUpdatesPassTheirSpotCheckAtTheirShareAndSignFlippedAndRandomOnesNever() throws Exception {
+    void honestMeanStepUpdatesPassAFirstOrderSpotCheckAndSignFlippedAndRandomOnesNever() throws Exception {
         RealRoundSpotChecks.Outcome o = RealRoundSpotChecks.run(dir, """
                 outer = "mean"
                 local_steps = %d
@@ -47,7 +54,9 @@ class MeanStepSpotCheckTest {
         assertEquals(ROUNDS, o.cheaterFailed(), "the sign-flipped update fails its spot check in every round");
         assertEquals(ROUNDS, o.randomFailed(), "the random update fails its spot check in every round: "
                 + o.randomPassed() + "; gaps over the median: " + o.gapsOverMedian());
-        assertTrue(o.honestRise() < 0, "honest updates go downhill on their own batches at their share:"
+        assertTrue(o.honestRise() < 0, "honest updates go downhill on their own batches at the probe's rate:"
                 + " mean loss change " + o.honestRise());
+        assertTrue(o.honestEvenOverOdd() < FIRST_ORDER, "at a quarter of the share the loss change is first order: its"
+                + " even part at most " + FIRST_ORDER + " of its odd part, got " + o.honestEvenOverOdd());
     }
 }
