@@ -125,4 +125,59 @@ class AbsurdScaleUpdateTest {
             }
         }
     }
+
+    /// The sign step has no per-update size bound (each update moves the model by its share of `lr`), so an absurd
+    /// update alone used to reach the step and fail the whole round ("direction is NaN": its float inverse DCT
+    /// overflowed), with no strike, round after round. Now its overflow is a health problem for every rule.
+    @Test
+    void withTheSignStepAnUpdateThatOverflowsFloatArithmeticIsDroppedStruckAndQuarantined(@TempDir Path dir)
+            throws Exception {
+        RunConfig config = RunConfig.parse("""
+                [run]
+                id = "absurd-sign"
+                total_rounds = 100
+                [optimizer]
+                outer = "sign"
+                [validation]
+                spot_check_fraction = 0.0
+                loss_every_rounds = 0
+                [quorum]
+                min_nodes = 1
+                min_uploads = 1
+                [deadline]
+                min_seconds = 60
+                max_seconds = 120
+                [server]
+                port = 0
+                http_port = 0
+                """, "absurd", Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
+        DemoConfig demo = config.recipe().demo();
+        SplittableRandom random = new SplittableRandom(16);
+        try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC());
+             WireClient attacker = new WireClient(coordinator.address(), NodeIdentity.generate())) {
+            attacker.join(STEP);
+            for (int round = 1; round <= 2; round++) {
+                RoundStart rs = attacker.next(Envelope::hasRoundStart, STEP).getRoundStart();
+                SparseUpdate absurd = AbsurdScaleScenario.withScale(AbsurdScaleScenario.compress(layout, demo, random),
+                        ABSURD_SCALE);
+                assertTrue(absurd.l2Norm() > ModelHealth.MAX_DECODABLE_NORM, "the attack overflows: " + absurd.l2Norm());
+                attacker.send(Envelope.newBuilder().setUpdateUpload(AbsurdScaleScenario.upload(config,
+                        attacker.identity(), rs, absurd, demo)).build());
+                if (round == 2) break; // its second strike quarantines it: the coordinator closes it instead
+                UpdateReceipt r = attacker.next(Envelope::hasUpdateReceipt, STEP).getUpdateReceipt();
+                assertFalse(r.getAccepted());
+                assertEquals(0.0, r.getCredits());
+                assertTrue(r.getReason().startsWith("the round was not committed: every update of the round was"
+                        + " dropped, 1 for the model's health"), r.getReason());
+            }
+            String attackerId = attacker.identity().nodeId();
+            long deadline = System.nanoTime() + STEP.toNanos();
+            while (!coordinator.ledger().quarantinedNodes().contains(attackerId) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls for the ledger row (bounded)
+            }
+            assertTrue(coordinator.ledger().quarantinedNodes().contains(attackerId), "the second offence quarantines");
+            assertEquals(0, coordinator.ledger().position().lastVersion(), "no version was committed");
+        }
+    }
 }

@@ -31,7 +31,24 @@ public final class ModelHealth {
     /// 8 trials stay within a few probes' time, and a round of 1,000 updates needs 11.
     public static final int LEAVE_ONE_OUT_MAX = 8;
 
+    /// √`Float.MAX_VALUE` ≈ 1.8 × 10¹⁹: an update whose L2 norm (in double) is above this can overflow float
+    /// arithmetic when it is decoded or summed — its squares, or a block's inverse DCT adding up its coefficients, pass
+    /// `Float.MAX_VALUE` and turn infinite, then NaN — whatever the outer rule. Below it the inverse DCT of one update
+    /// is at most √k × the norm per parameter, far from the float limit. The mean step's bound catches such an update
+    /// anyway; the sign step has no per-update size bound (each update moves the model by its share of `lr`), and a
+    /// `Float.MAX_VALUE` update reached its spot check and failed the round there ("direction is NaN"). Honest DeMo
+    /// updates are many orders of magnitude below (their norms are the ledger's `norm` column).
+    public static final double MAX_DECODABLE_NORM = Math.sqrt(Float.MAX_VALUE);
+
     private ModelHealth() {
+    }
+
+    /// Why an update of L2 norm `updateNorm` cannot be used by any outer rule — its values overflow float arithmetic
+    /// ([#MAX_DECODABLE_NORM]) — or empty.
+    public static Optional<String> overflowProblem(double updateNorm) {
+        if (updateNorm <= MAX_DECODABLE_NORM) return Optional.empty();
+        return Optional.of(String.format(Locale.ROOT, "model health: its update's norm %.3g is beyond what float"
+                + " arithmetic can decode (%.3g): its step would be infinite or NaN", updateNorm, MAX_DECODABLE_NORM));
     }
 
     /// The L2 norm, accumulated in double (a float sum of 10⁶ squares loses digits).

@@ -783,7 +783,10 @@ public final class CoordinatorService implements AutoCloseable {
         for (RunAction.AcceptedUpload r : uploads) {
             if (dropped.containsKey(r.nodeId())) continue;
             double alone = outer.aloneStepNorm(r.update(), round.stepLr);
-            if (Double.isNaN(alone)) continue; // the rule bounds each update's share itself (the sign step)
+            if (Double.isNaN(alone)) { // the rule bounds each update's share itself (the sign step) but not overflow
+                ModelHealth.overflowProblem(r.update().l2Norm()).ifPresent(p -> unhealthy.put(r.nodeId(), p));
+                continue;
+            }
             largestUpdateStep = Math.max(largestUpdateStep, alone / thetaNorm);
             ModelHealth.updateProblem(alone, thetaNorm, bound).ifPresent(problem -> unhealthy.put(r.nodeId(), problem));
         }
@@ -841,7 +844,7 @@ public final class CoordinatorService implements AutoCloseable {
             spots.add(new SpotResult(id, s.before(), s.after(), s.afterNegated()));
             if (!s.passed()) {
                 dropped.put(id, String.format(java.util.Locale.ROOT,
-                        "spot check: its update alone (at its share of the round) took the loss on its own batch from %.4f"
+                        "spot check: its update alone (at a quarter of its share of the round) took the loss on its own batch from %.4f"
                                 + " to %.4f (its negation: %.4f)",
                         s.before(), s.after(), s.afterNegated()));
             }

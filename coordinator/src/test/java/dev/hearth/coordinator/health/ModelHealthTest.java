@@ -144,6 +144,21 @@ class ModelHealthTest {
     }
 
     @Test
+    void anUpdateWhoseValuesOverflowFloatArithmeticIsAProblemForEveryRuleAndAnHonestOneIsNot() {
+        float[] max = new float[64];
+        java.util.Arrays.fill(max, Float.MAX_VALUE); // the bench's maximal attack: finite values, absurd norm
+        double norm = 0;
+        for (float v : max) norm += (double) v * v;
+        String why = ModelHealth.overflowProblem(Math.sqrt(norm)).orElseThrow();
+        assertTrue(why.startsWith("model health: its update's norm 2.72e+39 is beyond what float arithmetic can decode"),
+                why);
+        assertTrue(ModelHealth.overflowProblem(12.5).isEmpty(), "an update of ordinary size");
+        assertTrue(ModelHealth.overflowProblem(ModelHealth.MAX_DECODABLE_NORM).isEmpty(), "at the bound");
+        // Below the bound a block's inverse DCT stays finite: at most sqrt(k) x the norm per parameter.
+        assertTrue(Float.isFinite((float) (Math.sqrt(4096) * ModelHealth.MAX_DECODABLE_NORM)));
+    }
+
+    @Test
     void aCopyOfTheWatchJudgesWithTheHistoryOfItsTimeAndLeavesTheOriginalAlone() {
         ValidationWatch watch = new ValidationWatch("health-probe loss", ValidationWatch.ceilingFor(256));
         for (double v : new double[] {5.6, 5.5, 5.4}) watch.published(v);
