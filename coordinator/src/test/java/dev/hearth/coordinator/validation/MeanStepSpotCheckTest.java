@@ -54,6 +54,8 @@ class MeanStepSpotCheckTest {
         assertEquals(ROUNDS, o.cheaterFailed(), "the sign-flipped update fails its spot check in every round");
         assertEquals(ROUNDS, o.randomFailed(), "the random update fails its spot check in every round: "
                 + o.randomPassed() + "; gaps over the median: " + o.gapsOverMedian());
+        assertEquals(ROUNDS, o.screenedCheaters(), "the agreement screen alone drops exactly the flipped and the random"
+                + " update in every round: " + o.screens());
         assertTrue(o.honestRise() < 0, "honest updates go downhill on their own batches at the probe's rate:"
                 + " mean loss change " + o.honestRise());
         assertTrue(o.honestEvenOverOdd() < FIRST_ORDER, "at a quarter of the share the loss change is first order: its"

@@ -54,9 +54,12 @@ final class RealRoundSpotChecks {
     /// @param gapsOverMedian per round, each check's antithetic gap over the round's (lower) median, node order
     /// @param honestEvenOverOdd the largest over the honest checks of the loss change's even part over its odd part,
     ///                       `|after + negated − 2·before| / (negated − after)`: how far the probe is from first order
+    /// @param screenedCheaters rounds whose agreement screen ([UpdateAgreement#screen], at the rule's fraction, no
+    ///                       spot check) dropped exactly the flipped and the random update
+    /// @param screens        per round, the screen's agreements (node order) and drops, for the failure messages
     record Outcome(int honestChecks, List<String> honestFailures, double honestRise, int cheaterFailed,
                    int randomFailed, List<String> randomPassed, List<String> gapsOverMedian,
-                   double honestEvenOverOdd) {
+                   double honestEvenOverOdd, int screenedCheaters, List<String> screens) {
     }
 
     private RealRoundSpotChecks() {
@@ -92,6 +95,8 @@ final class RealRoundSpotChecks {
         Random random = new Random(RANDOM_SEED);
         List<String> honestFailures = new ArrayList<>();
         List<String> randomPassed = new ArrayList<>();
+        int screenedCheaters = 0;
+        List<String> screens = new ArrayList<>();
         List<String> gapsOverMedian = new ArrayList<>();
         try (TrainingBackend backend = BackendSelector.select(model).backend()) {
             List<LocalRound> locals = new ArrayList<>();
@@ -119,6 +124,11 @@ final class RealRoundSpotChecks {
                 }
                 boolean[] all = new boolean[nodes];
                 Arrays.fill(all, true);
+                // The agreement screen on the same real updates, without any spot check (docs/reliability.md, "An
+                // agreement screen on every update").
+                UpdateAgreement.Screen screen = UpdateAgreement.screen(updates, all, rule.agreementFraction());
+                screens.add("round " + round + ": " + Arrays.toString(screen.agreements()) + " " + screen.dropped());
+                if (screen.dropped().keySet().equals(java.util.Set.of(CHEATER, RANDOM))) screenedCheaters++;
                 RoundAggregation.Result result = aggregation.run(new RoundAggregation.Input(params, commitLr, updates,
                         tokens, new boolean[nodes], all), new RoundAggregation.SpotCheck() {
                     @Override
@@ -158,7 +168,8 @@ final class RealRoundSpotChecks {
             }
         }
         return new Outcome(honestChecks, List.copyOf(honestFailures), honestRise / honestChecks, cheaterFailed,
-                randomFailed, List.copyOf(randomPassed), List.copyOf(gapsOverMedian), evenOverOdd);
+                randomFailed, List.copyOf(randomPassed), List.copyOf(gapsOverMedian), evenOverOdd, screenedCheaters,
+                List.copyOf(screens));
     }
 
     /// Each check's gap over its round's (lower) median, for the failure messages.
