@@ -57,6 +57,33 @@ class X11ProbeTest {
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
     }
 
+    /// Sets (or, with no value, removes) a property of the root window with xprop and waits until another client
+    /// sees it. xprop only flushes its request before it exits; the X server orders requests per client, not across
+    /// clients, so on a loaded machine the probe's next query could be served before xprop's change (CI saw "the
+    /// window manager does not publish _NET_ACTIVE_WINDOW" right after setting it). Once a later `xprop -root`
+    /// reports the change, the server has made it, and every later request of the probe sees it.
+    private static void rootProperty(String name, String format, String value) throws Exception {
+        if (value == null) {
+            run("xprop", "-root", "-remove", name);
+        } else {
+            run("xprop", "-root", "-f", name, format, "-set", name, value);
+        }
+        String expected = value == null ? "not found" : value.toLowerCase(java.util.Locale.ROOT);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String seen = "";
+        while (System.nanoTime() < deadline) {
+            ProcessBuilder pb = (format == null ? new ProcessBuilder("xprop", "-root", name)
+                    : new ProcessBuilder("xprop", "-root", "-f", name, format, name)).redirectErrorStream(true);
+            pb.environment().put("DISPLAY", display);
+            Process p = pb.start();
+            seen = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(5, TimeUnit.SECONDS);
+            if (seen.toLowerCase(java.util.Locale.ROOT).contains(expected)) return;
+            Thread.sleep(20); // polls the X server for the change (bounded by the deadline)
+        }
+        throw new AssertionError("xprop -root " + name + " still shows '" + seen.strip() + "', expected " + expected);
+    }
+
     @Test
     void idleGrowsWithoutInputAndResetsWhenThePointerMoves() throws Exception {
         try (X11 x = new X11(display)) {
@@ -75,16 +102,16 @@ class X11ProbeTest {
         try (X11 x = new X11(display)) {
             // Without a window manager nobody publishes the active window: the probe says so.
             x.fullscreenApp(); // interns the EWMH atoms; xprop -set only uses atoms that exist
-            run("xprop", "-root", "-remove", "_NET_ACTIVE_WINDOW");
+            rootProperty("_NET_ACTIVE_WINDOW", null, null);
             assertEquals("unavailable: the window manager does not publish _NET_ACTIVE_WINDOW", x.fullscreenApp().describe());
 
             // Play the window manager with xprop: the root window stands in for the active, full-screen "vlc".
             String rootId = rootWindowId();
-            run("xprop", "-root", "-f", "WM_CLASS", "8s", "-set", "WM_CLASS", "vlc");
-            run("xprop", "-root", "-f", "_NET_ACTIVE_WINDOW", "32x", "-set", "_NET_ACTIVE_WINDOW", rootId);
-            run("xprop", "-root", "-f", "_NET_WM_STATE", "32a", "-set", "_NET_WM_STATE", "_NET_WM_STATE_ABOVE");
+            rootProperty("WM_CLASS", "8s", "vlc");
+            rootProperty("_NET_ACTIVE_WINDOW", "32x", rootId);
+            rootProperty("_NET_WM_STATE", "32a", "_NET_WM_STATE_ABOVE");
             assertEquals(Reading.of(Optional.empty()), x.fullscreenApp());
-            run("xprop", "-root", "-f", "_NET_WM_STATE", "32a", "-set", "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN");
+            rootProperty("_NET_WM_STATE", "32a", "_NET_WM_STATE_FULLSCREEN");
             assertEquals(Reading.of(Optional.of("vlc")), x.fullscreenApp());
         }
     }
@@ -94,7 +121,7 @@ class X11ProbeTest {
         try (X11 x = new X11(display)) {
             // An active window id that no longer exists: Xlib's default handler would exit() on BadWindow.
             x.fullscreenApp(); // interns the EWMH atoms; xprop -set only uses atoms that exist
-            run("xprop", "-root", "-f", "_NET_ACTIVE_WINDOW", "32x", "-set", "_NET_ACTIVE_WINDOW", "0x3a00001");
+            rootProperty("_NET_ACTIVE_WINDOW", "32x", "0x3a00001");
             int before = X11.ignoredErrors();
             assertEquals(Reading.of(Optional.empty()), x.fullscreenApp());
             assertTrue(X11.ignoredErrors() > before, "the BadWindow error reached Hearth's handler");
