@@ -60,23 +60,7 @@ class AbsurdScaleUpdateTest {
     @Test
     void aRoundWithNothingHealthyIsNotCommittedAndStatusSaysWhyUntilAHealthyVersionIsPublished(@TempDir Path dir)
             throws Exception {
-        RunConfig config = RunConfig.parse("""
-                [run]
-                id = "absurd-alone"
-                total_rounds = 100
-                [validation]
-                spot_check_fraction = 0.0
-                loss_every_rounds = 0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [server]
-                port = 0
-                http_port = 0
-                """, "absurd", Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        RunConfig config = aloneRun(dir, "absurd-alone", "mean");
         ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
         DemoConfig demo = config.recipe().demo();
         SplittableRandom random = new SplittableRandom(15);
@@ -103,10 +87,7 @@ class AbsurdScaleUpdateTest {
                 }
             }
             String attackerId = attacker.identity().nodeId();
-            long deadline = System.nanoTime() + STEP.toNanos();
-            while (!coordinator.ledger().quarantinedNodes().contains(attackerId) && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls for the ledger row (bounded)
-            }
+            awaitQuarantine(coordinator, attackerId);
             assertTrue(coordinator.ledger().quarantinedNodes().contains(attackerId));
             assertEquals(0, coordinator.ledger().position().lastVersion(), "no unhealthy version was committed");
             try (WireClient honest = new WireClient(coordinator.address(), NodeIdentity.generate())) {
@@ -132,25 +113,7 @@ class AbsurdScaleUpdateTest {
     @Test
     void withTheSignStepAnUpdateThatOverflowsFloatArithmeticIsDroppedStruckAndQuarantined(@TempDir Path dir)
             throws Exception {
-        RunConfig config = RunConfig.parse("""
-                [run]
-                id = "absurd-sign"
-                total_rounds = 100
-                [optimizer]
-                outer = "sign"
-                [validation]
-                spot_check_fraction = 0.0
-                loss_every_rounds = 0
-                [quorum]
-                min_nodes = 1
-                min_uploads = 1
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [server]
-                port = 0
-                http_port = 0
-                """, "absurd", Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        RunConfig config = aloneRun(dir, "absurd-sign", "sign");
         ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
         DemoConfig demo = config.recipe().demo();
         SplittableRandom random = new SplittableRandom(16);
@@ -172,12 +135,42 @@ class AbsurdScaleUpdateTest {
                         + " dropped, 1 for the model's health"), r.getReason());
             }
             String attackerId = attacker.identity().nodeId();
-            long deadline = System.nanoTime() + STEP.toNanos();
-            while (!coordinator.ledger().quarantinedNodes().contains(attackerId) && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls for the ledger row (bounded)
-            }
+            awaitQuarantine(coordinator, attackerId);
             assertTrue(coordinator.ledger().quarantinedNodes().contains(attackerId), "the second offence quarantines");
             assertEquals(0, coordinator.ledger().position().lastVersion(), "no version was committed");
+        }
+    }
+
+    /// A run a single node can make rounds in alone (quorum 1), with no spot checks and no validation loss, so that
+    /// only the model's health judges its updates.
+    private static RunConfig aloneRun(Path dir, String id, String outer) throws Exception {
+        return RunConfig.parse("""
+                [run]
+                id = "%s"
+                total_rounds = 100
+                [optimizer]
+                outer = "%s"
+                [validation]
+                spot_check_fraction = 0.0
+                loss_every_rounds = 0
+                [quorum]
+                min_nodes = 1
+                min_uploads = 1
+                [deadline]
+                min_seconds = 60
+                max_seconds = 120
+                [server]
+                port = 0
+                http_port = 0
+                """.formatted(id, outer), "absurd",
+                Map.of("server.data_dir", new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+    }
+
+    /// Waits (bounded by [#STEP]) until the ledger holds `nodeId`'s quarantine: it is written when the round ends.
+    private static void awaitQuarantine(CoordinatorService coordinator, String nodeId) {
+        long deadline = System.nanoTime() + STEP.toNanos();
+        while (!coordinator.ledger().quarantinedNodes().contains(nodeId) && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polls for the ledger row (bounded)
         }
     }
 }
