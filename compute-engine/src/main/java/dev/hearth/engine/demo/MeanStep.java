@@ -127,7 +127,8 @@ public record MeanStep(int localSteps, double outerLr, double innerWeightDecay) 
         return (float) (commitLr * share * SPOT_CHECK_PROBE);
     }
 
-    /// Its checks are at the share rate, where honest gaps of a round are alike.
+    /// Its checks are at a quarter of the update's share of the rate (first order), where honest gaps of a round are
+    /// alike.
     @Override
     public boolean comparesSpotCheckGaps() {
         return true;

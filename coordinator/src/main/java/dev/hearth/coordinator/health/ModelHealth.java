@@ -34,7 +34,7 @@ public final class ModelHealth {
     /// √`Float.MAX_VALUE` ≈ 1.8 × 10¹⁹: an update whose L2 norm (in double) is above this can overflow float
     /// arithmetic when it is decoded or summed — its squares, or a block's inverse DCT adding up its coefficients, pass
     /// `Float.MAX_VALUE` and turn infinite, then NaN — whatever the outer rule. Below it the inverse DCT of one update
-    /// is at most √k × the norm per parameter, far from the float limit. The mean step's bound catches such an update
+    /// (orthonormal) is at most the norm per parameter, far from the float limit. The mean step's bound catches such an update
     /// anyway; the sign step has no per-update size bound (each update moves the model by its share of `lr`), and a
     /// `Float.MAX_VALUE` update reached its spot check and failed the round there ("direction is NaN"). Honest DeMo
     /// updates are many orders of magnitude below (their norms are the ledger's `norm` column).

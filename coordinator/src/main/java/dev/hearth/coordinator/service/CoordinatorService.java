@@ -901,8 +901,11 @@ public final class CoordinatorService implements AutoCloseable {
     /// The health probe, on every candidate version: its loss on the [#PROBE_WINDOWS] windows, judged by the
     /// round's copy of the probe watch. When it fails, the update whose removal heals it is searched
     /// ([ModelHealth#findCulprit]: leave-one-out over the round's counted updates, bisection in large rounds); that
-    /// update is dropped and put in `unhealthy` (struck, earns nothing) and the step is made without it. When no
-    /// single update explains the fault, or none is left, the round is refused ([UnhealthyStepException]).
+    /// update is dropped (earns nothing) and the step is made without it. It is also put in `unhealthy` (struck) when
+    /// the probe's loss is absurd ([ValidationWatch#absurd]: non-finite or above the ceiling); a jump over the recent
+    /// median may be an honest spike, so then it is only dropped. When no single update explains the fault, or none
+    /// is left, the round is refused ([UnhealthyStepException]); a round's only update is struck only for an absurd
+    /// loss.
     private Probed probe(OpenRound round, float[] base, List<SparseUpdate> updates, long[] tokens,
                          List<RunAction.AcceptedUpload> uploads, RoundAggregation.Result result,
                          Map<String, String> unhealthy, Map<String, String> dropped) {
@@ -929,8 +932,12 @@ public final class CoordinatorService implements AutoCloseable {
                     + " probes)", unhealthy);
         }
         String id = uploads.get(culprit.get()).nodeId();
-        unhealthy.put(id, why + "; without its update the health probe passes");
-        dropped.put(id, unhealthy.get(id));
+        if (round.probe.absurd(loss)) { // no honest step does that: the update that causes it is struck
+            unhealthy.put(id, why + "; without its update the health probe passes");
+            dropped.put(id, unhealthy.get(id));
+        } else { // a jump may be an honest spike: the update that causes it is left out and earns nothing, unstruck
+            dropped.put(id, why + "; without its update the health probe passes (a jump, not struck)");
+        }
         counted.remove(culprit.get());
         if (counted.isEmpty()) {
             throw new UnhealthyStepException("its last counted update was dropped (" + why + ")", unhealthy);
@@ -978,7 +985,12 @@ public final class CoordinatorService implements AutoCloseable {
     private void committed(OpenRound round, Aggregated r) {
         aggregating = false;
         Instant now = clock.instant();
-        run.ledger().recordAgreements(round.action.round(), r.agreements());
+        try { // a record for the operator, not a verdict: a ledger error here must not leave the round hanging
+            run.ledger().recordAgreements(round.action.round(), r.agreements());
+        } catch (RuntimeException e) {
+            LOG.warn("round {}: the updates' agreements could not be written to the ledger: {}", round.action.round(),
+                    e.getMessage());
+        }
         strike(round, round.normDropped);
         strike(round, round.disagreeing);
         strike(round, r.unhealthy());

@@ -36,9 +36,10 @@ public final class SpotCheckPolicy {
     /// 0.25 of the round's median gap: the relative rule strikes an update whose antithetic gap
     /// (`(negated − after) / before`, the loss its negation leaves minus the loss it leaves, relative to its batch's
     /// loss before) is below this share of the median gap of its round's checks. Measured with the mean step
-    /// (docs/reliability.md, Byzantine runs of 2026-12-02): every honest update at ≥ 0.50 of its round's median
-    /// (112 checks), every random one at ≤ 0.07 (12 checks); 0.25 sits between them with a factor of 2 to the
-    /// honest side and more than 3 to the random side.
+    /// (docs/reliability.md, Byzantine runs of 2026-12-02): first every honest update at ≥ 0.50 of its round's median
+    /// (112 checks), every random one at ≤ 0.07 (12 checks); over later runs against the round's lower median
+    /// (`OuterRule.comparesSpotCheckGaps`) honest ≥ 0.37–0.40, random ≤ 0.09–0.11: 0.25 sits between them with a
+    /// factor of about 1.5 to the honest side and more than 2 to the random side.
     public static final double RELATIVE_GAP_FRACTION = 0.25;
     /// The relative rule needs at least 3 checks with a finite gap in the round: then the (lower) median is an honest
     /// check's when a single cheater is among them, so it cannot set it (with 2 it would be the smaller of the two,
