@@ -170,6 +170,78 @@ class HealthProbeTest {
         }
     }
 
+    /// Two colluders each send a model-breaking update in the same round, so that leaving either one out does not heal
+    /// it (the other still breaks it). Before, the round was refused with no one struck, and they could do it again
+    /// every round. Now the search by halving ([ModelHealth#badMembers]) finds both: dropped, struck, 0 credits, and
+    /// the round commits the honest update alone. Three uploads, so the norm rule applies, but the colluders are two
+    /// of three and set the median; the agreement screen needs four.
+    @Test
+    void twoColludersThatEachBreakTheRoundAreBothDroppedAndStruckAndTheHonestUpdateCommitted(@TempDir Path dir)
+            throws Exception {
+        RunConfig config = RunConfig.parse("""
+                [run]
+                id = "health-probe-collude"
+                total_rounds = 100
+                [validation]
+                spot_check_fraction = 0.0
+                loss_every_rounds = 5
+                [optimizer]
+                lr_max = 1.0
+                [quorum]
+                min_nodes = 3
+                min_uploads = 3
+                [deadline]
+                min_seconds = 60
+                max_seconds = 120
+                [checkpoint]
+                every_rounds = 1000
+                [server]
+                port = 0
+                http_port = 0
+                """, "health-probe", Map.of("server.data_dir",
+                new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
+        DemoConfig demo = config.recipe().demo();
+        DemoBlocking blocking = new DemoBlocking(layout, demo);
+        double outerLr = config.recipe().outer().outerLr();
+        double thetaNorm = ModelHealth.l2(GptInit.init(config.recipe().model(), config.recipe().dataSeed()));
+        SplittableRandom random = new SplittableRandom(19);
+        try (CoordinatorService coordinator = CoordinatorService.start(config, Clock.systemUTC());
+             WireClient honest = new WireClient(coordinator.address(), NodeIdentity.generate());
+             WireClient first = new WireClient(coordinator.address(), NodeIdentity.generate());
+             WireClient second = new WireClient(coordinator.address(), NodeIdentity.generate())) {
+            honest.join(STEP);
+            first.join(STEP);
+            second.join(STEP);
+            RoundStart hs = honest.next(Envelope::hasRoundStart, STEP).getRoundStart();
+            UpdateUpload good = upload(config, honest, hs, honestUpdate(layout, demo, random, thetaNorm, outerLr), demo)
+                    .getUpdateUpload();
+            honest.send(Envelope.newBuilder().setUpdateUpload(good).build());
+            for (WireClient colluder : List.of(first, second)) {
+                RoundStart rs = colluder.next(Envelope::hasRoundStart, STEP).getRoundStart();
+                colluder.send(upload(config, colluder, rs, AbsurdScaleScenario.scaledTo(AbsurdScaleScenario.compress(
+                        layout, demo, random), BREAKING_RELATIVE_STEP * thetaNorm / outerLr), demo));
+            }
+            RoundCommit c = honest.next(Envelope::hasRoundCommit, STEP).getRoundCommit();
+            assertEquals(1, c.getNewVersion(), "the round is committed without the two breaking updates");
+            assertEquals(1, c.getAcceptedUpdates());
+            SparseUpdate asReceived = UpdateCodec.decode(good.getPayload().toByteArray(), layout, demo);
+            assertArrayEquals(MeanStep.aggregate(blocking, List.of(asReceived), new long[] {good.getTokens()},
+                    RobustMode.NONE), c.getMeanStep().toByteArray(), "the step is the honest update's alone");
+            assertTrue(honest.next(Envelope::hasUpdateReceipt, STEP).getUpdateReceipt().getAccepted());
+            for (WireClient colluder : List.of(first, second)) {
+                UpdateReceipt r = colluder.next(Envelope::hasUpdateReceipt, STEP).getUpdateReceipt();
+                assertFalse(r.getAccepted(), r.toString());
+                assertEquals(0, r.getCredits());
+                assertTrue(r.getReason().endsWith("; its update alone breaks the health probe (with 1 other(s) that"
+                        + " do)"), r.getReason());
+            }
+            assertEquals(java.util.Set.of(new Ledger.Strike(first.identity().nodeId(), 1),
+                    new Ledger.Strike(second.identity().nodeId(), 1)),
+                    java.util.Set.copyOf(coordinator.ledger().strikesAfter(0)), "both colluders struck, nobody else");
+        }
+    }
+
     /// An honest-sized update (1 % of ‖θ‖, as in AbsurdScaleUpdateTest).
     private static SparseUpdate honestUpdate(ParameterLayout layout, DemoConfig demo, SplittableRandom random,
                                              double thetaNorm, double outerLr) {

@@ -142,6 +142,34 @@ public final class ModelHealth {
         return items.size() <= LEAVE_ONE_OUT_MAX ? culprit(items, problemWithout) : bisectCulprit(items, problemWithout);
     }
 
+    /// 16 groups: the most [#badMembers] splits a round into before it gives up (each group costs a trial), so two or
+    /// three colluding updates are found in a few dozen trials and a round full of them cannot make the search run on.
+    public static final int MAX_BAD_GROUPS = 16;
+
+    /// Every item that is bad on its own, when no single removal heals a round (two colluders each breaking it): a
+    /// group that `bad` passes is clean; a failing one is halved until its members are single. At most
+    /// [#MAX_BAD_GROUPS] failing groups are split; beyond that the search gives up (empty). `bad` is asked about the
+    /// whole list first; empty when it passes.
+    public static <T> List<T> badMembers(List<T> items, java.util.function.Predicate<List<T>> bad) {
+        List<T> out = new ArrayList<>();
+        java.util.ArrayDeque<List<T>> failing = new java.util.ArrayDeque<>();
+        if (!items.isEmpty() && bad.test(items)) failing.add(items);
+        int splits = 0;
+        while (!failing.isEmpty()) {
+            List<T> g = failing.poll();
+            if (g.size() == 1) {
+                out.add(g.get(0));
+                continue;
+            }
+            if (++splits > MAX_BAD_GROUPS) return List.of();
+            List<T> left = g.subList(0, g.size() / 2);
+            List<T> right = g.subList(g.size() / 2, g.size());
+            if (bad.test(left)) failing.add(left);
+            if (bad.test(right)) failing.add(right);
+        }
+        return List.copyOf(out);
+    }
+
     private static <T> List<T> without(List<T> items, int from, int to) {
         List<T> others = new ArrayList<>(items.subList(0, from));
         others.addAll(items.subList(to, items.size()));

@@ -927,6 +927,30 @@ public final class CoordinatorService implements AutoCloseable {
             probes[0]++;
             return round.probe.problem(probeLoss(stepOver(round, base, updates, tokens, others).params()), true);
         });
+        if (culprit.isEmpty() && round.probe.absurd(loss)) {
+            // No single removal heals it: two or more updates each break it (colluders). Each one that is absurd on
+            // its own is found by halving (ModelHealth.badMembers), dropped and struck, and the rest is tried.
+            List<Integer> bad = ModelHealth.badMembers(counted, group -> {
+                probes[0]++;
+                return round.probe.absurd(probeLoss(stepOver(round, base, updates, tokens, group).params()));
+            });
+            for (int i : bad) {
+                String id = uploads.get(i).nodeId();
+                unhealthy.put(id, why + "; its update alone breaks the health probe (with " + (bad.size() - 1)
+                        + " other(s) that do)");
+                dropped.put(id, unhealthy.get(id));
+            }
+            List<Integer> rest = new ArrayList<>(counted);
+            rest.removeAll(bad);
+            if (!bad.isEmpty() && !rest.isEmpty()) {
+                RoundAggregation.Result without = stepOver(round, base, updates, tokens, rest);
+                double lossWithout = probeLoss(without.params());
+                probes[0]++;
+                java.util.Optional<String> still = round.probe.problem(lossWithout, true);
+                if (still.isPresent()) throw new UnhealthyStepException(still.get(), unhealthy);
+                return new Probed(without, lossWithout, probes[0], (System.nanoTime() - t0) / 1_000_000);
+            }
+        }
         if (culprit.isEmpty()) {
             throw new UnhealthyStepException(why + "; no single update's removal heals it (" + probes[0]
                     + " probes)", unhealthy);

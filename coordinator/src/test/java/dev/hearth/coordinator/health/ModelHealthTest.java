@@ -159,6 +159,23 @@ class ModelHealthTest {
     }
 
     @Test
+    void halvingFindsEveryMemberThatIsBadAloneWithinABoundedNumberOfTrials() {
+        List<Integer> round = java.util.stream.IntStream.range(0, 10).boxed().toList();
+        int[] trials = {0};
+        java.util.function.Predicate<List<Integer>> bad = g -> {
+            trials[0]++;
+            return g.contains(2) || g.contains(7); // two colluders: any group holding one of them is broken
+        };
+        assertEquals(List.of(2, 7), ModelHealth.badMembers(round, bad).stream().sorted().toList());
+        assertTrue(trials[0] <= 1 + 2 * 2 * 4, "about 2 trials per level per colluder: " + trials[0]);
+        assertEquals(List.of(), ModelHealth.badMembers(round, g -> false), "a healthy round has none");
+        assertEquals(List.of(), ModelHealth.badMembers(List.<Integer>of(), g -> true));
+        List<Integer> many = java.util.stream.IntStream.range(0, 100).boxed().toList();
+        assertEquals(List.of(), ModelHealth.badMembers(many, g -> true),
+                "a round broken everywhere: the search gives up after MAX_BAD_GROUPS splits");
+    }
+
+    @Test
     void aCopyOfTheWatchJudgesWithTheHistoryOfItsTimeAndLeavesTheOriginalAlone() {
         ValidationWatch watch = new ValidationWatch("health-probe loss", ValidationWatch.ceilingFor(256));
         for (double v : new double[] {5.6, 5.5, 5.4}) watch.published(v);
