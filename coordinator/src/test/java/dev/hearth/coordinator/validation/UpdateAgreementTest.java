@@ -156,6 +156,22 @@ class UpdateAgreementTest {
     }
 
     @Test
+    void theScreensAgreementsAfterDropsAreThoseOfAFreshLeaveOneOutOverTheUpdatesKept() {
+        // The screen subtracts a dropped update's vote from the running sum instead of summing again: same figures.
+        List<SparseUpdate> updates = new ArrayList<>(around(70, 1, 1, 1, 1, 1, 1, -1, -1));
+        updates.add(gaussian(98));
+        UpdateAgreement.Screen s = UpdateAgreement.screen(updates, all(9), MEAN);
+        assertEquals(java.util.Set.of(6, 7, 8), s.dropped().keySet(), s.dropped().toString());
+        boolean[] kept = all(9);
+        for (int i : s.dropped().keySet()) kept[i] = false;
+        double[] fresh = UpdateAgreement.leaveOneOut(updates, kept);
+        for (int h = 0; h < 6; h++) {
+            assertEquals(fresh[h], s.agreements()[h], EXACT, "update " + h + ": " + Arrays.toString(s.agreements())
+                    + " vs " + Arrays.toString(fresh));
+        }
+    }
+
+    @Test
     void theScreenPeelsStrongDissentersBeforeJudgingAWeakHonestUpdate() {
         // five honest updates, two flippers (each its own honest update negated), and a weakly aligned honest update
         // that shares much of the first flipper's own part (a batch like its batch): in the first pass that flipper
