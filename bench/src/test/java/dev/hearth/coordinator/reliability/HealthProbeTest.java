@@ -60,28 +60,7 @@ class HealthProbeTest {
     @Test
     void aBreakingUpdateInAnUnmeasuredRoundIsDroppedItsSenderStruckAndTheHonestUpdateCommittedWithoutIt(
             @TempDir Path dir) throws Exception {
-        RunConfig config = RunConfig.parse("""
-                [run]
-                id = "health-probe"
-                total_rounds = 100
-                [validation]
-                spot_check_fraction = 0.0
-                loss_every_rounds = 5
-                [optimizer]
-                lr_max = 1.0
-                [quorum]
-                min_nodes = 2
-                min_uploads = 2
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [checkpoint]
-                every_rounds = 1000
-                [server]
-                port = 0
-                http_port = 0
-                """, "health-probe", Map.of("server.data_dir",
-                new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        RunConfig config = looseRun(dir, "health-probe", 2);
         ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
         DemoConfig demo = config.recipe().demo();
         DemoBlocking blocking = new DemoBlocking(layout, demo);
@@ -178,28 +157,7 @@ class HealthProbeTest {
     @Test
     void twoColludersThatEachBreakTheRoundAreBothDroppedAndStruckAndTheHonestUpdateCommitted(@TempDir Path dir)
             throws Exception {
-        RunConfig config = RunConfig.parse("""
-                [run]
-                id = "health-probe-collude"
-                total_rounds = 100
-                [validation]
-                spot_check_fraction = 0.0
-                loss_every_rounds = 5
-                [optimizer]
-                lr_max = 1.0
-                [quorum]
-                min_nodes = 3
-                min_uploads = 3
-                [deadline]
-                min_seconds = 60
-                max_seconds = 120
-                [checkpoint]
-                every_rounds = 1000
-                [server]
-                port = 0
-                http_port = 0
-                """, "health-probe", Map.of("server.data_dir",
-                new RunConfig.Override("data dir", dir.resolve("coordinator"))));
+        RunConfig config = looseRun(dir, "health-probe-collude", 3);
         ParameterLayout layout = ParameterLayout.gpt(config.recipe().model());
         DemoConfig demo = config.recipe().demo();
         DemoBlocking blocking = new DemoBlocking(layout, demo);
@@ -240,6 +198,33 @@ class HealthProbeTest {
                     new Ledger.Strike(second.identity().nodeId(), 1)),
                     java.util.Set.copyOf(coordinator.ledger().strikesAfter(0)), "both colluders struck, nobody else");
         }
+    }
+
+    /// A run with loose step bounds (`lr_max = 1`) so that only the probe can catch a breaking update, no spot
+    /// checks, the full validation every 5th version only, and rounds that wait for all `nodes`.
+    private static RunConfig looseRun(Path dir, String id, int nodes) throws Exception {
+        return RunConfig.parse("""
+                [run]
+                id = "%s"
+                total_rounds = 100
+                [validation]
+                spot_check_fraction = 0.0
+                loss_every_rounds = 5
+                [optimizer]
+                lr_max = 1.0
+                [quorum]
+                min_nodes = %d
+                min_uploads = %d
+                [deadline]
+                min_seconds = 60
+                max_seconds = 120
+                [checkpoint]
+                every_rounds = 1000
+                [server]
+                port = 0
+                http_port = 0
+                """.formatted(id, nodes, nodes), "health-probe", Map.of("server.data_dir",
+                new RunConfig.Override("data dir", dir.resolve("coordinator"))));
     }
 
     /// An honest-sized update (1 % of ‖θ‖, as in AbsurdScaleUpdateTest).

@@ -922,18 +922,18 @@ public final class CoordinatorService implements AutoCloseable {
             throw new UnhealthyStepException(why + "; the round's only update, so no one is blamed", unhealthy);
         }
         int[] probes = {1};
-        java.util.Optional<Integer> culprit = ModelHealth.findCulprit(counted, others -> {
-            if (others.isEmpty()) return java.util.Optional.empty(); // the base version: published, so healthy
+        java.util.function.ToDoubleFunction<List<Integer>> lossOver = group -> { // one probe of the step over `group`
             probes[0]++;
-            return round.probe.problem(probeLoss(stepOver(round, base, updates, tokens, others).params()), true);
-        });
+            return probeLoss(stepOver(round, base, updates, tokens, group).params());
+        };
+        java.util.Optional<Integer> culprit = ModelHealth.findCulprit(counted, others -> others.isEmpty()
+                ? java.util.Optional.empty() // the base version: published, so healthy
+                : round.probe.problem(lossOver.applyAsDouble(others), true));
         if (culprit.isEmpty() && round.probe.absurd(loss)) {
             // No single removal heals it: two or more updates each break it (colluders). Each one that is absurd on
             // its own is found by halving (ModelHealth.badMembers), dropped and struck, and the rest is tried.
-            List<Integer> bad = ModelHealth.badMembers(counted, group -> {
-                probes[0]++;
-                return round.probe.absurd(probeLoss(stepOver(round, base, updates, tokens, group).params()));
-            });
+            List<Integer> bad = ModelHealth.badMembers(counted,
+                    group -> round.probe.absurd(lossOver.applyAsDouble(group)));
             for (int i : bad) {
                 String id = uploads.get(i).nodeId();
                 unhealthy.put(id, why + "; its update alone breaks the health probe (with " + (bad.size() - 1)
@@ -943,12 +943,7 @@ public final class CoordinatorService implements AutoCloseable {
             List<Integer> rest = new ArrayList<>(counted);
             rest.removeAll(bad);
             if (!bad.isEmpty() && !rest.isEmpty()) {
-                RoundAggregation.Result without = stepOver(round, base, updates, tokens, rest);
-                double lossWithout = probeLoss(without.params());
-                probes[0]++;
-                java.util.Optional<String> still = round.probe.problem(lossWithout, true);
-                if (still.isPresent()) throw new UnhealthyStepException(still.get(), unhealthy);
-                return new Probed(without, lossWithout, probes[0], (System.nanoTime() - t0) / 1_000_000);
+                return probedWithout(round, base, updates, tokens, rest, unhealthy, probes[0], t0);
             }
         }
         if (culprit.isEmpty()) {
@@ -966,12 +961,18 @@ public final class CoordinatorService implements AutoCloseable {
         if (counted.isEmpty()) {
             throw new UnhealthyStepException("its last counted update was dropped (" + why + ")", unhealthy);
         }
-        RoundAggregation.Result without = stepOver(round, base, updates, tokens, counted);
+        return probedWithout(round, base, updates, tokens, counted, unhealthy, probes[0], t0);
+    }
+
+    /// The round's step over `rest` (its culprits left out), probed once more: published if healthy, else the round
+    /// is refused ([UnhealthyStepException], striking `unhealthy`).
+    private Probed probedWithout(OpenRound round, float[] base, List<SparseUpdate> updates, long[] tokens,
+                                 List<Integer> rest, Map<String, String> unhealthy, int probesSoFar, long t0) {
+        RoundAggregation.Result without = stepOver(round, base, updates, tokens, rest);
         double lossWithout = probeLoss(without.params());
-        probes[0]++;
         java.util.Optional<String> still = round.probe.problem(lossWithout, true);
         if (still.isPresent()) throw new UnhealthyStepException(still.get(), unhealthy);
-        return new Probed(without, lossWithout, probes[0], (System.nanoTime() - t0) / 1_000_000);
+        return new Probed(without, lossWithout, probesSoFar + 1, (System.nanoTime() - t0) / 1_000_000);
     }
 
     /// Mean loss over the health probe's [#PROBE_WINDOWS] validation windows (one forward pass).

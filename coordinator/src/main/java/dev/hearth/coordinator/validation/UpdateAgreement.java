@@ -167,10 +167,8 @@ public final class UpdateAgreement {
 
     /// The median of the finite values among `agreements` (NaN if none).
     public static double median(double[] agreements) {
-        double[] v = Arrays.stream(agreements).filter(Double::isFinite).sorted().toArray();
-        if (v.length == 0) return Double.NaN;
-        int m = v.length;
-        return m % 2 == 1 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2.0;
+        double[] v = Arrays.stream(agreements).filter(Double::isFinite).toArray();
+        return v.length == 0 ? Double.NaN : UpdateValidator.median(v);
     }
 
     /// A printable agreement for logs and the ledger's reasons.
