@@ -7,11 +7,14 @@ import dev.hearth.coordinator.ledger.UpdateRecord;
 import dev.hearth.coordinator.run.BatchRef;
 import dev.hearth.coordinator.run.RoundCommit;
 import dev.hearth.coordinator.service.CoordinatorService;
+import dev.hearth.coordinator.validation.UpdateAgreement;
+import dev.hearth.engine.backend.BackendSelector;
 import dev.hearth.engine.checkpoint.ParamsDigest;
-import dev.hearth.engine.demo.OuterRule;
+import dev.hearth.engine.data.Batch;
 import dev.hearth.engine.demo.DemoBlocking;
 import dev.hearth.engine.demo.DemoCompressor;
 import dev.hearth.engine.demo.DemoConfig;
+import dev.hearth.engine.demo.OuterRule;
 import dev.hearth.engine.demo.RobustMode;
 import dev.hearth.engine.demo.SignStep;
 import dev.hearth.engine.demo.SparseUpdate;
@@ -19,6 +22,7 @@ import dev.hearth.engine.demo.UpdateCodec;
 import dev.hearth.engine.model.GptInit;
 import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.ParameterLayout;
+import dev.hearth.engine.model.TrainingBackend;
 import dev.hearth.node.Version;
 import dev.hearth.protocol.client.ClientConfig;
 import dev.hearth.protocol.client.ClientListener;
@@ -51,7 +55,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /// - **commit**: the coordinator's commit path on model `small` (10.9M parameters) for N updates, stage by stage,
 ///   with the same calls the service makes: {@link UpdateCodec#decode} of every upload (the service does it on
 ///   receipt), the run's outer rule's {@link OuterRule#step} (aggregation + encoding) and {@link OuterRule#applyStep},
-///   {@link dev.hearth.engine.checkpoint.ParamsDigest#sha256}, and the ledger's {@link Ledger#commitRound} (its batches and credits). The updates
+///   the agreement screen ({@link UpdateAgreement#screen}) and the health probe (one forward pass over
+///   {@link CoordinatorService#PROBE_WINDOWS} windows), {@link dev.hearth.engine.checkpoint.ParamsDigest#sha256}, and the ledger's {@link Ledger#commitRound} (its batches and credits). The updates
 ///   are realistic in size and content: DeMo compressions of random gradients by a few distinct compressors,
 ///   cycled over the N senders, at the rule's run default top-k. `--outer mean` (the run default): k 64, the mean
 ///   over all updates + encoding in the step column, decode + inverse DCT + step in the apply column;
@@ -244,55 +249,85 @@ public final class CoordinatorBench {
         rule.applyStep(blocking, base.clone(), rule.step(blocking, warm, warmWeights, RobustMode.NONE), lr);
         ParamsDigest.sha256(base);
         ledgerCommit(work, warm.size(), model.context());
-        System.out.println("| updates | decode all | step (aggregate + encode) | apply | SHA-256 | ledger commit | commit (excl. decode) |");
-        System.out.println("(each cell: wall ms / process CPU ms)");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
-        for (int n : sizes) {
-            double[] best = null;
-            double[] bestCpu = null;
-            double[] cpuBy = null;
-            for (int rep = 0; rep < repeats; rep++) {
-                double[] ms = new double[7];
-                double[] cpu = new double[7];
-                long c = processCpuNanos();
-                long s = System.nanoTime();
-                List<SparseUpdate> updates = new ArrayList<>(n);
-                for (int u = 0; u < n; u++) updates.add(UpdateCodec.decode(wire.get(u % wire.size()), layout, demo));
-                ms[0] = lap(s);
-                cpu[0] = cpuLap(c);
-                long[] weights = new long[n];
-                java.util.Arrays.fill(weights, (long) WINDOWS_PER_NODE * model.context());
-                c = processCpuNanos();
-                s = System.nanoTime();
-                byte[] step = rule.step(blocking, updates, weights, RobustMode.NONE);
-                ms[1] = lap(s);
-                cpu[1] = cpuLap(c);
-                c = processCpuNanos();
-                s = System.nanoTime();
-                float[] next = base.clone();
-                rule.applyStep(blocking, next, step, lr);
-                ms[3] = lap(s);
-                cpu[3] = cpuLap(c);
-                c = processCpuNanos();
-                s = System.nanoTime();
-                ParamsDigest.sha256(next);
-                ms[4] = lap(s);
-                cpu[4] = cpuLap(c);
-                c = processCpuNanos();
-                ms[5] = ledgerCommit(work, n, model.context());
-                cpu[5] = cpuLap(c);
-                cpuBy = cpu;
-                updates.clear();
-                if (best == null || ms[1] + ms[5] < best[1] + best[5]) {
-                    best = ms;
-                    bestCpu = cpuBy;
+        boolean[] warmAll = new boolean[warm.size()];
+        java.util.Arrays.fill(warmAll, true);
+        UpdateAgreement.screen(warm, warmAll, rule.agreementFraction());
+        // The health probe's forward pass: CoordinatorService.PROBE_WINDOWS windows (random tokens: the cost does not
+        // depend on the text), on the backend the coordinator evaluates with.
+        int probeTokens = CoordinatorService.PROBE_WINDOWS * model.context();
+        int[] probeInputs = new int[probeTokens];
+        int[] probeTargets = new int[probeTokens];
+        for (int i = 0; i < probeTokens; i++) {
+            probeInputs[i] = rnd.nextInt(model.vocab());
+            probeTargets[i] = rnd.nextInt(model.vocab());
+        }
+        Batch probeBatch = new Batch(CoordinatorService.PROBE_WINDOWS, model.context(), probeInputs, probeTargets);
+        try (TrainingBackend evaluator = BackendSelector.select(model).backend()) {
+            evaluator.loss(base, probeBatch);
+            System.out.println("| updates | decode all | step (aggregate + encode) | agreement screen | apply | health probe"
+                    + " | SHA-256 | ledger commit | commit (excl. decode) |");
+            System.out.println("(each cell: wall ms / process CPU ms)");
+            System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (int n : sizes) {
+                double[] best = null;
+                double[] bestCpu = null;
+                double[] cpuBy = null;
+                for (int rep = 0; rep < repeats; rep++) {
+                    double[] ms = new double[7];
+                    double[] cpu = new double[7];
+                    long c = processCpuNanos();
+                    long s = System.nanoTime();
+                    List<SparseUpdate> updates = new ArrayList<>(n);
+                    for (int u = 0; u < n; u++) updates.add(UpdateCodec.decode(wire.get(u % wire.size()), layout, demo));
+                    ms[0] = lap(s);
+                    cpu[0] = cpuLap(c);
+                    long[] weights = new long[n];
+                    java.util.Arrays.fill(weights, (long) WINDOWS_PER_NODE * model.context());
+                    c = processCpuNanos();
+                    s = System.nanoTime();
+                    byte[] step = rule.step(blocking, updates, weights, RobustMode.NONE);
+                    ms[1] = lap(s);
+                    cpu[1] = cpuLap(c);
+                    boolean[] all = new boolean[n];
+                    java.util.Arrays.fill(all, true);
+                    c = processCpuNanos();
+                    s = System.nanoTime();
+                    UpdateAgreement.screen(updates, all, rule.agreementFraction());
+                    ms[2] = lap(s);
+                    cpu[2] = cpuLap(c);
+                    c = processCpuNanos();
+                    s = System.nanoTime();
+                    float[] next = base.clone();
+                    rule.applyStep(blocking, next, step, lr);
+                    ms[3] = lap(s);
+                    cpu[3] = cpuLap(c);
+                    c = processCpuNanos();
+                    s = System.nanoTime();
+                    evaluator.loss(next, probeBatch);
+                    ms[6] = lap(s);
+                    cpu[6] = cpuLap(c);
+                    c = processCpuNanos();
+                    s = System.nanoTime();
+                    ParamsDigest.sha256(next);
+                    ms[4] = lap(s);
+                    cpu[4] = cpuLap(c);
+                    c = processCpuNanos();
+                    ms[5] = ledgerCommit(work, n, model.context());
+                    cpu[5] = cpuLap(c);
+                    cpuBy = cpu;
+                    updates.clear();
+                    if (best == null || ms[1] + ms[5] < best[1] + best[5]) {
+                        best = ms;
+                        bestCpu = cpuBy;
+                    }
                 }
+                double total = best[1] + best[2] + best[3] + best[4] + best[5] + best[6];
+                double totalCpu = bestCpu[1] + bestCpu[2] + bestCpu[3] + bestCpu[4] + bestCpu[5] + bestCpu[6];
+                System.out.printf(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | **%s** |%n", n,
+                        two(best[0], bestCpu[0]), two(best[1], bestCpu[1]), two(best[2], bestCpu[2]),
+                        two(best[3], bestCpu[3]), two(best[6], bestCpu[6]), two(best[4], bestCpu[4]),
+                        two(best[5], bestCpu[5]), two(total, totalCpu));
             }
-            double total = best[1] + best[2] + best[3] + best[4] + best[5];
-            double totalCpu = bestCpu[1] + bestCpu[2] + bestCpu[3] + bestCpu[4] + bestCpu[5];
-            System.out.printf(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | **%s** |%n", n, two(best[0], bestCpu[0]),
-                    two(best[1], bestCpu[1]), two(best[3], bestCpu[3]),
-                    two(best[4], bestCpu[4]), two(best[5], bestCpu[5]), two(total, totalCpu));
         }
         System.out.println("(decode and the ledger's upload row happen on receipt of each upload in the service, not in the "
                 + "commit; the apply column includes the copy of the parameters)");

@@ -97,7 +97,7 @@ public final class CoordinatorService implements AutoCloseable {
     /// says. Always the same windows, so consecutive versions are compared on the same text; a model-breaking step
     /// moves the loss by a factor (about 10× for a 20 × ‖θ‖ update), far beyond what 8 windows' noise could hide.
     /// Its cost is in docs/reliability.md ("The model's health").
-    static final int PROBE_WINDOWS = 8;
+    public static final int PROBE_WINDOWS = 8;
 
     private final RunConfig config;
     private final Clock clock;
